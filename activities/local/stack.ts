@@ -1,0 +1,164 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createConnection } from 'mysql2/promise';
+import { PitrError } from '../../domain/errors';
+import { DbInstance, Flavor, startDbInstance, stopDbInstance } from './db-instance';
+import { minioLive, S3Endpoint, startMinio, stopMinio } from './minio-server';
+import { dropDatabase, ensureDatabase, postgresHealthy } from './postgres';
+import { freePort } from './process';
+import { startTemporalServer, stopTemporalServer, temporalHealthy, TemporalServerInfo } from './temporal-server';
+
+/** Addresses of a running local stack: what `pitr dev up` prints and tests read. */
+export interface StackInfo {
+  stateDir: string;
+  ports: StackPorts;
+  temporal: TemporalServerInfo;
+  s3: S3Endpoint;
+  postgres: { connectionString: string; database: string };
+  mysql: DbInstance;
+  mariadb: DbInstance;
+}
+
+export interface StackPorts {
+  temporal: number;
+  temporalUi: number | undefined;
+  minio: number;
+  minioConsole: number;
+  mysql: number;
+  mariadb: number;
+}
+
+export interface StackSpec {
+  stateDir: string;
+  ports: StackPorts;
+  catalogDatabase: string;
+  /** Keep Temporal history on disk (dev) or in memory (tests). */
+  persistentTemporal: boolean;
+}
+
+export const DEV_PORTS: StackPorts = {
+  temporal: 7233,
+  temporalUi: 8233,
+  minio: 9000,
+  minioConsole: 9001,
+  mysql: 33097,
+  mariadb: 33110,
+};
+
+export async function freeStackPorts(withUi: boolean): Promise<StackPorts> {
+  return {
+    temporal: await freePort(),
+    temporalUi: withUi ? await freePort() : undefined,
+    minio: await freePort(),
+    minioConsole: await freePort(),
+    mysql: await freePort(),
+    mariadb: await freePort(),
+  };
+}
+
+const STACK_FILE = 'stack.json';
+
+export class StackNotRunningError extends PitrError {
+  constructor(stateDir: string) {
+    super(`no local stack has been started in ${stateDir}`, { hint: 'run `pitr dev up` first' });
+  }
+}
+
+/** Starts (or finds already running) every service of the local stack. */
+export async function startStack(spec: StackSpec): Promise<StackInfo> {
+  mkdirSync(spec.stateDir, { recursive: true });
+  const dir = (name: string): string => {
+    const d = join(spec.stateDir, name);
+    mkdirSync(d, { recursive: true });
+    return d;
+  };
+  const [temporal, s3, connectionString, mysql, mariadb] = await Promise.all([
+    startTemporalServer({
+      dir: dir('temporal'),
+      port: spec.ports.temporal,
+      ...(spec.ports.temporalUi === undefined ? {} : { uiPort: spec.ports.temporalUi }),
+      persistent: spec.persistentTemporal,
+    }),
+    startMinio({
+      dir: dir('minio'),
+      port: spec.ports.minio,
+      consolePort: spec.ports.minioConsole,
+      bucket: 'pitr',
+      accessKeyId: 'pitr-dev',
+      secretAccessKey: 'pitr-dev-secret',
+    }),
+    ensureDatabase(spec.catalogDatabase),
+    startDbInstance({ flavor: 'mysql', dir: dir('mysql'), port: spec.ports.mysql, serverId: 1 }),
+    startDbInstance({ flavor: 'mariadb', dir: dir('mariadb'), port: spec.ports.mariadb, serverId: 11 }),
+  ]);
+  const info: StackInfo = {
+    stateDir: spec.stateDir,
+    ports: spec.ports,
+    temporal,
+    s3,
+    postgres: { connectionString, database: spec.catalogDatabase },
+    mysql,
+    mariadb,
+  };
+  writeFileSync(join(spec.stateDir, STACK_FILE), `${JSON.stringify(info, null, 2)}\n`);
+  return info;
+}
+
+/** The ports a stack in `stateDir` used last time, so `up` after `down` finds it again. */
+export function previousPorts(stateDir: string): StackPorts | undefined {
+  return existsSync(join(stateDir, STACK_FILE)) ? readStackInfo(stateDir).ports : undefined;
+}
+
+export function readStackInfo(stateDir: string): StackInfo {
+  const file = join(stateDir, STACK_FILE);
+  if (!existsSync(file)) throw new StackNotRunningError(stateDir);
+  return JSON.parse(readFileSync(file, 'utf8')) as StackInfo;
+}
+
+/** Stops exactly the processes this stack started (by their pid files); data stays. */
+export async function stopStack(stateDir: string, options: { dropCatalog?: boolean } = {}): Promise<void> {
+  const info = existsSync(join(stateDir, STACK_FILE)) ? readStackInfo(stateDir) : undefined;
+  await Promise.all([
+    stopTemporalServer(join(stateDir, 'temporal')),
+    stopMinio(join(stateDir, 'minio')),
+    stopDbInstance(join(stateDir, 'mysql')),
+    stopDbInstance(join(stateDir, 'mariadb')),
+  ]);
+  if (options.dropCatalog && info) await dropDatabase(info.postgres.database);
+}
+
+export interface ServiceHealth {
+  service: string;
+  address: string;
+  healthy: boolean;
+}
+
+async function dbHealthy(db: DbInstance): Promise<boolean> {
+  const conn = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password, connectTimeout: 2000 });
+  try {
+    await conn.query('SELECT 1');
+    return true;
+  } finally {
+    await conn.end();
+  }
+}
+
+export async function stackHealth(stateDir: string): Promise<ServiceHealth[]> {
+  const info = readStackInfo(stateDir);
+  const check = async (service: string, address: string, probe: () => Promise<boolean>): Promise<ServiceHealth> => ({
+    service,
+    address,
+    healthy: await probe().catch(() => false),
+  });
+  const db = (flavor: Flavor, i: DbInstance) => check(flavor, `${i.host}:${i.port}`, () => dbHealthy(i));
+  return Promise.all([
+    check('temporal', info.temporal.address, () => temporalHealthy(info.temporal.address)),
+    ...(info.temporal.uiUrl
+      ? [check('temporal-ui', info.temporal.uiUrl, async () => (await fetch(info.temporal.uiUrl!, { signal: AbortSignal.timeout(2000) })).ok)]
+      : []),
+    check('minio', info.s3.endpoint, () => minioLive(info.s3.endpoint)),
+    check('postgres', info.postgres.connectionString, () => postgresHealthy(info.postgres.connectionString)),
+    db('mysql', info.mysql),
+    db('mariadb', info.mariadb),
+  ]);
+}

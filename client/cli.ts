@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { devCommand } from './dev/command';
+import { demoCommand } from './demo/command';
+import { reportCliError } from './cli-errors';
+
+/** `pitr`: the one front door for operators and incident tooling. */
+export function buildCli(): Command {
+  const program = new Command('pitr')
+    .description('Point-in-time recovery for MySQL and MariaDB on Temporal')
+    .showHelpAfterError()
+    .exitOverride();
+  program.addCommand(devCommand());
+  program.addCommand(demoCommand());
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    process.exitCode = reportCliError(err);
+  }
+}
+
+if (require.main === module) {
+  // The SDK version is pinned by the lockfile; its notice about future Node versions is noise for operators.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  void main(process.argv);
+}

@@ -1,0 +1,53 @@
+import { Command } from 'commander';
+import { DEV_PORTS, previousPorts, stackHealth, StackInfo, startStack, stopStack } from '../../activities/local/stack';
+import { devStateDir } from './state-dir';
+
+export const DEV_CATALOG_DATABASE = 'pitr';
+
+export function printStack(info: StackInfo): void {
+  const lines = [
+    `Temporal    ${info.temporal.address} (namespace ${info.temporal.namespace})`,
+    `Temporal UI ${info.temporal.uiUrl ?? '(headless)'}`,
+    `MinIO (S3)  ${info.s3.endpoint} bucket ${info.s3.bucket} (access key ${info.s3.accessKeyId})`,
+    `PostgreSQL  ${info.postgres.connectionString}`,
+    `MySQL 9.7   ${info.mysql.host}:${info.mysql.port} (socket ${info.mysql.socket}, user ${info.mysql.user})`,
+    `MariaDB     ${info.mariadb.host}:${info.mariadb.port} (socket ${info.mariadb.socket}, user ${info.mariadb.user})`,
+    `state       ${info.stateDir}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export function devCommand(): Command {
+  const dev = new Command('dev').description('the local stack: Temporal, MinIO, PostgreSQL catalog, MySQL 9.7, MariaDB');
+  dev
+    .command('up')
+    .description('start the local stack (or find it running) and print its addresses')
+    .action(async () => {
+      const stateDir = devStateDir();
+      const info = await startStack({
+        stateDir,
+        ports: previousPorts(stateDir) ?? DEV_PORTS,
+        catalogDatabase: DEV_CATALOG_DATABASE,
+        persistentTemporal: true,
+      });
+      printStack(info);
+    });
+  dev
+    .command('down')
+    .description('stop exactly the processes `pitr dev up` started; data is kept for the next `up`')
+    .action(async () => {
+      await stopStack(devStateDir());
+      process.stdout.write('local stack stopped\n');
+    });
+  dev
+    .command('status')
+    .description('health of every service of the local stack')
+    .option('--json', 'one JSON array')
+    .action(async (options: { json?: boolean }) => {
+      const health = await stackHealth(devStateDir());
+      if (options.json) process.stdout.write(`${JSON.stringify(health)}\n`);
+      else for (const h of health) process.stdout.write(`${h.healthy ? 'up  ' : 'DOWN'}  ${h.service.padEnd(12)} ${h.address}\n`);
+      if (health.some((h) => !h.healthy)) process.exitCode = 1;
+    });
+  return dev;
+}

@@ -1,0 +1,20 @@
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { DbInstance, Flavor, startDbInstance, stopDbInstance } from '../../activities/local/db-instance';
+import { testStack } from './env';
+
+export const INSTANCES_DIR = 'instances';
+
+/**
+ * A fresh database server of its own for one test file (copied from a cached template,
+ * so about a second). Stopped after the file's tests; the harness stops any left behind.
+ */
+export async function freshDbInstance(flavor: Flavor, options: { serverId?: number; extraArgs?: string[] } = {}): Promise<DbInstance> {
+  const root = join(testStack().stateDir, INSTANCES_DIR);
+  mkdirSync(root, { recursive: true });
+  const dir = mkdtempSync(join(root, `${flavor}-`));
+  const instance = await startDbInstance({ flavor, dir, ...options });
+  after(() => stopDbInstance(dir));
+  return instance;
+}

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { HeadBucketCommand, PutObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createConnection } from 'mysql2/promise';
+import { Client as PgClient } from 'pg';
+import { testStack } from '../../harness/env';
+import { freshDbInstance } from '../../harness/instances';
+
+test('MySQL 9.7 answers with GTIDs and binlogs on', async () => {
+  const { mysql } = testStack();
+  const conn = await createConnection({ host: mysql.host, port: mysql.port, user: mysql.user });
+  try {
+    const [rows] = await conn.query('SELECT @@version AS version, @@gtid_mode AS gtidMode, @@log_bin AS logBin');
+    const row = (rows as Array<{ version: string; gtidMode: string; logBin: number }>)[0]!;
+    assert.match(row.version, /^9\.7\./);
+    assert.equal(row.gtidMode, 'ON');
+    assert.equal(row.logBin, 1);
+  } finally {
+    await conn.end();
+  }
+});
+
+test('MariaDB 10.11 answers with binlogs on and a GTID position that grows', async () => {
+  const { mariadb } = testStack();
+  const conn = await createConnection({ host: mariadb.host, port: mariadb.port, user: mariadb.user });
+  try {
+    await conn.query('CREATE DATABASE IF NOT EXISTS smoke');
+    const [rows] = await conn.query('SELECT @@version AS version, @@log_bin AS logBin, @@gtid_binlog_pos AS pos');
+    const row = (rows as Array<{ version: string; logBin: number; pos: string }>)[0]!;
+    assert.match(row.version, /^10\.11\./);
+    assert.equal(row.logBin, 1);
+    assert.match(row.pos, /^0-11-\d+$/);
+  } finally {
+    await conn.end();
+  }
+});
+
+test('PostgreSQL catalog database accepts a connection', async () => {
+  const { postgres } = testStack();
+  const client = new PgClient({ connectionString: postgres.connectionString });
+  await client.connect();
+  try {
+    const res = await client.query<{ db: string }>('SELECT current_database() AS db');
+    assert.equal(res.rows[0]?.db, postgres.database);
+  } finally {
+    await client.end();
+  }
+});
+
+test('MinIO serves the bucket over the S3 API', async () => {
+  const { s3 } = testStack();
+  const client = new S3Client({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+  });
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: s3.bucket }));
+    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'smoke/hello.txt', Body: 'hello' }));
+    const got = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'smoke/hello.txt' }));
+    assert.equal(await got.Body?.transformToString(), 'hello');
+  } finally {
+    client.destroy();
+  }
+});
+
+test('a fresh instance per test gets its own server identity', async () => {
+  const [a, b] = [await freshDbInstance('mysql'), await freshDbInstance('mysql')];
+  const uuid = async (port: number): Promise<string> => {
+    const conn = await createConnection({ host: '127.0.0.1', port, user: 'root' });
+    try {
+      const [rows] = await conn.query('SELECT @@server_uuid AS u');
+      return (rows as Array<{ u: string }>)[0]!.u;
+    } finally {
+      await conn.end();
+    }
+  };
+  assert.notEqual(a.port, b.port);
+  assert.notEqual(await uuid(a.port), await uuid(b.port));
+});

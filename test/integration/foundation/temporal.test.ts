@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { createStackCheckActivities } from '../../../activities/stack-check';
+import { SEARCH_ATTRIBUTES } from '../../../activities/local/temporal-server';
+import { stackCheckWorkflow } from '../../../workflows';
+import { createWorker } from '../../../workers/create-worker';
+import { testStack } from '../../harness/env';
+
+test('a real workflow runs its activity on the real dev server', async () => {
+  const stack = testStack();
+  const taskQueue = `smoke-${process.pid}`;
+  const { worker, connection: workerConnection } = await createWorker({
+    address: stack.temporal.address,
+    namespace: stack.temporal.namespace,
+    taskQueue,
+    activities: createStackCheckActivities(stack.stateDir),
+  });
+  const connection = await Connection.connect({ address: stack.temporal.address });
+  try {
+    const client = new Client({ connection, namespace: stack.temporal.namespace });
+    const handle = await client.workflow.start(stackCheckWorkflow, { taskQueue, workflowId: `smoke-${Date.now()}` });
+    const health = await worker.runUntil(handle.result());
+    assert.deepEqual(
+      health.map((h) => [h.service, h.healthy]),
+      [['temporal', true], ['minio', true], ['postgres', true], ['mysql', true], ['mariadb', true]],
+    );
+    const history = await handle.fetchHistory();
+    const scheduled = history.events?.filter((e) => e.activityTaskScheduledEventAttributes) ?? [];
+    assert.equal(scheduled[0]?.activityTaskScheduledEventAttributes?.activityType?.name, 'checkServices');
+  } finally {
+    await connection.close();
+    await workerConnection.close();
+  }
+});
+
+test('the product search attributes are registered', async () => {
+  const stack = testStack();
+  const connection = await Connection.connect({ address: stack.temporal.address });
+  try {
+    const res = await connection.operatorService.listSearchAttributes({ namespace: stack.temporal.namespace });
+    for (const name of Object.keys(SEARCH_ATTRIBUTES)) assert.ok(name in (res.customAttributes ?? {}), `${name} missing`);
+  } finally {
+    await connection.close();
+  }
+});

@@ -1,0 +1,24 @@
+import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
+import { ensureRuntime } from './runtime';
+
+export interface WorkerSpec {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  activities: object;
+  /** A pre-built bundle (tests build it once); otherwise the workflows are bundled now. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export async function createWorker(spec: WorkerSpec): Promise<{ worker: Worker; connection: NativeConnection }> {
+  ensureRuntime();
+  const connection = await NativeConnection.connect({ address: spec.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: spec.namespace,
+    taskQueue: spec.taskQueue,
+    activities: spec.activities,
+    ...(spec.workflowBundle ? { workflowBundle: spec.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+  });
+  return { worker, connection };
+}
