@@ -1,0 +1,10 @@
+export { GtidParseError, GtidRangeError, MariadbGtidConflictError, MariadbGtidOrderError } from './errors';
+export type { GnoInterval, GnoIntervals } from './gno-intervals';
+export { MAX_GNO } from './mysql-source';
+export { MysqlGtidSet } from './mysql-gtid-set';
+export { MysqlGtidSetBuilder } from './mysql-gtid-set-builder';
+export { MAX_MARIADB_DOMAIN_ID, MAX_MARIADB_SEQ, MAX_MARIADB_SERVER_ID, mariadbGtid, mariadbGtidText } from './mariadb-gtid';
+export type { MariadbGtid } from './mariadb-gtid';
+export { MariadbGtidPosition } from './mariadb-gtid-position';
+export { MariadbGtidRange, type MariadbDomainSpan } from './mariadb-gtid-range';
+export { GTID_FLAVORS, canonicalGtidText, parseGtid, type GtidAlgebra, type GtidFlavor } from './parse-gtid';
