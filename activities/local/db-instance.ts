@@ -34,6 +34,8 @@ export interface DbInstanceSpec {
   serverId?: number;
   /** Extra server options, e.g. `--binlog-row-image=MINIMAL`. */
   extraArgs?: string[];
+  /** A datadir to move in (a restored backup) instead of copying the template; used only when the instance has no datadir yet. */
+  seedDataDir?: string;
 }
 
 export class DbInitError extends PitrError {}
@@ -106,6 +108,17 @@ function serverArgs(tools: Toolchain, spec: DbInstanceSpec, port: number, server
   ]];
 }
 
+/** Renames `from` to `to`, copying instead when they are on different filesystems. */
+function moveDir(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    cpSync(from, to, { recursive: true });
+    rmSync(from, { recursive: true, force: true });
+  }
+}
+
 async function answersSql(port: number, socket: string): Promise<boolean> {
   if (!(await tcpOpen(port))) return false;
   const conn = await createConnection({ socketPath: socket, user: 'root' });
@@ -127,7 +140,9 @@ export async function startDbInstance(spec: DbInstanceSpec): Promise<DbInstance>
   const port = spec.port ?? (await freePort());
   const serverId = spec.serverId ?? 1;
   mkdirSync(l.binlogDir, { recursive: true });
-  if (!existsSync(l.dataDir)) {
+  if (!existsSync(l.dataDir) && spec.seedDataDir !== undefined) {
+    moveDir(spec.seedDataDir, l.dataDir);
+  } else if (!existsSync(l.dataDir)) {
     const template = await templateDataDir(tools, spec.flavor);
     cpSync(join(template, 'data'), l.dataDir, { recursive: true });
   }
