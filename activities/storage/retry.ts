@@ -1,0 +1,39 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { classifyStorageError, StorageError } from './errors';
+
+/**
+ * The one retry loop for storage calls. The SDK's own retries are switched off (maxAttempts 1,
+ * see s3-store.ts) so that attempts are not multiplied by a second loop, and so that every
+ * failure goes through `classifyStorageError` and comes out typed.
+ */
+export interface RetryPolicy {
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxDelayMs: 10_000 };
+
+/** Exponential backoff with full jitter: uniform in [0, min(max, base * 2^(attempt-1))]. */
+export function backoffDelayMs(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+  return Math.floor(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)));
+}
+
+export async function withRetry<T>(
+  call: () => Promise<T>,
+  where: { operation: string; bucket: string; key: string },
+  policy: RetryPolicy,
+  signal?: AbortSignal,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    signal?.throwIfAborted();
+    try {
+      return await call();
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      const classified: StorageError = classifyStorageError(err, where, attempt);
+      if (classified.terminal || attempt >= policy.attempts) throw classified;
+      await sleep(backoffDelayMs(policy, attempt), undefined, signal ? { signal } : undefined);
+    }
+  }
+}
