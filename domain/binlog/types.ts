@@ -1,0 +1,64 @@
+export type BinlogFlavor = 'mysql' | 'mariadb';
+export type ChecksumAlgorithm = 'crc32' | 'none';
+
+/**
+ * A point in time as the binlog records it: MySQL GTID events carry microseconds,
+ * event headers (and so everything MariaDB writes) only whole seconds.
+ */
+export interface BinlogTime {
+  /** Microseconds since the Unix epoch (UTC). */
+  micros: number;
+  precision: 'us' | 's';
+}
+
+/** One transaction of a binlog file, located by byte offsets in that file. */
+export interface BinlogTransaction {
+  /**
+   * MySQL `uuid:gno` or `uuid:tag:gno`; MariaDB `domain-server-seq`; null for a MySQL
+   * anonymous transaction (GTIDs off).
+   */
+  gtid: string | null;
+  /** Offset of the transaction's GTID event. */
+  start: number;
+  /** Offset just past the transaction's last event: where the next one may start. */
+  end: number;
+  /** MySQL: immediate_commit_timestamp; MariaDB: header time of the event that ends it. */
+  commitTime: BinlogTime;
+}
+
+/** What one binlog file holds, as read end to end. */
+export interface BinlogSummary {
+  flavor: BinlogFlavor;
+  serverVersion: string;
+  /** server_id in the Format_description event's header: the server that wrote the file. */
+  serverId: number;
+  checksum: ChecksumAlgorithm;
+  /**
+   * GTIDs executed before this file: MySQL's Previous-GTIDs set (canonical text);
+   * MariaDB's Gtid list, `domain-server-seq` entries in the order the event holds them.
+   */
+  previousGtids: string;
+  /**
+   * MySQL: the GTID set of this file's transactions. MariaDB: the position after this
+   * file, i.e. the last GTID of each domain seen in it (`0-11-2453,1-11-7`).
+   */
+  gtids: string;
+  firstGtid: string | null;
+  lastGtid: string | null;
+  transactions: number;
+  firstEventTime: BinlogTime | null;
+  lastEventTime: BinlogTime | null;
+  firstCommitTime: BinlogTime | null;
+  lastCommitTime: BinlogTime | null;
+  events: number;
+  bytes: number;
+  /** The server finished the file: in-use flag cleared and the last event is Rotate or Stop. */
+  closed: boolean;
+  /** The next file's name from the closing Rotate event. */
+  rotateTo: string | null;
+  /**
+   * Offset of a transaction that started but has no end before the end of the file
+   * (a file still being written); null when the file ends between transactions.
+   */
+  unfinishedTransactionAt: number | null;
+}

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Readable } from 'node:stream';
+import { join } from 'node:path';
+import { binlogFileSource, binlogTransactions, indexBinlog, readBinlog } from '../../../domain/binlog/reader';
+import { BinlogTransaction } from '../../../domain/binlog/types';
+import { chunkedSource, expectedFixtures, FIXTURE_DIR, fixtureBytes } from './binlog-fixtures';
+
+describe('binlog reader chunking', () => {
+  for (const [name] of expectedFixtures()) {
+    it(`gives identical results for ${name} in 1..7-byte chunks as in one piece`, async () => {
+      const bytes = fixtureBytes(name);
+      const whole = await indexBinlog(Readable.from([bytes]));
+      const tiny = await indexBinlog(chunkedSource(bytes, [1, 2, 3, 4, 5, 6, 7]));
+      assert.deepEqual(tiny, whole);
+    });
+
+    it(`gives identical results for ${name} in chunks that split large events`, async () => {
+      const bytes = fixtureBytes(name);
+      const whole = await indexBinlog(Readable.from([bytes]));
+      assert.deepEqual(await indexBinlog(chunkedSource(bytes, [4093, 1, 65521, 19, 300])), whole);
+    });
+  }
+
+  it('reads a file through its two reused buffers as it reads it whole', async () => {
+    const file = join(FIXTURE_DIR, 'mysql-9.7.4-shop.000001');
+    const whole = await indexBinlog(Readable.from([fixtureBytes('mysql-9.7.4-shop.000001')]));
+    for (const chunkBytes of [7, 4096, 100_000]) assert.deepEqual(await indexBinlog(binlogFileSource(file, chunkBytes)), whole);
+  });
+
+  it('accepts plain Uint8Array chunks', async () => {
+    const bytes = fixtureBytes('mysql-9.7.4-ledger.000005');
+    const arrays = [new Uint8Array(bytes.subarray(0, 1000)), new Uint8Array(bytes.subarray(1000))];
+    const summary = await readBinlog(Readable.from(arrays));
+    assert.equal(summary.transactions, 303);
+  });
+
+  it('streams the same transactions through the async iterator, returning the summary at the end', async () => {
+    const bytes = fixtureBytes('mysql-9.7.4-shop.000001');
+    const collected = await indexBinlog(Readable.from([bytes]));
+    const iterator = binlogTransactions(chunkedSource(bytes, [8192]));
+    const streamed: BinlogTransaction[] = [];
+    for (let step = await iterator.next(); ; step = await iterator.next()) {
+      if (step.done) {
+        assert.deepEqual(step.value, collected.summary);
+        break;
+      }
+      streamed.push(step.value);
+    }
+    assert.deepEqual(streamed, collected.transactions);
+  });
+
+  it('hands each transaction to the callback in file order', async () => {
+    const seen: number[] = [];
+    await readBinlog(Readable.from([fixtureBytes('mariadb-10.11.19-ledger.000005')]), { onTransaction: (t) => seen.push(t.start) });
+    assert.equal(seen.length, 302);
+    assert.deepEqual([...seen].sort((a, b) => a - b), seen);
+  });
+});
