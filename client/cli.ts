@@ -2,6 +2,13 @@
 import { Command, CommanderError } from 'commander';
 import { devCommand } from './dev/command';
 import { demoCommand } from './demo/command';
+import { catalogCommand } from './catalog/command';
+import { clusterCommand } from './cluster/command';
+import { backupCommand, backupsCommand } from './backup/command';
+import { agentCommand, workerCommand } from './worker/command';
+import { gtidCommand } from './gtid/command';
+import { binlogCommand } from './binlog/command';
+import { artifactCommand } from './artifact/command';
 import { reportCliError } from './cli-errors';
 
 /** `pitr`: the one front door for operators and incident tooling. */
@@ -12,6 +19,15 @@ export function buildCli(): Command {
     .exitOverride();
   program.addCommand(devCommand());
   program.addCommand(demoCommand());
+  program.addCommand(catalogCommand());
+  program.addCommand(clusterCommand());
+  program.addCommand(backupCommand());
+  program.addCommand(backupsCommand());
+  program.addCommand(workerCommand());
+  program.addCommand(agentCommand());
+  program.addCommand(gtidCommand());
+  program.addCommand(binlogCommand());
+  program.addCommand(artifactCommand());
   return program;
 }
 

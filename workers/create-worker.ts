@@ -8,6 +8,8 @@ export interface WorkerSpec {
   activities: object;
   /** A pre-built bundle (tests build it once); otherwise the workflows are bundled now. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Poll for activity tasks only (agents run no workflow code). */
+  activitiesOnly?: boolean;
 }
 
 export async function createWorker(spec: WorkerSpec): Promise<{ worker: Worker; connection: NativeConnection }> {
@@ -18,7 +20,11 @@ export async function createWorker(spec: WorkerSpec): Promise<{ worker: Worker; 
     namespace: spec.namespace,
     taskQueue: spec.taskQueue,
     activities: spec.activities,
-    ...(spec.workflowBundle ? { workflowBundle: spec.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...(spec.activitiesOnly
+      ? {}
+      : spec.workflowBundle
+        ? { workflowBundle: spec.workflowBundle }
+        : { workflowsPath: require.resolve('../workflows') }),
   });
   return { worker, connection };
 }

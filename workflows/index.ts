@@ -1,1 +1,3 @@
 export { stackCheckWorkflow } from './stack-check';
+export { baseBackupWorkflow, backupProgressQuery } from './base-backup';
+export { backupVerificationWorkflow } from './backup-verification';

@@ -10,15 +10,9 @@ export interface DbConnection {
   socket?: string;
 }
 
-export type EngineName = 'clone' | 'mysqldump' | 'mariadb-backup' | 'mariadb-dump' | 'xtrabackup';
+import { ENGINE_FLAVOR, type EngineName } from '../../domain/backup';
 
-export const ENGINE_FLAVOR: Readonly<Record<EngineName, Flavor>> = {
-  clone: 'mysql',
-  mysqldump: 'mysql',
-  xtrabackup: 'mysql',
-  'mariadb-backup': 'mariadb',
-  'mariadb-dump': 'mariadb',
-};
+export { ENGINE_FLAVOR, type EngineName };
 
 /**
  * The backup's own consistent point: the data holds exactly the transactions in

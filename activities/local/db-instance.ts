@@ -1,15 +1,18 @@
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
+import type { Flavor } from '../../domain/backup';
 import { PitrError } from '../../domain/errors';
 import { freePort, PortInUseError, readPid, spawnDaemon, stopByPidFile, tcpOpen, waitUntilReady, isAlive } from './process';
 import { Toolchain, toolchain } from './toolchain';
 
 const run = promisify(execFile);
 
-export type Flavor = 'mysql' | 'mariadb';
+export type { Flavor };
 
 /** How to reach a running database instance started by this module. */
 export interface DbInstance {
@@ -40,11 +43,18 @@ export interface DbInstanceSpec {
 
 export class DbInitError extends PitrError {}
 
+/** Unix socket paths are limited to 107 bytes; a deep instance folder gets its socket in the temp folder. */
+function socketPath(dir: string): string {
+  const inDir = join(dir, 'server.sock');
+  if (Buffer.byteLength(inDir) <= 100) return inDir;
+  return join(tmpdir(), `pitr-${createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 16)}.sock`);
+}
+
 function layout(dir: string) {
   return {
     dataDir: join(dir, 'data'),
     binlogDir: join(dir, 'binlog'),
-    socket: join(dir, 'server.sock'),
+    socket: socketPath(dir),
     pidFile: join(dir, 'server.pid'),
     logFile: join(dir, 'server.log'),
   };

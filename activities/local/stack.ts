@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { PitrError } from '../../domain/errors';
+import { DevConfigFiles, writeDevConfigs } from './dev-config';
 import { DbInstance, Flavor, startDbInstance, stopDbInstance } from './db-instance';
 import { minioLive, S3Endpoint, startMinio, stopMinio } from './minio-server';
 import { dropDatabase, ensureDatabase, postgresHealthy } from './postgres';
@@ -17,6 +18,8 @@ export interface StackInfo {
   postgres: { connectionString: string; database: string };
   mysql: DbInstance;
   mariadb: DbInstance;
+  /** Worker and agent configuration files for this stack (see `dev-config.ts`). */
+  configs: DevConfigFiles;
 }
 
 export interface StackPorts {
@@ -91,7 +94,7 @@ export async function startStack(spec: StackSpec): Promise<StackInfo> {
     startDbInstance({ flavor: 'mysql', dir: dir('mysql'), port: spec.ports.mysql, serverId: 1 }),
     startDbInstance({ flavor: 'mariadb', dir: dir('mariadb'), port: spec.ports.mariadb, serverId: 11 }),
   ]);
-  const info: StackInfo = {
+  const services = {
     stateDir: spec.stateDir,
     ports: spec.ports,
     temporal,
@@ -100,6 +103,7 @@ export async function startStack(spec: StackSpec): Promise<StackInfo> {
     mysql,
     mariadb,
   };
+  const info: StackInfo = { ...services, configs: writeDevConfigs(services) };
   writeFileSync(join(spec.stateDir, STACK_FILE), `${JSON.stringify(info, null, 2)}\n`);
   return info;
 }

@@ -4,10 +4,7 @@ export { ManifestInvalidError, ManifestKeyError, ManifestRejectedError, type Man
 export { parseManifest, parseSignedManifestEnvelope } from './parse';
 export {
   MANIFEST_SCHEMA_VERSION,
-  MARIADB_BACKUP_ENGINES,
-  MYSQL_BACKUP_ENGINES,
   manifestSchema,
-  type BackupEngine,
   type Manifest,
   type ManifestInput,
   type ManifestSignature,

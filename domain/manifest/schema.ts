@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MARIADB_ENGINES, MYSQL_ENGINES } from '../backup';
 import { GtidParseError } from '../gtid/errors';
 import { canonicalGtidText, type GtidFlavor } from '../gtid/parse-gtid';
 import { UUID_PATTERN } from '../gtid/mysql-source';
@@ -6,9 +7,6 @@ import { UUID_PATTERN } from '../gtid/mysql-source';
 /** The only manifest layout this build reads and writes. */
 export const MANIFEST_SCHEMA_VERSION = 1;
 
-export const MYSQL_BACKUP_ENGINES = ['clone', 'mysqldump', 'xtrabackup'] as const;
-export const MARIADB_BACKUP_ENGINES = ['mariadb-backup', 'mariadb-dump'] as const;
-export type BackupEngine = (typeof MYSQL_BACKUP_ENGINES)[number] | (typeof MARIADB_BACKUP_ENGINES)[number];
 
 // Identifiers end up in object keys and log lines, so they keep to a conservative alphabet.
 const identifier = z
@@ -100,7 +98,7 @@ export const mysqlManifestSchema = z.strictObject({
   ...fieldsOfEveryFlavor,
   flavor: z.literal('mysql'),
   serverUuid: z.string().regex(UUID_PATTERN, 'must be a UUID').transform((uuid) => uuid.toLowerCase()),
-  engine: z.enum(MYSQL_BACKUP_ENGINES),
+  engine: z.enum(MYSQL_ENGINES),
   coordinate: coordinate('mysql'),
 });
 
@@ -108,7 +106,7 @@ export const mariadbManifestSchema = z.strictObject({
   ...fieldsOfEveryFlavor,
   flavor: z.literal('mariadb'),
   serverId: z.number().int().min(0).max(0xffff_ffff),
-  engine: z.enum(MARIADB_BACKUP_ENGINES),
+  engine: z.enum(MARIADB_ENGINES),
   coordinate: coordinate('mariadb'),
 });
 

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -36,7 +36,10 @@ async function main(argv: string[]): Promise<number> {
       rmSync(stateDir, { recursive: true, force: true });
     })());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void teardown().then(() => process.exit(130)));
+    process.once(signal, () => {
+      runningTests?.kill('SIGTERM');
+      void teardown().then(() => process.exit(130));
+    });
   }
   try {
     const started = Date.now();
@@ -48,12 +51,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+let runningTests: ChildProcess | undefined;
+
 function runNodeTest(targets: string[], env: Record<string, string>): Promise<number> {
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, ['--test', '--test-reporter=spec', '--enable-source-maps', ...targets], {
+    // One test file at a time: files share the stack's central task queue.
+    const child = (runningTests = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', '--enable-source-maps', ...targets], {
       stdio: 'inherit',
       env: { PITR_LOG_LEVEL: 'WARN', ...process.env, ...env },
-    });
+    }));
     child.on('exit', (code, signal) => resolvePromise(code ?? (signal ? 1 : 0)));
   });
 }

@@ -1,0 +1,129 @@
+import { Context } from '@temporalio/activity';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream';
+import type { BackupRef, UploadResult } from '../../domain/backup';
+import { PitrError } from '../../domain/errors';
+import { artifactUploadStateSchema, packArtifact } from '../artifact/upload';
+import { artifactServicesFromConfig } from '../config/artifact-services';
+import { AgentConfig, resolveSecret } from '../config/config';
+import { packPayload, runBackup } from '../engines';
+import { completedResult } from '../engines/staging';
+import { objectKey } from '../storage/object-keys';
+import { captureCoordinates } from './capture';
+import { prepareBackup } from './prepare';
+import { rateLimit } from './rate-limit';
+import type { AgentBackupActivities } from './types';
+
+export class StagingLostError extends PitrError {}
+
+const UPLOAD_MARKER = 'upload.json';
+
+/** The object key of a backup's artifact: the same backup always names the same object. */
+export function artifactKey(prefix: string, ref: BackupRef): string {
+  return objectKey(prefix, 'tenants', ref.tenantId, 'clusters', ref.clusterId, 'backups', ref.backupId.replace(/:/g, ''), 'base.pitr');
+}
+
+/** Heartbeats at most every few seconds: a long phase reports progress without flooding history. */
+function throttledHeartbeat(intervalMs = 5000): (details: unknown) => void {
+  let last = 0;
+  return (details) => {
+    const now = Date.now();
+    if (now - last >= intervalMs) {
+      last = now;
+      Context.current().heartbeat(details);
+    }
+  };
+}
+
+export function createAgentBackupActivities(config: AgentConfig): AgentBackupActivities {
+  const stagingOf = (ref: BackupRef): string => join(config.stagingDir, ref.backupId.replace(/[^A-Za-z0-9._-]/g, '_'));
+  const engineDir = (ref: BackupRef): string => join(stagingOf(ref), 'engine');
+  const db = () => ({
+    host: config.database.host,
+    port: config.database.port,
+    user: config.database.user,
+    password: resolveSecret(config.database.password),
+    ...(config.database.socket ? { socket: config.database.socket } : {}),
+  });
+  const engineResult = (ref: BackupRef) => {
+    const result = completedResult(engineDir(ref), ref.engine);
+    if (!result) {
+      throw new StagingLostError(`the staging folder of ${ref.backupId} on this agent holds no complete ${ref.engine} backup`, {
+        hint: 'the staging folder was removed or the phase ran on another host; start a new backup',
+        terminal: true,
+      });
+    }
+    return result;
+  };
+
+  return {
+    prepareBackup: (ref) => prepareBackup(config, ref, stagingOf(ref)),
+
+    async executeBackup(ref) {
+      const heartbeat = throttledHeartbeat();
+      const result = await runBackup(ref.engine, {
+        db: db(),
+        stagingDir: engineDir(ref),
+        throttle: config.throttle,
+        ...(config.tools[ref.engine] ? { toolPath: config.tools[ref.engine] } : {}),
+        onProgress: (bytesDone) => heartbeat({ phase: 'execute', bytesDone }),
+        signal: Context.current().cancellationSignal,
+      });
+      return { toolVersion: result.toolVersion, bytes: result.bytes, schemaTables: result.schemaTables };
+    },
+
+    captureCoordinates: (ref) => captureCoordinates(config, { ...engineResult(ref).coordinate, gtidPurged: '' }),
+
+    async uploadArtifact(ref) {
+      const marker = join(stagingOf(ref), UPLOAD_MARKER);
+      const services = artifactServicesFromConfig(config);
+      try {
+        const key = artifactKey(services.prefix, ref);
+        if (existsSync(marker)) {
+          const done = JSON.parse(readFileSync(marker, 'utf8')) as UploadResult;
+          const stored = await services.store.head(done.key);
+          if (stored?.size === done.storedBytes) return done;
+        }
+        const payload = engineResult(ref).payload;
+        const details = Context.current().info.heartbeatDetails as unknown;
+        const resume = artifactUploadStateSchema.safeParse(details);
+        const heartbeat = throttledHeartbeat(2000);
+        const packed = await packArtifact({
+          store: services.store,
+          key,
+          tenant: ref.tenantId,
+          keys: services.keys,
+          openInput: () => {
+            const tar = packPayload(payload);
+            const limit = config.throttle.uploadMBps;
+            // pipeline() hands a failure of either stream to the one the uploader reads.
+            return limit ? pipeline(tar, rateLimit(limit * 1024 * 1024), () => undefined) : tar;
+          },
+          ...(resume.success && resume.data.key === key ? { resume: resume.data } : {}),
+          onProgress: (state) => heartbeat(state),
+          signal: Context.current().cancellationSignal,
+        });
+        const result: UploadResult = {
+          bucket: services.store.bucket,
+          key,
+          storedBytes: packed.storedBytes,
+          plainBytes: packed.plaintextBytes,
+          storedSha256: packed.sha256,
+          keyId: packed.dataKeyId,
+          compression: { algorithm: 'zstd', level: packed.compressionLevel, workers: 0 },
+          chunkSize: packed.chunkSize,
+        };
+        writeFileSync(`${marker}.tmp`, JSON.stringify(result));
+        renameSync(`${marker}.tmp`, marker);
+        return result;
+      } finally {
+        services.close();
+      }
+    },
+
+    async removeStaging(ref) {
+      rmSync(stagingOf(ref), { recursive: true, force: true });
+    },
+  };
+}

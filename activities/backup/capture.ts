@@ -1,0 +1,94 @@
+import type { Connection } from 'mysql2/promise';
+import type { CaptureResult, Coordinate, Flavor } from '../../domain/backup';
+import { PitrError } from '../../domain/errors';
+import { canonicalGtidText, parseGtid } from '../../domain/gtid';
+import type { AgentConfig } from '../config/config';
+import { queryOne, withDatabase } from '../db/connect';
+
+export class CoordinateMismatchError extends PitrError {}
+export class ArchiveGapError extends PitrError {}
+
+interface ServerGtidState {
+  gtidExecuted: string;
+  /** What the server's binlogs no longer hold: every transaction before them is gone from the server. */
+  gtidPurged: string;
+  currentBinlog: string;
+}
+
+async function serverGtidState(conn: Connection, flavor: Flavor): Promise<ServerGtidState> {
+  const [binlogs] = await conn.query('SHOW BINARY LOGS');
+  const files = (binlogs as Array<{ Log_name: string }>).map((b) => b.Log_name);
+  const currentBinlog = files[files.length - 1] ?? '';
+  if (flavor === 'mysql') {
+    const s = await queryOne<{ executed: string; purged: string }>(
+      conn,
+      'SELECT @@global.gtid_executed AS executed, @@global.gtid_purged AS purged',
+    );
+    return { gtidExecuted: canonicalGtidText('mysql', s.executed), gtidPurged: canonicalGtidText('mysql', s.purged), currentBinlog };
+  }
+  const s = await queryOne<{ executed: string; purged: string | null }>(
+    conn,
+    'SELECT @@global.gtid_binlog_pos AS executed, BINLOG_GTID_POS(?, 4) AS purged',
+    [files[0] ?? ''],
+  );
+  return {
+    gtidExecuted: canonicalGtidText('mariadb', s.executed),
+    gtidPurged: canonicalGtidText('mariadb', s.purged ?? ''),
+    currentBinlog,
+  };
+}
+
+function gtidContains(flavor: Flavor, outer: string, inner: string): boolean {
+  return flavor === 'mysql'
+    ? parseGtid('mysql', outer).contains(parseGtid('mysql', inner))
+    : parseGtid('mariadb', outer).contains(parseGtid('mariadb', inner));
+}
+
+/**
+ * Checks the engine's consistent point against the server it came from: the server must
+ * have executed everything in it, and its binlogs must still hold every transaction after
+ * it (else the archive would have a gap right after this backup).
+ */
+export function crossCheck(flavor: Flavor, coordinate: Coordinate, server: ServerGtidState): void {
+  if (!gtidContains(flavor, server.gtidExecuted, coordinate.gtidExecuted)) {
+    throw new CoordinateMismatchError(
+      `the backup's coordinate ${coordinate.gtidExecuted} (from ${coordinate.source}) is not contained in the server's executed GTIDs ${server.gtidExecuted}`,
+      { hint: 'the backup was not taken from this server; check the agent configuration', terminal: true },
+    );
+  }
+  if (!gtidContains(flavor, coordinate.gtidExecuted, server.gtidPurged)) {
+    throw new ArchiveGapError(
+      `the server has purged binlogs past the backup's coordinate: purged ${server.gtidPurged}, coordinate ${coordinate.gtidExecuted}; transactions after the backup exist nowhere but in the backup`,
+      { hint: 'raise binlog retention (binlog_expire_logs_seconds / expire_logs_days) so binlogs outlive a backup, then back up again', terminal: true },
+    );
+  }
+}
+
+/**
+ * Phase 3: the engine's own consistent point is the coordinate; the server's readings are
+ * the cross-check's evidence. FLUSH BINARY LOGS closes the binlog that holds the coordinate
+ * so the archiver ships it now rather than when it fills.
+ */
+export async function captureCoordinates(config: AgentConfig, coordinate: Coordinate): Promise<CaptureResult> {
+  const flavor = config.database.flavor;
+  const canonical: Coordinate = { ...coordinate, gtidExecuted: canonicalGtidText(flavor, coordinate.gtidExecuted) };
+  return withDatabase(config.database, async (conn) => {
+    const before = await serverGtidState(conn, flavor);
+    crossCheck(flavor, canonical, before);
+    await conn.query('FLUSH BINARY LOGS');
+    const clock = await queryOne<{ utc: string }>(conn, "SELECT DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%fZ') AS utc");
+    const workerUtc = new Date();
+    const serverUtc = clock.utc;
+    return {
+      coordinate: { ...canonical, gtidPurged: before.gtidPurged },
+      server: {
+        gtidExecuted: before.gtidExecuted,
+        gtidPurged: before.gtidPurged,
+        serverUtc,
+        workerUtc: workerUtc.toISOString(),
+        skewMs: Date.parse(serverUtc) - workerUtc.getTime(),
+      },
+      rotatedFrom: before.currentBinlog || undefined,
+    };
+  });
+}

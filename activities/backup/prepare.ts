@@ -1,0 +1,96 @@
+import { statfs } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import type { Connection } from 'mysql2/promise';
+import type { BackupRef, PrepareResult } from '../../domain/backup';
+import { PitrError } from '../../domain/errors';
+import type { AgentConfig } from '../config/config';
+import { queryOne, withDatabase } from '../db/connect';
+
+export class BackupDeferredError extends PitrError {}
+export class ServerNotReadyForPitrError extends PitrError {}
+export class DiskHeadroomError extends PitrError {}
+
+async function requireBinlogsAndGtids(conn: Connection, flavor: AgentConfig['database']['flavor']): Promise<void> {
+  if (flavor === 'mysql') {
+    const s = await queryOne<{ logBin: string; gtidMode: string; consistency: string }>(
+      conn,
+      'SELECT @@global.log_bin AS logBin, @@global.gtid_mode AS gtidMode, @@global.enforce_gtid_consistency AS consistency',
+    );
+    if (String(s.logBin) !== '1' || s.gtidMode !== 'ON' || s.consistency !== 'ON') {
+      throw new ServerNotReadyForPitrError(
+        `point-in-time recovery needs log_bin=1, gtid_mode=ON, enforce_gtid_consistency=ON; the server has log_bin=${s.logBin}, gtid_mode=${s.gtidMode}, enforce_gtid_consistency=${s.consistency}`,
+        { hint: 'enable binary logging and GTIDs on the server (see MySQL’s online GTID enablement procedure)', terminal: true },
+      );
+    }
+    return;
+  }
+  const s = await queryOne<{ logBin: string }>(conn, 'SELECT @@global.log_bin AS logBin');
+  if (String(s.logBin) !== '1') {
+    throw new ServerNotReadyForPitrError('point-in-time recovery needs binary logging; the MariaDB server has log_bin=OFF', {
+      hint: 'start the server with --log-bin',
+      terminal: true,
+    });
+  }
+}
+
+/** DDL running too long, or sessions queued on metadata locks, make a backup wait or block writers. */
+async function lockContention(conn: Connection, maxDdlSeconds: number): Promise<string | undefined> {
+  const waiting = await queryOne<{ n: string }>(
+    conn,
+    "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE state LIKE 'Waiting for table metadata lock%'",
+  );
+  if (Number(waiting.n) > 0) return `${waiting.n} session(s) wait for a table metadata lock`;
+  const ddl = await queryOne<{ n: string; longest: string | null }>(
+    conn,
+    `SELECT COUNT(*) AS n, MAX(time) AS longest FROM information_schema.processlist
+     WHERE command = 'Query' AND time > ? AND info REGEXP '^[[:space:]]*(ALTER|CREATE|DROP|RENAME|TRUNCATE|OPTIMIZE)[[:space:]]'`,
+    [maxDdlSeconds],
+  );
+  if (Number(ddl.n) > 0) return `${ddl.n} DDL statement(s) running for up to ${ddl.longest}s (limit ${maxDdlSeconds}s)`;
+  return undefined;
+}
+
+/**
+ * Phase 1: the server is fit for a PITR backup, staging has room for it, and no long DDL
+ * or metadata-lock queue is in the way (that defers the backup with a transient error).
+ */
+export async function prepareBackup(config: AgentConfig, ref: BackupRef, stagingDir: string): Promise<PrepareResult> {
+  return withDatabase(config.database, async (conn) => {
+    await requireBinlogsAndGtids(conn, config.database.flavor);
+    const contention = await lockContention(conn, config.maxDdlSeconds);
+    if (contention) {
+      throw new BackupDeferredError(`backup ${ref.backupId} deferred: ${contention}`, {
+        hint: 'the backup retries with backoff; find the blocking session in the processlist if it persists',
+      });
+    }
+    const server = await queryOne<{ version: string; serverId: string; uuid: string | null }>(
+      conn,
+      config.database.flavor === 'mysql'
+        ? 'SELECT @@version AS version, @@server_id AS serverId, @@server_uuid AS uuid'
+        : 'SELECT @@version AS version, @@server_id AS serverId, NULL AS uuid',
+    );
+    const size = await queryOne<{ bytes: string | null }>(
+      conn,
+      'SELECT SUM(data_length + index_length) AS bytes FROM information_schema.tables',
+    );
+    const dataBytes = Number(size.bytes ?? 0);
+    await mkdir(stagingDir, { recursive: true });
+    const fs = await statfs(stagingDir);
+    const stagingFreeBytes = fs.bavail * fs.bsize;
+    const needed = Math.ceil(dataBytes * config.headroom);
+    if (stagingFreeBytes < needed) {
+      throw new DiskHeadroomError(
+        `staging ${stagingDir} has ${stagingFreeBytes} bytes free; the backup needs ${needed} (${dataBytes} bytes of data × ${config.headroom})`,
+        { hint: 'free space in the staging folder or point stagingDir at a larger volume', terminal: true },
+      );
+    }
+    return {
+      flavor: config.database.flavor,
+      serverVersion: server.version,
+      serverUuid: server.uuid ?? undefined,
+      serverId: Number(server.serverId),
+      dataBytes,
+      stagingFreeBytes,
+    };
+  });
+}

@@ -1,0 +1,48 @@
+import { Context } from '@temporalio/activity';
+import { verifySignedManifest } from '../../domain/manifest/signature';
+import { PitrError } from '../../domain/errors';
+import { verifyArtifact } from '../artifact/download';
+import { quarantineArtifact } from '../artifact/quarantine';
+import { ArtifactServices } from '../artifact/services';
+import { raiseAlert } from '../catalog/alerts';
+import { recordFailedBackup } from '../catalog/backups';
+import { Catalog } from '../catalog/catalog';
+import { getCluster } from '../catalog/clusters';
+import type { CentralConfig } from '../config/config';
+import { trustedKeys } from './manifest';
+import type { VerifyActivities } from './types';
+
+export function createVerifyActivities(config: CentralConfig, catalog: Catalog, services: ArtifactServices): VerifyActivities {
+  const keys = trustedKeys(config);
+  return {
+    async verifyBackupArtifact({ ref, manifestKey }) {
+      const artifactKey = manifestKey.replace(/\.manifest\.json$/, '');
+      const alive = setInterval(() => Context.current().heartbeat({ verifying: artifactKey }), 10_000);
+      try {
+        const { bytes } = await services.store.getRange(manifestKey, 0, 4 * 1024 * 1024 - 1);
+        const manifest = verifySignedManifest(JSON.parse(bytes.toString('utf8')), keys);
+        const decoded = await verifyArtifact({
+          store: services.store,
+          key: manifest.artifact.location.key,
+          keys: services.keys,
+          expected: { tenant: ref.tenantId, sha256: manifest.artifact.storedSha256 },
+        });
+        return { plainBytes: decoded.plaintextBytes, storedSha256: decoded.sha256 };
+      } catch (err) {
+        if (err instanceof PitrError && err.terminal && (await services.store.head(artifactKey))) {
+          const target = await quarantineArtifact(services.store, services.prefix, artifactKey, err);
+          const cluster = await getCluster(catalog, ref.tenantId, ref.clusterId);
+          const reason = `${err.message} (artifact moved to ${target})`;
+          await recordFailedBackup(catalog, {
+            ref, complianceTier: cluster.complianceTier, flavor: cluster.flavor, status: 'quarantined',
+            phase: 'verify', reason, startedAt: new Date().toISOString(),
+          });
+          await raiseAlert(catalog, { tenantId: ref.tenantId, clusterId: ref.clusterId, kind: 'quarantine', subject: ref.backupId, message: reason });
+        }
+        throw err;
+      } finally {
+        clearInterval(alive);
+      }
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import { Pool, PoolClient } from 'pg';
+import { PitrError } from '../../domain/errors';
+
+export class CatalogUnavailableError extends PitrError {}
+
+/**
+ * The PostgreSQL catalog. Every query runs inside `withTenant`, as the `pitr_app` role with
+ * `pitr.tenant_id` set for the transaction, so row-level security confines it to one tenant.
+ */
+export class Catalog {
+  private constructor(private readonly pool: Pool) {}
+
+  static open(connectionString: string): Catalog {
+    const pool = new Pool({ connectionString, max: 4, connectionTimeoutMillis: 5000 });
+    // An idle client that loses its server must not crash the worker; the next query reports it.
+    pool.on('error', () => undefined);
+    return new Catalog(pool);
+  }
+
+  async withTenant<T>(tenantId: string, fn: (db: PoolClient) => Promise<T>): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw new CatalogUnavailableError(`the catalog database does not answer: ${(err as Error).message}`, {
+        hint: 'check the catalog connection string and that PostgreSQL is running',
+        cause: err,
+      });
+    }
+    try {
+      await client.query('BEGIN');
+      await client.query('SET LOCAL ROLE pitr_app');
+      await client.query("SELECT set_config('pitr.tenant_id', $1, true)", [tenantId]);
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

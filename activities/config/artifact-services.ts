@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import type { ArtifactServices } from '../artifact/services';
+import { LocalKeyProvider } from '../keys/local-key-provider';
+import { ObjectTenantKeyStore } from '../keys/object-tenant-key-store';
+import { TenantKeys } from '../keys/tenant-keys';
+import { createS3Client, S3ObjectStore } from '../storage/s3-store';
+import { ConfigError, resolveSecret, type CentralConfig } from './config';
+
+/** Object storage and tenant keys as a worker's or agent's configuration file names them. */
+export function artifactServicesFromConfig(config: Pick<CentralConfig, 'storage' | 'masterKeyFile'>): ArtifactServices {
+  let masterKeyText: string;
+  try {
+    masterKeyText = readFileSync(config.masterKeyFile, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`master key file ${config.masterKeyFile} cannot be read: ${(err as Error).message}`);
+  }
+  const master = LocalKeyProvider.fromBase64(masterKeyText, `master key file ${config.masterKeyFile}`);
+  const client = createS3Client({
+    endpoint: config.storage.endpoint,
+    region: config.storage.region,
+    accessKeyId: config.storage.accessKeyId,
+    secretAccessKey: resolveSecret(config.storage.secretAccessKey),
+  });
+  const store = new S3ObjectStore(client, config.storage.bucket);
+  return {
+    store,
+    keys: new TenantKeys(new ObjectTenantKeyStore(store, config.storage.prefix), master),
+    prefix: config.storage.prefix,
+    close: () => client.destroy(),
+  };
+}

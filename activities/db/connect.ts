@@ -1,0 +1,49 @@
+import { Connection, createConnection } from 'mysql2/promise';
+import { PitrError } from '../../domain/errors';
+import type { AgentConfig } from '../config/config';
+import { resolveSecret } from '../config/config';
+
+export class DatabaseUnavailableError extends PitrError {}
+
+/** Errors from the server that go away by themselves (busy, restarting, lock waits). */
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'PROTOCOL_CONNECTION_LOST',
+  'ER_CON_COUNT_ERROR', 'ER_LOCK_WAIT_TIMEOUT', 'ER_LOCK_DEADLOCK', 'ER_SERVER_SHUTDOWN', 'ER_QUERY_INTERRUPTED',
+]);
+
+export async function connectDatabase(db: AgentConfig['database']): Promise<Connection> {
+  try {
+    return await createConnection({
+      host: db.host,
+      port: db.port,
+      user: db.user,
+      password: resolveSecret(db.password),
+      connectTimeout: 10_000,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      dateStrings: true,
+      timezone: 'Z',
+    });
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    throw new DatabaseUnavailableError(`cannot connect to ${db.flavor} at ${db.host}:${db.port}: ${(err as Error).message}`, {
+      hint: TRANSIENT_CODES.has(code) ? 'the server is down or busy; the backup retries' : 'check the agent configuration’s database user and password',
+      terminal: !TRANSIENT_CODES.has(code),
+      cause: err,
+    });
+  }
+}
+
+export async function queryOne<T>(conn: Connection, sql: string, params: unknown[] = []): Promise<T> {
+  const [rows] = await conn.query(sql, params);
+  return (rows as T[])[0]!;
+}
+
+export async function withDatabase<T>(db: AgentConfig['database'], fn: (conn: Connection) => Promise<T>): Promise<T> {
+  const conn = await connectDatabase(db);
+  try {
+    return await fn(conn);
+  } finally {
+    await conn.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,33 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { PitrError } from '../domain/errors';
+
+/**
+ * Wraps an activity so the product's typed errors reach the workflow with their type name,
+ * hint, and — for terminal ones — as non-retryable failures that no retry policy repeats.
+ */
+export function temporalActivity<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args: A): Promise<R> => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      if (err instanceof PitrError) {
+        throw ApplicationFailure.create({
+          message: err.hint ? `${err.message} (what to do: ${err.hint})` : err.message,
+          type: err.name,
+          nonRetryable: err.terminal,
+          cause: err,
+        });
+      }
+      throw err;
+    }
+  };
+}
+
+/** Applies `temporalActivity` to every function of an activities object. */
+export function temporalActivities<T extends object>(activities: T): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(activities)) {
+    wrapped[name] = typeof fn === 'function' ? temporalActivity(fn.bind(activities) as (...a: unknown[]) => Promise<unknown>) : fn;
+  }
+  return wrapped as T;
+}

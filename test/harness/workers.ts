@@ -1,0 +1,94 @@
+import { bundleWorkflowCode, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { upsertCluster, parseCluster } from '../../activities/catalog/clusters';
+import { Catalog } from '../../activities/catalog/catalog';
+import { AgentConfig, loadCentralConfig, CentralConfig, resolveSecret, loadAgentConfig } from '../../activities/config/config';
+import type { DbInstance } from '../../activities/local/db-instance';
+import type { EngineName } from '../../domain/backup';
+import { startAgentWorker } from '../../workers/agent-worker';
+import { RunningWorkers, startCentralWorkers } from '../../workers/central-worker';
+import { ensureRuntime } from '../../workers/runtime';
+import { testStack } from './env';
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** The workflow bundle, built once per test process. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  ensureRuntime();
+  return (bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: undefined }));
+}
+
+function runInBackground(running: RunningWorkers): void {
+  const done = running.run();
+  after(async () => {
+    running.shutdown();
+    await done;
+    await running.close();
+  });
+}
+
+export function centralConfig(): CentralConfig {
+  return loadCentralConfig(testStack().configs.central);
+}
+
+let central: Promise<CentralConfig> | undefined;
+
+/**
+ * The central and verify workers of the test stack, once per test file. Call it at the top
+ * level of the file (not inside a test): they are stopped after the file's last test.
+ */
+export function startTestCentralWorkers(): Promise<CentralConfig> {
+  return (central ??= (async () => {
+    const config = centralConfig();
+    runInBackground(await startCentralWorkers(config, ['central', 'verify'], await workflowBundle()));
+    return config;
+  })());
+}
+
+/** A cluster of its own, registered in the catalog, backed by `db`; returns its agent's configuration. */
+export async function registerTestCluster(
+  db: DbInstance,
+  ids: { tenantId: string; clusterId: string; engine: EngineName },
+  overrides: Partial<AgentConfig> = {},
+): Promise<AgentConfig> {
+  const stack = testStack();
+  const template = loadAgentConfig(stack.configs.agents[db.flavor]);
+  const stagingDir = join(stack.stateDir, 'staging', ids.clusterId);
+  mkdirSync(stagingDir, { recursive: true });
+  const config: AgentConfig = {
+    ...template,
+    tenantId: ids.tenantId,
+    clusterId: ids.clusterId,
+    database: { ...template.database, host: db.host, port: db.port, socket: db.socket, binlogDir: db.binlogDir },
+    stagingDir,
+    ...overrides,
+  };
+  const catalog = Catalog.open(resolveSecret(centralConfig().catalogUrl));
+  try {
+    await upsertCluster(catalog, parseCluster({ tenantId: ids.tenantId, clusterId: ids.clusterId, flavor: db.flavor, defaultEngine: ids.engine }));
+  } finally {
+    await catalog.close();
+  }
+  return config;
+}
+
+/** A registered cluster with its agent running in this process: a database host with `pitr agent`. */
+export async function startTestCluster(
+  db: DbInstance,
+  ids: { tenantId: string; clusterId: string; engine: EngineName },
+  overrides: Partial<AgentConfig> = {},
+): Promise<AgentConfig> {
+  const config = await registerTestCluster(db, ids, overrides);
+  runInBackground(await startAgentWorker(config));
+  return config;
+}
+
+export async function temporalClient(): Promise<Client> {
+  const stack = testStack();
+  const connection = await Connection.connect({ address: stack.temporal.address });
+  after(() => connection.close());
+  return new Client({ connection, namespace: stack.temporal.namespace });
+}
