@@ -78,19 +78,22 @@ export async function baseBackupWorkflow(input: BaseBackupInput): Promise<BaseBa
     enter('prepare', `checking headroom, DDL and locks on ${clusterId}`);
     const prepared = await agent('prepare', `prepare ${engine} backup of ${tenantId}/${clusterId}`, '5 minutes').prepareBackup(ref);
 
+    if (input.dryRun) {
+      enter('capture', 'dry run: reading the server’s position and cross-checking it');
+      const captured = await agent('capture', `dry-run capture of ${clusterId}`, '5 minutes').captureCoordinates(ref, { dryRun: true });
+      enter('register', 'dry run: validating the manifest without writing it');
+      const executed = { toolVersion: 'dry-run', bytes: 0, schemaTables: [] };
+      await central().validateManifest({ ref, prepared, executed, captured });
+      enter('done', `dry run complete at ${captured.coordinate.gtidExecuted || '(empty GTID set)'}`);
+      return { backupId, dryRun: true, engine, coordinate: captured.coordinate, artifact: undefined, manifestKey: undefined };
+    }
+
     enter('execute', `${engine} into staging`);
     const executed = await agent('execute', `run ${engine} on ${clusterId}`, '12 hours', '30 seconds').executeBackup(ref);
     progress.bytesDone = executed.bytes;
 
     enter('capture', 'reading the engine’s consistent point and cross-checking the server');
     const captured = await agent('capture', `capture GTID coordinates of ${clusterId}`, '5 minutes').captureCoordinates(ref);
-
-    if (input.dryRun) {
-      enter('register', 'dry run: validating the manifest without writing it');
-      await central().validateManifest({ ref, prepared, executed, captured });
-      enter('done', `dry run complete at ${captured.coordinate.gtidExecuted || '(empty GTID set)'}`);
-      return { backupId, dryRun: true, engine, coordinate: captured.coordinate, artifact: undefined, manifestKey: undefined };
-    }
 
     enter('upload', `compress, encrypt and upload ${executed.bytes} bytes`);
     const uploaded = await agent('upload', `upload ${engine} backup of ${clusterId} to object storage`, '12 hours', '30 seconds')

@@ -73,7 +73,8 @@ export function createAgentBackupActivities(config: AgentConfig): AgentBackupAct
       return { toolVersion: result.toolVersion, bytes: result.bytes, schemaTables: result.schemaTables };
     },
 
-    captureCoordinates: (ref) => captureCoordinates(config, { ...engineResult(ref).coordinate, gtidPurged: '' }),
+    captureCoordinates: (ref, options) =>
+      captureCoordinates(config, options?.dryRun ? undefined : { ...engineResult(ref).coordinate, gtidPurged: '' }),
 
     async uploadArtifact(ref) {
       const marker = join(stagingOf(ref), UPLOAD_MARKER);

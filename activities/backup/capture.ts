@@ -64,18 +64,33 @@ export function crossCheck(flavor: Flavor, coordinate: Coordinate, server: Serve
   }
 }
 
+/** The server's own position now: what a dry run, which takes no backup, checks in its place. */
+async function serverCoordinate(conn: Connection, flavor: Flavor, state: ServerGtidState): Promise<Coordinate> {
+  const status = await queryOne<{ File: string; Position: string }>(conn, flavor === 'mysql' ? 'SHOW BINARY LOG STATUS' : 'SHOW BINLOG STATUS');
+  return {
+    gtidExecuted: state.gtidExecuted,
+    gtidPurged: state.gtidPurged,
+    binlogFile: status.File,
+    binlogPosition: Number(status.Position),
+    source: 'the server (dry run)',
+  };
+}
+
 /**
  * Phase 3: the engine's own consistent point is the coordinate; the server's readings are
  * the cross-check's evidence. FLUSH BINARY LOGS closes the binlog that holds the coordinate
- * so the archiver ships it now rather than when it fills.
+ * so the archiver ships it now rather than when it fills. A dry run (no engine coordinate)
+ * checks the server's current position instead and changes nothing.
  */
-export async function captureCoordinates(config: AgentConfig, coordinate: Coordinate): Promise<CaptureResult> {
+export async function captureCoordinates(config: AgentConfig, engineCoordinate: Coordinate | undefined): Promise<CaptureResult> {
   const flavor = config.database.flavor;
-  const canonical: Coordinate = { ...coordinate, gtidExecuted: canonicalGtidText(flavor, coordinate.gtidExecuted) };
   return withDatabase(config.database, async (conn) => {
     const before = await serverGtidState(conn, flavor);
+    const canonical: Coordinate = engineCoordinate
+      ? { ...engineCoordinate, gtidExecuted: canonicalGtidText(flavor, engineCoordinate.gtidExecuted) }
+      : await serverCoordinate(conn, flavor, before);
     crossCheck(flavor, canonical, before);
-    await conn.query('FLUSH BINARY LOGS');
+    if (engineCoordinate) await conn.query('FLUSH BINARY LOGS');
     const clock = await queryOne<{ utc: string }>(conn, "SELECT DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%fZ') AS utc");
     const workerUtc = new Date();
     const serverUtc = clock.utc;
@@ -88,7 +103,7 @@ export async function captureCoordinates(config: AgentConfig, coordinate: Coordi
         workerUtc: workerUtc.toISOString(),
         skewMs: Date.parse(serverUtc) - workerUtc.getTime(),
       },
-      rotatedFrom: before.currentBinlog || undefined,
+      rotatedFrom: engineCoordinate ? before.currentBinlog || undefined : undefined,
     };
   });
 }

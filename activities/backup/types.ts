@@ -13,7 +13,8 @@ import type {
 export interface AgentBackupActivities {
   prepareBackup(ref: BackupRef): Promise<PrepareResult>;
   executeBackup(ref: BackupRef): Promise<ExecuteResult>;
-  captureCoordinates(ref: BackupRef): Promise<CaptureResult>;
+  /** A dry run checks the server's current position in place of an engine's consistent point. */
+  captureCoordinates(ref: BackupRef, options?: { dryRun?: boolean }): Promise<CaptureResult>;
   uploadArtifact(ref: BackupRef): Promise<UploadResult>;
   removeStaging(ref: BackupRef): Promise<void>;
 }

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
 
 /** The shared real binlogs (repo/../shared/fixtures/binlogs) and what the servers' tools say about them. */
 export const FIXTURE_DIR = resolve(__dirname, '../../../..', '../shared/fixtures/binlogs');
@@ -26,15 +25,13 @@ export function fixtureBytes(name: string): Buffer {
   return readFileSync(join(FIXTURE_DIR, name));
 }
 
-/** A stream that hands `bytes` over in chunks of the given sizes, cycling through them. */
-export function chunkedSource(bytes: Buffer, sizes: number[]): Readable {
-  const chunks: Buffer[] = [];
+/** A source that hands `bytes` over in chunks of the given sizes, cycling through them. */
+export async function* chunkedSource(bytes: Buffer, sizes: number[]): AsyncGenerator<Buffer> {
   for (let at = 0, i = 0; at < bytes.length; i++) {
     const size = sizes[i % sizes.length]!;
-    chunks.push(bytes.subarray(at, at + size));
+    yield bytes.subarray(at, at + size);
     at += size;
   }
-  return Readable.from(chunks);
 }
 
 export interface EventPosition {
