@@ -113,7 +113,7 @@ function serverArgs(tools: Toolchain, spec: DbInstanceSpec, port: number, server
     ]];
   }
   return [tools.mariadbd, [
-    ...common, '--gtid-strict-mode=ON', '--log-basename=mariadb',
+    ...common, '--gtid-strict-mode=ON',
     '--innodb-buffer-pool-size=64M', ...(spec.extraArgs ?? []),
   ]];
 }
