@@ -13,6 +13,7 @@ import type { DbInstance } from '../../../activities/local/db-instance';
 import { backupWorkflowId } from '../../../domain/backup';
 import { baseBackupWorkflow } from '../../../workflows';
 import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
+import { recordHistory } from '../../harness/histories';
 import { freshDbInstance } from '../../harness/instances';
 import { registerTestCluster, startTestCentralWorkers, temporalClient } from '../../harness/workers';
 
@@ -80,6 +81,7 @@ for (const phase of ['execute', 'upload'] as const) {
     agent = startAgentProcess(configFile);
     try {
       const result = await handle.result();
+      await recordHistory(handle, `baseBackupWorkflow.agent-killed-in-${phase}`);
       assert.ok(result.artifact);
 
       const services = artifactServicesFromConfig(central);

@@ -17,6 +17,7 @@ import { trustedKeys } from '../../../activities/backup/manifest';
 import { backupWorkflowId, EngineName } from '../../../domain/backup';
 import { backupProgressQuery, baseBackupWorkflow } from '../../../workflows';
 import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
+import { recordHistory } from '../../harness/histories';
 import { freshDbInstance } from '../../harness/instances';
 import { startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
 import { ContinuousWriter, countOf } from './writer';
@@ -59,7 +60,10 @@ for (const { flavor, engine } of cases) {
     const catalog = Catalog.open(resolveSecret(central.catalogUrl));
     const rows = await listBackups(catalog, ids.tenantId, ids.clusterId).finally(() => catalog.close());
     assert.deepEqual(rows.map((r) => [r.backupId, r.status, r.coordinate?.gtidExecuted]), [[workflowId, 'completed', result.coordinate.gtidExecuted]]);
-    const verified = await client.workflow.getHandle(`${workflowId}-verify`).result();
+    const verification = client.workflow.getHandle(`${workflowId}-verify`);
+    const verified = await verification.result();
+    await recordHistory(handle, `baseBackupWorkflow.${engine}`);
+    await recordHistory(verification, `backupVerificationWorkflow.${engine}`);
     assert.equal(verified.storedSha256, result.artifact?.storedSha256);
 
     // The signed manifest names the same coordinate, and restoring the artifact lands exactly on it.

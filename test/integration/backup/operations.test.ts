@@ -8,12 +8,13 @@ import { createConnection } from 'mysql2/promise';
 import { listBackups } from '../../../activities/catalog/backups';
 import { Catalog } from '../../../activities/catalog/catalog';
 import { artifactServicesFromConfig } from '../../../activities/config/artifact-services';
-import { resolveSecret } from '../../../activities/config/config';
+import { loadAgentConfig, resolveSecret } from '../../../activities/config/config';
 import type { DbInstance } from '../../../activities/local/db-instance';
 import { backupWorkflowId, BaseBackupInput, BaseBackupResult, VERIFY_TASK_QUEUE } from '../../../domain/backup';
 import { backupVerificationWorkflow, baseBackupWorkflow } from '../../../workflows';
 import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
 import { testStack } from '../../harness/env';
+import { recordHistory } from '../../harness/histories';
 import { freshDbInstance } from '../../harness/instances';
 import { startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
 
@@ -51,7 +52,8 @@ test('a dry run checks the server and the manifest but writes nothing anywhere',
   const binlogsBefore = await sql(db, 'SHOW BINARY LOGS');
   const g = (await sql<{ g: string }>(db, 'SELECT @@global.gtid_executed AS g'))[0]!.g;
 
-  const { result } = await backUp({ tenantId: ids.tenantId, clusterId: ids.clusterId, dryRun: true });
+  const { result, handle } = await backUp({ tenantId: ids.tenantId, clusterId: ids.clusterId, dryRun: true });
+  await recordHistory(handle, 'baseBackupWorkflow.dry-run');
   assert.equal(result.dryRun, true);
   assert.equal(result.coordinate.gtidExecuted, g);
   assert.equal(result.coordinate.source, 'the server (dry run)');
@@ -117,6 +119,7 @@ test('a corrupted artifact fails verification terminally and is quarantined with
       assert.match(failure?.message ?? '', /chunk \d+/);
       return true;
     });
+    await recordHistory(client.workflow.getHandle(`${workflowId}-reverify`), 'backupVerificationWorkflow.quarantined');
     assert.equal(await services.store.head(key), undefined, 'the artifact left its place');
     const quarantined = `${services.prefix}failed/${key.slice(services.prefix.length)}`;
     assert.ok(await services.store.head(quarantined));
@@ -127,6 +130,33 @@ test('a corrupted artifact fails verification terminally and is quarantined with
   }
   const rows = await catalogRows(ids.tenantId, ids.clusterId);
   assert.deepEqual(rows.map((r) => [r.status, r.failurePhase]), [['quarantined', 'verify']]);
+});
+
+test('a backup that cannot succeed fails terminally at once, recorded in the catalog with an alert', async () => {
+  const central = await centralReady;
+  const db = await freshDbInstance('mysql');
+  const ids = { tenantId: 't-ops', clusterId: `c-denied-${process.pid}`, engine: 'mysqldump' as const };
+  await startTestCluster(db, ids, { database: { ...loadAgentConfig(testStack().configs.agents.mysql).database, port: db.port, user: 'nobody' } });
+  const client = await temporalClient();
+  const workflowId = backupWorkflowId(ids.tenantId, ids.clusterId, new Date());
+  const handle = await client.workflow.start(baseBackupWorkflow, { taskQueue: CENTRAL_TASK_QUEUE, workflowId, args: [{ tenantId: ids.tenantId, clusterId: ids.clusterId }] });
+  await assert.rejects(handle.result(), (err: unknown) => {
+    assert.ok(err instanceof WorkflowFailedError);
+    const failure = (err.cause as { cause?: { type?: string; nonRetryable?: boolean; message?: string } }).cause;
+    assert.equal(failure?.type, 'DatabaseUnavailableError');
+    assert.equal(failure?.nonRetryable, true);
+    assert.match(failure?.message ?? '', /Access denied for user 'nobody'/);
+    return true;
+  });
+  await recordHistory(handle, 'baseBackupWorkflow.terminal-failure');
+  const history = await handle.fetchHistory();
+  assert.equal(history.events?.filter((e) => e.activityTaskFailedEventAttributes).length, 1, 'not retried');
+  assert.deepEqual((await catalogRows(ids.tenantId, ids.clusterId)).map((r) => [r.status, r.failurePhase]), [['failed', 'prepare']]);
+  const catalog = Catalog.open(resolveSecret(central.catalogUrl));
+  const alerts = await catalog
+    .withTenant(ids.tenantId, async (conn) => (await conn.query('SELECT kind, subject FROM alerts WHERE cluster_id = $1', [ids.clusterId])).rows)
+    .finally(() => catalog.close());
+  assert.deepEqual(alerts, [{ kind: 'backup-failed', subject: workflowId }]);
 });
 
 test('operators drive it from the command line: cluster add, backup --wait --json, backups list', async () => {
