@@ -9,6 +9,7 @@ import { agentCommand, workerCommand } from './worker/command';
 import { gtidCommand } from './gtid/command';
 import { binlogCommand } from './binlog/command';
 import { artifactCommand } from './artifact/command';
+import { binlogsCommand, recoverableCommand } from './binlogs/command';
 import { reportCliError } from './cli-errors';
 
 /** `pitr`: the one front door for operators and incident tooling. */
@@ -28,6 +29,8 @@ export function buildCli(): Command {
   program.addCommand(gtidCommand());
   program.addCommand(binlogCommand());
   program.addCommand(artifactCommand());
+  program.addCommand(binlogsCommand());
+  program.addCommand(recoverableCommand());
   return program;
 }
 

@@ -1,3 +1,4 @@
+import { createAgentArchiveActivities } from '../activities/archive/agent';
 import { createAgentBackupActivities } from '../activities/backup/agent';
 import { AgentConfig } from '../activities/config/config';
 import { temporalActivities } from '../activities/temporal-failure';
@@ -14,7 +15,7 @@ export async function startAgentWorker(config: AgentConfig): Promise<RunningWork
     address: config.temporal.address,
     namespace: config.temporal.namespace,
     taskQueue: agentTaskQueue(config.clusterId),
-    activities: temporalActivities(createAgentBackupActivities(config)),
+    activities: temporalActivities({ ...createAgentBackupActivities(config), ...createAgentArchiveActivities(config) }),
     activitiesOnly: true,
   });
   return {

@@ -1,4 +1,5 @@
 import type { Worker } from '@temporalio/worker';
+import { createCentralArchiveActivities } from '../activities/archive/central';
 import { createCentralBackupActivities } from '../activities/backup/central';
 import { createVerifyActivities } from '../activities/backup/verify';
 import { Catalog } from '../activities/catalog/catalog';
@@ -34,7 +35,7 @@ export async function startCentralWorkers(
   const catalog = Catalog.open(catalogUrl);
   const services = artifactServicesFromConfig(config);
   const activitiesOf: Record<CentralQueue, object> = {
-    central: temporalActivities(createCentralBackupActivities(config, catalog, services)),
+    central: temporalActivities({ ...createCentralBackupActivities(config, catalog, services), ...createCentralArchiveActivities(catalog, services) }),
     verify: temporalActivities(createVerifyActivities(config, catalog, services)),
   };
   const taskQueueOf: Record<CentralQueue, string> = { central: CENTRAL_TASK_QUEUE, verify: VERIFY_TASK_QUEUE };
