@@ -1,0 +1,3 @@
+import { defineApplyTests } from './apply-scenarios';
+
+defineApplyTests('mysql');
