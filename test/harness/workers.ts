@@ -7,7 +7,9 @@ import { upsertCluster, parseCluster } from '../../activities/catalog/clusters';
 import { Catalog } from '../../activities/catalog/catalog';
 import { AgentConfig, loadCentralConfig, CentralConfig, resolveSecret, loadAgentConfig } from '../../activities/config/config';
 import type { DbInstance } from '../../activities/local/db-instance';
-import type { EngineName } from '../../domain/backup';
+import { backupWorkflowId, BaseBackupInput, EngineName } from '../../domain/backup';
+import { baseBackupWorkflow } from '../../workflows';
+import { CENTRAL_TASK_QUEUE } from '../../workers/task-queues';
 import { startAgentWorker } from '../../workers/agent-worker';
 import { RunningWorkers, startCentralWorkers } from '../../workers/central-worker';
 import { ensureRuntime } from '../../workers/runtime';
@@ -91,4 +93,12 @@ export async function temporalClient(): Promise<Client> {
   const connection = await Connection.connect({ address: stack.temporal.address });
   after(() => connection.close());
   return new Client({ connection, namespace: stack.temporal.namespace });
+}
+
+/** Starts a BaseBackupWorkflow the way `pitr backup` does: one workflow id per cluster and instant. */
+export async function startBackup(input: BaseBackupInput) {
+  const client = await temporalClient();
+  const workflowId = backupWorkflowId(input.tenantId, input.clusterId, new Date());
+  const handle = await client.workflow.start(baseBackupWorkflow, { taskQueue: CENTRAL_TASK_QUEUE, workflowId, args: [input] });
+  return { client, handle, workflowId };
 }

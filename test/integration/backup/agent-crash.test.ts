@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createConnection } from 'mysql2/promise';
@@ -10,26 +9,12 @@ import { Catalog } from '../../../activities/catalog/catalog';
 import { artifactServicesFromConfig } from '../../../activities/config/artifact-services';
 import { AgentConfig, resolveSecret } from '../../../activities/config/config';
 import type { DbInstance } from '../../../activities/local/db-instance';
-import { backupWorkflowId } from '../../../domain/backup';
-import { baseBackupWorkflow } from '../../../workflows';
-import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
 import { recordHistory } from '../../harness/histories';
+import { killAgentProcess, startAgentProcess } from '../../harness/agent-process';
 import { freshDbInstance } from '../../harness/instances';
-import { registerTestCluster, startTestCentralWorkers, temporalClient } from '../../harness/workers';
+import { registerTestCluster, startBackup, startTestCentralWorkers } from '../../harness/workers';
 
-const cli = resolve(__dirname, '../../../client/cli.js');
 const centralReady = startTestCentralWorkers();
-
-/** `pitr agent` as its own process, so it can be killed like a crashed host. */
-function startAgentProcess(configFile: string): ChildProcess {
-  return spawn(process.execPath, [cli, 'agent', '--config', configFile], { stdio: 'ignore', env: { ...process.env } });
-}
-
-async function killed(agent: ChildProcess): Promise<void> {
-  const exited = new Promise((r) => agent.once('exit', r));
-  agent.kill('SIGKILL');
-  await exited;
-}
 
 /** About 24 MB of incompressible rows, so the dump and its upload take seconds. */
 async function loadBulk(db: DbInstance): Promise<void> {
@@ -60,13 +45,7 @@ for (const phase of ['execute', 'upload'] as const) {
     writeFileSync(configFile, JSON.stringify(config));
 
     let agent = startAgentProcess(configFile);
-    const client = await temporalClient();
-    const workflowId = backupWorkflowId(ids.tenantId, ids.clusterId, new Date());
-    const handle = await client.workflow.start(baseBackupWorkflow, {
-      taskQueue: CENTRAL_TASK_QUEUE,
-      workflowId,
-      args: [{ tenantId: ids.tenantId, clusterId: ids.clusterId }],
-    });
+    const { handle, workflowId } = await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId });
     const activity = phase === 'execute' ? 'executeBackup' : 'uploadArtifact';
     await waitFor(`the agent to be inside ${activity}`, async () => {
       const pending = (await handle.describe()).raw.pendingActivities ?? [];
@@ -77,7 +56,7 @@ for (const phase of ['execute', 'upload'] as const) {
       }
       return !!running?.heartbeatDetails;
     });
-    await killed(agent);
+    await killAgentProcess(agent);
     agent = startAgentProcess(configFile);
     try {
       const result = await handle.result();
@@ -99,7 +78,7 @@ for (const phase of ['execute', 'upload'] as const) {
       assert.deepEqual(rows.map((r) => [r.backupId, r.status]), [[workflowId, 'completed']]);
       assert.deepEqual(readdirSync(config.stagingDir), [], 'staging is removed');
     } finally {
-      await killed(agent);
+      await killAgentProcess(agent);
     }
   });
 }

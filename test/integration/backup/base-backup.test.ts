@@ -14,12 +14,11 @@ import { restoreBackup, unpackPayload } from '../../../activities/engines';
 import { DbInstance, stopDbInstance } from '../../../activities/local/db-instance';
 import { verifySignedManifest } from '../../../domain/manifest/signature';
 import { trustedKeys } from '../../../activities/backup/manifest';
-import { backupWorkflowId, EngineName } from '../../../domain/backup';
-import { backupProgressQuery, baseBackupWorkflow } from '../../../workflows';
-import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
+import type { EngineName } from '../../../domain/backup';
+import { backupProgressQuery } from '../../../workflows';
 import { recordHistory } from '../../harness/histories';
 import { freshDbInstance } from '../../harness/instances';
-import { startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
+import { startBackup, startTestCentralWorkers, startTestCluster } from '../../harness/workers';
 import { ContinuousWriter, countOf } from './writer';
 
 const cases: Array<{ flavor: DbInstance['flavor']; engine: EngineName }> = [
@@ -41,13 +40,7 @@ for (const { flavor, engine } of cases) {
     const setupTransactions = await writer.executedCount(flavor);
     writer.start();
 
-    const client = await temporalClient();
-    const workflowId = backupWorkflowId(ids.tenantId, ids.clusterId, new Date());
-    const handle = await client.workflow.start(baseBackupWorkflow, {
-      taskQueue: CENTRAL_TASK_QUEUE,
-      workflowId,
-      args: [{ tenantId: ids.tenantId, clusterId: ids.clusterId }],
-    });
+    const { client, handle, workflowId } = await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId });
     const result = await handle.result();
     const written = await writer.stop();
 

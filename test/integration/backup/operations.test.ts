@@ -10,13 +10,12 @@ import { Catalog } from '../../../activities/catalog/catalog';
 import { artifactServicesFromConfig } from '../../../activities/config/artifact-services';
 import { loadAgentConfig, resolveSecret } from '../../../activities/config/config';
 import type { DbInstance } from '../../../activities/local/db-instance';
-import { backupWorkflowId, BaseBackupInput, BaseBackupResult, VERIFY_TASK_QUEUE } from '../../../domain/backup';
-import { backupVerificationWorkflow, baseBackupWorkflow } from '../../../workflows';
-import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
+import { BaseBackupInput, BaseBackupResult, VERIFY_TASK_QUEUE } from '../../../domain/backup';
+import { backupVerificationWorkflow } from '../../../workflows';
 import { testStack } from '../../harness/env';
 import { recordHistory } from '../../harness/histories';
 import { freshDbInstance } from '../../harness/instances';
-import { startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
+import { startBackup, startTestCentralWorkers, startTestCluster } from '../../harness/workers';
 
 const centralReady = startTestCentralWorkers();
 const cli = resolve(__dirname, '../../../client/cli.js');
@@ -32,10 +31,8 @@ async function sql<T>(db: DbInstance, query: string): Promise<T[]> {
 }
 
 async function backUp(input: BaseBackupInput) {
-  const client = await temporalClient();
-  const workflowId = backupWorkflowId(input.tenantId, input.clusterId, new Date());
-  const handle = await client.workflow.start(baseBackupWorkflow, { taskQueue: CENTRAL_TASK_QUEUE, workflowId, args: [input] });
-  return { client, handle, workflowId, result: await handle.result() };
+  const started = await startBackup(input);
+  return { ...started, result: await started.handle.result() };
 }
 
 async function catalogRows(tenantId: string, clusterId: string) {
@@ -137,9 +134,7 @@ test('a backup that cannot succeed fails terminally at once, recorded in the cat
   const db = await freshDbInstance('mysql');
   const ids = { tenantId: 't-ops', clusterId: `c-denied-${process.pid}`, engine: 'mysqldump' as const };
   await startTestCluster(db, ids, { database: { ...loadAgentConfig(testStack().configs.agents.mysql).database, port: db.port, user: 'nobody' } });
-  const client = await temporalClient();
-  const workflowId = backupWorkflowId(ids.tenantId, ids.clusterId, new Date());
-  const handle = await client.workflow.start(baseBackupWorkflow, { taskQueue: CENTRAL_TASK_QUEUE, workflowId, args: [{ tenantId: ids.tenantId, clusterId: ids.clusterId }] });
+  const { handle, workflowId } = await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId });
   await assert.rejects(handle.result(), (err: unknown) => {
     assert.ok(err instanceof WorkflowFailedError);
     const failure = (err.cause as { cause?: { type?: string; nonRetryable?: boolean; message?: string } }).cause;
