@@ -6,6 +6,7 @@ import { catalogCommand } from './catalog/command';
 import { clusterCommand } from './cluster/command';
 import { backupCommand, backupsCommand } from './backup/command';
 import { agentCommand, workerCommand } from './worker/command';
+import { scheduleCommand } from './schedule/command';
 import { gtidCommand } from './gtid/command';
 import { binlogCommand } from './binlog/command';
 import { artifactCommand } from './artifact/command';
@@ -26,6 +27,7 @@ export function buildCli(): Command {
   program.addCommand(backupsCommand());
   program.addCommand(workerCommand());
   program.addCommand(agentCommand());
+  program.addCommand(scheduleCommand());
   program.addCommand(gtidCommand());
   program.addCommand(binlogCommand());
   program.addCommand(artifactCommand());

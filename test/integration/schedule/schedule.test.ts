@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { createConnection } from 'mysql2/promise';
+import { testStack } from '../../harness/env';
+import { freshDbInstance } from '../../harness/instances';
+import { startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
+
+const centralReady = startTestCentralWorkers();
+const cli = resolve(__dirname, '../../../client/cli.js');
+
+test('a nightly backup schedule is created once, updated in place, triggered, paused and deleted', async () => {
+  await centralReady;
+  const db = await freshDbInstance('mariadb');
+  const conn = await createConnection({ host: db.host, port: db.port, user: 'root' });
+  await conn.query('CREATE DATABASE d');
+  await conn.end();
+  const ids = { tenantId: 't-sched', clusterId: `c-sched-${process.pid}`, engine: 'mariadb-dump' as const };
+  await startTestCluster(db, ids);
+  const env = { ...process.env, PITR_CONFIG: testStack().configs.central };
+  const pitr = async (...args: string[]) => (await promisify(execFile)(process.execPath, [cli, 'schedule', ...args], { env })).stdout;
+  const target = ['--kind', 'backup', '--tenant', ids.tenantId, '--cluster', ids.clusterId];
+  const id = `backup-${ids.tenantId}-${ids.clusterId}`;
+
+  assert.equal(await pitr('create', ...target, '--cron', '0 2 * * *', '--timezone', 'Europe/Paris'), `created: ${id}\n`);
+  assert.equal(await pitr('create', ...target, '--cron', '30 3 * * *', '--timezone', 'Europe/Paris'), `updated: ${id}\n`);
+  const mine = (JSON.parse(await pitr('list', '--json')) as Array<{ scheduleId: string }>).filter((s) => s.scheduleId === id);
+  assert.equal(mine.length, 1, 'listed once');
+  const described = JSON.parse(await pitr('describe', ...target, '--json'));
+  assert.equal(described.timezone, 'Europe/Paris');
+  assert.match(described.nextRuns[0], /T0[12]:30:00\.000Z$/, '03:30 in Paris is 01:30 or 02:30 UTC');
+
+  await pitr('trigger', ...target);
+  const client = await temporalClient();
+  let workflowId: string | undefined;
+  for (let i = 0; i < 100 && !workflowId; i += 1) {
+    workflowId = (await client.schedule.getHandle(id).describe()).info.recentActions[0]?.action.workflow.workflowId;
+    if (!workflowId) await sleep(200);
+  }
+  assert.match(workflowId ?? '', new RegExp(`^${id}-\\d{4}-\\d\\d-\\d\\dT`), 'the run is named after the cluster and its scheduled time');
+  const result = await client.workflow.getHandle(workflowId!).result();
+  assert.match(result.coordinate.gtidExecuted, /^0-1-\d+$/);
+
+  await pitr('pause', ...target);
+  assert.equal(JSON.parse(await pitr('describe', ...target, '--json')).paused, true);
+  await pitr('unpause', ...target);
+  await pitr('delete', ...target);
+  assert.equal((JSON.parse(await pitr('list', '--json')) as Array<{ scheduleId: string }>).some((s) => s.scheduleId === id), false);
+
+  await assert.rejects(pitr('create', ...target, '--cron', 'nightly'), (err: unknown) => {
+    const e = err as { code: number; stderr: string };
+    assert.equal(e.code, 2);
+    assert.match(e.stderr, /"nightly" is not a five-field cron expression/);
+    return true;
+  });
+});
