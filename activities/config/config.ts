@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { InvalidInputError } from '../../domain/errors';
 
 /** A secret is given inline, or (better) by the file or environment variable that holds it. */
-const Secret = z.union([z.string(), z.object({ file: z.string() }), z.object({ env: z.string() })]);
+export const Secret = z.union([z.string(), z.object({ file: z.string() }), z.object({ env: z.string() })]);
 export type Secret = z.infer<typeof Secret>;
 
 const StorageConfig = z.object({
