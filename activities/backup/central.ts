@@ -6,6 +6,7 @@ import { quarantineArtifact } from '../artifact/quarantine';
 import { ArtifactServices } from '../artifact/services';
 import { raiseAlert } from '../catalog/alerts';
 import { insertCompletedBackup, recordFailedBackup } from '../catalog/backups';
+import { backupBytes, backupDuration, quarantinedArtifacts, secondsSince } from '../metrics';
 import { Catalog } from '../catalog/catalog';
 import { getCluster } from '../catalog/clusters';
 import type { CentralConfig } from '../config/config';
@@ -42,6 +43,11 @@ export function createCentralBackupActivities(config: CentralConfig, catalog: Ca
         manifest: signed.manifest,
         startedAt: input.startedAt,
       });
+      if (inserted) {
+        backupDuration.observe({ engine: ref.engine, outcome: 'completed' }, secondsSince(input.startedAt));
+        backupBytes.inc({ engine: ref.engine, form: 'plain' }, uploaded.plainBytes);
+        backupBytes.inc({ engine: ref.engine, form: 'stored' }, uploaded.storedBytes);
+      }
       return { backupId: ref.backupId, manifestKey, inserted };
     },
 
@@ -54,6 +60,7 @@ export function createCentralBackupActivities(config: CentralConfig, catalog: Ca
         if (await services.store.head(key)) {
           const target = await quarantineArtifact(services.store, services.prefix, key, new Error(`${phase}: ${reason}`));
           status = 'quarantined';
+          quarantinedArtifacts.inc({ kind: 'backup' });
           detail = `${reason} (artifact moved to ${target})`;
         }
         await raiseAlert(catalog, {
@@ -74,6 +81,7 @@ export function createCentralBackupActivities(config: CentralConfig, catalog: Ca
         reason: detail,
         startedAt,
       });
+      backupDuration.observe({ engine: ref.engine, outcome: status }, secondsSince(startedAt));
     },
   };
 }

@@ -5,6 +5,7 @@ import { verifyArtifact } from '../artifact/download';
 import { quarantineArtifact } from '../artifact/quarantine';
 import { ArtifactServices } from '../artifact/services';
 import { raiseAlert } from '../catalog/alerts';
+import { quarantinedArtifacts } from '../metrics';
 import { recordFailedBackup } from '../catalog/backups';
 import { Catalog } from '../catalog/catalog';
 import { getCluster } from '../catalog/clusters';
@@ -31,6 +32,7 @@ export function createVerifyActivities(config: CentralConfig, catalog: Catalog, 
       } catch (err) {
         if (err instanceof PitrError && err.terminal && (await services.store.head(artifactKey))) {
           const target = await quarantineArtifact(services.store, services.prefix, artifactKey, err);
+          quarantinedArtifacts.inc({ kind: 'backup' });
           const cluster = await getCluster(catalog, ref.tenantId, ref.clusterId);
           const reason = `${err.message} (artifact moved to ${target})`;
           await recordFailedBackup(catalog, {

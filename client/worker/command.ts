@@ -1,17 +1,34 @@
 import { Command } from 'commander';
+import type { Server } from 'node:http';
+import { startMetricsServer } from '../../workers/metrics-server';
 import { loadAgentConfig } from '../../activities/config/config';
 import { InvalidInputError } from '../../domain/errors';
 import { startAgentWorker } from '../../workers/agent-worker';
 import { CentralQueue, RunningWorkers, startCentralWorkers } from '../../workers/central-worker';
 import { loadCliConfig } from '../config';
 
-async function runUntilSignalled(running: RunningWorkers, what: string): Promise<void> {
+/**
+ * `--metrics HOST:PORT` serves Prometheus metrics there; the SDK exports its own on the next
+ * port, and the server folds them into the same page. Must run before the first worker starts.
+ */
+async function serveMetrics(address: string | undefined): Promise<Server | undefined> {
+  if (!address) return undefined;
+  const match = /^(.+):(\d+)$/.exec(address);
+  if (!match) throw new InvalidInputError(`--metrics ${address} is not HOST:PORT`, { hint: 'e.g. --metrics 0.0.0.0:9464' });
+  const [, host, port] = match as unknown as [string, string, string];
+  const sdkAddress = `${host === '0.0.0.0' ? '127.0.0.1' : host}:${Number(port) + 1}`;
+  process.env.PITR_SDK_METRICS_ADDRESS = sdkAddress;
+  return startMetricsServer(host, Number(port), sdkAddress);
+}
+
+async function runUntilSignalled(running: RunningWorkers, what: string, metrics: Server | undefined): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => running.shutdown());
   process.stderr.write(`${what} running; Ctrl-C stops it after in-flight activities finish\n`);
   try {
     await running.run();
   } finally {
     await running.close();
+    metrics?.close();
   }
 }
 
@@ -20,9 +37,11 @@ export function workerCommand(): Command {
     .description('run the central worker (workflows, catalog and storage activities, verification)')
     .option('--config <file>', 'central configuration file')
     .option('--queue <queue...>', 'central and/or verify', ['central', 'verify'])
-    .action(async (o: { config?: string; queue: CentralQueue[] }) => {
+    .option('--metrics <host:port>', 'serve Prometheus metrics (the product’s and the SDK’s) at http://HOST:PORT/metrics')
+    .action(async (o: { config?: string; queue: CentralQueue[]; metrics?: string }) => {
+      const metrics = await serveMetrics(o.metrics);
       const running = await startCentralWorkers(loadCliConfig(o.config), o.queue);
-      await runUntilSignalled(running, `central worker (${o.queue.join(', ')})`);
+      await runUntilSignalled(running, `central worker (${o.queue.join(', ')})`, metrics);
     });
 }
 
@@ -31,11 +50,13 @@ export function agentCommand(): Command {
     .description("run the agent on a database host: its cluster's backup and archive activities")
     .requiredOption('--config <file>', 'agent configuration file (holds the database credentials)')
     .option('--cluster <id>', 'refuse to start unless the configuration is for this cluster')
-    .action(async (o: { config: string; cluster?: string }) => {
+    .option('--metrics <host:port>', 'serve Prometheus metrics at http://HOST:PORT/metrics')
+    .action(async (o: { config: string; cluster?: string; metrics?: string }) => {
       const config = loadAgentConfig(o.config);
       if (o.cluster && o.cluster !== config.clusterId) {
         throw new InvalidInputError(`--cluster ${o.cluster} does not match the configuration's cluster ${config.clusterId}`);
       }
-      await runUntilSignalled(await startAgentWorker(config), `agent for ${config.tenantId}/${config.clusterId}`);
+      const metrics = await serveMetrics(o.metrics);
+      await runUntilSignalled(await startAgentWorker(config), `agent for ${config.tenantId}/${config.clusterId}`, metrics);
     });
 }

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createConnection } from 'mysql2/promise';
+import { freePort } from '../../../activities/local/process';
+import { testStack } from '../../harness/env';
+import { freshDbInstance } from '../../harness/instances';
+import { startBackup, startTestCluster } from '../../harness/workers';
+
+const cli = resolve(__dirname, '../../../client/cli.js');
+
+async function scrape(port: number): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+}
+
+test('`pitr worker --metrics` serves backup metrics beside the SDK’s on one page', async () => {
+  const port = await freePort();
+  const worker = spawn(process.execPath, [cli, 'worker', '--metrics', `127.0.0.1:${port}`], {
+    stdio: 'ignore',
+    env: { ...process.env, PITR_CONFIG: testStack().configs.central },
+  });
+  try {
+    for (let i = 0; i < 150 && !/^temporal_/m.test(await scrape(port).catch(() => '')); i += 1) await sleep(200);
+    const db = await freshDbInstance('mariadb');
+    const conn = await createConnection({ host: db.host, port: db.port, user: 'root' });
+    await conn.query('CREATE DATABASE d');
+    await conn.end();
+    const ids = { tenantId: 't-metrics', clusterId: `c-metrics-${process.pid}`, engine: 'mariadb-dump' as const };
+    await startTestCluster(db, ids);
+    const { handle } = await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId });
+    await handle.result();
+
+    const page = await scrape(port);
+    assert.match(page, /^pitr_backup_duration_seconds_count\{engine="mariadb-dump",outcome="completed"\} 1$/m);
+    assert.match(page, /^pitr_backup_bytes_total\{engine="mariadb-dump",form="stored"\} [1-9]\d*$/m);
+    assert.match(page, /^temporal_workflow_completed\{.*\} [1-9]/m, 'the SDK’s own metrics are on the same page');
+  } finally {
+    worker.kill('SIGTERM');
+    await new Promise((r) => worker.once('exit', r));
+  }
+});
