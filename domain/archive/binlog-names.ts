@@ -1,0 +1,42 @@
+import { InvalidInputError } from '../errors';
+
+const BINLOG_NAME = /^([A-Za-z0-9_][A-Za-z0-9._-]*)\.(\d{6,})$/;
+
+export interface BinlogName {
+  base: string;
+  sequence: number;
+  /** Digits in the extension: six until the sequence outgrows them. */
+  width: number;
+}
+
+/** `binlog.000042` → base `binlog`, sequence 42. */
+export function parseBinlogName(name: string): BinlogName {
+  const match = BINLOG_NAME.exec(name);
+  if (!match) {
+    throw new InvalidInputError(`"${name}" is not a binlog file name (base name, a dot, then a sequence number of six or more digits)`, {
+      hint: 'list the server\'s binlogs with SHOW BINARY LOGS; the archive handles only the files the server names there',
+    });
+  }
+  const digits = match[2]!;
+  return { base: match[1]!, sequence: Number(digits), width: digits.length };
+}
+
+/** Sorts names by binlog sequence number (a seven-digit extension follows `.999999`), never by text. */
+export function inBinlogOrder<T extends { name: string }>(files: readonly T[]): T[] {
+  return [...files].sort((a, b) => parseBinlogName(a.name).sequence - parseBinlogName(b.name).sequence);
+}
+
+function nameOf(base: string, sequence: number, width: number): string {
+  return `${base}.${String(sequence).padStart(width, '0')}`;
+}
+
+/**
+ * The files a server wrote strictly between two of its binlogs, as the first and last name,
+ * or undefined when they are adjacent (or not of the same base name, so unknowable).
+ */
+export function filesBetween(after: string, before: string): { first: string; last: string } | undefined {
+  const a = parseBinlogName(after);
+  const b = parseBinlogName(before);
+  if (a.base !== b.base || b.sequence - a.sequence < 2) return undefined;
+  return { first: nameOf(a.base, a.sequence + 1, a.width), last: nameOf(b.base, b.sequence - 1, a.width) };
+}

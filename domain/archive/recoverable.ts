@@ -1,0 +1,182 @@
+import { parseGtid, type GtidFlavor } from '../gtid';
+import { MariadbBinlogState } from './mariadb-binlog-state';
+
+/** A catalogued binlog, in archive order. */
+export interface StreamSegment {
+  kind: 'segment';
+  file: string;
+  serverKey: string;
+  /** `redundant`: on record, but every transaction in it was archived from another segment. */
+  status: 'archived' | 'redundant';
+  previousGtids: string;
+  /** The archived history once this segment is in. */
+  reached: string;
+  firstCommitMicros: number | null;
+  lastCommitMicros: number | null;
+}
+
+/** Transactions that reached no segment, in archive order between the segments around them. */
+export interface StreamGap {
+  kind: 'gap';
+  serverKey: string;
+  /** The last file archived before the gap, if any. */
+  afterFile: string | null;
+  /** The file whose previous GTIDs revealed the gap. */
+  beforeFile: string;
+  /** The server's files that held the missing transactions, when its file names tell. */
+  missingFromFile: string | null;
+  missingToFile: string | null;
+  missing: string;
+  reachedBefore: string;
+  reached: string;
+  detectedAt: string;
+}
+
+export type StreamEntry = StreamSegment | StreamGap;
+
+/** A completed base backup: a consistent point to replay the archive from. */
+export interface BackupPoint {
+  backupId: string;
+  gtidExecuted: string;
+  finishedAt: string;
+}
+
+/** A stretch of archive without a gap: from its first segment's previous GTIDs to what its last one reaches. */
+export interface ArchiveStretch {
+  from: string;
+  to: string;
+  firstFile: string;
+  lastFile: string;
+  segments: number;
+  /** Newest commit archived in the stretch (ISO-8601, microseconds), null when it holds no transaction. */
+  newestCommit: string | null;
+}
+
+export interface RecoverableWindow extends ArchiveStretch {
+  /** The oldest completed backup the stretch replays from; any instant from its end to `newestCommit` is recoverable. */
+  baseBackup: BackupPoint;
+}
+
+export interface NamedGap {
+  serverKey: string;
+  afterFile: string | null;
+  beforeFile: string;
+  missingFiles: string | null;
+  missing: string;
+  detectedAt: string;
+  description: string;
+}
+
+export interface Recoverability {
+  windows: RecoverableWindow[];
+  /** Archived stretches no completed base backup can replay: take a backup to make them count. */
+  uncovered: ArchiveStretch[];
+  gaps: NamedGap[];
+  newestArchivedCommit: string | null;
+  /** Age of the newest archived commit: the recovery point objective a failure now would meet. */
+  rpoSeconds: number | null;
+}
+
+/** Microseconds since the epoch as ISO-8601 with all six fraction digits. */
+export function isoMicros(micros: number): string {
+  const seconds = Math.floor(micros / 1_000_000);
+  const fraction = String(micros - seconds * 1_000_000).padStart(6, '0');
+  return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, `.${fraction}Z`);
+}
+
+/** The inverse of `isoMicros`: an ISO-8601 instant with up to six fraction digits, in microseconds. */
+export function microsOf(isoText: string): number {
+  const fraction = (/\.(\d+)Z$/.exec(isoText)?.[1] ?? '').padEnd(6, '0').slice(0, 6);
+  return Math.floor(Date.parse(isoText) / 1000) * 1_000_000 + Number(fraction);
+}
+
+/** The history a binlog file's previous GTIDs stand for, in the flavor's canonical text. */
+function historyBefore(flavor: GtidFlavor, previousGtids: string): string {
+  return flavor === 'mysql' ? parseGtid('mysql', previousGtids).toString() : MariadbBinlogState.parse(previousGtids).toString();
+}
+
+/**
+ * Whether one history contains another. A MariaDB backup coordinate is a GTID position, so
+ * MariaDB archive states are compared as the positions they bring a server to.
+ */
+function contains(flavor: GtidFlavor, outer: string, inner: string): boolean {
+  if (flavor === 'mysql') return parseGtid('mysql', outer).contains(parseGtid('mysql', inner));
+  const position = (text: string) => MariadbBinlogState.parse(text).position();
+  return position(outer).contains(position(inner));
+}
+
+/** The transactions of a gap in words: a MySQL set is exact, a MariaDB state gives where each server's stretch ends. */
+export function missingText(flavor: GtidFlavor, missing: string, reachedBefore: string): string {
+  const after = reachedBefore === '' ? '' : ` after ${reachedBefore}`;
+  return flavor === 'mysql' ? `${missing}${after}` : `the transactions${after} up to ${missing}`;
+}
+
+function nameGap(flavor: GtidFlavor, gap: StreamGap): NamedGap {
+  const missingFiles =
+    gap.missingFromFile === null ? null : gap.missingFromFile === gap.missingToFile ? gap.missingFromFile : `${gap.missingFromFile} … ${gap.missingToFile}`;
+  const where = missingFiles ? `${missingFiles} of server ${gap.serverKey}, purged before archiving,` : `binlogs of server ${gap.serverKey} before ${gap.beforeFile}`;
+  return {
+    serverKey: gap.serverKey,
+    afterFile: gap.afterFile,
+    beforeFile: gap.beforeFile,
+    missingFiles,
+    missing: gap.missing,
+    detectedAt: gap.detectedAt,
+    description: `${where} held ${missingText(flavor, gap.missing, gap.reachedBefore)}, which no archived segment holds`,
+  };
+}
+
+interface OpenStretch {
+  from: string;
+  to: string;
+  firstFile: string;
+  lastFile: string;
+  segments: number;
+  newestCommitMicros: number | null;
+}
+
+/**
+ * The recoverable windows of an archive: each stretch between gaps, replayed from the oldest
+ * completed base backup whose coordinate lies inside it, up to its newest archived commit.
+ * Every gap is named; the RPO is the age of the newest archived commit at `nowMicros`.
+ */
+export function recoverability(flavor: GtidFlavor, entries: readonly StreamEntry[], backups: readonly BackupPoint[], nowMicros: number): Recoverability {
+  const stretches: OpenStretch[] = [];
+  const gaps: NamedGap[] = [];
+  let open: OpenStretch | undefined;
+  let reached: string | undefined;
+  for (const entry of entries) {
+    if (entry.kind === 'gap') {
+      gaps.push(nameGap(flavor, entry));
+      open = undefined;
+    } else if (entry.status === 'archived') {
+      if (open === undefined) {
+        open = { from: reached ?? historyBefore(flavor, entry.previousGtids), to: entry.reached, firstFile: entry.file, lastFile: entry.file, segments: 0, newestCommitMicros: null };
+        stretches.push(open);
+      }
+      open.to = entry.reached;
+      open.lastFile = entry.file;
+      open.segments += 1;
+      if (entry.lastCommitMicros !== null) open.newestCommitMicros = Math.max(open.newestCommitMicros ?? 0, entry.lastCommitMicros);
+    }
+    reached = entry.reached;
+  }
+
+  const byAge = [...backups].sort((a, b) => Date.parse(a.finishedAt) - Date.parse(b.finishedAt));
+  const windows: RecoverableWindow[] = [];
+  const uncovered: ArchiveStretch[] = [];
+  for (const { newestCommitMicros, ...rest } of stretches) {
+    const stretch: ArchiveStretch = { ...rest, newestCommit: newestCommitMicros === null ? null : isoMicros(newestCommitMicros) };
+    const base = byAge.find((b) => contains(flavor, b.gtidExecuted, stretch.from) && contains(flavor, stretch.to, b.gtidExecuted));
+    if (base) windows.push({ ...stretch, baseBackup: base });
+    else uncovered.push(stretch);
+  }
+  const newest = stretches.reduce<number | null>((max, s) => (s.newestCommitMicros === null ? max : Math.max(max ?? 0, s.newestCommitMicros)), null);
+  return {
+    windows,
+    uncovered,
+    gaps,
+    newestArchivedCommit: newest === null ? null : isoMicros(newest),
+    rpoSeconds: newest === null ? null : Math.max(0, (nowMicros - newest) / 1_000_000),
+  };
+}

@@ -1,0 +1,67 @@
+import type { BinlogSummary } from '../binlog/types';
+
+/** Types shared by BinlogArchiveWorkflow and its activities. No secrets ever appear here. */
+
+export interface ArchiveRef {
+  tenantId: string;
+  clusterId: string;
+}
+
+/** Which server wrote a binlog: MySQL's server_uuid; MariaDB has none, so its server_id. */
+export interface BinlogServer {
+  /** Names the server's binlogs in the catalog and in object keys. */
+  key: string;
+  uuid: string | undefined;
+  id: number;
+}
+
+export function binlogServerKey(uuid: string | undefined, id: number): string {
+  return uuid ?? `server-${id}`;
+}
+
+export interface ServerBinlog {
+  name: string;
+  sizeBytes: number;
+}
+
+export interface BinlogSurvey {
+  server: BinlogServer;
+  /** Every binlog the server lists except the active one, in binlog order. */
+  closed: ServerBinlog[];
+  active: string;
+  /** The binlog this pass closed with FLUSH BINARY LOGS because the RPO target was due. */
+  rotated: string | undefined;
+}
+
+/** One closed binlog as read end to end on the database host. */
+export interface InspectedSegment {
+  file: string;
+  sizeBytes: number;
+  /** SHA-256 (hex) of the file's bytes. */
+  sha256: string;
+  /** MySQL: the file's GTID set. MariaDB: the last GTID of each domain and server id in it (a binlog state). */
+  gtids: string;
+  summary: BinlogSummary;
+}
+
+export interface UploadedSegment {
+  objectKey: string;
+  storedBytes: number;
+  storedSha256: string;
+  /** The per-transaction index beside it: GTID, offsets and commit time of each transaction. */
+  indexKey: string;
+  indexStoredBytes: number;
+}
+
+export type SegmentCheck = { action: 'upload' } | { action: 'skip'; reason: string };
+
+export interface BinlogArchiveResult {
+  server: BinlogServer;
+  rotated: string | undefined;
+  /** Files archived by this pass, in binlog order. */
+  archived: string[];
+  /** Files this pass found already archived, or holding only archived transactions. */
+  skipped: Array<{ file: string; reason: string }>;
+  /** Closed files left for the next pass, when there were more than one pass takes. */
+  deferred: number;
+}
