@@ -1,0 +1,158 @@
+import { Context } from '@temporalio/activity';
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream';
+import { MariadbBinlogState } from '../../domain/archive/mariadb-binlog-state';
+import type { ArchiveRef, InspectedSegment, UploadedSegment } from '../../domain/archive/types';
+import { BinlogIndexer } from '../../domain/binlog/binlog-indexer';
+import { binlogFileSource, readBinlog } from '../../domain/binlog/reader';
+import type { BinlogSummary } from '../../domain/binlog/types';
+import { artifactUploadStateSchema, packArtifact } from '../artifact/upload';
+import { rateLimit } from '../backup/rate-limit';
+import { artifactServicesFromConfig } from '../config/artifact-services';
+import type { AgentConfig } from '../config/config';
+import { objectKey } from '../storage/object-keys';
+import { BinlogFileMissingError, BinlogRewrittenError } from './errors';
+import { SegmentIndexWriter, segmentIndexHeader } from './segment-index';
+import { binlogPath, surveyBinlogs } from './survey';
+import type { AgentArchiveActivities } from './types';
+
+/** Where a server's binlog is archived: one object per server and file name, whoever uploads it. */
+export function segmentKey(prefix: string, ref: ArchiveRef, serverKey: string, file: string): string {
+  return objectKey(prefix, 'tenants', ref.tenantId, 'clusters', ref.clusterId, 'binlogs', serverKey, file);
+}
+
+export function segmentIndexKey(segment: string): string {
+  return `${segment}.index`;
+}
+
+function throttledHeartbeat(intervalMs: number): (details: unknown) => void {
+  let last = 0;
+  return (details) => {
+    if (Date.now() - last >= intervalMs) {
+      last = Date.now();
+      Context.current().heartbeat(details);
+    }
+  };
+}
+
+function missingFile(file: string, path: string, err: unknown): unknown {
+  if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return err;
+  return new BinlogFileMissingError(`binlog ${file} is no longer at ${path}: the server purged it during this archive pass`, {
+    hint: 'nothing to do now: the next pass records it as a gap if its transactions are missing from the archive',
+    terminal: true,
+    cause: err,
+  });
+}
+
+/** What one read of a binlog produces while its bytes go to the uploader. */
+interface UploadRead {
+  hash: Hash;
+  indexer: BinlogIndexer;
+  index: SegmentIndexWriter;
+}
+
+async function* observed(source: AsyncIterable<Buffer>, read: UploadRead): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    read.hash.update(chunk);
+    read.indexer.push(chunk);
+    yield chunk;
+  }
+}
+
+export function createAgentArchiveActivities(config: AgentConfig): AgentArchiveActivities {
+  const stagingDir = join(config.stagingDir, 'binlog-archive');
+
+  return {
+    surveyBinlogs: ({ rpoSeconds }) => surveyBinlogs(config, rpoSeconds),
+
+    async inspectSegment({ file }): Promise<InspectedSegment> {
+      const path = binlogPath(config, file);
+      const hash = createHash('sha256');
+      async function* hashed(): AsyncGenerator<Buffer> {
+        for await (const chunk of binlogFileSource(path)) {
+          hash.update(chunk);
+          yield chunk;
+        }
+      }
+      // MariaDB's continuity needs the last GTID of every server in each domain, not only the domain's last.
+      const lastOfEachServer = new Map<string, string>();
+      let summary: BinlogSummary;
+      try {
+        summary = await readBinlog(hashed(), {
+          name: file,
+          onTransaction: ({ gtid }) => {
+            if (gtid !== null && config.database.flavor === 'mariadb') lastOfEachServer.set(gtid.slice(0, gtid.lastIndexOf('-')), gtid);
+          },
+        });
+      } catch (err) {
+        throw missingFile(file, path, err);
+      }
+      const gtids = summary.flavor === 'mysql' ? summary.gtids : MariadbBinlogState.parse([...lastOfEachServer.values()].join(',')).toString();
+      return { file, sizeBytes: summary.bytes, sha256: hash.digest('hex'), gtids, summary };
+    },
+
+    /**
+     * One read of the file feeds the uploader, the SHA-256 and the per-transaction index.
+     * Upload progress is heartbeat detail, so an agent restarted mid-upload resumes it.
+     */
+    async uploadSegment({ tenantId, clusterId, server, file, expectedSha256 }): Promise<UploadedSegment> {
+      const path = binlogPath(config, file);
+      const services = artifactServicesFromConfig(config);
+      mkdirSync(stagingDir, { recursive: true });
+      const indexPath = join(stagingDir, `${server.key}-${file}.index.jsonl`);
+      let read: UploadRead | undefined;
+      try {
+        const key = segmentKey(services.prefix, { tenantId, clusterId }, server.key, file);
+        const resume = artifactUploadStateSchema.safeParse(Context.current().info.heartbeatDetails as unknown);
+        const heartbeat = throttledHeartbeat(2000);
+        const packed = await packArtifact({
+          store: services.store,
+          key,
+          tenant: tenantId,
+          keys: services.keys,
+          openInput: () => {
+            read?.index.close();
+            const current: UploadRead = {
+              hash: createHash('sha256'),
+              indexer: new BinlogIndexer((trx) => current.index.add(trx), file),
+              index: new SegmentIndexWriter(indexPath, segmentIndexHeader(file, server.key, config.database.flavor)),
+            };
+            read = current;
+            const bytes = createReadStream(path, { highWaterMark: 1024 * 1024 });
+            const limit = config.throttle.uploadMBps;
+            // pipeline() hands a failure of either stream to the one the uploader reads.
+            return observed(limit ? pipeline(bytes, rateLimit(limit * 1024 * 1024), () => undefined) : bytes, current);
+          },
+          ...(resume.success && resume.data.key === key ? { resume: resume.data } : {}),
+          onProgress: (state) => heartbeat(state),
+          signal: Context.current().cancellationSignal,
+        }).catch((err: unknown) => {
+          throw missingFile(file, path, err);
+        });
+        const done = read!;
+        done.indexer.finish();
+        done.index.close();
+        const sha256 = done.hash.digest('hex');
+        if (sha256 !== expectedSha256) {
+          throw new BinlogRewrittenError(`binlog ${file} of server ${server.key} changed while being archived: SHA-256 ${sha256}, read as ${expectedSha256} moments before`);
+        }
+        const indexKey = segmentIndexKey(key);
+        const index = await packArtifact({
+          store: services.store,
+          key: indexKey,
+          tenant: tenantId,
+          keys: services.keys,
+          openInput: () => createReadStream(indexPath),
+          signal: Context.current().cancellationSignal,
+        });
+        return { objectKey: key, storedBytes: packed.storedBytes, storedSha256: packed.sha256, indexKey, indexStoredBytes: index.storedBytes };
+      } finally {
+        services.close();
+        read?.index.close();
+        rmSync(indexPath, { force: true });
+      }
+    },
+  };
+}

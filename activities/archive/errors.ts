@@ -1,0 +1,37 @@
+import { PitrError } from '../../domain/errors';
+
+/** Transactions that reached no archived segment: a binlog purged before it was archived. */
+export class BinlogGapError extends PitrError {
+  constructor(message: string) {
+    super(message, {
+      hint: 'the gap is recorded in the catalog and the next pass archives past it; take a new base backup so the history after the gap becomes recoverable, and raise binlog retention (binlog_expire_logs_seconds / expire_logs_days) above the archive lag',
+      terminal: true,
+    });
+  }
+}
+
+/** The server's history does not contain what is archived: it cannot continue this archive. */
+export class BinlogHistoryDivergedError extends PitrError {
+  constructor(message: string) {
+    super(message, {
+      hint: 'point the agent at a server that replicated everything archived (check its gtid_executed / gtid_binlog_pos), or investigate why this one lacks those transactions',
+      terminal: true,
+    });
+  }
+}
+
+/** A file already archived from this server now has other bytes under the same name. */
+export class BinlogRewrittenError extends PitrError {
+  constructor(message: string) {
+    super(message, {
+      hint: 'a binlog never changes once closed: check for RESET BINARY LOGS AND GTIDS / RESET MASTER or a restored datadir on this server; the archived copy stays as it was',
+      terminal: true,
+    });
+  }
+}
+
+/** The binlog the server names is not in the folder the agent is configured with. */
+export class BinlogFileMissingError extends PitrError {}
+
+/** The stream moved between the check and the registration of a segment (another pass ran). */
+export class ArchiveMovedError extends PitrError {}

@@ -1,0 +1,30 @@
+import type {
+  ArchiveRef,
+  BinlogServer,
+  BinlogSurvey,
+  InspectedSegment,
+  SegmentCheck,
+  ServerBinlog,
+  UploadedSegment,
+} from '../../domain/archive/types';
+
+/** Run by the agent on the database host: they read the server and its binlog folder. */
+export interface AgentArchiveActivities {
+  surveyBinlogs(input: ArchiveRef & { rpoSeconds: number }): Promise<BinlogSurvey>;
+  inspectSegment(input: ArchiveRef & { file: string }): Promise<InspectedSegment>;
+  uploadSegment(input: ArchiveRef & { server: BinlogServer; file: string; expectedSha256: string }): Promise<UploadedSegment>;
+}
+
+/** Run by the central worker, where the catalog lives. */
+export interface CentralArchiveActivities {
+  /** The closed binlogs not yet in the catalog, in binlog order; refuses a catalogued file that changed size. */
+  planArchive(input: ArchiveRef & { server: BinlogServer; closed: ServerBinlog[] }): Promise<{ pending: string[] }>;
+  /**
+   * Decides a segment's place in the stream before it is uploaded. Records what needs no
+   * upload (a file holding only archived transactions); records a gap and raises its alert,
+   * or refuses a diverged history, with a terminal error.
+   */
+  checkSegment(input: ArchiveRef & { server: BinlogServer; inspected: InspectedSegment }): Promise<SegmentCheck>;
+  /** Appends an uploaded segment to the stream; registering the same bytes again is a no-op. */
+  registerSegment(input: ArchiveRef & { server: BinlogServer; inspected: InspectedSegment; uploaded: UploadedSegment }): Promise<{ inserted: boolean }>;
+}

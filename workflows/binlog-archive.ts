@@ -1,0 +1,71 @@
+import { proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import type { AgentArchiveActivities, CentralArchiveActivities } from '../activities/archive/types';
+import type { CentralBackupActivities } from '../activities/backup/types';
+import type { ArchiveRef, BinlogArchiveResult } from '../domain/archive/types';
+import { agentTaskQueue } from '../domain/backup';
+
+/** More closed binlogs than this wait for the next pass: a run's history stays small. */
+export const MAX_SEGMENTS_PER_PASS = 50;
+
+const retry = (maximumAttempts: number) => ({
+  initialInterval: '2 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts,
+});
+
+/**
+ * One archive pass of a cluster's binlogs: survey the server (rotating the active binlog when
+ * the RPO target is due), then, in binlog order, read each closed file not yet archived, place
+ * it in the stream by GTID continuity, upload it with its per-transaction index and register it.
+ *
+ * It is run by a Temporal Schedule every minute (overlap policy: skip) rather than as one
+ * long-running workflow that continues-as-new: each pass is a short history of its own, a
+ * pass that stops on a gap fails visibly without stopping the next minute's pass, an agent
+ * that is down costs passes rather than one ever-waiting run, and pausing a cluster's archive
+ * is pausing its schedule. Passes of one cluster are serialised in the catalog as well.
+ */
+export async function binlogArchiveWorkflow(input: ArchiveRef): Promise<BinlogArchiveResult> {
+  const { tenantId, clusterId } = input;
+  upsertSearchAttributes({ TenantId: [tenantId], ClusterId: [clusterId] });
+  const central = proxyActivities<CentralArchiveActivities & Pick<CentralBackupActivities, 'loadCluster'>>({
+    startToCloseTimeout: '1 minute',
+    retry: retry(10),
+  });
+  const agent = proxyActivities<AgentArchiveActivities>({
+    taskQueue: agentTaskQueue(clusterId),
+    startToCloseTimeout: '10 minutes',
+    retry: retry(5),
+  });
+  const uploader = proxyActivities<AgentArchiveActivities>({
+    taskQueue: agentTaskQueue(clusterId),
+    startToCloseTimeout: '2 hours',
+    heartbeatTimeout: '10 seconds',
+    retry: retry(10),
+  });
+
+  const cluster = await central.loadCluster(input);
+  const survey = await agent.surveyBinlogs({ ...input, rpoSeconds: cluster.rpoSeconds });
+  const { pending } = await central.planArchive({ ...input, server: survey.server, closed: survey.closed });
+  const result: BinlogArchiveResult = {
+    server: survey.server,
+    rotated: survey.rotated,
+    archived: [],
+    skipped: [],
+    deferred: Math.max(0, pending.length - MAX_SEGMENTS_PER_PASS),
+  };
+  for (const file of pending.slice(0, MAX_SEGMENTS_PER_PASS)) {
+    setCurrentDetails(`archiving **${file}** of server ${survey.server.key} (${result.archived.length} done this pass)`);
+    const inspected = await agent.inspectSegment({ ...input, file });
+    const check = await central.checkSegment({ ...input, server: survey.server, inspected });
+    if (check.action === 'skip') {
+      result.skipped.push({ file, reason: check.reason });
+      continue;
+    }
+    const uploaded = await uploader.uploadSegment({ ...input, server: survey.server, file, expectedSha256: inspected.sha256 });
+    await central.registerSegment({ ...input, server: survey.server, inspected, uploaded });
+    result.archived.push(file);
+  }
+  setCurrentDetails(`archived ${result.archived.length} binlogs of server ${survey.server.key}; active ${survey.active}`);
+  return result;
+}
