@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { Writable } from 'node:stream';
+import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ActivityFailure, ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
+import { createConnection, type Connection } from 'mysql2/promise';
+import { unpackArtifact } from '../../../activities/artifact/download';
+import { readSegmentIndex } from '../../../activities/archive/segment-index';
+import { Catalog } from '../../../activities/catalog/catalog';
+import { parseCluster, upsertCluster } from '../../../activities/catalog/clusters';
+import { listArchive, type ArchiveEntry, type SegmentRecord } from '../../../activities/catalog/segments';
+import { artifactServicesFromConfig } from '../../../activities/config/artifact-services';
+import { resolveSecret, type CentralConfig } from '../../../activities/config/config';
+import type { DbInstance } from '../../../activities/local/db-instance';
+import type { BinlogArchiveResult } from '../../../domain/archive/types';
+import type { EngineName, Flavor } from '../../../domain/backup';
+import type { BinlogTransaction } from '../../../domain/binlog/types';
+import { binlogArchiveWorkflow } from '../../../workflows';
+import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
+import { testStack } from '../../harness/env';
+import { centralConfig } from '../../harness/workers';
+
+export interface ClusterIds {
+  tenantId: string;
+  clusterId: string;
+  engine: EngineName;
+}
+
+export const ENGINE: Record<Flavor, EngineName> = { mysql: 'mysqldump', mariadb: 'mariadb-dump' };
+
+export async function withCentralCatalog<T>(fn: (catalog: Catalog) => Promise<T>): Promise<T> {
+  const catalog = Catalog.open(resolveSecret(centralConfig().catalogUrl));
+  try {
+    return await fn(catalog);
+  } finally {
+    await catalog.close();
+  }
+}
+
+export async function setRpo(ids: ClusterIds, flavor: Flavor, rpoSeconds: number): Promise<void> {
+  await withCentralCatalog((catalog) =>
+    upsertCluster(catalog, parseCluster({ tenantId: ids.tenantId, clusterId: ids.clusterId, flavor, defaultEngine: ids.engine, rpoSeconds })),
+  );
+}
+
+let passes = 0;
+
+/** One archive pass, as the schedule would start it. */
+export function archivePass(client: Client, ids: ClusterIds): Promise<BinlogArchiveResult> {
+  passes += 1;
+  return client.workflow.execute(binlogArchiveWorkflow, {
+    taskQueue: CENTRAL_TASK_QUEUE,
+    workflowId: `archive-${ids.clusterId}-${passes}`,
+    args: [{ tenantId: ids.tenantId, clusterId: ids.clusterId }],
+  });
+}
+
+/** The type of the terminal failure that ended a pass. */
+export async function failedPassType(pass: Promise<unknown>): Promise<string> {
+  try {
+    await pass;
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      const cause = err.cause instanceof ActivityFailure ? err.cause.cause : err.cause;
+      if (cause instanceof ApplicationFailure && cause.nonRetryable) return cause.type ?? '(untyped)';
+    }
+    throw err;
+  }
+  throw new Error('the archive pass succeeded where it had to fail');
+}
+
+export async function sql(db: DbInstance): Promise<Connection> {
+  return createConnection({ host: db.host, port: db.port, user: db.user, password: db.password, multipleStatements: true });
+}
+
+export async function executedGtids(conn: Connection, flavor: Flavor): Promise<string> {
+  const [rows] = await conn.query(flavor === 'mysql' ? 'SELECT @@global.gtid_executed AS g' : 'SELECT @@global.gtid_binlog_pos AS g');
+  return String((rows as Array<{ g: string }>)[0]!.g).replace(/\s+/g, '');
+}
+
+export async function binlogNames(conn: Connection): Promise<string[]> {
+  const [rows] = await conn.query('SHOW BINARY LOGS');
+  return (rows as Array<{ Log_name: string }>).map((r) => r.Log_name);
+}
+
+/** A few single-row transactions in a binlog of their own. */
+export async function writeAndRotate(conn: Connection, rows: number): Promise<void> {
+  await conn.query('CREATE DATABASE IF NOT EXISTS shop; CREATE TABLE IF NOT EXISTS shop.orders (id BIGINT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(64))');
+  for (let i = 0; i < rows; i++) await conn.query('INSERT INTO shop.orders (note) VALUES (?)', [`row ${i}`]);
+  await conn.query('FLUSH BINARY LOGS');
+}
+
+/** PURGE BINARY LOGS TO the active file; MariaDB refuses files its binlog checkpoint still needs, so wait for it. */
+export async function purgeAllButActive(conn: Connection): Promise<string[]> {
+  const before = await binlogNames(conn);
+  const active = before[before.length - 1]!;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    await conn.query(`PURGE BINARY LOGS TO '${active}'`);
+    if ((await binlogNames(conn))[0] === active) return before.slice(0, -1);
+    await sleep(100);
+  }
+  throw new Error(`the server did not purge its binlogs before ${active}`);
+}
+
+export async function archiveOf(ids: ClusterIds): Promise<ArchiveEntry[]> {
+  return withCentralCatalog((catalog) => listArchive(catalog, ids.tenantId, ids.clusterId));
+}
+
+export function segmentsOf(entries: ArchiveEntry[]): SegmentRecord[] {
+  return entries.flatMap((e) => (e.kind === 'segment' ? [e] : []));
+}
+
+/** Every transaction of every archived segment, read back from the per-transaction indexes. */
+export async function indexedTransactions(central: CentralConfig, tenantId: string, segments: SegmentRecord[]): Promise<Map<string, BinlogTransaction[]>> {
+  const services = artifactServicesFromConfig(central);
+  try {
+    const byFile = new Map<string, BinlogTransaction[]>();
+    for (const s of segments) {
+      if (s.indexKey === null) continue;
+      byFile.set(s.file, (await readSegmentIndex({ store: services.store, keys: services.keys, key: s.indexKey, tenant: tenantId })).transactions);
+    }
+    return byFile;
+  } finally {
+    services.close();
+  }
+}
+
+/** SHA-256 of the binlog bytes an archived segment decodes to. */
+export async function archivedSha256(central: CentralConfig, segment: SegmentRecord): Promise<string> {
+  const services = artifactServicesFromConfig(central);
+  const hash = createHash('sha256');
+  try {
+    await unpackArtifact({
+      store: services.store,
+      key: segment.objectKey!,
+      keys: services.keys,
+      destination: new Writable({ write: (chunk: Buffer, _e, done) => done(void hash.update(chunk)) }),
+    });
+    return hash.digest('hex');
+  } finally {
+    services.close();
+  }
+}
+
+/** The object keys stored under a cluster's binlog prefix, and multipart uploads left open there. */
+export async function storedBinlogObjects(central: CentralConfig, ids: ClusterIds, segments: SegmentRecord[]): Promise<{ keys: string[]; openUploads: number }> {
+  const services = artifactServicesFromConfig(central);
+  try {
+    const keys: string[] = [];
+    for await (const o of services.store.list(`${services.prefix}tenants/${ids.tenantId}/clusters/${ids.clusterId}/binlogs/`)) keys.push(o.key);
+    let openUploads = 0;
+    for (const s of segments) if (s.objectKey) openUploads += (await services.store.listMultipartUploads(s.objectKey)).length;
+    return { keys: keys.sort(), openUploads };
+  } finally {
+    services.close();
+  }
+}
+
+const run = promisify(execFile);
+
+/** `pitr <args> --json` against the test stack, parsed. */
+export async function pitrJson<T>(...args: string[]): Promise<T> {
+  const cli = resolve(__dirname, '../../../client/cli.js');
+  const { stdout } = await run(process.execPath, [cli, ...args, '--json', '--config', testStack().configs.central]);
+  return JSON.parse(stdout) as T;
+}
