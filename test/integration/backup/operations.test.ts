@@ -133,7 +133,7 @@ test('a backup that cannot succeed fails terminally at once, recorded in the cat
   const central = await centralReady;
   const db = await freshDbInstance('mysql');
   const ids = { tenantId: 't-ops', clusterId: `c-denied-${process.pid}`, engine: 'mysqldump' as const };
-  await startTestCluster(db, ids, { database: { ...loadAgentConfig(testStack().configs.agents.mysql).database, port: db.port, user: 'nobody' } });
+  await startTestCluster(db, ids, { database: { ...loadAgentConfig(testStack().configs.agents.mysql).database, port: db.port, socket: db.socket, user: 'nobody' } });
   const { handle, workflowId } = await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId });
   await assert.rejects(handle.result(), (err: unknown) => {
     assert.ok(err instanceof WorkflowFailedError);
