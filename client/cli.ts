@@ -11,6 +11,7 @@ import { gtidCommand } from './gtid/command';
 import { binlogCommand } from './binlog/command';
 import { artifactCommand } from './artifact/command';
 import { binlogsCommand, recoverableCommand } from './binlogs/command';
+import { planCommand, restoreCommand } from './restore/command';
 import { reportCliError } from './cli-errors';
 
 /** `pitr`: the one front door for operators and incident tooling. */
@@ -33,6 +34,8 @@ export function buildCli(): Command {
   program.addCommand(artifactCommand());
   program.addCommand(binlogsCommand());
   program.addCommand(recoverableCommand());
+  program.addCommand(planCommand());
+  program.addCommand(restoreCommand());
   return program;
 }
 

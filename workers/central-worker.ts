@@ -6,12 +6,21 @@ import { Catalog } from '../activities/catalog/catalog';
 import { migrateCatalog } from '../activities/catalog/migrate';
 import { artifactServicesFromConfig } from '../activities/config/artifact-services';
 import { CentralConfig, resolveSecret } from '../activities/config/config';
+import { createCentralRestoreActivities, createHostRestoreActivities } from '../activities/restore/activities';
+import { LocalProcessProvisioner } from '../activities/restore/provisioner';
 import { temporalActivities } from '../activities/temporal-failure';
 import { VERIFY_TASK_QUEUE } from '../domain/backup';
+import { RESTORE_TASK_QUEUE } from '../domain/restore/workflow-types';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createWorker, WorkerSpec } from './create-worker';
 import { CENTRAL_TASK_QUEUE } from './task-queues';
 
-export type CentralQueue = 'central' | 'verify';
+export type CentralQueue = 'central' | 'verify' | 'restore';
+
+function restoreRoot(): string {
+  return process.env.PITR_RESTORE_DIR ?? join(tmpdir(), 'pitr-restores');
+}
 
 export interface RunningWorkers {
   workers: Worker[];
@@ -24,10 +33,13 @@ export interface RunningWorkers {
 /**
  * The central worker: workflows and the activities that need only the catalog, object
  * storage and the signing key. `verify` can run on its own workers to scale validation.
+ * `restore` runs restored instances as local processes (under PITR_RESTORE_DIR, default the
+ * system temp folder), so it needs a host with the MySQL/MariaDB binaries; until restore hosts
+ * have a worker of their own, the central worker process serves it.
  */
 export async function startCentralWorkers(
   config: CentralConfig,
-  queues: CentralQueue[] = ['central', 'verify'],
+  queues: CentralQueue[] = ['central', 'verify', 'restore'],
   bundle?: WorkerSpec['workflowBundle'],
 ): Promise<RunningWorkers> {
   const catalogUrl = resolveSecret(config.catalogUrl);
@@ -35,10 +47,11 @@ export async function startCentralWorkers(
   const catalog = Catalog.open(catalogUrl);
   const services = artifactServicesFromConfig(config);
   const activitiesOf: Record<CentralQueue, object> = {
-    central: temporalActivities({ ...createCentralBackupActivities(config, catalog, services), ...createCentralArchiveActivities(catalog, services) }),
+    central: temporalActivities({ ...createCentralBackupActivities(config, catalog, services), ...createCentralArchiveActivities(catalog, services), ...createCentralRestoreActivities(catalog, services) }),
     verify: temporalActivities(createVerifyActivities(config, catalog, services)),
+    restore: temporalActivities(createHostRestoreActivities(config, services, new LocalProcessProvisioner(restoreRoot()))),
   };
-  const taskQueueOf: Record<CentralQueue, string> = { central: CENTRAL_TASK_QUEUE, verify: VERIFY_TASK_QUEUE };
+  const taskQueueOf: Record<CentralQueue, string> = { central: CENTRAL_TASK_QUEUE, verify: VERIFY_TASK_QUEUE, restore: RESTORE_TASK_QUEUE };
   const created = await Promise.all(
     queues.map((q) =>
       createWorker({
@@ -46,6 +59,8 @@ export async function startCentralWorkers(
         namespace: config.temporal.namespace,
         taskQueue: taskQueueOf[q],
         activities: activitiesOf[q],
+        // Workflows run on the central queue only.
+        activitiesOnly: q === 'restore',
         ...(bundle ? { workflowBundle: bundle } : {}),
       }),
     ),

@@ -2,3 +2,4 @@ export { stackCheckWorkflow } from './stack-check';
 export { baseBackupWorkflow, backupProgressQuery } from './base-backup';
 export { backupVerificationWorkflow } from './backup-verification';
 export { binlogArchiveWorkflow } from './binlog-archive';
+export { pitrRestoreWorkflow, restoreProgressQuery, extendRestoreSignal, releaseRestoreSignal } from './pitr-restore';

@@ -1,0 +1,69 @@
+import { PassThrough } from 'node:stream';
+import { trustedKeys } from '../backup/manifest';
+import { unpackArtifact } from '../artifact/download';
+import type { ArtifactServices } from '../artifact/services';
+import type { CentralConfig } from '../config/config';
+import { applierServerArgs } from '../apply';
+import { restoreBackup, unpackPayload } from '../engines';
+import type { DbInstance } from '../local/db-instance';
+import type { Manifest } from '../../domain/manifest/schema';
+import { verifySignedManifest } from '../../domain/manifest/signature';
+import { sameHistory } from '../../domain/restore/history';
+import type { RestorePlan } from '../../domain/restore/plan';
+import { ManifestMismatchError } from './errors';
+import type { RestoreSite } from './provisioner';
+
+async function readObject(services: Pick<ArtifactServices, 'store'>, key: string): Promise<Buffer> {
+  const { body } = await services.store.getStream(key);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+/** The backup's signed manifest, refused unless genuine, naming the planned backup and the catalogued artifact checksum. */
+export async function verifiedManifest(config: CentralConfig, services: Pick<ArtifactServices, 'store'>, plan: RestorePlan): Promise<Manifest> {
+  const envelope: unknown = JSON.parse((await readObject(services, plan.backup.manifestKey)).toString('utf8'));
+  const manifest = verifySignedManifest(envelope, trustedKeys(config), { expectedStoredSha256: plan.backup.storedSha256 });
+  const pairs: Array<[string, string, string]> = [
+    ['tenant', manifest.tenantId, plan.tenantId],
+    ['cluster', manifest.clusterId, plan.clusterId],
+    // Manifest identifiers keep to a conservative alphabet: the backup workflow drops the ':' of its ids' timestamps.
+    ['backup', manifest.backupId, plan.backup.backupId.replace(/:/g, '')],
+  ];
+  for (const [what, inManifest, inCatalog] of pairs) if (inManifest !== inCatalog) throw new ManifestMismatchError(what, inManifest, inCatalog);
+  if (!sameHistory(plan.flavor, manifest.coordinate.gtidExecuted, plan.backup.gtidExecuted)) {
+    throw new ManifestMismatchError('coordinate', manifest.coordinate.gtidExecuted, plan.backup.gtidExecuted);
+  }
+  return manifest;
+}
+
+/**
+ * Downloads the artifact (every chunk authenticated, the whole object's SHA-256 checked against
+ * the signed manifest) into the payload folder, and only then restores it as a running server
+ * started with the replication applier's options.
+ */
+export async function restoreVerifiedBase(
+  services: Pick<ArtifactServices, 'store' | 'keys'>,
+  plan: RestorePlan,
+  manifest: Manifest,
+  site: RestoreSite,
+  signal: AbortSignal,
+): Promise<DbInstance> {
+  const tar = new PassThrough();
+  const unpacked = unpackPayload(tar, site.payloadDir);
+  await unpackArtifact({
+    store: services.store,
+    key: plan.backup.artifactKey,
+    keys: services.keys,
+    expected: { tenant: plan.tenantId, sha256: manifest.artifact.storedSha256 },
+    destination: tar,
+    signal,
+  });
+  await unpacked;
+  return restoreBackup(manifest.engine, {
+    payloadDir: site.payloadDir,
+    coordinate: { ...manifest.coordinate, source: `manifest of ${manifest.backupId}` },
+    target: { dir: site.serverDir, serverId: site.serverId, extraArgs: applierServerArgs(plan.flavor, site.serverDir) },
+    signal,
+  });
+}

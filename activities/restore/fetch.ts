@@ -1,0 +1,43 @@
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { unpackArtifact } from '../artifact/download';
+import type { ArtifactServices } from '../artifact/services';
+import type { RestorePlan } from '../../domain/restore/plan';
+import type { RestoreSite } from './provisioner';
+import type { FetchedSegments } from './types';
+
+/**
+ * Downloads and decrypts the plan's archived binlogs to local files, each checked against the
+ * SHA-256 the catalog recorded at upload. Files keep their names, one folder per server, in
+ * stream order.
+ */
+export async function fetchArchivedSegments(
+  services: Pick<ArtifactServices, 'store' | 'keys'>,
+  plan: RestorePlan,
+  site: RestoreSite,
+  onFile: (done: number, bytes: number) => void,
+  signal: AbortSignal,
+): Promise<FetchedSegments> {
+  const files: string[] = [];
+  let bytes = 0;
+  for (const segment of plan.segments) {
+    const dir = join(site.binlogDir, segment.serverKey.replace(/[^A-Za-z0-9._-]/g, '_'));
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, segment.file);
+    const out = createWriteStream(path);
+    const decoded = await unpackArtifact({
+      store: services.store,
+      key: segment.objectKey,
+      keys: services.keys,
+      expected: { tenant: plan.tenantId, sha256: segment.storedSha256 },
+      destination: out,
+      signal,
+    });
+    await finished(out);
+    files.push(path);
+    bytes += decoded.plaintextBytes;
+    onFile(files.length, bytes);
+  }
+  return { files, bytes };
+}

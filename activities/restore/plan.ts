@@ -1,0 +1,39 @@
+import { readSegmentIndex } from '../archive/segment-index';
+import type { ArtifactServices } from '../artifact/services';
+import { listBackups } from '../catalog/backups';
+import { Catalog } from '../catalog/catalog';
+import { getCluster } from '../catalog/clusters';
+import { listArchive, streamEntries } from '../catalog/segments';
+import { finishPlan, scopeRestore, type PlanBackup, type PlanEntry, type RestorePlan } from '../../domain/restore/plan';
+import type { RestoreTarget } from '../../domain/restore/target';
+
+export interface PlanRequest {
+  tenantId: string;
+  clusterId: string;
+  target: RestoreTarget;
+}
+
+/**
+ * Plans a restore from the catalog: the choice is `scopeRestore`/`finishPlan`; this reads their
+ * inputs, and the per-transaction index of the one segment an instant falls inside.
+ */
+export async function loadRestorePlan(catalog: Catalog, services: Pick<ArtifactServices, 'store' | 'keys'>, request: PlanRequest, now = new Date()): Promise<RestorePlan> {
+  const { tenantId, clusterId, target } = request;
+  const { flavor } = await getCluster(catalog, tenantId, clusterId);
+  const archive = await listArchive(catalog, tenantId, clusterId);
+  const records = new Map(archive.flatMap((e) => (e.kind === 'segment' ? [[`${e.server.key}/${e.file}`, e] as const] : [])));
+  const entries: PlanEntry[] = streamEntries(archive).map((streamed) => {
+    if (streamed.kind === 'gap') return streamed;
+    const record = records.get(`${streamed.serverKey}/${streamed.file}`)!;
+    return { ...streamed, gtids: record.gtids, lastGtid: record.lastGtid, objectKey: record.objectKey, indexKey: record.indexKey, storedSha256: record.storedSha256, sizeBytes: record.sizeBytes };
+  });
+  const backups: PlanBackup[] = (await listBackups(catalog, tenantId, clusterId)).flatMap((b) =>
+    b.status === 'completed' && b.coordinate && b.artifactKey && b.manifestKey && b.storedSha256
+      ? [{ backupId: b.backupId, gtidExecuted: b.coordinate.gtidExecuted, finishedAt: b.finishedAt, engine: b.engine, artifactKey: b.artifactKey, manifestKey: b.manifestKey, storedSha256: b.storedSha256 }]
+      : [],
+  );
+  const scope = scopeRestore({ tenantId, clusterId, flavor, target, backups, entries, nowMicros: now.getTime() * 1000 });
+  const boundary = scope.boundary;
+  const index = boundary?.indexKey ? await readSegmentIndex({ store: services.store, keys: services.keys, key: boundary.indexKey, tenant: tenantId }) : null;
+  return finishPlan(scope, index?.transactions ?? null);
+}

@@ -1,0 +1,67 @@
+import type { DbInstance } from '../local/db-instance';
+import type { Flavor } from '../../domain/backup';
+import type { RestorePlan } from '../../domain/restore/plan';
+import type { RestoreTarget } from '../../domain/restore/target';
+
+export interface RestoreSiteRef {
+  restoreId: string;
+  flavor: Flavor;
+}
+
+export interface RestoredBase {
+  server: DbInstance;
+  /** Tables the signed manifest lists: verification finds each again. */
+  schemaTables: string[];
+}
+
+export interface FetchedSegments {
+  /** Local paths in stream order. */
+  files: string[];
+  bytes: number;
+}
+
+export interface AppliedBinlogs {
+  route: string;
+  appliedThrough: string;
+  transactionsApplied: number;
+  seconds: number;
+}
+
+export interface VerificationReport {
+  gtidExecuted: string;
+  tablesChecked: number;
+  /** Rows of each table of the manifest, `db.table` to count. */
+  rowCounts: Record<string, number>;
+}
+
+export type RestoreStatus = 'succeeded' | 'failed';
+
+export interface RestoreOutcome {
+  restoreId: string;
+  tenantId: string;
+  clusterId: string;
+  target: RestoreTarget;
+  status: RestoreStatus;
+  backupId: string | null;
+  appliedThrough: string | null;
+  throughCommit: string | null;
+  failure: string | null;
+  startedAt: string;
+  durationMs: number;
+}
+
+/** Run on the `pitr-restore` task queue, on a host with the MySQL/MariaDB binaries; they share its disk. */
+export interface HostRestoreActivities {
+  /** Provisions the instance and restores the base backup, after checking its signed manifest and artifact checksum. */
+  restoreBase(input: RestoreSiteRef & { plan: RestorePlan }): Promise<RestoredBase>;
+  fetchSegments(input: RestoreSiteRef & { plan: RestorePlan }): Promise<FetchedSegments>;
+  applyToTarget(input: RestoreSiteRef & { plan: RestorePlan; server: DbInstance; files: string[] }): Promise<AppliedBinlogs>;
+  verifyRestore(input: { plan: RestorePlan; server: DbInstance; schemaTables: string[] }): Promise<VerificationReport>;
+  releaseRestore(input: RestoreSiteRef): Promise<void>;
+}
+
+/** Run by the central worker, where the catalog lives. */
+export interface CentralRestoreActivities {
+  planRestore(input: { tenantId: string; clusterId: string; target: RestoreTarget }): Promise<RestorePlan>;
+  recordRestoreOutcome(input: RestoreOutcome): Promise<void>;
+}

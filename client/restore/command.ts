@@ -1,0 +1,102 @@
+import { Command } from 'commander';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadRestorePlan } from '../../activities/restore/plan';
+import { artifactServicesFromConfig } from '../../activities/config/artifact-services';
+import type { RestorePlan } from '../../domain/restore/plan';
+import { describeTarget, parseRestoreTarget } from '../../domain/restore/target';
+import type { RestoreProgress } from '../../domain/restore/workflow-types';
+import { restoreProgressQuery } from '../../workflows';
+import { loadCliConfig, printJsonOr, withCatalog, withTemporal } from '../config';
+import { requestRestore } from './request';
+
+interface TargetOptions {
+  tenant: string;
+  cluster: string;
+  to: string;
+  json?: boolean;
+  config?: string;
+}
+
+function withTargetOptions(command: Command): Command {
+  return command
+    .requiredOption('--tenant <id>')
+    .requiredOption('--cluster <id>')
+    .requiredOption('--to <target>', 'an ISO-8601 instant with its zone (UTC recommended), gtid:SET, or latest')
+    .option('--json')
+    .option('--config <file>', 'central configuration file');
+}
+
+function planText(p: RestorePlan): string {
+  const stop = p.stop === null ? 'nothing to apply: the backup is the target' : p.stop.kind === 'gtid' ? `stop after ${p.stop.gtid}` : p.stop.kind === 'gtid-set' ? `stop after the last of ${p.stop.set}` : 'apply all';
+  return [
+    `${p.tenantId}/${p.clusterId} (${p.flavor}) to ${describeTarget(p.target)}`,
+    `base backup  ${p.backup.backupId} (${p.backup.engine}, finished ${p.backup.finishedAt}) at ${p.backup.gtidExecuted}`,
+    ...p.segments.map((s) => `binlog       ${s.file} of ${s.serverKey} (${s.sizeBytes} bytes)`),
+    `${stop}${p.throughCommit ? `; last commit applied ${p.throughCommit}` : ''}`,
+    `expected GTID state  ${p.expectedGtids}`,
+  ].join('\n');
+}
+
+/** `pitr plan`: what a restore to the target would use, from the catalog, without touching anything. */
+export function planCommand(): Command {
+  return withTargetOptions(new Command('plan').description('plan a point-in-time restore without running it')).action(async (o: TargetOptions) => {
+    const config = loadCliConfig(o.config);
+    const target = parseRestoreTarget(o.to);
+    const services = artifactServicesFromConfig(config);
+    try {
+      const plan = await withCatalog(config, (catalog) => loadRestorePlan(catalog, services, { tenantId: o.tenant, clusterId: o.cluster, target }));
+      printJsonOr(o.json, plan, planText);
+    } finally {
+      services.close();
+    }
+  });
+}
+
+interface RestoreOptions extends TargetOptions {
+  keepFor?: string;
+  verify: boolean;
+  key?: string;
+  wait?: boolean;
+}
+
+const SETTLED: ReadonlySet<RestoreProgress['phase']> = new Set(['kept', 'done', 'failed']);
+
+function progressText(restoreId: string, p: RestoreProgress): string {
+  const where = p.instance ? ` at ${p.instance.host}:${p.instance.port} (socket ${p.instance.socket}, user ${p.instance.user}) until ${p.keptUntil}` : '';
+  return `${restoreId}: ${p.phase}${where}${p.appliedThrough ? `, applied through ${p.appliedThrough}` : ''}${p.error ? ` — ${p.error}` : ''}`;
+}
+
+/** `pitr restore`: starts (or, with the same --key, finds) a restore; --wait follows it until it is kept or done. */
+export function restoreCommand(): Command {
+  return withTargetOptions(new Command('restore').description('restore a cluster to an instant, a GTID set or latest, on an ephemeral instance'))
+    .option('--keep-for <minutes>', 'keep the restored instance this long for inspection')
+    .option('--no-verify', 'skip verification of the restored server')
+    .option('--key <key>', 'idempotency key: the same key returns the same restore (default: a new restore)')
+    .option('--wait', 'wait until the instance is kept, or the restore is done or failed')
+    .action(async (o: RestoreOptions) => {
+      const config = loadCliConfig(o.config);
+      const target = parseRestoreTarget(o.to);
+      const keepForMs = o.keepFor === undefined ? undefined : Number(o.keepFor) * 60_000;
+      await withTemporal(config, async (client) => {
+        const requested = await requestRestore(client, {
+          tenantId: o.tenant, clusterId: o.cluster, target, verify: o.verify, idempotencyKey: o.key ?? randomUUID(), ...(keepForMs ? { keepForMs } : {}),
+        });
+        if (!o.wait) {
+          printJsonOr(o.json, { restoreId: requested.restoreId, started: requested.started }, (v) => `${v.started ? 'started' : 'already requested'} ${v.restoreId}`);
+          return;
+        }
+        let progress = await requested.handle.query(restoreProgressQuery);
+        while (!SETTLED.has(progress.phase)) {
+          await sleep(1000);
+          progress = await requested.handle.query(restoreProgressQuery);
+        }
+        if (progress.phase === 'kept') {
+          printJsonOr(o.json, { restoreId: requested.restoreId, ...progress }, (p) => progressText(requested.restoreId, p));
+          return;
+        }
+        const result = await requested.handle.result();
+        printJsonOr(o.json, result, (r) => `${r.restoreId}: restored backup ${r.backupId} through ${r.appliedThrough}${r.throughCommit ? ` (last commit ${r.throughCommit})` : ''} in ${(r.durationMs / 1000).toFixed(1)} s`);
+      });
+    });
+}

@@ -1,0 +1,240 @@
+import { isoMicros, microsOf, recoverability, type BackupPoint, type Recoverability, type RecoverableWindow, type StreamGap, type StreamSegment } from '../archive/recoverable';
+import type { EngineName, Flavor } from '../backup';
+import type { BinlogTransaction } from '../binlog/types';
+import { InvalidInputError } from '../errors';
+import { historyContains, historyUnion } from './history';
+import { describeTarget, type RestoreTarget } from './target';
+
+/** A completed base backup as planning reads it from the catalog. */
+export interface PlanBackup extends BackupPoint {
+  engine: EngineName;
+  artifactKey: string;
+  manifestKey: string;
+  storedSha256: string;
+}
+
+/** A catalogued segment as planning reads it. */
+export interface PlanSegment extends StreamSegment {
+  /** MySQL: the file's GTID set; MariaDB: the position after it. */
+  gtids: string;
+  lastGtid: string | null;
+  objectKey: string | null;
+  indexKey: string | null;
+  storedSha256: string | null;
+  sizeBytes: number;
+}
+
+export type PlanEntry = PlanSegment | StreamGap;
+
+export interface PlanInput {
+  tenantId: string;
+  clusterId: string;
+  flavor: Flavor;
+  target: RestoreTarget;
+  backups: readonly PlanBackup[];
+  /** The cluster's archive, in stream order. */
+  entries: readonly PlanEntry[];
+  nowMicros: number;
+}
+
+/** Same shape as the apply engine's stop: after one transaction, after the last one in a set, or after everything. */
+export type RestoreStop = { kind: 'gtid'; gtid: string } | { kind: 'gtid-set'; set: string } | { kind: 'all' };
+
+/** An archived binlog to fetch and apply, in stream order. */
+export interface SegmentToApply {
+  file: string;
+  serverKey: string;
+  objectKey: string;
+  storedSha256: string;
+  sizeBytes: number;
+}
+
+export interface RestorePlan {
+  tenantId: string;
+  clusterId: string;
+  flavor: Flavor;
+  target: RestoreTarget;
+  backup: PlanBackup;
+  segments: SegmentToApply[];
+  /** null: the backup alone is the target; nothing to apply. */
+  stop: RestoreStop | null;
+  /** The GTID state the restored server must report afterwards (canonical). */
+  expectedGtids: string;
+  /** The last transaction the restore applies and its commit time, when planning knows them. */
+  throughGtid: string | null;
+  throughCommit: string | null;
+  windows: RecoverableWindow[];
+}
+
+/** The part of a plan decided from catalog rows alone; an instant inside a segment also needs that segment's index. */
+export interface RestoreScope {
+  input: PlanInput;
+  recoverable: Recoverability;
+  backup: PlanBackup;
+  /** The stretch's segments from the first the backup lacks transactions of. */
+  segments: PlanSegment[];
+  /** For an instant: the segment whose transactions straddle it; its index decides the last transaction. */
+  boundary: PlanSegment | null;
+}
+
+/** The target cannot be restored from this cluster's backups and archive. */
+export class RestoreRefusedError extends InvalidInputError {}
+
+function windowsText(r: Recoverability): string {
+  const windows = r.windows.map((w) => `${w.baseBackup.finishedAt} … ${w.newestCommit ?? w.baseBackup.finishedAt} (backup ${w.baseBackup.backupId}, GTIDs through ${w.to})`);
+  const gaps = r.gaps.map((g) => `gap: ${g.description}`);
+  return [`recoverable windows: ${windows.join('; ') || 'none'}`, ...gaps].join('; ');
+}
+
+function refuse(r: Recoverability, what: string, hint: string): RestoreRefusedError {
+  return new RestoreRefusedError(`${what}; ${windowsText(r)}`, { hint });
+}
+
+interface Stretch {
+  window: RecoverableWindow;
+  segments: PlanSegment[];
+}
+
+/** The archived segments of each recoverable window, split at gaps as `recoverability` splits them. */
+function stretchesOf(entries: readonly PlanEntry[], windows: readonly RecoverableWindow[]): Stretch[] {
+  const runs: PlanSegment[][] = [];
+  let open: PlanSegment[] | undefined;
+  for (const entry of entries) {
+    if (entry.kind === 'gap') open = undefined;
+    else if (entry.status === 'archived') {
+      if (open === undefined) runs.push((open = []));
+      open.push(entry);
+    }
+  }
+  return windows.flatMap((window) => {
+    const run = runs.find((r) => r[0]?.file === window.firstFile && r[r.length - 1]?.file === window.lastFile && r[r.length - 1]?.reached === window.to);
+    return run ? [{ window, segments: run }] : [];
+  });
+}
+
+function backupsOf(input: PlanInput, window: RecoverableWindow): PlanBackup[] {
+  const { flavor } = input;
+  return input.backups
+    .filter((b) => historyContains(flavor, b.gtidExecuted, window.from) && historyContains(flavor, window.to, b.gtidExecuted))
+    .sort((a, b) => Date.parse(b.finishedAt) - Date.parse(a.finishedAt));
+}
+
+function fromBackup(input: PlanInput, recoverable: Recoverability, stretch: Stretch, backup: PlanBackup): Omit<RestoreScope, 'boundary'> {
+  const start = stretch.segments.findIndex((s) => !historyContains(input.flavor, backup.gtidExecuted, s.reached));
+  return { input, recoverable, backup, segments: start < 0 ? [] : stretch.segments.slice(start) };
+}
+
+function scopeInstant(input: PlanInput, recoverable: Recoverability, stretches: Stretch[], at: string): RestoreScope {
+  const micros = microsOf(at);
+  for (const stretch of [...stretches].reverse()) {
+    const newest = stretch.window.newestCommit === null ? null : microsOf(stretch.window.newestCommit);
+    const backup = backupsOf(input, stretch.window).find((b) => microsOf(b.finishedAt) <= micros);
+    if (backup === undefined || newest === null || micros > newest) continue;
+    const scope = fromBackup(input, recoverable, stretch, backup);
+    const boundary = scope.segments.findIndex((s) => s.lastCommitMicros !== null && s.lastCommitMicros > micros);
+    return boundary < 0 ? { ...scope, boundary: null } : { ...scope, segments: scope.segments.slice(0, boundary + 1), boundary: scope.segments[boundary]! };
+  }
+  const oldestBackup = Math.min(...input.backups.map((b) => microsOf(b.finishedAt)));
+  if (input.backups.length === 0 || micros < oldestBackup) {
+    throw refuse(recoverable, `${at} is before the oldest completed base backup`, 'pick an instant inside a recoverable window; an earlier instant needs an older backup, which no longer exists');
+  }
+  if (micros > input.nowMicros) {
+    throw refuse(recoverable, `${at} is in the future (now is ${isoMicros(input.nowMicros)})`, 'pick an instant at or before the newest archived commit, or `latest`');
+  }
+  if (recoverable.newestArchivedCommit === null || micros > microsOf(recoverable.newestArchivedCommit)) {
+    throw refuse(
+      recoverable,
+      `${at} is after the newest archived commit (${recoverable.newestArchivedCommit ?? 'nothing archived yet'})`,
+      'wait for the next archive pass (or run one), or pick an earlier instant',
+    );
+  }
+  throw refuse(recoverable, `${at} is inside a gap of the archive or a stretch no base backup replays`, 'pick an instant inside a recoverable window');
+}
+
+function scopeGtid(input: PlanInput, recoverable: Recoverability, stretches: Stretch[], set: string): RestoreScope {
+  const { flavor } = input;
+  const reaching = stretches.filter((s) => historyContains(flavor, s.window.to, set));
+  for (const stretch of [...reaching].reverse()) {
+    const backup = backupsOf(input, stretch.window).find((b) => historyContains(flavor, set, b.gtidExecuted));
+    if (backup === undefined) continue;
+    const scope = fromBackup(input, recoverable, stretch, backup);
+    const end = scope.segments.findIndex((s) => historyContains(flavor, s.reached, set));
+    return { ...scope, segments: scope.segments.slice(0, end + 1), boundary: null };
+  }
+  if (reaching.length === 0) {
+    throw refuse(recoverable, `gtid:${set} is not all archived in a recoverable window`, 'pick a GTID set the archive holds, or wait for the next archive pass');
+  }
+  throw refuse(recoverable, `gtid:${set} precedes every completed base backup of the windows that reach it`, 'pick a GTID set that contains a base backup coordinate');
+}
+
+/**
+ * Chooses the newest completed base backup whose coordinate precedes the target and the
+ * archived segments from it to the target, or refuses the target with the recoverable windows.
+ * For an instant that falls inside a segment, `boundary` names the segment whose per-transaction
+ * index `finishPlan` needs.
+ */
+export function scopeRestore(input: PlanInput): RestoreScope {
+  const recoverable = recoverability(input.flavor, input.entries, input.backups, input.nowMicros);
+  const stretches = stretchesOf(input.entries, recoverable.windows);
+  const { target } = input;
+  if (target.kind === 'instant') return scopeInstant(input, recoverable, stretches, target.at);
+  if (target.kind === 'gtid') return scopeGtid(input, recoverable, stretches, target.set);
+  const newest = stretches[stretches.length - 1];
+  if (newest === undefined) {
+    throw refuse(recoverable, 'nothing is recoverable yet', 'it takes a completed base backup inside an archived stretch');
+  }
+  const backup = backupsOf(input, newest.window)[0]!;
+  return { ...fromBackup(input, recoverable, newest, backup), boundary: null };
+}
+
+function toApply(s: PlanSegment): SegmentToApply {
+  return { file: s.file, serverKey: s.serverKey, objectKey: s.objectKey!, storedSha256: s.storedSha256!, sizeBytes: s.sizeBytes };
+}
+
+function lastWithTransactions(segments: readonly PlanSegment[]): PlanSegment | undefined {
+  return [...segments].reverse().find((s) => s.lastGtid !== null);
+}
+
+/**
+ * The plan of a scope. For an instant inside `boundary`, the replay is the binlog prefix that
+ * ends before the first transaction committed after the instant (`boundaryTransactions` is the
+ * boundary's index): commit order is binlog order, so it is every transaction committed at or
+ * before the instant, and never half of one.
+ */
+export function finishPlan(scope: RestoreScope, boundaryTransactions: readonly BinlogTransaction[] | null): RestorePlan {
+  const { input, backup, recoverable } = scope;
+  const { flavor, target } = input;
+  const base = { tenantId: input.tenantId, clusterId: input.clusterId, flavor, target, backup, windows: recoverable.windows };
+  const applied = (segments: PlanSegment[], stop: RestoreStop | null, expected: string[], through: { gtid: string | null; micros: number | null }): RestorePlan => ({
+    ...base,
+    segments: stop === null ? [] : segments.map(toApply),
+    stop,
+    expectedGtids: historyUnion(flavor, [backup.gtidExecuted, ...expected]),
+    throughGtid: through.gtid,
+    throughCommit: through.micros === null ? null : isoMicros(through.micros),
+  });
+  const whole = (segments: PlanSegment[]): RestorePlan => {
+    const last = lastWithTransactions(segments);
+    return applied(segments, last ? { kind: 'all' } : null, segments.map((s) => s.reached), { gtid: last?.lastGtid ?? null, micros: last?.lastCommitMicros ?? null });
+  };
+
+  if (target.kind === 'gtid') {
+    return applied(scope.segments, scope.segments.length > 0 ? { kind: 'gtid-set', set: target.set } : null, [target.set], { gtid: null, micros: null });
+  }
+  const boundary = scope.boundary;
+  if (boundary === null) return whole(scope.segments);
+  if (boundaryTransactions === null) {
+    throw new InvalidInputError(`planning ${describeTarget(target)} needs the transaction index of ${boundary.file}`, {
+      hint: 'read the boundary segment index before finishing the plan',
+    });
+  }
+  const micros = microsOf((target as { at: string }).at);
+  const firstAfter = boundaryTransactions.findIndex((t) => t.commitTime.micros > micros);
+  const prefix = boundaryTransactions.slice(0, firstAfter < 0 ? boundaryTransactions.length : firstAfter);
+  const last = prefix[prefix.length - 1];
+  if (last === undefined || last.gtid === null) return whole(scope.segments.slice(0, -1));
+  return applied(scope.segments, { kind: 'gtid', gtid: last.gtid }, [boundary.previousGtids, prefix.map((t) => t.gtid ?? '').filter(Boolean).join(',')], {
+    gtid: last.gtid,
+    micros: last.commitTime.micros,
+  });
+}

@@ -1,0 +1,65 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Connection, createConnection } from 'mysql2/promise';
+import type { DbInstance } from '../../../activities/local/db-instance';
+
+/** A committed row of the oracle table: its id, the server's clock inside its transaction, and the GTID state just after it. */
+export interface CommittedRow {
+  id: number;
+  micros: number;
+  gtidAfter: string;
+}
+
+/**
+ * Commits one single-row transaction at a time, each recording the server's clock in
+ * microseconds (UNIX_TIMESTAMP of NOW(6), the same whatever the session time zone) and the
+ * GTID state after it: the oracle a restore to an instant or GTID is compared with. On
+ * MariaDB, whose binlog commit times are whole seconds, rows are written well inside a
+ * second so the second a row records is the second it commits in.
+ */
+export class OracleWriter {
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  readonly rows: CommittedRow[] = [];
+
+  private constructor(private readonly conn: Connection, private readonly flavor: DbInstance['flavor']) {}
+
+  static async open(db: DbInstance): Promise<OracleWriter> {
+    const conn = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password });
+    await conn.query('CREATE DATABASE oracle');
+    await conn.query('CREATE TABLE oracle.commits (id INT PRIMARY KEY, committed_us BIGINT NOT NULL) ENGINE=InnoDB');
+    return new OracleWriter(conn, db.flavor);
+  }
+
+  start(intervalMs: number): void {
+    this.loop = (async () => {
+      for (let id = 1; !this.stopped; id++) {
+        if (this.flavor === 'mariadb') while (Date.now() % 1000 < 150 || Date.now() % 1000 > 850) await sleep(10);
+        await this.conn.query('INSERT INTO oracle.commits VALUES (?, FLOOR(UNIX_TIMESTAMP(NOW(6)) * 1000000))', [id]);
+        const [rows] = await this.conn.query(
+          `SELECT committed_us, ${this.flavor === 'mysql' ? '@@GLOBAL.gtid_executed' : '@@GLOBAL.gtid_binlog_pos'} AS gtid FROM oracle.commits WHERE id = ?`,
+          [id],
+        );
+        const row = (rows as Array<{ committed_us: string | number; gtid: string }>)[0]!;
+        this.rows.push({ id, micros: Number(row.committed_us), gtidAfter: row.gtid.replace(/\s+/g, '') });
+        await sleep(intervalMs);
+      }
+    })();
+  }
+
+  async stop(): Promise<CommittedRow[]> {
+    this.stopped = true;
+    await this.loop;
+    await this.conn.end();
+    return this.rows;
+  }
+}
+
+export async function restoredIds(instance: { host: string; port: number; user: string }): Promise<number[]> {
+  const conn = await createConnection({ host: instance.host, port: instance.port, user: instance.user });
+  try {
+    const [rows] = await conn.query('SELECT id FROM oracle.commits ORDER BY id');
+    return (rows as Array<{ id: number }>).map((r) => r.id);
+  } finally {
+    await conn.end();
+  }
+}

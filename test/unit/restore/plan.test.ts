@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { isoMicros, type StreamGap } from '../../../domain/archive/recoverable';
+import type { BinlogTransaction } from '../../../domain/binlog/types';
+import { finishPlan, RestoreRefusedError, scopeRestore, type PlanBackup, type PlanEntry, type PlanInput, type PlanSegment } from '../../../domain/restore/plan';
+import { parseRestoreTarget } from '../../../domain/restore/target';
+
+const U = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
+const T0 = Date.UTC(2026, 10, 27, 9, 0, 0) * 1000;
+/** Transaction n commits n seconds after T0; ten per binlog file. */
+const commitOf = (n: number) => T0 + n * 1_000_000;
+const at = (seconds: number) => isoMicros(T0 + Math.round(seconds * 1_000_000));
+
+function mysqlSegment(file: number, first: number, last: number, previous = first - 1): PlanSegment {
+  const name = `binlog.00000${file}`;
+  return {
+    kind: 'segment',
+    file: name,
+    serverKey: U,
+    status: 'archived',
+    previousGtids: previous > 0 ? `${U}:1-${previous}` : '',
+    reached: `${U}:1-${last}`,
+    gtids: `${U}:${first}-${last}`,
+    lastGtid: `${U}:${last}`,
+    firstCommitMicros: commitOf(first),
+    lastCommitMicros: commitOf(last),
+    objectKey: `obj/${name}`,
+    indexKey: `idx/${name}`,
+    storedSha256: 'a'.repeat(64),
+    sizeBytes: 1000,
+  };
+}
+
+function indexOf(first: number, last: number, gtid = (n: number) => `${U}:${n}`): BinlogTransaction[] {
+  return Array.from({ length: last - first + 1 }, (_, i) => ({ gtid: gtid(first + i), start: 100 * i + 4, end: 100 * i + 104, commitTime: { micros: commitOf(first + i), precision: 'us' as const } }));
+}
+
+function backup(id: string, gtidExecuted: string, finishedSeconds: number): PlanBackup {
+  return { backupId: id, gtidExecuted, finishedAt: at(finishedSeconds), engine: 'clone', artifactKey: `a/${id}`, manifestKey: `m/${id}`, storedSha256: 'b'.repeat(64) };
+}
+
+const archive: PlanEntry[] = [mysqlSegment(1, 1, 10), mysqlSegment(2, 11, 20), mysqlSegment(3, 21, 30)];
+const backups = [backup('b-early', `${U}:1-5`, 6), backup('b-late', `${U}:1-15`, 16)];
+
+function input(target: string, overrides: Partial<PlanInput> = {}): PlanInput {
+  return { tenantId: 't', clusterId: 'c', flavor: 'mysql', target: parseRestoreTarget(target), backups, entries: archive, nowMicros: commitOf(100), ...overrides };
+}
+
+function plan(target: string, overrides: Partial<PlanInput> = {}, index = (file: string) => indexOf(Number(file.slice(-1)) * 10 - 9, Number(file.slice(-1)) * 10)) {
+  const scope = scopeRestore(input(target, overrides));
+  return finishPlan(scope, scope.boundary && index(scope.boundary.file));
+}
+
+function refusal(target: string, overrides: Partial<PlanInput> = {}): RestoreRefusedError {
+  try {
+    plan(target, overrides);
+  } catch (err) {
+    assert.ok(err instanceof RestoreRefusedError, String(err));
+    assert.match(err.message, /recoverable windows: .*b-early/, 'the refusal names the recoverable windows');
+    return err;
+  }
+  assert.fail(`${target} was not refused`);
+}
+
+test('an instant between two commits picks the newest backup before it and stops after the last commit at or before it', () => {
+  const p = plan(at(17.5));
+  assert.equal(p.backup.backupId, 'b-late');
+  assert.deepEqual(p.segments.map((s) => s.file), ['binlog.000002']);
+  assert.deepEqual(p.stop, { kind: 'gtid', gtid: `${U}:17` });
+  assert.equal(p.expectedGtids, `${U}:1-17`);
+  assert.deepEqual([p.throughGtid, p.throughCommit], [`${U}:17`, isoMicros(commitOf(17))]);
+});
+
+test('an instant before the newest backup finished replays an older backup across a file boundary', () => {
+  const p = plan(at(12.5));
+  assert.equal(p.backup.backupId, 'b-early');
+  assert.deepEqual(p.segments.map((s) => s.file), ['binlog.000001', 'binlog.000002']);
+  assert.deepEqual(p.stop, { kind: 'gtid', gtid: `${U}:12` });
+  assert.equal(p.expectedGtids, `${U}:1-12`);
+});
+
+test('a commit exactly at the instant is included; one microsecond earlier it is not', () => {
+  assert.equal(plan(isoMicros(commitOf(18))).expectedGtids, `${U}:1-18`);
+  assert.equal(plan(isoMicros(commitOf(18) - 1)).expectedGtids, `${U}:1-17`);
+});
+
+test('an instant whose first later commit opens a file stops at the end of the file before it', () => {
+  const p = plan(at(20.5), { nowMicros: commitOf(100) });
+  assert.deepEqual(p.segments.map((s) => s.file), ['binlog.000002']);
+  assert.deepEqual(p.stop, { kind: 'all' });
+  assert.equal(p.expectedGtids, `${U}:1-20`);
+  assert.equal(p.throughCommit, isoMicros(commitOf(20)));
+});
+
+test('an instant right after a backup with no commit since restores the backup alone', () => {
+  const p = plan(at(20.7), { backups: [...backups, backup('b-20', `${U}:1-20`, 20.5)] });
+  assert.equal(p.backup.backupId, 'b-20');
+  assert.deepEqual([p.segments, p.stop, p.expectedGtids], [[], null, `${U}:1-20`]);
+});
+
+test('the same instant written in another zone is the same UTC instant and the same plan', () => {
+  const offset = new Date(Date.parse(at(17)) + 3600_000).toISOString().replace('Z', '').replace(/\.\d+$/, '.500000+01:00');
+  assert.deepEqual(plan(offset), plan(at(17.5)));
+});
+
+test('a GTID target replays up to the file that completes it', () => {
+  const p = plan(`gtid:${U}:1-18`);
+  assert.equal(p.backup.backupId, 'b-late');
+  assert.deepEqual(p.segments.map((s) => s.file), ['binlog.000002']);
+  assert.deepEqual(p.stop, { kind: 'gtid-set', set: `${U}:1-18` });
+  assert.equal(p.expectedGtids, `${U}:1-18`);
+});
+
+test('latest replays every archived segment after the newest backup', () => {
+  const p = plan('latest');
+  assert.equal(p.backup.backupId, 'b-late');
+  assert.deepEqual(p.segments.map((s) => s.file), ['binlog.000002', 'binlog.000003']);
+  assert.deepEqual(p.stop, { kind: 'all' });
+  assert.deepEqual([p.expectedGtids, p.throughCommit], [`${U}:1-30`, isoMicros(commitOf(30))]);
+});
+
+test('targets before the oldest backup, in the future, after the newest archived commit or in a gap are refused with the windows', () => {
+  assert.match(refusal(at(3)).message, /before the oldest completed base backup/);
+  assert.match(refusal(at(200)).message, /in the future/);
+  assert.match(refusal(at(40)).message, /after the newest archived commit/);
+  const gap: StreamGap = {
+    kind: 'gap', serverKey: U, afterFile: 'binlog.000002', beforeFile: 'binlog.000004', missingFromFile: 'binlog.000003', missingToFile: 'binlog.000003',
+    missing: `${U}:21-30`, reachedBefore: `${U}:1-20`, reached: `${U}:1-30`, detectedAt: at(50),
+  };
+  const withGap: PlanEntry[] = [...archive.slice(0, 2), gap, mysqlSegment(4, 31, 40, 30)];
+  const inGap = refusal(at(25), { entries: withGap });
+  assert.match(inGap.message, /inside a gap/);
+  assert.match(inGap.message, /binlog\.000003 of server/, 'the refusal names the gap');
+  assert.match(refusal(at(35), { entries: withGap }).message, /inside a gap of the archive or a stretch no base backup replays/);
+  assert.match(refusal(`gtid:${U}:1-45`).message, /not all archived/);
+  assert.match(refusal(`gtid:${U}:1-3`).message, /precedes every completed base backup/);
+});
+
+test('MariaDB: positions and binlog states plan the same way, to the whole second', () => {
+  const seg = (file: number, first: number, last: number): PlanSegment => ({
+    ...mysqlSegment(file, first, last),
+    serverKey: 'server-1',
+    previousGtids: first > 1 ? `0-1-${first - 1}` : '',
+    reached: `0-1-${last}`,
+    gtids: `0-1-${last}`,
+    lastGtid: `0-1-${last}`,
+  });
+  const p = plan(at(17.5), {
+    flavor: 'mariadb',
+    entries: [seg(1, 1, 10), seg(2, 11, 20), seg(3, 21, 30)],
+    backups: [backup('b-early', '0-1-5', 6), backup('b-late', '0-1-15', 16)],
+  }, (file) => indexOf(Number(file.slice(-1)) * 10 - 9, Number(file.slice(-1)) * 10, (n) => `0-1-${n}`));
+  assert.equal(p.backup.backupId, 'b-late');
+  assert.deepEqual(p.stop, { kind: 'gtid', gtid: '0-1-17' });
+  assert.equal(p.expectedGtids, '0-1-17');
+});
