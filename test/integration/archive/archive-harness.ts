@@ -113,15 +113,15 @@ export function segmentsOf(entries: ArchiveEntry[]): SegmentRecord[] {
 }
 
 /** Every transaction of every archived segment, read back from the per-transaction indexes. */
-export async function indexedTransactions(central: CentralConfig, tenantId: string, segments: SegmentRecord[]): Promise<Map<string, BinlogTransaction[]>> {
+export async function indexedTransactions(central: CentralConfig, tenantId: string, segments: SegmentRecord[]): Promise<Map<SegmentRecord, BinlogTransaction[]>> {
   const services = artifactServicesFromConfig(central);
   try {
-    const byFile = new Map<string, BinlogTransaction[]>();
+    const bySegment = new Map<SegmentRecord, BinlogTransaction[]>();
     for (const s of segments) {
       if (s.indexKey === null) continue;
-      byFile.set(s.file, (await readSegmentIndex({ store: services.store, keys: services.keys, key: s.indexKey, tenant: tenantId })).transactions);
+      bySegment.set(s, (await readSegmentIndex({ store: services.store, keys: services.keys, key: s.indexKey, tenant: tenantId })).transactions);
     }
-    return byFile;
+    return bySegment;
   } finally {
     services.close();
   }
@@ -165,4 +165,37 @@ export async function pitrJson<T>(...args: string[]): Promise<T> {
   const cli = resolve(__dirname, '../../../client/cli.js');
   const { stdout } = await run(process.execPath, [cli, ...args, '--json', '--config', testStack().configs.central]);
   return JSON.parse(stdout) as T;
+}
+
+/** Makes `replica` replicate `source` by GTID; its binlogs log what it applies. */
+export async function replicate(replica: Connection, source: DbInstance): Promise<void> {
+  await replica.query(
+    source.flavor === 'mysql'
+      ? `CHANGE REPLICATION SOURCE TO SOURCE_HOST='${source.host}', SOURCE_PORT=${source.port}, SOURCE_USER='${source.user}', SOURCE_PASSWORD='${source.password}', SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1; START REPLICA`
+      : `CHANGE MASTER TO MASTER_HOST='${source.host}', MASTER_PORT=${source.port}, MASTER_USER='${source.user}', MASTER_PASSWORD='${source.password}', MASTER_USE_GTID=slave_pos; START SLAVE`,
+  );
+}
+
+/** Promotes a replica: it stops applying and forgets its source. */
+export async function promote(replica: Connection, flavor: Flavor): Promise<void> {
+  await replica.query(flavor === 'mysql' ? 'STOP REPLICA; RESET REPLICA ALL' : 'STOP SLAVE; RESET SLAVE ALL');
+}
+
+export async function caughtUp(replica: Connection, source: Connection, flavor: Flavor): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  const wanted = await executedGtids(source, flavor);
+  while ((await executedGtids(replica, flavor)) !== wanted) {
+    if (Date.now() > deadline) throw new Error(`the replica did not reach ${wanted}`);
+    await sleep(50);
+  }
+}
+
+export async function insertRows(conn: Connection, rows: number): Promise<void> {
+  for (let i = 0; i < rows; i++) await conn.query('INSERT INTO shop.orders (note) VALUES (?)', [`row ${i}`]);
+}
+
+export async function alertsOf(ids: ClusterIds): Promise<Array<{ kind: string; subject: string }>> {
+  return withCentralCatalog((catalog) =>
+    catalog.withTenant(ids.tenantId, async (c) => (await c.query('SELECT kind, subject FROM alerts WHERE cluster_id = $1 ORDER BY alert_id', [ids.clusterId])).rows),
+  );
 }

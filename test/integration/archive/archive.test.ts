@@ -19,8 +19,13 @@ import {
   binlogNames,
   ENGINE,
   executedGtids,
+  alertsOf,
+  caughtUp,
   failedPassType,
   indexedTransactions,
+  insertRows,
+  promote,
+  replicate,
   pitrJson,
   purgeAllButActive,
   segmentsOf,
@@ -74,9 +79,9 @@ for (const flavor of FLAVORS) {
     assert.deepEqual(segments.map((s) => s.file), [...segments.map((s) => s.file)].sort(), 'stream order is binlog order');
 
     const indexes = await indexedTransactions(central, ids.tenantId, segments);
-    const archivedGtids = segments.flatMap((s) => indexes.get(s.file)!.map((t) => t.gtid!));
+    const archivedGtids = segments.flatMap((s) => indexes.get(s)!.map((t) => t.gtid!));
     assert.equal(new Set(archivedGtids).size, archivedGtids.length, 'no GTID is in two segments');
-    for (const s of segments) assert.equal(indexes.get(s.file)!.length, s.transactions);
+    for (const s of segments) assert.equal(indexes.get(s)!.length, s.transactions);
     if (flavor === 'mysql') {
       const union = segments.reduce((u, s) => u.union(MysqlGtidSet.parse(s.gtids)), MysqlGtidSet.empty());
       assert.equal(union.toString(), MysqlGtidSet.parse(executed).toString(), 'the archive holds every committed GTID');
@@ -139,10 +144,7 @@ for (const flavor of FLAVORS) {
 
     const listed = await pitrJson<ArchiveEntry[]>('binlogs', 'list', '--tenant', ids.tenantId, '--cluster', ids.clusterId);
     assert.deepEqual(listed.map((e) => e.kind).filter((k, i, all) => k !== all[i - 1]), ['segment', 'gap', 'segment'], 'the gap sits in the stream where it happened');
-    const alerts = await withCentralCatalog((catalog) =>
-      catalog.withTenant(ids.tenantId, async (c) => (await c.query("SELECT subject FROM alerts WHERE cluster_id = $1 AND kind = 'archive-gap'", [ids.clusterId])).rows),
-    );
-    assert.equal(alerts.length, 1);
+    assert.deepEqual((await alertsOf(ids)).map((a) => a.kind), ['archive-gap']);
     await conn.end();
   });
 
@@ -173,10 +175,83 @@ for (const flavor of FLAVORS) {
     await onOther.end();
     assert.equal(await failedPassType(archivePass(client, ids)), 'BinlogHistoryDivergedError');
     assert.deepEqual(await archiveOf(ids), archived, 'nothing of the other server entered the archive');
-    const alerts = await withCentralCatalog((catalog) =>
-      catalog.withTenant(ids.tenantId, async (c) => (await c.query('SELECT subject FROM alerts WHERE cluster_id = $1', [ids.clusterId])).rows),
-    );
+    const alerts = await alertsOf(ids);
     assert.equal(alerts.length, 1);
-    assert.match(String(alerts[0]!.subject), /^diverged:/);
+    assert.match(alerts[0]!.subject, /^diverged:/);
+  });
+
+  test(`${flavor}: a promoted replica continues the archive; its same-named files are told apart and nothing is lost or doubled`, async () => {
+    const central = await centralReady;
+    const primary = await freshDbInstance(flavor, { serverId: 1 });
+    const replica = await freshDbInstance(flavor, { serverId: 2, extraArgs: flavor === 'mariadb' ? ['--log-slave-updates'] : [] });
+    const ids = { tenantId: 't-archive', clusterId: `c-promote-${flavor}-${process.pid}`, engine: ENGINE[flavor] };
+    const client = await temporalClient();
+    const onPrimary = await sql(primary);
+    const onReplica = await sql(replica);
+    await replicate(onReplica, primary);
+
+    await writeAndRotate(onPrimary, 3);
+    await caughtUp(onReplica, onPrimary, flavor);
+    await onReplica.query('FLUSH BINARY LOGS');
+    await insertRows(onPrimary, 2);
+    await caughtUp(onReplica, onPrimary, flavor);
+    const agent = await startAgentWorker(await registerTestCluster(primary, ids));
+    const running = agent.run();
+    await setRpo(ids, flavor, 1);
+    assert.equal((await archivePass(client, ids)).archived.length, 2);
+    const archivedFromPrimary = segmentsOf(await archiveOf(ids));
+    agent.shutdown();
+    await running;
+    await agent.close();
+
+    // The primary commits two more transactions, which only the replica gets, and is lost.
+    await insertRows(onPrimary, 2);
+    await caughtUp(onReplica, onPrimary, flavor);
+    await onPrimary.end();
+    await promote(onReplica, flavor);
+    await insertRows(onReplica, 2);
+
+    await startTestCluster(replica, ids);
+    await setRpo(ids, flavor, 1);
+    const pass = await archivePass(client, ids);
+    assert.deepEqual(pass.skipped.map((s) => s.file), ['binlog.000001'], "the replica's copy of the first archived file is on record, not archived again");
+    assert.deepEqual(pass.archived, ['binlog.000002']);
+
+    const segments = segmentsOf(await archiveOf(ids));
+    assert.deepEqual(
+      segments.map((s) => [s.server.key === archivedFromPrimary[0]!.server.key ? 'primary' : 'replica', s.file, s.status]),
+      [['primary', 'binlog.000001', 'archived'], ['primary', 'binlog.000002', 'archived'], ['replica', 'binlog.000001', 'redundant'], ['replica', 'binlog.000002', 'archived']],
+    );
+    assert.equal(segments[3]!.overlapGtids, segments[1]!.gtids, "the promoted file repeats the primary's last archived segment, and says so");
+    const executed = await executedGtids(onReplica, flavor);
+    await onReplica.end();
+    const indexes = await indexedTransactions(central, ids.tenantId, segments);
+    const archived = [...indexes.values()].flatMap((trxs) => trxs.map((t) => t.gtid!));
+    const unique = [...new Set(archived)];
+    assert.equal(archived.length - unique.length, segments[1]!.transactions, 'only the declared overlap is archived twice');
+    if (flavor === 'mysql') {
+      assert.equal(MysqlGtidSet.parse(unique.join(',')).toString(), MysqlGtidSet.parse(executed).toString(), 'every transaction the replica holds is archived');
+    } else {
+      const seqs = unique.map((g) => Number(g.split('-').pop())).sort((a, b) => a - b);
+      assert.deepEqual(seqs, Array.from({ length: Number(executed.split('-').pop()) }, (_, i) => i + 1), 'every transaction the replica holds is archived');
+    }
+    assert.deepEqual(await alertsOf(ids), []);
+  });
+
+  test(`${flavor}: a binlog rewritten under an archived name is refused with an alert`, async () => {
+    await centralReady;
+    const db = await freshDbInstance(flavor);
+    const ids = { tenantId: 't-archive', clusterId: `c-rewrite-${flavor}-${process.pid}`, engine: ENGINE[flavor] };
+    await startTestCluster(db, ids);
+    await setRpo(ids, flavor, 1);
+    const client = await temporalClient();
+    const conn = await sql(db);
+    await writeAndRotate(conn, 2);
+    assert.deepEqual((await archivePass(client, ids)).archived, ['binlog.000001']);
+    await conn.query(flavor === 'mysql' ? 'RESET BINARY LOGS AND GTIDS' : 'RESET MASTER');
+    await writeAndRotate(conn, 1);
+    await conn.end();
+    assert.equal(await failedPassType(archivePass(client, ids)), 'BinlogRewrittenError');
+    assert.deepEqual(await alertsOf(ids), [{ kind: 'binlog-rewritten', subject: `${segmentsOf(await archiveOf(ids))[0]!.server.key}/binlog.000001` }]);
   });
 }
