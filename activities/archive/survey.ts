@@ -35,7 +35,7 @@ async function listBinlogs(conn: Connection): Promise<ServerBinlog[]> {
 
 const TRANSACTION_START = /^(Gtid|Anonymous_Gtid|Gtid_tagged.*)$/;
 /** Enough events to pass the header of a binlog (Format_desc, Previous_gtids or Gtid_list, checkpoints). */
-const HEADER_EVENTS = 8;
+const HEADER_EVENTS = 20;
 
 /**
  * When the oldest transaction of the active binlog began (the first GTID event's header
