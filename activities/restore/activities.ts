@@ -12,24 +12,20 @@ import type { RestoreProvisioner } from './provisioner';
 import type { CentralRestoreActivities, HostRestoreActivities } from './types';
 import { verifyRestoredServer } from './verify';
 
-/** Heartbeats at most every `intervalMs`: progress without flooding history. */
-function throttledHeartbeat(intervalMs = 2000): (details: unknown) => void {
-  let last = 0;
-  return (details) => {
-    if (Date.now() - last >= intervalMs) {
-      last = Date.now();
-      Context.current().heartbeat(details);
-    }
-  };
-}
+const HEARTBEAT_MS = 2000;
 
-/** Keeps a step that reports nothing of its own (a server restore, a dump load) heartbeating while it runs. */
-async function heartbeating<T>(step: string, run: () => Promise<T>): Promise<T> {
+/**
+ * Runs a long step heartbeating every two seconds with the latest details it reported, also
+ * while it reports nothing (a server starting, a dump loading, binlogs being indexed): a
+ * stalled worker is then noticed by the heartbeat timeout, not by the step's hours-long budget.
+ */
+async function heartbeating<T>(step: string, run: (report: (details: object) => void) => Promise<T>): Promise<T> {
   const context = Context.current();
-  context.heartbeat({ step });
-  const timer = setInterval(() => context.heartbeat({ step }), 2000);
+  let details: object = { step };
+  context.heartbeat(details);
+  const timer = setInterval(() => context.heartbeat(details), HEARTBEAT_MS);
   try {
-    return await run();
+    return await run((latest) => (details = { step, ...latest }));
   } finally {
     clearInterval(timer);
   }
@@ -48,22 +44,24 @@ export function createHostRestoreActivities(
       return { server, schemaTables: manifest.schemaTables };
     },
     async fetchSegments({ restoreId, flavor, plan }) {
-      const heartbeat = throttledHeartbeat();
       const site = provisioner.siteOf(restoreId, flavor);
-      return fetchArchivedSegments(services, plan, site, (files, bytes) => heartbeat({ files, bytes }), Context.current().cancellationSignal);
+      return heartbeating('fetch binlogs', (report) =>
+        fetchArchivedSegments(services, plan, site, (files, bytes) => report({ files, bytes }), Context.current().cancellationSignal),
+      );
     },
     async applyToTarget({ plan, server, files }) {
-      const heartbeat = throttledHeartbeat();
       if (plan.stop === null) return { route: 'none', appliedThrough: plan.backup.gtidExecuted, transactionsApplied: 0, seconds: 0 };
-      const result = await applyBinlogs({
-        flavor: plan.flavor,
-        db: connectionOf(server),
-        binlogFiles: files,
-        stop: plan.stop,
-        onProgress: (progress) => heartbeat(progress),
-        signal: Context.current().cancellationSignal,
-      });
-      return result;
+      const stop = plan.stop;
+      return heartbeating('apply binlogs', (report) =>
+        applyBinlogs({
+          flavor: plan.flavor,
+          db: connectionOf(server),
+          binlogFiles: files,
+          stop,
+          onProgress: (progress) => report(progress),
+          signal: Context.current().cancellationSignal,
+        }),
+      );
     },
     async verifyRestore({ plan, server, schemaTables }) {
       return heartbeating('verify', () => verifyRestoredServer(plan, server, schemaTables));

@@ -51,14 +51,20 @@ export async function restoreVerifiedBase(
 ): Promise<DbInstance> {
   const tar = new PassThrough();
   const unpacked = unpackPayload(tar, site.payloadDir);
-  await unpackArtifact({
-    store: services.store,
-    key: plan.backup.artifactKey,
-    keys: services.keys,
-    expected: { tenant: plan.tenantId, sha256: manifest.artifact.storedSha256 },
-    destination: tar,
-    signal,
-  });
+  try {
+    await unpackArtifact({
+      store: services.store,
+      key: plan.backup.artifactKey,
+      keys: services.keys,
+      expected: { tenant: plan.tenantId, sha256: manifest.artifact.storedSha256 },
+      destination: tar,
+      signal,
+    });
+  } catch (err) {
+    // The unpacker fails with the same error once its input is destroyed; the download's error is the one to report.
+    await unpacked.catch(() => undefined);
+    throw err;
+  }
   await unpacked;
   return restoreBackup(manifest.engine, {
     payloadDir: site.payloadDir,

@@ -14,8 +14,8 @@ import { isoMicros } from '../../../domain/archive/recoverable';
 import type { EngineName, Flavor } from '../../../domain/backup';
 import type { RestorePlan } from '../../../domain/restore/plan';
 import { parseRestoreTarget, type RestoreTarget } from '../../../domain/restore/target';
-import type { RestoreProgress } from '../../../domain/restore/workflow-types';
-import { releaseRestoreSignal, restoreProgressQuery } from '../../../workflows';
+import type { PitrRestoreResult, RestoreProgress } from '../../../domain/restore/workflow-types';
+import { extendRestoreSignal, releaseRestoreSignal, restoreProgressQuery } from '../../../workflows';
 import { startCentralWorkers } from '../../../workers/central-worker';
 import { testStack } from '../../harness/env';
 import { recordHistory } from '../../harness/histories';
@@ -42,8 +42,12 @@ const run = promisify(execFile);
 const cli = resolve(__dirname, '../../../client/cli.js');
 
 async function pitr(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return pitrIn({}, ...args);
+}
+
+async function pitrIn(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args, '--config', testStack().configs.central]);
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args, '--config', testStack().configs.central], { env: { ...process.env, ...env } });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -104,74 +108,139 @@ async function released(requested: Awaited<ReturnType<typeof requestRestore>>, h
 
 const idsThrough = (rows: CommittedRow[], last: number) => rows.filter((r) => r.id <= last).map((r) => r.id);
 
+interface Scenario {
+  cluster: Cluster;
+  /** Rows committed after the backup finished: the instants a restore can reach. */
+  after: CommittedRow[];
+  /** The last row committed at or before `instant`. */
+  before: CommittedRow;
+  instant: number;
+  target: RestoreTarget;
+  plan: RestorePlan;
+}
+
+/** One archived cluster per flavor, shared by the tests below, and an instant between two of its commits. */
+async function scenarioOf(flavor: Flavor): Promise<Scenario> {
+  const cluster = await archivedCluster(flavor);
+  const after = cluster.rows.filter((r) => r.micros > cluster.backupFinishedMicros + 100_000);
+  assert.ok(after.length >= 4, `rows were written after the backup (${after.length})`);
+  // On MariaDB, whose binlog keeps whole seconds, the instant ends the second of one row, before the next row's second.
+  const pair = flavor === 'mysql'
+    ? after.findIndex((_row, i) => i > 0 && i >= after.length / 2)
+    : after.findIndex((r, i) => i > 0 && Math.floor(r.micros / 1e6) > Math.floor(after[i - 1]!.micros / 1e6) && i >= after.length / 3);
+  const [before, next] = [after[pair - 1]!, after[pair]!];
+  const instant = flavor === 'mysql' ? Math.floor((before.micros + next.micros) / 2) : Math.floor(before.micros / 1e6) * 1e6 + 999_999;
+  if (flavor === 'mysql') assert.ok(next.micros - before.micros < 1_000_000, 'the two commits are sub-second apart');
+  const planned = await pitr('plan', '--tenant', cluster.ids.tenantId, '--cluster', cluster.ids.clusterId, '--to', isoMicros(instant), '--json');
+  assert.equal(planned.code, 0, planned.stderr);
+  return { cluster, after, before, instant, target: parseRestoreTarget(isoMicros(instant)), plan: JSON.parse(planned.stdout) as RestorePlan };
+}
+
 for (const flavor of ['mysql', 'mariadb'] as const) {
-  test(`${flavor}: a restore to an instant between two commits, and to a GTID, holds exactly the rows committed up to it`, async () => {
-    const cluster = await archivedCluster(flavor);
+  let shared: Promise<Scenario> | undefined;
+  const scenario = () => (shared ??= scenarioOf(flavor));
+
+  test(`${flavor}: a restore to an instant between two commits holds exactly the rows committed at or before it, kept until released`, async () => {
+    const { cluster, before, instant, target, plan } = await scenario();
     const client = await temporalClient();
-    const after = cluster.rows.filter((r) => r.micros > cluster.backupFinishedMicros + 100_000);
-    assert.ok(after.length >= 4, `rows were written after the backup (${after.length})`);
-
-    // Instant: between two commits (on MariaDB, in the second after one row's and before the next row's).
-    const pair = flavor === 'mysql'
-      ? after.findIndex((_row, i) => i > 0 && i >= after.length / 2)
-      : after.findIndex((r, i) => i > 0 && Math.floor(r.micros / 1e6) > Math.floor(after[i - 1]!.micros / 1e6) && i >= after.length / 3);
-    const [before, next] = [after[pair - 1]!, after[pair]!];
-    const instant = flavor === 'mysql' ? Math.floor((before.micros + next.micros) / 2) : Math.floor(before.micros / 1e6) * 1e6 + 999_999;
-    if (flavor === 'mysql') assert.ok(next.micros - before.micros < 1_000_000, 'the two commits are sub-second apart');
-    const target = parseRestoreTarget(isoMicros(instant));
-
-    const planned = await pitr('plan', '--tenant', cluster.ids.tenantId, '--cluster', cluster.ids.clusterId, '--to', isoMicros(instant), '--json');
-    assert.equal(planned.code, 0, planned.stderr);
-    const plan = JSON.parse(planned.stdout) as RestorePlan;
     assert.ok(plan.segments.length >= 1);
-
     const atInstant = await keptRestore(client, cluster, target, `instant-${flavor}`);
     assert.deepEqual(atInstant.restored, idsThrough(cluster.rows, before.id), `exactly the rows committed at or before ${isoMicros(instant)}`);
     const again = await requestRestore(client, { tenantId: cluster.ids.tenantId, clusterId: cluster.ids.clusterId, target, idempotencyKey: `instant-${flavor}` });
     assert.deepEqual([again.started, again.restoreId], [false, atInstant.requested.restoreId], 'the same key is the same restore');
+    await atInstant.requested.handle.signal(extendRestoreSignal, 60 * 60_000);
+    const extended = await atInstant.requested.handle.query(restoreProgressQuery);
+    assert.ok(Date.parse(extended.keptUntil!) - Date.parse(atInstant.progress.keptUntil!) >= 59 * 60_000, 'extend moves the teardown an hour later');
     const result = await released(atInstant.requested, `pitrRestoreWorkflow.instant-${flavor}`);
     assert.equal(result.appliedThrough, plan.expectedGtids);
+    assert.equal(result.throughCommit, plan.throughCommit);
     assert.equal(result.verification?.rowCounts['oracle.commits'], before.id);
     assert.equal(existsSync(join(RESTORE_ROOT, atInstant.requested.restoreId)), false, 'the released instance left nothing behind');
+  });
 
-    // GTID: the state right after a row, restored exactly.
+  test(`${flavor}: a restore to a GTID set holds exactly the transactions in it`, async () => {
+    const { cluster, after } = await scenario();
     const gtidRow = after[Math.floor(after.length / 3)]!;
-    const atGtid = await keptRestore(client, cluster, parseRestoreTarget(`gtid:${gtidRow.gtidAfter}`), `gtid-${flavor}`);
+    const atGtid = await keptRestore(await temporalClient(), cluster, parseRestoreTarget(`gtid:${gtidRow.gtidAfter}`), `gtid-${flavor}`);
     assert.deepEqual(atGtid.restored, idsThrough(cluster.rows, gtidRow.id));
-    await released(atGtid.requested, `pitrRestoreWorkflow.gtid-${flavor}`);
+    const result = await released(atGtid.requested, `pitrRestoreWorkflow.gtid-${flavor}`);
+    assert.equal(result.appliedThrough, gtidRow.gtidAfter);
+  });
 
-    const outcomes = await withCentralCatalog((catalog) => listRestores(catalog, cluster.ids.tenantId, cluster.ids.clusterId));
-    assert.deepEqual(outcomes.map((o) => o.status), ['succeeded', 'succeeded']);
+  test(`${flavor}: pitr restore --to latest --wait restores every archived commit; the same --key starts nothing new`, async () => {
+    const { cluster } = await scenario();
+    const latest = await pitr('restore', '--tenant', cluster.ids.tenantId, '--cluster', cluster.ids.clusterId, '--to', 'latest', '--key', `latest-${flavor}`, '--wait', '--json');
+    assert.equal(latest.code, 0, latest.stderr);
+    const latestResult = JSON.parse(latest.stdout) as PitrRestoreResult;
+    assert.equal(latestResult.verification?.rowCounts['oracle.commits'], cluster.rows.length);
+    assert.equal(latestResult.appliedThrough, cluster.rows[cluster.rows.length - 1]!.gtidAfter);
+    const repeated = await pitr('restore', '--tenant', cluster.ids.tenantId, '--cluster', cluster.ids.clusterId, '--to', 'latest', '--key', `latest-${flavor}`, '--json');
+    assert.deepEqual(JSON.parse(repeated.stdout), { restoreId: latestResult.restoreId, started: false });
+  });
 
-    // Refusals name the recoverable windows.
+  test(`${flavor}: targets before the oldest backup or in the future are refused with the windows; any zone and TZ plan the same UTC instant`, async () => {
+    const { cluster, instant, plan } = await scenario();
     const early = await pitr('plan', '--tenant', cluster.ids.tenantId, '--cluster', cluster.ids.clusterId, '--to', isoMicros(cluster.rows[0]!.micros));
     assert.equal(early.code, 2);
     assert.match(early.stderr, /before the oldest completed base backup.*recoverable windows: /s);
     const future = await pitr('plan', '--tenant', cluster.ids.tenantId, '--cluster', cluster.ids.clusterId, '--to', isoMicros((Date.now() + 3600_000) * 1000));
     assert.equal(future.code, 2);
     assert.match(future.stderr, /in the future.*recoverable windows: /s);
+    const kolkata = new Date(instant / 1000 + 5.5 * 3600_000).toISOString().replace(/\.\d+Z$/, `.${String(instant % 1_000_000).padStart(6, '0')}+05:30`);
+    const elsewhere = await pitrIn({ TZ: 'Asia/Kolkata' }, 'plan', '--tenant', cluster.ids.tenantId, '--cluster', cluster.ids.clusterId, '--to', kolkata, '--json');
+    assert.equal(elsewhere.code, 0, elsewhere.stderr);
+    assert.deepEqual(JSON.parse(elsewhere.stdout), plan);
+  });
 
-    // A tampered manifest is refused before anything is provisioned or restored.
+  test(`${flavor}: a tampered manifest or artifact is refused before anything is restored, and the failure is recorded`, async () => {
+    const { cluster, target, plan } = await scenario();
+    const client = await temporalClient();
+    // A tampered manifest or artifact is refused before anything is restored.
     const central = await centralReady;
     const services = artifactServicesFromConfig(central);
-    try {
-      const key = plan.backup.manifestKey;
-      const original = (await services.store.getRange(key, 0, 1 << 20)).bytes;
-      const envelope = JSON.parse(original.toString()) as { manifest: { schemaTables: string[] } };
-      envelope.manifest.schemaTables = envelope.manifest.schemaTables.filter((t) => t !== 'oracle.commits');
-      await services.store.put(key, Buffer.from(JSON.stringify(envelope)));
+    const refused: string[] = [];
+    async function refusedWhenTampered(key: string, tamper: (bytes: Buffer) => Buffer, name: string): Promise<string | undefined> {
+      const { bytes: original, totalSize } = await services.store.getRange(key, 0, 64 << 20);
+      assert.equal(original.length, totalSize);
+      await services.store.put(key, tamper(original));
       try {
-        const tampered = await requestRestore(client, { tenantId: cluster.ids.tenantId, clusterId: cluster.ids.clusterId, target, idempotencyKey: `tampered-${flavor}` });
+        const tampered = await requestRestore(client, { tenantId: cluster.ids.tenantId, clusterId: cluster.ids.clusterId, target, idempotencyKey: `${name}-${flavor}` });
+        refused.push(tampered.restoreId);
+        let type: string | undefined;
         await assert.rejects(tampered.handle.result(), (err: Error) => {
-          const failure = (err.cause as { cause?: { type?: string; message: string } } | undefined)?.cause;
-          return failure?.type === 'ManifestRejectedError' && /changed after it was signed/.test(failure.message);
+          type = (err.cause as { cause?: { type?: string } } | undefined)?.cause?.type;
+          return true;
         });
-        assert.equal(existsSync(join(RESTORE_ROOT, tampered.restoreId)), false, 'nothing was provisioned');
+        assert.equal(existsSync(join(RESTORE_ROOT, tampered.restoreId)), false, 'nothing is left provisioned');
+        const history = await tampered.handle.fetchHistory();
+        const scheduled = (history.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+        assert.ok(!scheduled.includes('fetchSegments') && !scheduled.includes('applyToTarget'), 'no binlog was fetched or applied');
+        await recordHistory(tampered.handle, `pitrRestoreWorkflow.${name}-${flavor}`);
+        return type;
       } finally {
         await services.store.put(key, original);
       }
+    }
+    try {
+      const manifestType = await refusedWhenTampered(plan.backup.manifestKey, (bytes) => {
+        const envelope = JSON.parse(bytes.toString()) as { manifest: { schemaTables: string[] } };
+        envelope.manifest.schemaTables = envelope.manifest.schemaTables.filter((t) => t !== 'oracle.commits');
+        return Buffer.from(JSON.stringify(envelope));
+      }, 'tampered-manifest');
+      assert.equal(manifestType, 'ManifestRejectedError');
+      const artifactType = await refusedWhenTampered(plan.backup.artifactKey, (bytes) => {
+        const copy = Buffer.from(bytes);
+        const middle = copy.length >> 1;
+        copy.writeUInt8(copy.readUInt8(middle) ^ 0xff, middle);
+        return copy;
+      }, 'tampered-artifact');
+      assert.match(artifactType ?? '', /^Artifact/);
     } finally {
       services.close();
     }
+    const outcomes = await withCentralCatalog((catalog) => listRestores(catalog, cluster.ids.tenantId, cluster.ids.clusterId));
+    const failed = outcomes.filter((o) => o.status === 'failed');
+    assert.deepEqual(failed.map((o) => o.restoreId).sort(), refused.sort(), 'each refusal is recorded as a failed restore');
+    assert.ok(failed.some((o) => /changed after it was signed/.test(o.failure ?? '')));
   });
 }
