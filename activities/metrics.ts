@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The product's own metrics; the workers serve them beside the Temporal SDK's. */
 export const productMetrics = new Registry();
@@ -28,3 +28,25 @@ export const quarantinedArtifacts = new Counter({
 export function secondsSince(iso: string): number {
   return (Date.now() - Date.parse(iso)) / 1000;
 }
+
+const newestArchivedCommit = new Map<string, { tenant: string; cluster: string; micros: number }>();
+
+/** The archive of a cluster now reaches a commit at `micros` (µs since the epoch, UTC). */
+export function noteArchivedCommit(tenant: string, cluster: string, micros: number): void {
+  const key = `${tenant}/${cluster}`;
+  const known = newestArchivedCommit.get(key);
+  if (!known || known.micros < micros) newestArchivedCommit.set(key, { tenant, cluster, micros });
+}
+
+export const archiveRpo = new Gauge({
+  name: 'pitr_archive_rpo_seconds',
+  help: 'Age of the newest archived commit of each cluster this worker archives: what a disaster now would lose',
+  labelNames: ['tenant', 'cluster'] as const,
+  registers: [productMetrics],
+  collect() {
+    const nowMicros = Date.now() * 1000;
+    for (const { tenant, cluster, micros } of newestArchivedCommit.values()) {
+      this.set({ tenant, cluster }, Math.max(0, (nowMicros - micros) / 1e6));
+    }
+  },
+});

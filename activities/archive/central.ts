@@ -11,6 +11,8 @@ import { getCluster } from '../catalog/clusters';
 import { catalogedFiles, findSegment, insertGap, insertSegment, lastFileOf, lockArchive, streamHead, type NewSegment } from '../catalog/segments';
 import { ArchiveMovedError, BinlogGapError, BinlogHistoryDivergedError, BinlogRewrittenError } from './errors';
 import type { CentralArchiveActivities } from './types';
+import { noteArchivedCommit } from '../metrics';
+import { archiveRpoSeconds } from './recoverable';
 
 export class SegmentObjectMissingError extends PitrError {}
 
@@ -105,6 +107,8 @@ export function createCentralArchiveActivities(catalog: Catalog, services: Artif
 
   return {
     async planArchive({ tenantId, clusterId, server, closed }) {
+      const rpo = await archiveRpoSeconds(catalog, tenantId, clusterId);
+      if (rpo !== null) noteArchivedCommit(tenantId, clusterId, Date.now() * 1000 - rpo * 1e6);
       const known = await catalogedFiles(catalog, tenantId, clusterId, server.key, closed.map((f) => f.name));
       for (const file of closed) {
         const archived = known.get(file.name);
@@ -163,6 +167,8 @@ export function createCentralArchiveActivities(catalog: Catalog, services: Artif
           });
         }
         await insertSegment(db, tenantId, clusterId, segmentRow(server, inspected, decision.verdict, uploaded));
+        const lastCommit = inspected.summary.lastCommitTime;
+        if (lastCommit) noteArchivedCommit(tenantId, clusterId, lastCommit.micros);
         return { inserted: true };
       });
     },

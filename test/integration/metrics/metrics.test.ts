@@ -8,6 +8,8 @@ import { freePort } from '../../../activities/local/process';
 import { testStack } from '../../harness/env';
 import { freshDbInstance } from '../../harness/instances';
 import { startBackup, startTestCluster } from '../../harness/workers';
+import { binlogArchiveWorkflow } from '../../../workflows';
+import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
 
 const cli = resolve(__dirname, '../../../client/cli.js');
 
@@ -29,12 +31,19 @@ test('`pitr worker --metrics` serves backup metrics beside the SDK’s on one pa
     await conn.end();
     const ids = { tenantId: 't-metrics', clusterId: `c-metrics-${process.pid}`, engine: 'mariadb-dump' as const };
     await startTestCluster(db, ids);
-    const { handle } = await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId });
+    const { client, handle } = await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId });
     await handle.result();
+    await client.workflow.execute(binlogArchiveWorkflow, {
+      taskQueue: CENTRAL_TASK_QUEUE,
+      workflowId: `archive-${ids.clusterId}`,
+      args: [{ tenantId: ids.tenantId, clusterId: ids.clusterId }],
+    });
 
     const page = await scrape(port);
     assert.match(page, /^pitr_backup_duration_seconds_count\{engine="mariadb-dump",outcome="completed"\} 1$/m);
     assert.match(page, /^pitr_backup_bytes_total\{engine="mariadb-dump",form="stored"\} [1-9]\d*$/m);
+    const rpo = new RegExp(`^pitr_archive_rpo_seconds\\{tenant="${ids.tenantId}",cluster="${ids.clusterId}"\\} ([0-9.e+-]+)$`, 'm').exec(page);
+    assert.ok(rpo && Number(rpo[1]) >= 0 && Number(rpo[1]) < 600, 'the archive RPO of the cluster is exported');
     assert.match(page, /^temporal_workflow_completed\{.*\} [1-9]/m, 'the SDK’s own metrics are on the same page');
   } finally {
     worker.kill('SIGTERM');
