@@ -38,10 +38,10 @@ function handleVerb(name: string, description: string, verb: (h: ScheduleHandle)
 }
 
 export function scheduleCommand(): Command {
-  const schedule = new Command('schedule').description('Temporal Schedules for nightly backups');
+  const schedule = new Command('schedule').description('Temporal Schedules: nightly base backups, binlog archive passes');
   schedule.addCommand(
     targeted('create', 'create the schedule, or update it when it exists')
-      .requiredOption('--cron <expr>', 'five-field cron, e.g. "0 2 * * *"')
+      .requiredOption('--cron <expr>', 'five-field cron, e.g. "0 2 * * *" (backups) or "* * * * *" (archive)')
       .option('--timezone <tz>', 'IANA time zone the cron is read in', 'UTC')
       .option('--engine <engine>', "override the cluster's default engine")
       .option('--catchup <duration>', 'missed runs within this window still run after an outage', '1 hour')

@@ -1,10 +1,10 @@
 import { Client, ScheduleAlreadyRunning, ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
 import { EngineName } from '../../domain/backup';
 import { InvalidInputError } from '../../domain/errors';
-import { baseBackupWorkflow } from '../../workflows';
+import { baseBackupWorkflow, binlogArchiveWorkflow } from '../../workflows';
 import { CENTRAL_TASK_QUEUE } from '../../workers/task-queues';
 
-export const SCHEDULE_KINDS = ['backup'] as const;
+export const SCHEDULE_KINDS = ['backup', 'archive'] as const;
 export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
 
 export interface ScheduleRequest {
@@ -24,25 +24,24 @@ export function scheduleId(kind: ScheduleKind, tenantId: string, clusterId: stri
 }
 
 /**
- * What the schedule starts. Temporal appends each run's scheduled time to the workflow id,
- * so a backup's id is derived from its cluster and scheduled time, and a re-run of the same
- * instant cannot start a second backup.
+ * What the schedule starts: nightly base backups, or an archive pass (every minute: `* * * * *`).
+ * Temporal appends each run's scheduled time to the workflow id, so a backup's id is derived
+ * from its cluster and scheduled time, and a re-run of the same instant cannot start a second one.
  */
 function scheduleOptions(r: ScheduleRequest): ScheduleOptions {
   if (!/^(\S+\s+){4}\S+$/.test(r.cron.trim())) {
     throw new InvalidInputError(`"${r.cron}" is not a five-field cron expression`, { hint: 'e.g. "0 2 * * *" for every night at 02:00' });
   }
   const id = scheduleId(r.kind, r.tenantId, r.clusterId);
+  const cluster = { tenantId: r.tenantId, clusterId: r.clusterId };
+  const action =
+    r.kind === 'backup'
+      ? { workflowType: baseBackupWorkflow, args: [{ ...cluster, ...(r.engine ? { engine: r.engine } : {}) }] as const }
+      : { workflowType: binlogArchiveWorkflow, args: [cluster] as const };
   return {
     scheduleId: id,
     spec: { cronExpressions: [r.cron.trim()], timezone: r.timezone },
-    action: {
-      type: 'startWorkflow',
-      workflowType: baseBackupWorkflow,
-      taskQueue: CENTRAL_TASK_QUEUE,
-      workflowId: `backup-${r.tenantId}-${r.clusterId}`,
-      args: [{ tenantId: r.tenantId, clusterId: r.clusterId, ...(r.engine ? { engine: r.engine } : {}) }],
-    },
+    action: { type: 'startWorkflow', taskQueue: CENTRAL_TASK_QUEUE, workflowId: id, ...action },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: r.catchupWindow },
     memo: { tenantId: r.tenantId, clusterId: r.clusterId, kind: r.kind },
     searchAttributes: { TenantId: [r.tenantId], ClusterId: [r.clusterId] },

@@ -12,7 +12,7 @@ import { startTestCentralWorkers, startTestCluster, temporalClient } from '../..
 const centralReady = startTestCentralWorkers();
 const cli = resolve(__dirname, '../../../client/cli.js');
 
-test('a nightly backup schedule is created once, updated in place, triggered, paused and deleted', async () => {
+test('backup and archive schedules are created once, updated in place, triggered, paused and deleted', async () => {
   await centralReady;
   const db = await freshDbInstance('mariadb');
   const conn = await createConnection({ host: db.host, port: db.port, user: 'root' });
@@ -43,6 +43,18 @@ test('a nightly backup schedule is created once, updated in place, triggered, pa
   assert.match(workflowId ?? '', new RegExp(`^${id}-\\d{4}-\\d\\d-\\d\\dT`), 'the run is named after the cluster and its scheduled time');
   const result = await client.workflow.getHandle(workflowId!).result();
   assert.match(result.coordinate.gtidExecuted, /^0-1-\d+$/);
+
+  const archiveTarget = ['--kind', 'archive', '--tenant', ids.tenantId, '--cluster', ids.clusterId];
+  assert.equal(await pitr('create', ...archiveTarget, '--cron', '* * * * *'), `created: archive-${ids.tenantId}-${ids.clusterId}\n`);
+  await pitr('trigger', ...archiveTarget);
+  let archiveRun: string | undefined;
+  for (let i = 0; i < 100 && !archiveRun; i += 1) {
+    archiveRun = (await client.schedule.getHandle(`archive-${ids.tenantId}-${ids.clusterId}`).describe()).info.recentActions[0]?.action.workflow.workflowId;
+    if (!archiveRun) await sleep(200);
+  }
+  const pass = await client.workflow.getHandle(archiveRun!).result();
+  assert.ok(Array.isArray(pass.archived), 'an archive pass ran from its schedule');
+  await pitr('delete', ...archiveTarget);
 
   await pitr('pause', ...target);
   assert.equal(JSON.parse(await pitr('describe', ...target, '--json')).paused, true);
