@@ -3,3 +3,4 @@ export { baseBackupWorkflow, backupProgressQuery } from './base-backup';
 export { backupVerificationWorkflow } from './backup-verification';
 export { binlogArchiveWorkflow } from './binlog-archive';
 export { pitrRestoreWorkflow, restoreProgressQuery, extendRestoreSignal, releaseRestoreSignal } from './pitr-restore';
+export { restoreVerificationWorkflow } from './restore-verification';

@@ -1,5 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { applyBinlogs } from '../apply';
+import { loadRecoverability } from '../archive/recoverable';
+import { RestoreRefusedError } from '../../domain/restore/plan';
+import { verificationInstant } from '../../domain/restore/verification';
 import type { ArtifactServices } from '../artifact/services';
 import { Catalog } from '../catalog/catalog';
 import type { CentralConfig } from '../config/config';
@@ -76,5 +79,15 @@ export function createCentralRestoreActivities(catalog: Catalog, services: Pick<
   return {
     planRestore: (request) => loadRestorePlan(catalog, services, request),
     recordRestoreOutcome: (outcome) => insertRestoreOutcome(catalog, outcome),
+    async pickVerificationTarget({ tenantId, clusterId, lookbackSeconds }) {
+      const { windows } = await loadRecoverability(catalog, tenantId, clusterId);
+      const at = verificationInstant(windows, lookbackSeconds * 1_000_000, Math.random());
+      if (at === null) {
+        throw new RestoreRefusedError(`cluster ${tenantId}/${clusterId} has no recoverable window to verify`, {
+          hint: 'it takes a completed base backup and archived binlogs after it: check `pitr recoverable`',
+        });
+      }
+      return { kind: 'instant', at };
+    },
   };
 }

@@ -64,4 +64,6 @@ export interface HostRestoreActivities {
 export interface CentralRestoreActivities {
   planRestore(input: { tenantId: string; clusterId: string; target: RestoreTarget }): Promise<RestorePlan>;
   recordRestoreOutcome(input: RestoreOutcome): Promise<void>;
+  /** A random instant of the last `lookbackSeconds` of the newest recoverable window; refused when nothing is recoverable. */
+  pickVerificationTarget(input: { tenantId: string; clusterId: string; lookbackSeconds: number }): Promise<RestoreTarget>;
 }

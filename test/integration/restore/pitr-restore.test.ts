@@ -10,12 +10,13 @@ import { listBackups } from '../../../activities/catalog/backups';
 import { artifactServicesFromConfig } from '../../../activities/config/artifact-services';
 import { listRestores } from '../../../activities/restore/outcomes';
 import { requestRestore } from '../../../client/restore/request';
-import { isoMicros } from '../../../domain/archive/recoverable';
+import { isoMicros, microsOf } from '../../../domain/archive/recoverable';
 import type { EngineName, Flavor } from '../../../domain/backup';
 import type { RestorePlan } from '../../../domain/restore/plan';
 import { parseRestoreTarget, type RestoreTarget } from '../../../domain/restore/target';
 import type { PitrRestoreResult, RestoreProgress } from '../../../domain/restore/workflow-types';
-import { extendRestoreSignal, releaseRestoreSignal, restoreProgressQuery } from '../../../workflows';
+import { extendRestoreSignal, releaseRestoreSignal, restoreProgressQuery, restoreVerificationWorkflow } from '../../../workflows';
+import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
 import { startCentralWorkers } from '../../../workers/central-worker';
 import { testStack } from '../../harness/env';
 import { recordHistory } from '../../harness/histories';
@@ -176,6 +177,26 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     assert.equal(latestResult.appliedThrough, cluster.rows[cluster.rows.length - 1]!.gtidAfter);
     const repeated = await pitr('restore', '--tenant', cluster.ids.tenantId, '--cluster', cluster.ids.clusterId, '--to', 'latest', '--key', `latest-${flavor}`, '--json');
     assert.deepEqual(JSON.parse(repeated.stdout), { restoreId: latestResult.restoreId, started: false });
+  });
+
+  test(`${flavor}: a restore verification run restores a random recent instant, verified, and leaves nothing behind`, async () => {
+    const { cluster } = await scenario();
+    const handle = await (await temporalClient()).workflow.start(restoreVerificationWorkflow, {
+      taskQueue: CENTRAL_TASK_QUEUE,
+      workflowId: `verify-restore-${cluster.ids.clusterId}`,
+      args: [{ tenantId: cluster.ids.tenantId, clusterId: cluster.ids.clusterId, lookbackSeconds: 3600 }],
+    });
+    const { target, result } = await handle.result();
+    await recordHistory(handle, `restoreVerificationWorkflow.${flavor}`);
+    assert.equal(target.kind, 'instant');
+    const at = microsOf((target as { at: string }).at);
+    // Commit times as the binlog keeps them: MariaDB's are whole seconds.
+    const commitOf = (r: CommittedRow) => (flavor === 'mysql' ? r.micros : Math.floor(r.micros / 1e6) * 1e6);
+    const surely = cluster.rows.filter((r) => commitOf(r) <= at - 5_000).length;
+    const atMost = cluster.rows.filter((r) => commitOf(r) <= at).length;
+    const restored = result.verification!.rowCounts['oracle.commits']!;
+    assert.ok(surely <= restored && restored <= atMost, `${restored} rows restored at ${isoMicros(at)}, expected ${surely}..${atMost}`);
+    assert.equal(existsSync(join(RESTORE_ROOT, `${handle.workflowId}-restore`)), false);
   });
 
   test(`${flavor}: targets before the oldest backup or in the future are refused with the windows; any zone and TZ plan the same UTC instant`, async () => {
