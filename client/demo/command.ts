@@ -1,22 +1,29 @@
 import { Command } from 'commander';
 import { createConnection } from 'mysql2/promise';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Catalog } from '../../activities/catalog/catalog';
 import { parseCluster, upsertCluster } from '../../activities/catalog/clusters';
 import { loadAgentConfig, loadCentralConfig, resolveSecret } from '../../activities/config/config';
 import { DEV_CLUSTERS, DEV_TENANT } from '../../activities/local/dev-config';
 import { DEV_PORTS, previousPorts, startStack } from '../../activities/local/stack';
 import { backupWorkflowId } from '../../domain/backup';
-import { baseBackupWorkflow } from '../../workflows';
+import { baseBackupWorkflow, binlogArchiveWorkflow, releaseRestoreSignal, restoreProgressQuery } from '../../workflows';
 import { startAgentWorker } from '../../workers/agent-worker';
 import { startCentralWorkers } from '../../workers/central-worker';
 import { CENTRAL_TASK_QUEUE } from '../../workers/task-queues';
 import { withTemporal } from '../config';
 import { DEV_CATALOG_DATABASE, printStack } from '../dev/command';
 import { devStateDir } from '../dev/state-dir';
+import { requestRestore } from '../restore/request';
+import { OrderWorkload } from './workload';
 
 const seconds = (since: number): string => `${((Date.now() - since) / 1000).toFixed(1)}s`;
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
 
-/** The main job end to end on the local stack; grows as the product does. */
+/**
+ * The main job end to end on the local stack: a base backup under writes, the binlog
+ * archive, a point-in-time restore to an instant between two commits, and its proof.
+ */
 export function demoCommand(): Command {
   return new Command('demo')
     .description('run the main job end to end on the local stack')
@@ -26,52 +33,73 @@ export function demoCommand(): Command {
       let started = Date.now();
       const stack = await startStack({ stateDir, ports: previousPorts(stateDir) ?? DEV_PORTS, catalogDatabase: DEV_CATALOG_DATABASE, persistentTemporal: true });
       printStack(stack);
-      process.stdout.write(`\n1. local stack ready in ${seconds(started)}\n`);
+      say(`\n1. local stack ready in ${seconds(started)}`);
 
       const central = loadCentralConfig(stack.configs.central);
-      const agentConfig = loadAgentConfig(stack.configs.agents.mysql);
       const centralWorkers = await startCentralWorkers(central);
-      const agent = await startAgentWorker(agentConfig);
+      const agent = await startAgentWorker(loadAgentConfig(stack.configs.agents.mysql));
       const running = Promise.all([centralWorkers.run(), agent.run()]);
+      const cluster = { tenantId: DEV_TENANT, clusterId: DEV_CLUSTERS.mysql };
       try {
         const catalog = Catalog.open(resolveSecret(central.catalogUrl));
-        await upsertCluster(catalog, parseCluster({ tenantId: DEV_TENANT, clusterId: DEV_CLUSTERS.mysql, flavor: 'mysql', defaultEngine: 'clone' }))
-          .finally(() => catalog.close());
-        process.stdout.write(`2. cluster ${DEV_TENANT}/${DEV_CLUSTERS.mysql} registered; workers polling\n`);
+        await upsertCluster(catalog, parseCluster({ ...cluster, flavor: 'mysql', defaultEngine: 'clone' })).finally(() => catalog.close());
+        say(`2. cluster ${DEV_TENANT}/${DEV_CLUSTERS.mysql} registered; central worker and agent polling`);
 
-        const db = await createConnection({ host: stack.mysql.host, port: stack.mysql.port, user: stack.mysql.user, password: stack.mysql.password });
-        await db.query('CREATE DATABASE IF NOT EXISTS demo');
-        await db.query('CREATE TABLE IF NOT EXISTS demo.orders (id BIGINT AUTO_INCREMENT PRIMARY KEY, committed_at DATETIME(6) NOT NULL)');
-        let stop = false;
-        let written = 0;
-        const workload = (async () => {
-          while (!stop) {
-            await db.query('INSERT INTO demo.orders (committed_at) VALUES (UTC_TIMESTAMP(6))');
-            written += 1;
-          }
-        })();
-
-        started = Date.now();
-        const result = await withTemporal(central, (client) =>
-          client.workflow.execute(baseBackupWorkflow, {
+        const workload = await OrderWorkload.open(stack.mysql);
+        workload.start();
+        await withTemporal(central, async (client) => {
+          started = Date.now();
+          const backup = await client.workflow.execute(baseBackupWorkflow, {
             taskQueue: CENTRAL_TASK_QUEUE,
             workflowId: backupWorkflowId(DEV_TENANT, DEV_CLUSTERS.mysql, new Date()),
-            args: [{ tenantId: DEV_TENANT, clusterId: DEV_CLUSTERS.mysql }],
-          }),
-        );
-        stop = true;
-        await workload;
-        await db.end();
-        process.stdout.write(
-          [
-            `3. base backup ${result.backupId} (${result.engine}) in ${seconds(started)} while ${written} orders were written`,
-            `   coordinate ${result.coordinate.gtidExecuted} at ${result.coordinate.binlogFile}:${result.coordinate.binlogPosition} (from ${result.coordinate.source})`,
-            `   artifact   s3://${result.artifact?.bucket}/${result.artifact?.key} (${result.artifact?.plainBytes} bytes → ${result.artifact?.storedBytes} stored)`,
-            `   manifest   ${result.manifestKey} (signed, registered in the catalog)`,
-            `\nIn the Temporal UI: ${stack.temporal.uiUrl ?? '(headless)'}/namespaces/default/workflows?query=${encodeURIComponent(`ClusterId="${DEV_CLUSTERS.mysql}"`)}`,
-            '',
-          ].join('\n'),
-        );
+            args: [cluster],
+          });
+          say(`3. base backup (${backup.engine}) in ${seconds(started)} while orders were written: ${workload.written} so far`);
+          say(`   coordinate ${backup.coordinate.gtidExecuted} (from ${backup.coordinate.source})`);
+          say(`   artifact   s3://${backup.artifact?.bucket}/${backup.artifact?.key} (${backup.artifact?.plainBytes} → ${backup.artifact?.storedBytes} bytes), signed manifest in the catalog`);
+
+          await sleep(500);
+          const mark = await workload.markInstant();
+          await sleep(500);
+          await workload.stop();
+          say(`4. target instant ${mark.instant}: ${mark.ordersBefore} orders committed before it, ${workload.written} by the end`);
+
+          started = Date.now();
+          await workload.flushBinaryLogs();
+          const pass = await client.workflow.execute(binlogArchiveWorkflow, {
+            taskQueue: CENTRAL_TASK_QUEUE,
+            workflowId: `archive-${DEV_TENANT}-${DEV_CLUSTERS.mysql}-${Date.now()}`,
+            args: [cluster],
+          });
+          say(`5. binlog archive pass in ${seconds(started)}: archived ${pass.archived.join(', ') || 'nothing new'}`);
+
+          started = Date.now();
+          const { handle, restoreId } = await requestRestore(client, {
+            ...cluster,
+            target: { kind: 'instant', at: mark.instant },
+            keepForMs: 10 * 60_000,
+            idempotencyKey: `demo-${mark.instant}`,
+          });
+          let progress = await handle.query(restoreProgressQuery);
+          while (progress.phase !== 'kept' && progress.phase !== 'failed' && progress.phase !== 'done') {
+            await sleep(500);
+            progress = await handle.query(restoreProgressQuery);
+          }
+          if (progress.phase !== 'kept' || !progress.instance) throw new Error(`restore ${restoreId} ended in ${progress.phase}: ${progress.error}`);
+          const restored = await createConnection({ host: progress.instance.host, port: progress.instance.port, user: progress.instance.user });
+          const [rows] = await restored.query('SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS last FROM demo.orders');
+          await restored.end();
+          const { n, last } = (rows as Array<{ n: number; last: number }>)[0]!;
+          say(`6. point-in-time restore ${restoreId} verified and kept in ${seconds(started)} at ${progress.instance.host}:${progress.instance.port}`);
+          say(`   applied through ${progress.appliedThrough}`);
+          const exact = Number(n) === mark.ordersBefore && Number(last) === mark.ordersBefore;
+          say(`   restored orders: ${n} (last id ${last}); committed before the instant: ${mark.ordersBefore} → ${exact ? 'EXACT' : 'MISMATCH'}`);
+          await handle.signal(releaseRestoreSignal);
+          await handle.result();
+          say('7. restored instance released and torn down');
+          say(`\nIn the Temporal UI: ${stack.temporal.uiUrl ?? '(headless)'}/namespaces/default/workflows?query=${encodeURIComponent(`ClusterId="${DEV_CLUSTERS.mysql}"`)}`);
+          if (!exact) process.exitCode = 1;
+        });
       } finally {
         centralWorkers.shutdown();
         agent.shutdown();
