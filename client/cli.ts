@@ -7,6 +7,7 @@ import { clusterCommand } from './cluster/command';
 import { backupCommand, backupsCommand } from './backup/command';
 import { agentCommand, workerCommand } from './worker/command';
 import { scheduleCommand } from './schedule/command';
+import { statusCommand } from './status/command';
 import { gtidCommand } from './gtid/command';
 import { binlogCommand } from './binlog/command';
 import { artifactCommand } from './artifact/command';
@@ -29,6 +30,7 @@ export function buildCli(): Command {
   program.addCommand(workerCommand());
   program.addCommand(agentCommand());
   program.addCommand(scheduleCommand());
+  program.addCommand(statusCommand());
   program.addCommand(gtidCommand());
   program.addCommand(binlogCommand());
   program.addCommand(artifactCommand());

@@ -1,0 +1,84 @@
+import type { Client } from '@temporalio/client';
+import { listBackups } from '../../activities/catalog/backups';
+import { Catalog } from '../../activities/catalog/catalog';
+import { loadRecoverability } from '../../activities/archive/recoverable';
+import { listRestores } from '../../activities/restore/outcomes';
+
+export interface RunningWorkflow {
+  workflowId: string;
+  type: string;
+  phase: string | undefined;
+  startedAt: string;
+  /** Activities retrying or waiting: what a stuck workflow is stuck on. */
+  pending: Array<{ activity: string; attempt: number; lastFailure: string | undefined; lastHeartbeat: string | undefined }>;
+}
+
+export interface ClusterStatus {
+  tenantId: string;
+  clusterId: string;
+  lastBackup: { backupId: string; status: string; finishedAt: string; engine: string; detail: string } | null;
+  archive: { rpoSeconds: number | null; newestArchivedCommit: string | null; windows: number; gaps: string[] };
+  lastRestore: { restoreId: string; status: string; target: string; detail: string } | null;
+  running: RunningWorkflow[];
+}
+
+const iso = (t: { seconds?: unknown; nanos?: number | null } | null | undefined): string | undefined =>
+  t?.seconds === undefined || t.seconds === null ? undefined : new Date(Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6)).toISOString();
+
+/** One screen an SRE reads first: last backup, archive RPO and gaps, last restore, and what runs or is stuck. */
+export async function clusterStatus(catalog: Catalog, client: Client, tenantId: string, clusterId: string): Promise<ClusterStatus> {
+  const [backups, recoverability, restores] = await Promise.all([
+    listBackups(catalog, tenantId, clusterId),
+    loadRecoverability(catalog, tenantId, clusterId),
+    listRestores(catalog, tenantId, clusterId),
+  ]);
+  const running: RunningWorkflow[] = [];
+  const query = `TenantId="${tenantId}" AND ClusterId="${clusterId}" AND ExecutionStatus="Running"`;
+  for await (const w of client.workflow.list({ query })) {
+    const described = await client.workflow.getHandle(w.workflowId, w.runId).describe();
+    running.push({
+      workflowId: w.workflowId,
+      type: w.type,
+      phase: (described.searchAttributes.BackupPhase as string[] | undefined)?.[0],
+      startedAt: w.startTime.toISOString(),
+      pending: (described.raw.pendingActivities ?? []).map((a) => ({
+        activity: a.activityType?.name ?? '?',
+        attempt: a.attempt ?? 1,
+        lastFailure: a.lastFailure?.message ?? undefined,
+        lastHeartbeat: iso(a.lastHeartbeatTime),
+      })),
+    });
+  }
+  const backup = backups[0];
+  const restore = restores[restores.length - 1];
+  return {
+    tenantId,
+    clusterId,
+    lastBackup: backup
+      ? { backupId: backup.backupId, status: backup.status, finishedAt: backup.finishedAt, engine: backup.engine, detail: backup.coordinate?.gtidExecuted ?? backup.failureReason ?? '' }
+      : null,
+    archive: {
+      rpoSeconds: recoverability.rpoSeconds,
+      newestArchivedCommit: recoverability.newestArchivedCommit,
+      windows: recoverability.windows.length,
+      gaps: recoverability.gaps.map((g) => g.description),
+    },
+    lastRestore: restore ? { restoreId: restore.restoreId, status: restore.status, target: restore.target, detail: restore.appliedThrough ?? restore.failure ?? '' } : null,
+    running,
+  };
+}
+
+export function formatStatus(s: ClusterStatus): string {
+  const lines = [`${s.tenantId}/${s.clusterId}`];
+  lines.push(s.lastBackup ? `  last backup   ${s.lastBackup.status} ${s.lastBackup.finishedAt} (${s.lastBackup.engine}) ${s.lastBackup.detail}` : '  last backup   none');
+  lines.push(`  archive RPO   ${s.archive.rpoSeconds === null ? 'nothing archived' : `${s.archive.rpoSeconds.toFixed(1)}s (newest commit ${s.archive.newestArchivedCommit})`}; ${s.archive.windows} recoverable window(s)`);
+  for (const gap of s.archive.gaps) lines.push(`  GAP           ${gap}`);
+  lines.push(s.lastRestore ? `  last restore  ${s.lastRestore.status} to ${s.lastRestore.target}: ${s.lastRestore.detail}` : '  last restore  none');
+  for (const w of s.running) {
+    lines.push(`  running       ${w.type} ${w.workflowId}${w.phase ? ` in ${w.phase}` : ''} since ${w.startedAt}`);
+    for (const a of w.pending) {
+      lines.push(`                ${a.activity} attempt ${a.attempt}${a.lastFailure ? `, last error: ${a.lastFailure}` : ''}${a.lastHeartbeat ? `, heartbeat ${a.lastHeartbeat}` : ''}`);
+    }
+  }
+  return lines.join('\n');
+}
