@@ -22,7 +22,7 @@ import { testStack } from '../../harness/env';
 import { recordHistory } from '../../harness/histories';
 import { freshDbInstance } from '../../harness/instances';
 import { centralConfig, startBackup, startTestCentralWorkers, startTestCluster, temporalClient, workflowBundle } from '../../harness/workers';
-import { archivePass, ENGINE, setRpo, withCentralCatalog } from '../archive/archive-harness';
+import { archivePass, ENGINE, setRpo, sql, withCentralCatalog } from '../archive/archive-harness';
 import { OracleWriter, restoredIds, type CommittedRow } from './oracle-writer';
 
 const RESTORE_ROOT = join(testStack().stateDir, 'restores');
@@ -144,7 +144,7 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
   test(`${flavor}: a restore to an instant between two commits holds exactly the rows committed at or before it, kept until released`, async () => {
     const { cluster, before, instant, target, plan } = await scenario();
     const client = await temporalClient();
-    assert.ok(plan.segments.length >= 1);
+    assert.ok(plan.segments.length >= 2, 'the replay starts inside the binlog holding the backup coordinate and crosses into the next');
     const atInstant = await keptRestore(client, cluster, target, `instant-${flavor}`);
     assert.deepEqual(atInstant.restored, idsThrough(cluster.rows, before.id), `exactly the rows committed at or before ${isoMicros(instant)}`);
     const again = await requestRestore(client, { tenantId: cluster.ids.tenantId, clusterId: cluster.ids.clusterId, target, idempotencyKey: `instant-${flavor}` });
@@ -263,5 +263,35 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     const failed = outcomes.filter((o) => o.status === 'failed');
     assert.deepEqual(failed.map((o) => o.restoreId).sort(), refused.sort(), 'each refusal is recorded as a failed restore');
     assert.ok(failed.some((o) => /changed after it was signed/.test(o.failure ?? '')));
+  });
+}
+
+for (const flavor of ['mysql', 'mariadb'] as const) {
+  test(`${flavor}: a transaction the restored server refuses ends the restore with the server's own message, recorded`, async () => {
+    await centralReady;
+    await restoreWorkerReady;
+    const db = await freshDbInstance(flavor);
+    const ids = { tenantId: 't-restore', clusterId: `c-conflict-${flavor}-${process.pid}`, engine: ENGINE[flavor] };
+    await startTestCluster(db, ids);
+    await setRpo(ids, flavor, 1);
+    const conn = await sql(db);
+    // Row 7 reaches the backup without a binlog event; after the backup it is deleted unlogged and inserted logged.
+    await conn.query('CREATE DATABASE shop; CREATE TABLE shop.items (id INT PRIMARY KEY); SET SESSION sql_log_bin = 0; INSERT INTO shop.items VALUES (7); SET SESSION sql_log_bin = 1;');
+    await (await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId })).handle.result();
+    await conn.query('SET SESSION sql_log_bin = 0; DELETE FROM shop.items WHERE id = 7; SET SESSION sql_log_bin = 1; INSERT INTO shop.items VALUES (7);');
+    await conn.end();
+    const client = await temporalClient();
+    await sleep(1200);
+    await archivePass(client, ids);
+
+    const requested = await requestRestore(client, { tenantId: ids.tenantId, clusterId: ids.clusterId, target: { kind: 'latest' }, idempotencyKey: 'conflict' });
+    await assert.rejects(requested.handle.result(), (err: Error) => {
+      const failure = (err.cause as { cause?: { type?: string; message: string } } | undefined)?.cause;
+      return failure?.type === 'ApplyFailedError' && /Duplicate entry '7'/.test(failure.message);
+    });
+    const outcomes = await withCentralCatalog((catalog) => listRestores(catalog, ids.tenantId, ids.clusterId));
+    assert.deepEqual(outcomes.map((o) => o.status), ['failed']);
+    assert.match(outcomes[0]!.failure ?? '', /Duplicate entry '7'/);
+    assert.equal(existsSync(join(RESTORE_ROOT, requested.restoreId)), false, 'the failed restore left nothing behind');
   });
 }
