@@ -61,6 +61,8 @@ interface Cluster {
   ids: { tenantId: string; clusterId: string; engine: EngineName };
   rows: CommittedRow[];
   backupFinishedMicros: number;
+  /** When the source's binlog was rotated, after the backup, under writes. */
+  rotatedMicros: number;
 }
 
 /** Rows committed under the writer, a base backup mid-stream, more rows, then everything archived. */
@@ -73,17 +75,23 @@ async function archivedCluster(flavor: Flavor): Promise<Cluster> {
   await setRpo(ids, flavor, 1);
   const writer = await OracleWriter.open(db);
   // MySQL commits sub-second apart; MariaDB's binlog keeps whole seconds, so its rows span several.
-  const [interval, settle] = flavor === 'mysql' ? [40, 2000] : [300, 5000];
+  const [interval, settle] = flavor === 'mysql' ? [40, 2000] : [300, 6000];
   writer.start(interval);
   await sleep(settle / 2);
   await (await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId })).handle.result();
-  await sleep(settle);
+  await sleep(settle / 2);
+  // A rotation under writes: the instant restored below lies in a later binlog than the coordinate.
+  const flusher = await sql(db);
+  await flusher.query('FLUSH BINARY LOGS');
+  await flusher.end();
+  const rotatedMicros = Date.now() * 1000;
+  await sleep(settle / 2);
   const rows = await writer.stop();
   const client = await temporalClient();
   await sleep(1200);
   await archivePass(client, ids);
   const [backup] = await withCentralCatalog((catalog) => listBackups(catalog, ids.tenantId, ids.clusterId));
-  return { flavor, ids, rows, backupFinishedMicros: Date.parse(backup!.finishedAt) * 1000 };
+  return { flavor, ids, rows, backupFinishedMicros: Date.parse(backup!.finishedAt) * 1000, rotatedMicros };
 }
 
 async function keptRestore(client: Client, cluster: Cluster, target: RestoreTarget, key: string) {
@@ -111,7 +119,7 @@ const idsThrough = (rows: CommittedRow[], last: number) => rows.filter((r) => r.
 
 interface Scenario {
   cluster: Cluster;
-  /** Rows committed after the backup finished: the instants a restore can reach. */
+  /** Rows committed after the backup finished and the binlog rotated: the instants restored below. */
   after: CommittedRow[];
   /** The last row committed at or before `instant`. */
   before: CommittedRow;
@@ -123,7 +131,7 @@ interface Scenario {
 /** One archived cluster per flavor, shared by the tests below, and an instant between two of its commits. */
 async function scenarioOf(flavor: Flavor): Promise<Scenario> {
   const cluster = await archivedCluster(flavor);
-  const after = cluster.rows.filter((r) => r.micros > cluster.backupFinishedMicros + 100_000);
+  const after = cluster.rows.filter((r) => r.micros > Math.max(cluster.backupFinishedMicros, cluster.rotatedMicros) + 100_000);
   assert.ok(after.length >= 4, `rows were written after the backup (${after.length})`);
   // On MariaDB, whose binlog keeps whole seconds, the instant ends the second of one row, before the next row's second.
   const pair = flavor === 'mysql'
@@ -293,5 +301,41 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     assert.deepEqual(outcomes.map((o) => o.status), ['failed']);
     assert.match(outcomes[0]!.failure ?? '', /Duplicate entry '7'/);
     assert.equal(existsSync(join(RESTORE_ROOT, requested.restoreId)), false, 'the failed restore left nothing behind');
+  });
+}
+
+for (const flavor of ['mysql', 'mariadb'] as const) {
+  test(`${flavor}: a temporary table filled in one binlog and read in the next restores whole: the range replays in one applier session`, async () => {
+    await centralReady;
+    await restoreWorkerReady;
+    const db = await freshDbInstance(flavor);
+    const ids = { tenantId: 't-restore', clusterId: `c-session-${flavor}-${process.pid}`, engine: ENGINE[flavor] };
+    await startTestCluster(db, ids);
+    await setRpo(ids, flavor, 1);
+    const conn = await sql(db);
+    await conn.query('CREATE DATABASE shop; CREATE TABLE shop.items (id INT PRIMARY KEY)');
+    await (await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId })).handle.result();
+    // Statement logging writes the temporary table to the binlog; the rotation puts its use in the next file.
+    await conn.query("SET SESSION binlog_format = 'STATEMENT'; CREATE TEMPORARY TABLE shop.staging (id INT); INSERT INTO shop.staging VALUES (1), (2), (3)");
+    await conn.query('FLUSH BINARY LOGS');
+    await conn.query('INSERT INTO shop.items SELECT id FROM shop.staging; DROP TEMPORARY TABLE shop.staging');
+    await conn.end();
+    const client = await temporalClient();
+    await sleep(1200);
+    await archivePass(client, ids);
+
+    const requested = await requestRestore(client, { tenantId: ids.tenantId, clusterId: ids.clusterId, target: { kind: 'latest' }, keepForMs: 60_000, idempotencyKey: 'session' });
+    let progress: RestoreProgress;
+    do {
+      await sleep(250);
+      progress = await requested.handle.query(restoreProgressQuery);
+    } while (progress.phase !== 'kept' && progress.phase !== 'failed');
+    assert.equal(progress.phase, 'kept', progress.error ?? '');
+    const restored = await sql({ ...db, host: progress.instance!.host, port: progress.instance!.port });
+    const [rows] = await restored.query('SELECT id FROM shop.items ORDER BY id');
+    await restored.end();
+    assert.deepEqual((rows as Array<{ id: number }>).map((r) => r.id), [1, 2, 3]);
+    await requested.handle.signal(releaseRestoreSignal);
+    await requested.handle.result();
   });
 }
