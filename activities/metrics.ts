@@ -25,6 +25,14 @@ export const quarantinedArtifacts = new Counter({
   registers: [productMetrics],
 });
 
+export const restoreDuration = new Histogram({
+  name: 'pitr_restore_duration_seconds',
+  help: 'Point-in-time restores from request to verified (or failed), by outcome',
+  labelNames: ['outcome'] as const,
+  buckets: [10, 30, 60, 120, 300, 600, 1800, 3600, 7200],
+  registers: [productMetrics],
+});
+
 export function secondsSince(iso: string): number {
   return (Date.now() - Date.parse(iso)) / 1000;
 }

@@ -1,10 +1,11 @@
 import type { RestoreOutcome } from './types';
 import { describeTarget } from '../../domain/restore/target';
 import { Catalog } from '../catalog/catalog';
+import { restoreDuration } from '../metrics';
 
 /** Records a restore's outcome once: a retried record of the same restore changes nothing. */
 export async function insertRestoreOutcome(catalog: Catalog, o: RestoreOutcome): Promise<void> {
-  await catalog.withTenant(o.tenantId, (db) =>
+  const inserted = await catalog.withTenant(o.tenantId, (db) =>
     db.query(
       `INSERT INTO restores (tenant_id, cluster_id, restore_id, target, status, backup_id, applied_through, through_commit_at,
          failure, started_at, duration_ms)
@@ -14,6 +15,7 @@ export async function insertRestoreOutcome(catalog: Catalog, o: RestoreOutcome):
         o.failure, o.startedAt, o.durationMs],
     ),
   );
+  if (inserted.rowCount === 1) restoreDuration.observe({ outcome: o.status }, o.durationMs / 1000);
 }
 
 export interface RestoreRecord {
