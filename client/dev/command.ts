@@ -1,5 +1,9 @@
 import { Command } from 'commander';
-import { DEV_PORTS, previousPorts, stackHealth, StackInfo, startStack, stopStack } from '../../activities/local/stack';
+import { Client, Connection } from '@temporalio/client';
+import { DEV_PORTS, previousPorts, readStackInfo, stackHealth, StackInfo, startStack, stopStack } from '../../activities/local/stack';
+import { createStackCheckActivities } from '../../activities/stack-check';
+import { stackCheckWorkflow } from '../../workflows';
+import { createWorker } from '../../workers/create-worker';
 import { devStateDir } from './state-dir';
 
 export const DEV_CATALOG_DATABASE = 'pitr';
@@ -48,6 +52,31 @@ export function devCommand(): Command {
       if (options.json) process.stdout.write(`${JSON.stringify(health)}\n`);
       else for (const h of health) process.stdout.write(`${h.healthy ? 'up  ' : 'DOWN'}  ${h.service.padEnd(12)} ${h.address}\n`);
       if (health.some((h) => !h.healthy)) process.exitCode = 1;
+    });
+  dev
+    .command('check')
+    .description('run a workflow whose activity checks every service from a worker: the whole Temporal loop')
+    .action(async () => {
+      process.env.PITR_LOG_LEVEL ??= 'WARN';
+      const stateDir = devStateDir();
+      const stack = readStackInfo(stateDir);
+      const taskQueue = `stack-check-${process.pid}`;
+      const { worker, connection: workerConnection } = await createWorker({
+        address: stack.temporal.address,
+        namespace: stack.temporal.namespace,
+        taskQueue,
+        activities: createStackCheckActivities(stateDir),
+      });
+      const connection = await Connection.connect({ address: stack.temporal.address });
+      try {
+        const client = new Client({ connection, namespace: stack.temporal.namespace });
+        const health = await worker.runUntil(client.workflow.execute(stackCheckWorkflow, { taskQueue, workflowId: `${taskQueue}-${Date.now()}` }));
+        for (const h of health) process.stdout.write(`${h.healthy ? 'up  ' : 'DOWN'}  ${h.service.padEnd(12)} ${h.address}\n`);
+        if (health.some((h) => !h.healthy)) process.exitCode = 1;
+      } finally {
+        await connection.close();
+        await workerConnection.close();
+      }
     });
   return dev;
 }
