@@ -18,6 +18,8 @@ export const releaseRestoreSignal = defineSignal('release');
 const TERMINAL = [
   'InvalidInputError', 'RestoreRefusedError', 'RestoreTargetError', 'ManifestRejectedError', 'ManifestMismatchError', 'ArtifactCorruptError',
   'ApplyPlanError', 'ApplyVerificationError', 'RestoreVerificationError',
+  // A stalled apply is reported, not retried on the same half-applied server.
+  'ApplyStalledError',
 ];
 
 const retry = (maximumAttempts: number) => ({
@@ -86,7 +88,7 @@ export async function pitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
     enter('fetching-binlogs', `${plan.segments.length} archived binlogs`);
     const fetched = await host.fetchSegments({ ...site, plan });
     enter('applying', `to ${describeTarget(target)}${plan.throughGtid ? ` (through ${plan.throughGtid})` : ''}`);
-    const applied = await host.applyToTarget({ ...site, plan, server: base.server, files: fetched.files });
+    const applied = await host.applyToTarget({ ...site, plan, server: base.server, files: fetched.files, stallSeconds: input.applyStallSeconds });
     progress.appliedThrough = applied.appliedThrough;
     let verification: PitrRestoreResult['verification'] = null;
     if (input.verify !== false) {

@@ -52,7 +52,7 @@ export function createHostRestoreActivities(
         fetchArchivedSegments(services, plan, site, (files, bytes) => report({ files, bytes }), Context.current().cancellationSignal),
       );
     },
-    async applyToTarget({ plan, server, files }) {
+    async applyToTarget({ plan, server, files, stallSeconds }) {
       if (plan.stop === null) return { route: 'none', appliedThrough: plan.backup.gtidExecuted, transactionsApplied: 0, seconds: 0 };
       const stop = plan.stop;
       return heartbeating('apply binlogs', (report) =>
@@ -61,6 +61,7 @@ export function createHostRestoreActivities(
           db: connectionOf(server),
           binlogFiles: files,
           stop,
+          ...(stallSeconds === undefined ? {} : { stallSeconds }),
           onProgress: (progress) => report(progress),
           signal: Context.current().cancellationSignal,
         }),

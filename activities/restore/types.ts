@@ -55,7 +55,7 @@ export interface HostRestoreActivities {
   /** Provisions the instance and restores the base backup, after checking its signed manifest and artifact checksum. */
   restoreBase(input: RestoreSiteRef & { plan: RestorePlan }): Promise<RestoredBase>;
   fetchSegments(input: RestoreSiteRef & { plan: RestorePlan }): Promise<FetchedSegments>;
-  applyToTarget(input: RestoreSiteRef & { plan: RestorePlan; server: DbInstance; files: string[] }): Promise<AppliedBinlogs>;
+  applyToTarget(input: RestoreSiteRef & { plan: RestorePlan; server: DbInstance; files: string[]; stallSeconds?: number }): Promise<AppliedBinlogs>;
   verifyRestore(input: { plan: RestorePlan; server: DbInstance; schemaTables: string[] }): Promise<VerificationReport>;
   releaseRestore(input: RestoreSiteRef): Promise<void>;
 }

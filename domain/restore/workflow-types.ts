@@ -11,6 +11,8 @@ export interface PitrRestoreInput {
   keepForMs?: number;
   /** Default true: verify GTID state and the manifest's tables before declaring success. */
   verify?: boolean;
+  /** No apply progress at all for this long fails the restore (default 300). */
+  applyStallSeconds?: number;
 }
 
 export type RestorePhase = 'planning' | 'restoring-base' | 'fetching-binlogs' | 'applying' | 'verifying' | 'kept' | 'tearing-down' | 'done' | 'failed';

@@ -339,3 +339,31 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     await requested.handle.result();
   });
 }
+
+test('mysql: an apply that stops moving fails the restore with a clear error once the stall limit passes, instead of hanging', async () => {
+  await centralReady;
+  await restoreWorkerReady;
+  const db = await freshDbInstance('mysql');
+  const ids = { tenantId: 't-restore', clusterId: `c-stall-mysql-${process.pid}`, engine: ENGINE.mysql };
+  await startTestCluster(db, ids);
+  await setRpo(ids, 'mysql', 1);
+  const conn = await sql(db);
+  await conn.query('CREATE DATABASE shop; CREATE TABLE shop.items (id INT PRIMARY KEY)');
+  await (await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId })).handle.result();
+  // Logged as a statement, the sleep runs again on the restored server: a transaction that takes far longer than the stall limit.
+  await conn.query("SET SESSION binlog_format = 'STATEMENT'; INSERT INTO shop.items SELECT 1 FROM DUAL WHERE SLEEP(15) = 0");
+  await conn.end();
+  const client = await temporalClient();
+  await sleep(1200);
+  await archivePass(client, ids);
+
+  const started = Date.now();
+  const requested = await requestRestore(client, { tenantId: ids.tenantId, clusterId: ids.clusterId, target: { kind: 'latest' }, applyStallSeconds: 4, idempotencyKey: 'stall' });
+  await assert.rejects(requested.handle.result(), (err: Error) => {
+    const failure = (err.cause as { cause?: { type?: string; message: string } } | undefined)?.cause;
+    return failure?.type === 'ApplyStalledError' && /made no progress for 4s/.test(failure.message);
+  });
+  assert.ok(Date.now() - started < 60_000, 'the stall ended the restore well before the sleeping transaction would have let it finish');
+  const outcomes = await withCentralCatalog((catalog) => listRestores(catalog, ids.tenantId, ids.clusterId));
+  assert.deepEqual(outcomes.map((o) => o.status), ['failed']);
+});
