@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadRestorePlan } from '../../activities/restore/plan';
+import { InvalidInputError } from '../../domain/errors';
 import { artifactServicesFromConfig } from '../../activities/config/artifact-services';
 import type { RestorePlan } from '../../domain/restore/plan';
 import { describeTarget, parseRestoreTarget } from '../../domain/restore/target';
@@ -41,8 +42,8 @@ function planText(p: RestorePlan): string {
 /** `pitr plan`: what a restore to the target would use, from the catalog, without touching anything. */
 export function planCommand(): Command {
   return withTargetOptions(new Command('plan').description('plan a point-in-time restore without running it')).action(async (o: TargetOptions) => {
-    const config = loadCliConfig(o.config);
     const target = parseRestoreTarget(o.to);
+    const config = loadCliConfig(o.config);
     const services = artifactServicesFromConfig(config);
     try {
       const plan = await withCatalog(config, (catalog) => loadRestorePlan(catalog, services, { tenantId: o.tenant, clusterId: o.cluster, target }));
@@ -60,6 +61,14 @@ interface RestoreOptions extends TargetOptions {
   wait?: boolean;
 }
 
+function keepForMsOf(minutes: string): number {
+  const value = Number(minutes);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new InvalidInputError(`--keep-for ${JSON.stringify(minutes)} is not a number of minutes`, { hint: 'e.g. --keep-for 120 keeps the restored instance two hours' });
+  }
+  return Math.round(value * 60_000);
+}
+
 const SETTLED: ReadonlySet<RestoreProgress['phase']> = new Set(['kept', 'done', 'failed']);
 
 function progressText(restoreId: string, p: RestoreProgress): string {
@@ -75,12 +84,12 @@ export function restoreCommand(): Command {
     .option('--key <key>', 'idempotency key: the same key returns the same restore (default: a new restore)')
     .option('--wait', 'wait until the instance is kept, or the restore is done or failed')
     .action(async (o: RestoreOptions) => {
-      const config = loadCliConfig(o.config);
       const target = parseRestoreTarget(o.to);
-      const keepForMs = o.keepFor === undefined ? undefined : Number(o.keepFor) * 60_000;
+      const keepForMs = o.keepFor === undefined ? undefined : keepForMsOf(o.keepFor);
+      const config = loadCliConfig(o.config);
       await withTemporal(config, async (client) => {
         const requested = await requestRestore(client, {
-          tenantId: o.tenant, clusterId: o.cluster, target, verify: o.verify, idempotencyKey: o.key ?? randomUUID(), ...(keepForMs ? { keepForMs } : {}),
+          tenantId: o.tenant, clusterId: o.cluster, target, verify: o.verify, idempotencyKey: o.key ?? randomUUID(), ...(keepForMs === undefined ? {} : { keepForMs }),
         });
         if (!o.wait) {
           printJsonOr(o.json, { restoreId: requested.restoreId, started: requested.started }, (v) => `${v.started ? 'started' : 'already requested'} ${v.restoreId}`);

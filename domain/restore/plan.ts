@@ -222,13 +222,13 @@ export function finishPlan(scope: RestoreScope, boundaryTransactions: readonly B
     return applied(scope.segments, scope.segments.length > 0 ? { kind: 'gtid-set', set: target.set } : null, [target.set], { gtid: null, micros: null });
   }
   const boundary = scope.boundary;
-  if (boundary === null) return whole(scope.segments);
+  if (boundary === null || target.kind !== 'instant') return whole(scope.segments);
   if (boundaryTransactions === null) {
     throw new InvalidInputError(`planning ${describeTarget(target)} needs the transaction index of ${boundary.file}`, {
       hint: 'read the boundary segment index before finishing the plan',
     });
   }
-  const micros = microsOf((target as { at: string }).at);
+  const micros = microsOf(target.at);
   const firstAfter = boundaryTransactions.findIndex((t) => t.commitTime.micros > micros);
   const prefix = boundaryTransactions.slice(0, firstAfter < 0 ? boundaryTransactions.length : firstAfter);
   const last = prefix[prefix.length - 1];
