@@ -22,7 +22,7 @@ import { testStack } from '../../harness/env';
 import { recordHistory } from '../../harness/histories';
 import { freshDbInstance } from '../../harness/instances';
 import { centralConfig, startBackup, startTestCentralWorkers, startTestCluster, temporalClient, workflowBundle } from '../../harness/workers';
-import { archivePass, ENGINE, setRpo, sql, withCentralCatalog } from '../archive/archive-harness';
+import { archivePass, ENGINE, purgeAllButActive, setRpo, sql, withCentralCatalog, writeAndRotate } from '../archive/archive-harness';
 import { OracleWriter, restoredIds, type CommittedRow } from './oracle-writer';
 
 const RESTORE_ROOT = join(testStack().stateDir, 'restores');
@@ -367,3 +367,35 @@ test('mysql: an apply that stops moving fails the restore with a clear error onc
   const outcomes = await withCentralCatalog((catalog) => listRestores(catalog, ids.tenantId, ids.clusterId));
   assert.deepEqual(outcomes.map((o) => o.status), ['failed']);
 });
+
+for (const flavor of ['mysql', 'mariadb'] as const) {
+  test(`${flavor}: an instant inside an archive gap is refused, naming the gap and the recoverable window`, async () => {
+    await centralReady;
+    const db = await freshDbInstance(flavor);
+    const ids = { tenantId: 't-restore', clusterId: `c-gap-${flavor}-${process.pid}`, engine: ENGINE[flavor] };
+    await startTestCluster(db, ids);
+    await setRpo(ids, flavor, 1);
+    const client = await temporalClient();
+    const conn = await sql(db);
+    await writeAndRotate(conn, 3);
+    await (await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId })).handle.result();
+    await writeAndRotate(conn, 2);
+    await archivePass(client, ids);
+    // Whole seconds apart, so MariaDB's second-precision commit times keep the three stretches apart.
+    await sleep(1100);
+    await writeAndRotate(conn, 2);
+    const lostAt = Date.now() * 1000;
+    const purged = await purgeAllButActive(conn);
+    await sleep(1100);
+    await writeAndRotate(conn, 2);
+    await conn.end();
+    await archivePass(client, ids).catch(() => undefined);
+    await archivePass(client, ids);
+
+    const refused = await pitr('plan', '--tenant', ids.tenantId, '--cluster', ids.clusterId, '--to', isoMicros(lostAt));
+    assert.equal(refused.code, 2, refused.stdout);
+    assert.match(refused.stderr, /inside a gap of the archive or a stretch no base backup replays/);
+    assert.match(refused.stderr, new RegExp(`gap: [^;]*${purged[purged.length - 1]!.replace('.', '\\.')}[^;]*purged before archiving`));
+    assert.match(refused.stderr, /recoverable windows: \S+ … \S+ \(backup backup-/);
+  });
+}
