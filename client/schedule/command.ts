@@ -38,7 +38,7 @@ function handleVerb(name: string, description: string, verb: (h: ScheduleHandle)
 }
 
 export function scheduleCommand(): Command {
-  const schedule = new Command('schedule').description('Temporal Schedules: nightly base backups, binlog archive passes');
+  const schedule = new Command('schedule').description('Temporal Schedules: nightly base backups, binlog archive passes, restore verification');
   schedule.addCommand(
     targeted('create', 'create the schedule, or update it when it exists')
       .requiredOption('--cron <expr>', 'five-field cron, e.g. "0 2 * * *" (backups) or "* * * * *" (archive)')
@@ -77,6 +77,7 @@ export function scheduleCommand(): Command {
         const d = await withTemporal(loadCliConfig(o.config), (client) => client.schedule.getHandle(scheduleId(kindOf(o.kind), o.tenant, o.cluster)).describe());
         const summary = {
           scheduleId: d.scheduleId,
+          workflowType: d.action.workflowType,
           paused: d.state.paused,
           cron: d.spec.calendars?.length ? d.spec.calendars : undefined,
           timezone: d.spec.timezone,

@@ -1,10 +1,10 @@
 import { Client, ScheduleAlreadyRunning, ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
 import { EngineName } from '../../domain/backup';
 import { InvalidInputError } from '../../domain/errors';
-import { baseBackupWorkflow, binlogArchiveWorkflow } from '../../workflows';
+import { baseBackupWorkflow, binlogArchiveWorkflow, restoreVerificationWorkflow } from '../../workflows';
 import { CENTRAL_TASK_QUEUE } from '../../workers/task-queues';
 
-export const SCHEDULE_KINDS = ['backup', 'archive'] as const;
+export const SCHEDULE_KINDS = ['backup', 'archive', 'restore-verify'] as const;
 export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
 
 export interface ScheduleRequest {
@@ -24,7 +24,8 @@ export function scheduleId(kind: ScheduleKind, tenantId: string, clusterId: stri
 }
 
 /**
- * What the schedule starts: nightly base backups, or an archive pass (every minute: `* * * * *`).
+ * What the schedule starts: nightly base backups, an archive pass (every minute: `* * * * *`),
+ * or a restore to a random recent instant that proves the cluster recoverable.
  * Temporal appends each run's scheduled time to the workflow id, so a backup's id is derived
  * from its cluster and scheduled time, and a re-run of the same instant cannot start a second one.
  */
@@ -37,7 +38,9 @@ function scheduleOptions(r: ScheduleRequest): ScheduleOptions {
   const action =
     r.kind === 'backup'
       ? { workflowType: baseBackupWorkflow, args: [{ ...cluster, ...(r.engine ? { engine: r.engine } : {}) }] as const }
-      : { workflowType: binlogArchiveWorkflow, args: [cluster] as const };
+      : r.kind === 'archive'
+        ? { workflowType: binlogArchiveWorkflow, args: [cluster] as const }
+        : { workflowType: restoreVerificationWorkflow, args: [cluster] as const };
   return {
     scheduleId: id,
     spec: { cronExpressions: [r.cron.trim()], timezone: r.timezone },

@@ -12,7 +12,7 @@ import { startTestCentralWorkers, startTestCluster, temporalClient } from '../..
 const centralReady = startTestCentralWorkers();
 const cli = resolve(__dirname, '../../../client/cli.js');
 
-test('backup and archive schedules are created once, updated in place, triggered, paused and deleted', async () => {
+test('backup, archive and restore-verify schedules are created once, updated in place, triggered, paused and deleted', async () => {
   await centralReady;
   const db = await freshDbInstance('mariadb');
   const conn = await createConnection({ host: db.host, port: db.port, user: 'root' });
@@ -55,6 +55,11 @@ test('backup and archive schedules are created once, updated in place, triggered
   const pass = await client.workflow.getHandle(archiveRun!).result();
   assert.ok(Array.isArray(pass.archived), 'an archive pass ran from its schedule');
   await pitr('delete', ...archiveTarget);
+
+  const verifyTarget = ['--kind', 'restore-verify', '--tenant', ids.tenantId, '--cluster', ids.clusterId];
+  await pitr('create', ...verifyTarget, '--cron', '0 4 * * 0');
+  assert.equal(JSON.parse(await pitr('describe', ...verifyTarget, '--json')).workflowType, 'restoreVerificationWorkflow');
+  await pitr('delete', ...verifyTarget);
 
   await pitr('pause', ...target);
   assert.equal(JSON.parse(await pitr('describe', ...target, '--json')).paused, true);
