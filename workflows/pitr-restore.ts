@@ -1,4 +1,4 @@
-import { condition, defineQuery, defineSignal, log, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, defineQuery, defineSignal, log, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { CentralRestoreActivities, HostRestoreActivities, RestoreSiteRef } from '../activities/restore/types';
 import { describeTarget } from '../domain/restore/target';
 import {
@@ -127,10 +127,14 @@ export async function pitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
     progress.error = message(err);
     enter('failed', progress.error);
     const durationMs = Date.now() - started;
-    if (site) await release.releaseRestore(site);
-    await central.recordRestoreOutcome({
-      restoreId, tenantId, clusterId, target, status: 'failed', backupId, appliedThrough: progress.appliedThrough, throughCommit: null,
-      failure: progress.error, startedAt: new Date(started).toISOString(), durationMs,
+    const failure = progress.error;
+    // A cancelled restore still tears its instance down and records why it ended.
+    await CancellationScope.nonCancellable(async () => {
+      if (site) await release.releaseRestore(site);
+      await central.recordRestoreOutcome({
+        restoreId, tenantId, clusterId, target, status: 'failed', backupId, appliedThrough: progress.appliedThrough, throughCommit: null,
+        failure, startedAt: new Date(started).toISOString(), durationMs,
+      });
     });
     log.error('restore.failure', { restoreId, tenantId, clusterId, target: describeTarget(target), durationMs, error: progress.error });
     throw err;

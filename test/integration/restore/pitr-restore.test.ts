@@ -207,6 +207,16 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     assert.equal(existsSync(join(RESTORE_ROOT, `${handle.workflowId}-restore`)), false);
   });
 
+  test(`${flavor}: cancelling a kept restore tears its instance down`, async () => {
+    const { cluster } = await scenario();
+    const kept = await keptRestore(await temporalClient(), cluster, { kind: 'latest' }, `cancel-${flavor}`);
+    assert.equal(existsSync(join(RESTORE_ROOT, kept.requested.restoreId)), true);
+    await kept.requested.handle.cancel();
+    await assert.rejects(kept.requested.handle.result());
+    assert.equal(existsSync(join(RESTORE_ROOT, kept.requested.restoreId)), false, 'the cancelled restore left nothing behind');
+    await recordHistory(kept.requested.handle, `pitrRestoreWorkflow.cancelled-${flavor}`);
+  });
+
   test(`${flavor}: targets before the oldest backup or in the future are refused with the windows; any zone and TZ plan the same UTC instant`, async () => {
     const { cluster, instant, plan } = await scenario();
     const early = await pitr('plan', '--tenant', cluster.ids.tenantId, '--cluster', cluster.ids.clusterId, '--to', isoMicros(cluster.rows[0]!.micros));
