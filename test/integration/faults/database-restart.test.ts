@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createConnection } from 'mysql2/promise';
+import { listBackups } from '../../../activities/catalog/backups';
+import { Catalog } from '../../../activities/catalog/catalog';
+import { resolveSecret } from '../../../activities/config/config';
+import { startDbInstance, stopDbInstance } from '../../../activities/local/db-instance';
+import { freshDbInstance } from '../../harness/instances';
+import { startBackup, startTestCentralWorkers, startTestCluster } from '../../harness/workers';
+
+const centralReady = startTestCentralWorkers();
+
+test('a source database restarted during the backup costs a retry, not the backup', async () => {
+  const central = await centralReady;
+  const db = await freshDbInstance('mysql');
+  const conn = await createConnection({ host: db.host, port: db.port, user: 'root', multipleStatements: true });
+  await conn.query(`CREATE DATABASE d; CREATE TABLE d.t (id INT PRIMARY KEY, v VARBINARY(1024)); SET SESSION cte_max_recursion_depth = 100000;
+    INSERT INTO d.t WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 60000) SELECT n, RANDOM_BYTES(1024) FROM s`);
+  await conn.end();
+  const ids = { tenantId: 't-restart', clusterId: `c-restart-${process.pid}`, engine: 'mysqldump' as const };
+  const agent = await startTestCluster(db, ids);
+  const { handle, workflowId } = await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId });
+
+  const deadline = Date.now() + 60_000;
+  while (!readdirSync(agent.stagingDir, { recursive: true }).some((f) => String(f).endsWith('dump.sql'))) {
+    assert.ok(Date.now() < deadline, 'the dump never started');
+    await sleep(20);
+  }
+  await stopDbInstance(db.dir);
+  await startDbInstance({ flavor: 'mysql', dir: db.dir, port: db.port });
+
+  const result = await handle.result();
+  assert.ok(result.artifact);
+  const history = await handle.fetchHistory();
+  const events = history.events ?? [];
+  const executeScheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'executeBackup')!;
+  const executeStarted = events.find((e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId) === String(executeScheduled.eventId));
+  assert.ok((executeStarted?.activityTaskStartedEventAttributes?.attempt ?? 1) >= 2, 'the retry of executeBackup shows in the history as a later attempt');
+  const catalog = Catalog.open(resolveSecret(central.catalogUrl));
+  const rows = await listBackups(catalog, ids.tenantId, ids.clusterId).finally(() => catalog.close());
+  assert.deepEqual(rows.map((r) => [r.backupId, r.status]), [[workflowId, 'completed']]);
+});
