@@ -11,6 +11,7 @@ import { packPayload, runBackup } from '../engines';
 import { completedResult } from '../engines/staging';
 import { objectKey } from '../storage/object-keys';
 import { captureCoordinates } from './capture';
+import { storedBackupId } from './manifest';
 import { prepareBackup } from './prepare';
 import { rateLimit } from './rate-limit';
 import type { AgentBackupActivities } from './types';
@@ -21,7 +22,7 @@ const UPLOAD_MARKER = 'upload.json';
 
 /** The object key of a backup's artifact: the same backup always names the same object. */
 export function artifactKey(prefix: string, ref: BackupRef): string {
-  return objectKey(prefix, 'tenants', ref.tenantId, 'clusters', ref.clusterId, 'backups', ref.backupId.replace(/:/g, ''), 'base.pitr');
+  return objectKey(prefix, 'tenants', ref.tenantId, 'clusters', ref.clusterId, 'backups', storedBackupId(ref.backupId), 'base.pitr');
 }
 
 /** Heartbeats at most every few seconds: a long phase reports progress without flooding history. */

@@ -8,6 +8,11 @@ import type { RegisterInput } from './types';
 
 const PITR_VERSION = '0.1.0';
 
+/** A backup's id as manifests and object keys write it: the workflow id without `:` (object-key safe). */
+export function storedBackupId(backupId: string): string {
+  return backupId.replace(/:/g, '');
+}
+
 /** Where a backup's signed manifest lives: beside its artifact. */
 export function manifestKeyOf(artifactKey: string): string {
   return `${artifactKey}.manifest.json`;
@@ -43,7 +48,7 @@ export function buildManifest(cluster: Cluster, input: Omit<RegisterInput, 'uplo
     tenantId: ref.tenantId,
     clusterId: ref.clusterId,
     complianceTier: cluster.complianceTier,
-    backupId: ref.backupId.replace(/:/g, ''),
+    backupId: storedBackupId(ref.backupId),
     serverVersion: prepared.serverVersion,
     engineVersion: executed.toolVersion,
     toolVersions: { pitr: PITR_VERSION, zstd: 'zstd-napi' },

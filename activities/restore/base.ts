@@ -8,10 +8,11 @@ import { restoreBackup, unpackPayload } from '../engines';
 import type { DbInstance } from '../local/db-instance';
 import type { Manifest } from '../../domain/manifest/schema';
 import { verifySignedManifest } from '../../domain/manifest/signature';
-import { sameHistory } from '../../domain/restore/history';
+import { sameHistory } from '../../domain/archive/history';
 import type { RestorePlan } from '../../domain/restore/plan';
 import { ManifestMismatchError } from './errors';
 import type { RestoreSite } from './provisioner';
+import { storedBackupId } from '../backup/manifest';
 
 async function readObject(services: Pick<ArtifactServices, 'store'>, key: string): Promise<Buffer> {
   const { body } = await services.store.getStream(key);
@@ -28,7 +29,7 @@ export async function verifiedManifest(config: CentralConfig, services: Pick<Art
     ['tenant', manifest.tenantId, plan.tenantId],
     ['cluster', manifest.clusterId, plan.clusterId],
     // Manifest identifiers keep to a conservative alphabet: the backup workflow drops the ':' of its ids' timestamps.
-    ['backup', manifest.backupId, plan.backup.backupId.replace(/:/g, '')],
+    ['backup', manifest.backupId, storedBackupId(plan.backup.backupId)],
   ];
   for (const [what, inManifest, inCatalog] of pairs) if (inManifest !== inCatalog) throw new ManifestMismatchError(what, inManifest, inCatalog);
   if (!sameHistory(plan.flavor, manifest.coordinate.gtidExecuted, plan.backup.gtidExecuted)) {

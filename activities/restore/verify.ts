@@ -2,7 +2,7 @@ import type { Connection } from 'mysql2/promise';
 import { readGtidState } from '../engines/gtid-state';
 import { connectionOf, withSql } from '../engines/sql-connection';
 import type { DbInstance } from '../local/db-instance';
-import { sameHistory } from '../../domain/restore/history';
+import { sameHistory } from '../../domain/archive/history';
 import type { RestorePlan } from '../../domain/restore/plan';
 import { RestoreVerificationError } from './errors';
 import type { VerificationReport } from './types';

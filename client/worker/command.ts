@@ -36,7 +36,7 @@ export function workerCommand(): Command {
   return new Command('worker')
     .description('run the central worker (workflows, catalog and storage activities, verification)')
     .option('--config <file>', 'central configuration file')
-    .option('--queue <queue...>', 'central and/or verify', ['central', 'verify'])
+    .option('--queue <queue...>', 'any of central, verify, restore (restore needs the MySQL/MariaDB binaries on this host)', ['central', 'verify', 'restore'])
     .option('--metrics <host:port>', 'serve Prometheus metrics (the product’s and the SDK’s) at http://HOST:PORT/metrics')
     .action(async (o: { config?: string; queue: CentralQueue[]; metrics?: string }) => {
       const metrics = await serveMetrics(o.metrics);

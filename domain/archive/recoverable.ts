@@ -1,5 +1,6 @@
 import { parseGtid, type GtidFlavor } from '../gtid';
 import { MariadbBinlogState } from './mariadb-binlog-state';
+import { historyContains } from './history';
 
 /** A catalogued binlog, in archive order. */
 export interface StreamSegment {
@@ -99,12 +100,6 @@ function historyBefore(flavor: GtidFlavor, previousGtids: string): string {
  * Whether one history contains another. A MariaDB backup coordinate is a GTID position, so
  * MariaDB archive states are compared as the positions they bring a server to.
  */
-function contains(flavor: GtidFlavor, outer: string, inner: string): boolean {
-  if (flavor === 'mysql') return parseGtid('mysql', outer).contains(parseGtid('mysql', inner));
-  const position = (text: string) => MariadbBinlogState.parse(text).position();
-  return position(outer).contains(position(inner));
-}
-
 /** The transactions of a gap in words: a MySQL set is exact, a MariaDB state gives where each server's stretch ends. */
 export function missingText(flavor: GtidFlavor, missing: string, reachedBefore: string): string {
   const after = reachedBefore === '' ? '' : ` after ${reachedBefore}`;
@@ -167,7 +162,7 @@ export function recoverability(flavor: GtidFlavor, entries: readonly StreamEntry
   const uncovered: ArchiveStretch[] = [];
   for (const { newestCommitMicros, ...rest } of stretches) {
     const stretch: ArchiveStretch = { ...rest, newestCommit: newestCommitMicros === null ? null : isoMicros(newestCommitMicros) };
-    const base = byAge.find((b) => contains(flavor, b.gtidExecuted, stretch.from) && contains(flavor, stretch.to, b.gtidExecuted));
+    const base = byAge.find((b) => historyContains(flavor, b.gtidExecuted, stretch.from) && historyContains(flavor, stretch.to, b.gtidExecuted));
     if (base) windows.push({ ...stretch, baseBackup: base });
     else uncovered.push(stretch);
   }

@@ -2,7 +2,7 @@ import { isoMicros, microsOf, recoverability, type BackupPoint, type Recoverabil
 import type { EngineName, Flavor } from '../backup';
 import type { BinlogTransaction } from '../binlog/types';
 import { InvalidInputError } from '../errors';
-import { historyContains, historyUnion } from './history';
+import { historyContains, historyUnion } from '../archive/history';
 import { describeTarget, type RestoreTarget } from './target';
 
 /** A completed base backup as planning reads it from the catalog. */

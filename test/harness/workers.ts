@@ -45,7 +45,7 @@ let central: Promise<CentralConfig> | undefined;
 export function startTestCentralWorkers(): Promise<CentralConfig> {
   return (central ??= (async () => {
     const config = centralConfig();
-    runInBackground(await startCentralWorkers(config, ['central', 'verify'], await workflowBundle()));
+    runInBackground(await startCentralWorkers(config, ['central', 'verify', 'restore'], await workflowBundle()));
     return config;
   })());
 }

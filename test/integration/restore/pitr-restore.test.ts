@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
@@ -17,27 +17,16 @@ import { parseRestoreTarget, type RestoreTarget } from '../../../domain/restore/
 import type { PitrRestoreResult, RestoreProgress } from '../../../domain/restore/workflow-types';
 import { extendRestoreSignal, releaseRestoreSignal, restoreProgressQuery, restoreVerificationWorkflow } from '../../../workflows';
 import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
-import { startCentralWorkers } from '../../../workers/central-worker';
 import { testStack } from '../../harness/env';
 import { recordHistory } from '../../harness/histories';
 import { freshDbInstance } from '../../harness/instances';
-import { centralConfig, startBackup, startTestCentralWorkers, startTestCluster, temporalClient, workflowBundle } from '../../harness/workers';
+import { startBackup, startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
 import { archivePass, ENGINE, purgeAllButActive, setRpo, sql, withCentralCatalog, writeAndRotate } from '../archive/archive-harness';
 import { OracleWriter, restoredIds, type CommittedRow } from './oracle-writer';
 
 const RESTORE_ROOT = join(testStack().stateDir, 'restores');
 process.env.PITR_RESTORE_DIR = RESTORE_ROOT;
 const centralReady = startTestCentralWorkers();
-// The restore task queue, served in this process as the central worker process serves it.
-const restoreWorkerReady = (async () => {
-  const running = await startCentralWorkers(centralConfig(), ['restore'], await workflowBundle());
-  const done = running.run();
-  after(async () => {
-    running.shutdown();
-    await done;
-    await running.close();
-  });
-})();
 
 const run = promisify(execFile);
 const cli = resolve(__dirname, '../../../client/cli.js');
@@ -68,7 +57,6 @@ interface Cluster {
 /** Rows committed under the writer, a base backup mid-stream, more rows, then everything archived. */
 async function archivedCluster(flavor: Flavor): Promise<Cluster> {
   await centralReady;
-  await restoreWorkerReady;
   const db = await freshDbInstance(flavor);
   const ids = { tenantId: 't-restore', clusterId: `c-restore-${flavor}-${process.pid}`, engine: ENGINE[flavor] };
   await startTestCluster(db, ids);
@@ -287,8 +275,7 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
 for (const flavor of ['mysql', 'mariadb'] as const) {
   test(`${flavor}: a transaction the restored server refuses ends the restore with the server's own message, recorded`, async () => {
     await centralReady;
-    await restoreWorkerReady;
-    const db = await freshDbInstance(flavor);
+      const db = await freshDbInstance(flavor);
     const ids = { tenantId: 't-restore', clusterId: `c-conflict-${flavor}-${process.pid}`, engine: ENGINE[flavor] };
     await startTestCluster(db, ids);
     await setRpo(ids, flavor, 1);
@@ -317,8 +304,7 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
 for (const flavor of ['mysql', 'mariadb'] as const) {
   test(`${flavor}: a temporary table filled in one binlog and read in the next restores whole: the range replays in one applier session`, async () => {
     await centralReady;
-    await restoreWorkerReady;
-    const db = await freshDbInstance(flavor);
+      const db = await freshDbInstance(flavor);
     const ids = { tenantId: 't-restore', clusterId: `c-session-${flavor}-${process.pid}`, engine: ENGINE[flavor] };
     await startTestCluster(db, ids);
     await setRpo(ids, flavor, 1);
@@ -352,7 +338,6 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
 
 test('mysql: an apply that stops moving fails the restore with a clear error once the stall limit passes, instead of hanging', async () => {
   await centralReady;
-  await restoreWorkerReady;
   const db = await freshDbInstance('mysql');
   const ids = { tenantId: 't-restore', clusterId: `c-stall-mysql-${process.pid}`, engine: ENGINE.mysql };
   await startTestCluster(db, ids);

@@ -1,4 +1,4 @@
-import { MariadbBinlogState } from '../archive/mariadb-binlog-state';
+import { MariadbBinlogState } from './mariadb-binlog-state';
 import { MysqlGtidSet, type GtidFlavor } from '../gtid';
 
 /**
