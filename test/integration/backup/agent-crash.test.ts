@@ -3,28 +3,17 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createConnection } from 'mysql2/promise';
 import { listBackups } from '../../../activities/catalog/backups';
 import { Catalog } from '../../../activities/catalog/catalog';
 import { artifactServicesFromConfig } from '../../../activities/config/artifact-services';
 import { AgentConfig, resolveSecret } from '../../../activities/config/config';
-import type { DbInstance } from '../../../activities/local/db-instance';
 import { recordHistory } from '../../harness/histories';
 import { killAgentProcess, startAgentProcess } from '../../harness/agent-process';
 import { freshDbInstance } from '../../harness/instances';
 import { registerTestCluster, startBackup, startTestCentralWorkers } from '../../harness/workers';
+import { loadIncompressibleRows } from '../../harness/data';
 
 const centralReady = startTestCentralWorkers();
-
-/** About 24 MB of incompressible rows, so the dump and its upload take seconds. */
-async function loadBulk(db: DbInstance): Promise<void> {
-  const conn = await createConnection({ host: db.host, port: db.port, user: 'root', multipleStatements: true });
-  await conn.query(`
-    CREATE DATABASE bulk; CREATE TABLE bulk.blobs (id INT PRIMARY KEY, b VARBINARY(1024));
-    SET SESSION cte_max_recursion_depth = 30000;
-    INSERT INTO bulk.blobs WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 24000) SELECT n, RANDOM_BYTES(1024) FROM s;`);
-  await conn.end();
-}
 
 async function waitFor(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -38,7 +27,7 @@ for (const phase of ['execute', 'upload'] as const) {
   test(`an agent killed during ${phase} leaves exactly one artifact, manifest and catalog row`, async () => {
     const central = await centralReady;
     const source = await freshDbInstance('mysql');
-    await loadBulk(source);
+    await loadIncompressibleRows(source, 24_000);
     const ids = { tenantId: 't-crash', clusterId: `c-crash-${phase}-${process.pid}`, engine: 'mysqldump' as const };
     const config: AgentConfig = await registerTestCluster(source, ids, { throttle: { uploadMBps: 4 } });
     const configFile = join(config.stagingDir, '..', `${ids.clusterId}.json`);

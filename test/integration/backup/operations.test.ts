@@ -16,6 +16,7 @@ import { testStack } from '../../harness/env';
 import { recordHistory } from '../../harness/histories';
 import { freshDbInstance } from '../../harness/instances';
 import { startBackup, startTestCentralWorkers, startTestCluster } from '../../harness/workers';
+import { loadIncompressibleRows } from '../../harness/data';
 
 const centralReady = startTestCentralWorkers();
 const cli = resolve(__dirname, '../../../client/cli.js');
@@ -88,8 +89,7 @@ test('a corrupted artifact fails verification terminally and is quarantined with
   const central = await centralReady;
   const db = await freshDbInstance('mysql');
   // Three MiB that do not compress: the artifact has several chunks, and the flipped byte lands inside one.
-  await sql(db, `CREATE DATABASE d; CREATE TABLE d.t (id INT PRIMARY KEY, v VARBINARY(1024)); SET SESSION cte_max_recursion_depth = 5000;
-    INSERT INTO d.t WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 3000) SELECT n, RANDOM_BYTES(1024) FROM s`);
+  await loadIncompressibleRows(db, 3000);
   const ids = { tenantId: 't-ops', clusterId: `c-corrupt-${process.pid}`, engine: 'mysqldump' as const };
   await startTestCluster(db, ids);
   const { client, result, workflowId } = await backUp({ tenantId: ids.tenantId, clusterId: ids.clusterId });

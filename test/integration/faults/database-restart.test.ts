@@ -2,23 +2,20 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createConnection } from 'mysql2/promise';
 import { listBackups } from '../../../activities/catalog/backups';
 import { Catalog } from '../../../activities/catalog/catalog';
 import { resolveSecret } from '../../../activities/config/config';
 import { startDbInstance, stopDbInstance } from '../../../activities/local/db-instance';
 import { freshDbInstance } from '../../harness/instances';
 import { startBackup, startTestCentralWorkers, startTestCluster } from '../../harness/workers';
+import { loadIncompressibleRows } from '../../harness/data';
 
 const centralReady = startTestCentralWorkers();
 
 test('a source database restarted during the backup costs a retry, not the backup', async () => {
   const central = await centralReady;
   const db = await freshDbInstance('mysql');
-  const conn = await createConnection({ host: db.host, port: db.port, user: 'root', multipleStatements: true });
-  await conn.query(`CREATE DATABASE d; CREATE TABLE d.t (id INT PRIMARY KEY, v VARBINARY(1024)); SET SESSION cte_max_recursion_depth = 100000;
-    INSERT INTO d.t WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 60000) SELECT n, RANDOM_BYTES(1024) FROM s`);
-  await conn.end();
+  await loadIncompressibleRows(db, 60_000);
   const ids = { tenantId: 't-restart', clusterId: `c-restart-${process.pid}`, engine: 'mysqldump' as const };
   const agent = await startTestCluster(db, ids);
   const { handle, workflowId } = await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId });

@@ -1,21 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createConnection } from 'mysql2/promise';
 import { loadAgentConfig } from '../../../activities/config/config';
 import { testStack } from '../../harness/env';
 import { Fault, startFaultProxy } from '../../harness/fault-proxy';
 import { freshDbInstance } from '../../harness/instances';
 import { startBackup, startTestCentralWorkers, startTestCluster } from '../../harness/workers';
+import { loadIncompressibleRows } from '../../harness/data';
 
 const centralReady = startTestCentralWorkers();
 
 test('a backup completes through resets, 503 SlowDown and stalls between the agent and object storage', async () => {
   await centralReady;
   const db = await freshDbInstance('mysql');
-  const conn = await createConnection({ host: db.host, port: db.port, user: 'root', multipleStatements: true });
-  await conn.query(`CREATE DATABASE d; CREATE TABLE d.t (id INT PRIMARY KEY, v VARBINARY(1024)); SET SESSION cte_max_recursion_depth = 20000;
-    INSERT INTO d.t WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 12000) SELECT n, RANDOM_BYTES(1024) FROM s`);
-  await conn.end();
+  await loadIncompressibleRows(db, 12_000);
   const faults = new Map<number, Fault>([[1, 'slow-down'], [2, 'reset'], [4, 'slow-down'], [5, 'stall'], [7, 'reset'], [8, 'slow-down']]);
   const proxy = await startFaultProxy(testStack().s3.endpoint, faults);
   const template = loadAgentConfig(testStack().configs.agents.mysql);

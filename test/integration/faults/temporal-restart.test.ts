@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
-import { createConnection } from 'mysql2/promise';
 import { freePort } from '../../../activities/local/process';
 import { startTemporalServer, stopTemporalServer } from '../../../activities/local/temporal-server';
 import { backupWorkflowId } from '../../../domain/backup';
@@ -15,6 +14,7 @@ import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
 import { testStack } from '../../harness/env';
 import { freshDbInstance } from '../../harness/instances';
 import { centralConfig, registerTestCluster, workflowBundle } from '../../harness/workers';
+import { loadIncompressibleRows } from '../../harness/data';
 
 test('a backup survives the Temporal server restarting in the middle of it', async () => {
   // A Temporal server of its own, keeping its history on disk, so it can be restarted.
@@ -22,10 +22,7 @@ test('a backup survives the Temporal server restarting in the middle of it', asy
   const port = await freePort();
   const temporal = await startTemporalServer({ dir, port, persistent: true });
   const db = await freshDbInstance('mysql');
-  const conn = await createConnection({ host: db.host, port: db.port, user: 'root', multipleStatements: true });
-  await conn.query(`CREATE DATABASE d; CREATE TABLE d.t (id INT PRIMARY KEY, v VARBINARY(1024)); SET SESSION cte_max_recursion_depth = 20000;
-    INSERT INTO d.t WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 12000) SELECT n, RANDOM_BYTES(1024) FROM s`);
-  await conn.end();
+  await loadIncompressibleRows(db, 12_000);
   const ids = { tenantId: 't-temporal', clusterId: `c-temporal-${process.pid}`, engine: 'mysqldump' as const };
   const central = { ...centralConfig(), temporal: { address: temporal.address, namespace: 'default' } };
   const centralWorkers = await startCentralWorkers(central, ['central', 'verify'], await workflowBundle());
