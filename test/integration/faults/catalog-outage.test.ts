@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { listBackups } from '../../../activities/catalog/backups';
+import { Catalog } from '../../../activities/catalog/catalog';
+import { resolveSecret } from '../../../activities/config/config';
+import { startAgentWorker } from '../../../workers/agent-worker';
+import { startCentralWorkers } from '../../../workers/central-worker';
+import { loadIncompressibleRows } from '../../harness/data';
+import { startTcpRelay } from '../../harness/tcp-outage';
+import { freshDbInstance } from '../../harness/instances';
+import { centralConfig, registerTestCluster, startBackup, workflowBundle } from '../../harness/workers';
+
+test('PostgreSQL briefly unreachable while a backup registers: the registration is retried, one catalog row', async () => {
+  const direct = centralConfig();
+  const url = new URL(resolveSecret(direct.catalogUrl));
+  const relay = await startTcpRelay(url.hostname, Number(url.port || 5432));
+  url.host = `127.0.0.1:${relay.port}`;
+  const central = await startCentralWorkers({ ...direct, catalogUrl: url.toString() }, ['central', 'verify'], await workflowBundle());
+  const db = await freshDbInstance('mysql');
+  await loadIncompressibleRows(db, 12_000);
+  const ids = { tenantId: 't-pg', clusterId: `c-pg-${process.pid}`, engine: 'mysqldump' as const };
+  const agentConfig = await registerTestCluster(db, ids, { throttle: { uploadMBps: 4 } });
+  const agent = await startAgentWorker(agentConfig);
+  const running = Promise.all([central.run(), agent.run()]);
+  after(async () => {
+    central.shutdown();
+    agent.shutdown();
+    await running;
+    await Promise.all([central.close(), agent.close()]);
+  });
+
+  const { handle, workflowId } = await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId });
+  while ((await handle.describe()).raw.pendingActivities?.[0]?.activityType?.name !== 'uploadArtifact') await sleep(50);
+  relay.down();
+  // The outage lasts until the registration has failed on it at least once.
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const pending = (await handle.describe()).raw.pendingActivities ?? [];
+    if (pending.some((a) => a.activityType?.name === 'registerBackup' && (a.attempt ?? 1) >= 2)) break;
+    assert.ok(Date.now() < deadline, 'the registration never met the outage');
+    await sleep(200);
+  }
+  relay.up();
+
+  const result = await handle.result();
+  assert.ok(result.manifestKey);
+  const events = (await handle.fetchHistory()).events ?? [];
+  const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'registerBackup')!;
+  const started = events.find((e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId) === String(scheduled.eventId));
+  assert.ok((started?.activityTaskStartedEventAttributes?.attempt ?? 1) >= 2, 'registerBackup was retried through the outage');
+  const catalog = Catalog.open(resolveSecret(direct.catalogUrl));
+  const rows = await listBackups(catalog, ids.tenantId, ids.clusterId).finally(() => catalog.close());
+  assert.deepEqual(rows.map((r) => [r.backupId, r.status]), [[workflowId, 'completed']]);
+});
