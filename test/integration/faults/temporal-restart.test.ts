@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { freePort } from '../../../activities/local/process';
@@ -21,6 +21,7 @@ test('a backup survives the Temporal server restarting in the middle of it', asy
   const dir = mkdtempSync(join(testStack().stateDir, 'temporal-restart-'));
   const port = await freePort();
   const temporal = await startTemporalServer({ dir, port, persistent: true });
+  after(() => stopTemporalServer(dir));
   const db = await freshDbInstance('mysql');
   await loadIncompressibleRows(db, 12_000);
   const ids = { tenantId: 't-temporal', clusterId: `c-temporal-${process.pid}`, engine: 'mysqldump' as const };
@@ -48,6 +49,5 @@ test('a backup survives the Temporal server restarting in the middle of it', asy
     await running;
     await Promise.all(workers.map((w) => w.close()));
     await connection.close();
-    await stopTemporalServer(dir);
   }
 });
