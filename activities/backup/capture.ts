@@ -1,7 +1,8 @@
 import type { Connection } from 'mysql2/promise';
 import type { CaptureResult, Coordinate, Flavor } from '../../domain/backup';
 import { PitrError } from '../../domain/errors';
-import { canonicalGtidText, parseGtid } from '../../domain/gtid';
+import { historyContains } from '../../domain/archive/history';
+import { canonicalGtidText } from '../../domain/gtid';
 import type { AgentConfig } from '../config/config';
 import { queryOne, withDatabase } from '../db/connect';
 
@@ -38,25 +39,19 @@ async function serverGtidState(conn: Connection, flavor: Flavor): Promise<Server
   };
 }
 
-function gtidContains(flavor: Flavor, outer: string, inner: string): boolean {
-  return flavor === 'mysql'
-    ? parseGtid('mysql', outer).contains(parseGtid('mysql', inner))
-    : parseGtid('mariadb', outer).contains(parseGtid('mariadb', inner));
-}
-
 /**
  * Checks the engine's consistent point against the server it came from: the server must
  * have executed everything in it, and its binlogs must still hold every transaction after
  * it (else the archive would have a gap right after this backup).
  */
 export function crossCheck(flavor: Flavor, coordinate: Coordinate, server: ServerGtidState): void {
-  if (!gtidContains(flavor, server.gtidExecuted, coordinate.gtidExecuted)) {
+  if (!historyContains(flavor, server.gtidExecuted, coordinate.gtidExecuted)) {
     throw new CoordinateMismatchError(
       `the backup's coordinate ${coordinate.gtidExecuted} (from ${coordinate.source}) is not contained in the server's executed GTIDs ${server.gtidExecuted}`,
       { hint: 'the backup was not taken from this server; check the agent configuration', terminal: true },
     );
   }
-  if (!gtidContains(flavor, coordinate.gtidExecuted, server.gtidPurged)) {
+  if (!historyContains(flavor, coordinate.gtidExecuted, server.gtidPurged)) {
     throw new ArchiveGapError(
       `the server has purged binlogs past the backup's coordinate: purged ${server.gtidPurged}, coordinate ${coordinate.gtidExecuted}; transactions after the backup exist nowhere but in the backup`,
       { hint: 'raise binlog retention (binlog_expire_logs_seconds / expire_logs_days) so binlogs outlive a backup, then back up again', terminal: true },
