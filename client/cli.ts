@@ -13,6 +13,9 @@ import { binlogCommand } from './binlog/command';
 import { artifactCommand } from './artifact/command';
 import { binlogsCommand, recoverableCommand } from './binlogs/command';
 import { planCommand, restoreCommand } from './restore/command';
+import { legacyCommand } from './legacy/command';
+import { repoCommand } from './repo/command';
+import { tenantCommand } from './tenant/command';
 import { reportCliError } from './cli-errors';
 
 /** `pitr`: the one front door for operators and incident tooling. */
@@ -38,6 +41,9 @@ export function buildCli(): Command {
   program.addCommand(recoverableCommand());
   program.addCommand(planCommand());
   program.addCommand(restoreCommand());
+  program.addCommand(repoCommand());
+  program.addCommand(tenantCommand());
+  program.addCommand(legacyCommand());
   return program;
 }
 

@@ -4,7 +4,7 @@ import { listBackups } from '../catalog/backups';
 import { Catalog } from '../catalog/catalog';
 import { getCluster } from '../catalog/clusters';
 import { listArchive, streamEntries } from '../catalog/segments';
-import { finishPlan, scopeRestore, type PlanBackup, type PlanEntry, type RestorePlan } from '../../domain/restore/plan';
+import { finishPlan, scopeRestore, type PlanBackup, type PlanEntry, type PlanInput, type RestorePlan } from '../../domain/restore/plan';
 import type { RestoreTarget } from '../../domain/restore/target';
 
 export interface PlanRequest {
@@ -32,8 +32,13 @@ export async function loadRestorePlan(catalog: Catalog, services: Pick<ArtifactS
       ? [{ backupId: b.backupId, gtidExecuted: b.coordinate.gtidExecuted, finishedAt: b.finishedAt, engine: b.engine, artifactKey: b.artifactKey, manifestKey: b.manifestKey, storedSha256: b.storedSha256 }]
       : [],
   );
-  const scope = scopeRestore({ tenantId, clusterId, flavor, target, backups, entries, nowMicros: now.getTime() * 1000 });
+  return planFromInput(services, { tenantId, clusterId, flavor, target, backups, entries, nowMicros: now.getTime() * 1000 });
+}
+
+/** The plan of planner input read from the catalog: scoped, then finished with the boundary segment's index. */
+export async function planFromInput(services: Pick<ArtifactServices, 'store' | 'keys'>, input: PlanInput): Promise<RestorePlan> {
+  const scope = scopeRestore(input);
   const boundary = scope.boundary;
-  const index = boundary?.indexKey ? await readSegmentIndex({ store: services.store, keys: services.keys, key: boundary.indexKey, tenant: tenantId }) : null;
+  const index = boundary?.indexKey ? await readSegmentIndex({ store: services.store, keys: services.keys, key: boundary.indexKey, tenant: input.tenantId }) : null;
   return finishPlan(scope, index?.transactions ?? null);
 }

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { loadLegacyPlan } from '../../activities/legacy/plan';
 import { loadRestorePlan } from '../../activities/restore/plan';
 import { InvalidInputError } from '../../domain/errors';
 import { artifactServicesFromConfig } from '../../activities/config/artifact-services';
@@ -41,17 +42,23 @@ function planText(p: RestorePlan): string {
 
 /** `pitr plan`: what a restore to the target would use, from the catalog, without touching anything. */
 export function planCommand(): Command {
-  return withTargetOptions(new Command('plan').description('plan a point-in-time restore without running it')).action(async (o: TargetOptions) => {
-    const target = parseRestoreTarget(o.to);
-    const config = loadCliConfig(o.config);
-    const services = artifactServicesFromConfig(config);
-    try {
-      const plan = await withCatalog(config, (catalog) => loadRestorePlan(catalog, services, { tenantId: o.tenant, clusterId: o.cluster, target }));
-      printJsonOr(o.json, plan, planText);
-    } finally {
-      services.close();
-    }
-  });
+  return withTargetOptions(new Command('plan').description('plan a point-in-time restore without running it'))
+    .option('--prefix <prefix>', "plan from an imported legacy archive under this prefix (see `pitr legacy import`)")
+    .action(async (o: TargetOptions & { prefix?: string }) => {
+      const target = parseRestoreTarget(o.to);
+      const config = loadCliConfig(o.config);
+      const services = artifactServicesFromConfig(config);
+      try {
+        const request = { tenantId: o.tenant, clusterId: o.cluster, target };
+        const legacyPrefix = o.prefix !== undefined && o.prefix !== services.prefix ? o.prefix : undefined;
+        const plan = await withCatalog(config, (catalog) =>
+          legacyPrefix === undefined ? loadRestorePlan(catalog, services, request) : loadLegacyPlan(catalog, services, { ...request, prefix: legacyPrefix }),
+        );
+        printJsonOr(o.json, plan, planText);
+      } finally {
+        services.close();
+      }
+    });
 }
 
 interface RestoreOptions extends TargetOptions {
