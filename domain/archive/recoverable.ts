@@ -7,8 +7,12 @@ export interface StreamSegment {
   kind: 'segment';
   file: string;
   serverKey: string;
-  /** `redundant`: on record, but every transaction in it was archived from another segment. */
-  status: 'archived' | 'redundant';
+  /**
+   * `redundant`: on record, but every transaction in it was archived from another segment.
+   * `expired`: removed by retention (or being removed): it still places the stream, but no
+   * restore can replay it, so the archive after it starts a stretch of its own.
+   */
+  status: 'archived' | 'redundant' | 'expired';
   previousGtids: string;
   /** The archived history once this segment is in. */
   reached: string;
@@ -143,6 +147,8 @@ export function recoverability(flavor: GtidFlavor, entries: readonly StreamEntry
   for (const entry of entries) {
     if (entry.kind === 'gap') {
       gaps.push(nameGap(flavor, entry));
+      open = undefined;
+    } else if (entry.status === 'expired') {
       open = undefined;
     } else if (entry.status === 'archived') {
       if (open === undefined) {

@@ -95,12 +95,12 @@ interface Stretch {
   segments: PlanSegment[];
 }
 
-/** The archived segments of each recoverable window, split at gaps as `recoverability` splits them. */
+/** The archived segments of each recoverable window, split at gaps and expired segments as `recoverability` splits them. */
 function stretchesOf(entries: readonly PlanEntry[], windows: readonly RecoverableWindow[]): Stretch[] {
   const runs: PlanSegment[][] = [];
   let open: PlanSegment[] | undefined;
   for (const entry of entries) {
-    if (entry.kind === 'gap') open = undefined;
+    if (entry.kind === 'gap' || entry.status === 'expired') open = undefined;
     else if (entry.status === 'archived') {
       if (open === undefined) runs.push((open = []));
       open.push(entry);
