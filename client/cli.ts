@@ -14,6 +14,8 @@ import { artifactCommand } from './artifact/command';
 import { binlogsCommand, recoverableCommand } from './binlogs/command';
 import { planCommand, restoreCommand } from './restore/command';
 import { legacyCommand } from './legacy/command';
+import { repoCommand } from './repo/command';
+import { tenantCommand } from './tenant/command';
 import { reportCliError } from './cli-errors';
 
 /** `pitr`: the one front door for operators and incident tooling. */
@@ -39,6 +41,8 @@ export function buildCli(): Command {
   program.addCommand(recoverableCommand());
   program.addCommand(planCommand());
   program.addCommand(restoreCommand());
+  program.addCommand(repoCommand());
+  program.addCommand(tenantCommand());
   program.addCommand(legacyCommand());
   return program;
 }

@@ -1,13 +1,17 @@
 import { PitrError } from '../../domain/errors';
 
-/** The tenant's data key was erased on purpose: everything sealed with it is unreadable for good. */
+/**
+ * The tenant was erased on purpose (crypto-shredding): its data key is gone, so everything
+ * sealed with it is unreadable for good, and nothing new is written for it.
+ */
 export class TenantKeyErasedError extends PitrError {
   constructor(
     readonly tenant: string,
     erasedAt: string,
+    erasedBy?: string,
   ) {
-    super(`the data key of tenant ${tenant} was erased at ${erasedAt}: its artifacts can no longer be decrypted`, {
-      hint: 'this is permanent by design (crypto-shredding); restore from another tenant\'s backups or re-create the data from the source',
+    super(`tenant ${tenant} was erased at ${erasedAt}${erasedBy ? ` by ${erasedBy}` : ''}: its data key is destroyed, so its backups and binlogs can no longer be decrypted or restored, and no new ones are taken`, {
+      hint: `this is permanent by design (\`pitr tenant erase\`); nothing can bring the data back from this repository. Remove the tenant's schedules and clusters; to protect a database of it again, register it under a new tenant id`,
       terminal: true,
     });
   }

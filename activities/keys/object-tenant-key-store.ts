@@ -6,6 +6,11 @@ import { StoredTenantKey, TenantKeyRecord, tenantKeyRecordSchema, TenantKeyStore
 
 const SUFFIX = '.json';
 
+/** Where a tenant's key record lives: `<prefix>keys/<tenant>.json`. */
+export function tenantKeyRecordKey(prefix: string, tenant: string): string {
+  return `${objectKey(prefix, 'keys')}/${tenant}${SUFFIX}`;
+}
+
 /** Tenant key records as small JSON objects at `<prefix>keys/<tenant>.json`, written with conditional PUTs. */
 export class ObjectTenantKeyStore implements TenantKeyStore {
   readonly description: string;
@@ -13,14 +18,14 @@ export class ObjectTenantKeyStore implements TenantKeyStore {
 
   constructor(
     private readonly store: ObjectStore,
-    prefix: string,
+    private readonly prefix: string,
   ) {
     this.folder = objectKey(prefix, 'keys') + '/';
     this.description = `s3://${store.bucket}/${this.folder}`;
   }
 
   private keyOf(tenant: string): string {
-    return this.folder + tenant + SUFFIX;
+    return tenantKeyRecordKey(this.prefix, tenant);
   }
 
   async read(tenant: string): Promise<StoredTenantKey | undefined> {

@@ -26,6 +26,7 @@ export const tenantKeyRecordSchema = z.discriminatedUnion('state', [
  */
 export type TenantKeyRecord = z.infer<typeof tenantKeyRecordSchema>;
 export type ActiveTenantKey = Extract<TenantKeyRecord, { state: 'active' }>;
+export type ErasedTenantKey = Extract<TenantKeyRecord, { state: 'erased' }>;
 
 export interface StoredTenantKey {
   record: TenantKeyRecord;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { KeyRecordContendedError, MasterKeyUnavailableError, TenantKeyErasedError, TenantKeyNotFoundError, WrongKeyError } from './errors';
 import type { KeyProvider } from './key-provider';
 import { checkTenantId } from './tenant-id';
-import type { ActiveTenantKey, TenantKeyRecord, TenantKeyStore } from './tenant-key-store';
+import type { ActiveTenantKey, ErasedTenantKey, TenantKeyRecord, TenantKeyStore } from './tenant-key-store';
 
 /** A tenant's data key in clear. Lives only inside activities: never in workflow inputs, results or history. */
 export interface DataKey {
@@ -20,6 +20,13 @@ export interface DataKeySource {
 const FORMAT = 'pitr-tenant-key/1';
 /** Compare-and-set rounds before giving up on a record other writers keep changing. */
 const MAX_CAS_ROUNDS = 5;
+
+export interface KeyErasure {
+  erasedAt: string;
+  /** The destroyed key; absent when the tenant never had one. */
+  dataKeyId: string | undefined;
+  alreadyErased: boolean;
+}
 
 export interface RewrapSummary {
   rewrapped: string[];
@@ -77,14 +84,21 @@ export class TenantKeys implements DataKeySource {
     return key;
   }
 
-  /** Crypto-shredding: replaces the tenant's key by a tombstone, making all its artifacts unreadable. */
-  async erase(tenant: string): Promise<void> {
+  /**
+   * Crypto-shredding: replaces the tenant's key by a tombstone, making all its artifacts
+   * unreadable. Erasing an erased tenant changes nothing and returns the first erasure.
+   */
+  async erase(tenant: string): Promise<KeyErasure> {
     checkTenantId(tenant);
-    await this.updateRecord(tenant, (record) =>
-      record?.state === 'erased'
-        ? undefined
-        : { format: FORMAT, tenant, state: 'erased', dataKeyId: record?.dataKeyId, erasedAt: new Date().toISOString() },
-    );
+    let tombstone: ErasedTenantKey | undefined;
+    const written = await this.updateRecord(tenant, (record) => {
+      tombstone =
+        record?.state === 'erased'
+          ? record
+          : { format: FORMAT, tenant, state: 'erased', dataKeyId: record?.dataKeyId, erasedAt: new Date().toISOString() };
+      return record?.state === 'erased' ? undefined : tombstone;
+    });
+    return { erasedAt: tombstone!.erasedAt, dataKeyId: tombstone!.dataKeyId, alreadyErased: !written };
   }
 
   /** Master key rotation: re-wraps every data key under the current master key; artifacts are not touched. */

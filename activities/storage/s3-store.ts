@@ -18,7 +18,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { Readable } from 'node:stream';
 import { classifyStorageError, ObjectNotFoundError, objectNotFound, StorageError } from './errors';
 import type { CompletedPart, ObjectInfo, ObjectStore, PendingUpload, PutCondition, PutResult } from './object-store';
-import { DEFAULT_RETRY_POLICY, withRetry } from './retry';
+import { DEFAULT_RETRY_POLICY, RetryListener, withRetry } from './retry';
 
 export interface S3Connection {
   endpoint: string;
@@ -76,6 +76,8 @@ export interface S3StoreOptions {
   /** Objects above this size are copied with UploadPartCopy in parts of `copyPartBytes`. */
   maxSingleCopyBytes?: number;
   copyPartBytes?: number;
+  /** Hears of every call that failed and is being retried. */
+  onRetry?: RetryListener;
 }
 
 function copySource(bucket: string, key: string): string {
@@ -90,6 +92,7 @@ function required<T>(value: T | undefined, what: string): T {
 export class S3ObjectStore implements ObjectStore {
   private readonly maxSingleCopyBytes: number;
   private readonly copyPartBytes: number;
+  private readonly onRetry: RetryListener | undefined;
 
   constructor(
     readonly client: S3Client,
@@ -98,10 +101,11 @@ export class S3ObjectStore implements ObjectStore {
   ) {
     this.maxSingleCopyBytes = options.maxSingleCopyBytes ?? MAX_SINGLE_COPY_BYTES;
     this.copyPartBytes = options.copyPartBytes ?? COPY_PART_BYTES;
+    this.onRetry = options.onRetry;
   }
 
   private call<T>(operation: string, key: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return withRetry(fn, { operation, bucket: this.bucket, key }, DEFAULT_RETRY_POLICY, signal);
+    return withRetry(fn, { operation, bucket: this.bucket, key }, DEFAULT_RETRY_POLICY, signal, this.onRetry);
   }
 
   async put(key: string, body: Buffer, contentType?: string): Promise<{ etag: string }> {
@@ -292,17 +296,22 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async listMultipartUploads(key: string): Promise<PendingUpload[]> {
-    const uploads: PendingUpload[] = [];
+    return (await this.listMultipartUploadsUnder(key)).filter((u) => u.key === key).map(({ uploadId, initiated }) => ({ uploadId, initiated }));
+  }
+
+  /** Multipart uploads of every key starting with `prefix`, neither completed nor aborted. */
+  async listMultipartUploadsUnder(prefix: string): Promise<Array<PendingUpload & { key: string }>> {
+    const uploads: Array<PendingUpload & { key: string }> = [];
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
     for (;;) {
-      const page = await this.call('list-multipart-uploads', key, () =>
+      const page = await this.call('list-multipart-uploads', prefix, () =>
         this.client.send(
-          new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: key, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+          new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
         ),
       );
       for (const upload of page.Uploads ?? []) {
-        if (upload.Key === key && upload.UploadId) uploads.push({ uploadId: upload.UploadId, initiated: upload.Initiated });
+        if (upload.Key && upload.UploadId) uploads.push({ key: upload.Key, uploadId: upload.UploadId, initiated: upload.Initiated });
       }
       if (!page.IsTruncated) return uploads;
       keyMarker = page.NextKeyMarker;

@@ -94,8 +94,10 @@ describe('tenant data keys', () => {
 
   it('erasing is idempotent, also for a tenant that never had a key, and blocks new keys', async () => {
     const { keys } = memoryKeys();
-    await keys.erase('never-used');
-    await keys.erase('never-used');
+    const first = await keys.erase('never-used');
+    const again = await keys.erase('never-used');
+    assert.deepEqual(first, { erasedAt: first.erasedAt, dataKeyId: undefined, alreadyErased: false });
+    assert.deepEqual(again, { erasedAt: first.erasedAt, dataKeyId: undefined, alreadyErased: true });
     await assert.rejects(keys.keyForWriting('never-used'), TenantKeyErasedError);
   });
 

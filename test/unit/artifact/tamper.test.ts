@@ -182,7 +182,7 @@ describe('tampered artifacts are refused with a specific error', () => {
     await ownKeys.erase('initech');
     await assert.rejects(decodeArtifact(piecesOf(own, 500), discard(), { keys: ownKeys, artifact: LABEL }), (err: unknown) => {
       assert.ok(err instanceof TenantKeyErasedError);
-      assert.match(err.message, /data key of tenant initech was erased at .*: its artifacts can no longer be decrypted/);
+      assert.match(err.message, /tenant initech was erased at .*: its data key is destroyed, so its backups and binlogs can no longer be decrypted/);
       return true;
     });
     await assert.rejects(ownKeys.keyForWriting('initech'), TenantKeyErasedError);

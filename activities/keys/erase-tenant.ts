@@ -1,0 +1,35 @@
+import { recordErasure, type TenantErasure } from '../catalog/erasures';
+import type { Catalog } from '../catalog/catalog';
+import type { TenantKeys } from './tenant-keys';
+
+export interface TenantErasureRequest {
+  tenantId: string;
+  erasedBy: string;
+  reason: string;
+}
+
+export interface TenantErasureOutcome {
+  erasure: TenantErasure;
+  /** The key was already a tombstone before this call. */
+  keyAlreadyErased: boolean;
+  /** The catalog already held the erasure before this call. */
+  alreadyRecorded: boolean;
+}
+
+/**
+ * Destroys the tenant's data key, then records it in the catalog. In this order: a record
+ * that claims an erasure the key store has not done would be a lie, whereas a destroyed key
+ * without its record is completed by running the erasure again (the record then takes the
+ * key's own erasure time).
+ */
+export async function eraseTenant(catalog: Catalog, keys: TenantKeys, request: TenantErasureRequest): Promise<TenantErasureOutcome> {
+  const destroyed = await keys.erase(request.tenantId);
+  const recorded = await recordErasure(catalog, {
+    tenantId: request.tenantId,
+    erasedAt: destroyed.erasedAt,
+    erasedBy: request.erasedBy,
+    reason: request.reason,
+    dataKeyId: destroyed.dataKeyId ?? null,
+  });
+  return { erasure: recorded.erasure, keyAlreadyErased: destroyed.alreadyErased, alreadyRecorded: !recorded.inserted };
+}
