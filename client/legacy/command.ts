@@ -3,6 +3,8 @@ import { userInfo } from 'node:os';
 import { artifactServicesFromConfig } from '../../activities/config/artifact-services';
 import { completeLegacySource, loadLegacyArchive } from '../../activities/catalog/legacy';
 import { compareLegacyPlans } from '../../activities/legacy/compare';
+import { LocalProcessProvisioner } from '../../activities/restore/provisioner';
+import { restoreRoot } from '../../workers/central-worker';
 import { importLegacy, type LegacyImportReport } from '../../activities/legacy/import';
 import { comparisonText, type InstantComparison } from '../../domain/legacy/compare';
 import { parseRestoreTarget, RestoreTargetError } from '../../domain/restore/target';
@@ -76,15 +78,17 @@ export function legacyCommand(): Command {
 
   withSourceOptions(legacy.command('compare').description('plan each instant from the product\'s archive and the legacy one; report where they disagree'))
     .requiredOption('--at <instants>', 'comma-separated ISO-8601 instants')
-    .action(async (o: SourceOptions & { at: string }) => {
+    .option('--restore', 'also restore both sides of each instant on ephemeral instances and compare gtid_executed and CHECKSUM TABLE')
+    .action(async (o: SourceOptions & { at: string; restore?: boolean }) => {
       const at = instantsOf(o.at);
       const config = loadCliConfig(o.config);
       const services = artifactServicesFromConfig(config);
+      const dryRuns = o.restore ? { config, provisioner: new LocalProcessProvisioner(restoreRoot()), signal: new AbortController().signal } : undefined;
       try {
-        const comparisons = await withCatalog(config, (catalog) => compareLegacyPlans(catalog, services, { tenantId: o.tenant, clusterId: o.cluster, prefix: o.prefix, at }));
+        const comparisons = await withCatalog(config, (catalog) => compareLegacyPlans(catalog, services, { tenantId: o.tenant, clusterId: o.cluster, prefix: o.prefix, at }, dryRuns));
         printJsonOr(o.json, comparisons, (cs: InstantComparison[]) => cs.map(comparisonText).join('\n'));
         // Scripts gate `legacy complete` on this: any instant the archives do not agree on fails the command.
-        if (comparisons.some((c) => c.verdict.kind !== 'agree')) process.exitCode = 1;
+        if (comparisons.some((c) => c.verdict.kind !== 'agree' || c.restored?.agree === false)) process.exitCode = 1;
       } finally {
         services.close();
       }

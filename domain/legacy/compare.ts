@@ -17,6 +17,8 @@ export interface InstantComparison {
   product: SidePlan;
   legacy: SidePlan;
   verdict: ComparisonVerdict;
+  /** With `--restore`, when both sides planned: what the two dry-run restores hold. */
+  restored?: RestoredComparison;
 }
 
 /**
@@ -41,5 +43,50 @@ export function comparisonText(c: InstantComparison): string {
   const v = c.verdict;
   const head =
     v.kind === 'agree' ? `${c.at}  agree` : v.kind === 'refused' ? `${c.at}  refused by ${v.sides.join(' and ')}` : `${c.at}  DISAGREE: only product ${v.onlyProduct || '(none)'}; only legacy ${v.onlyLegacy || '(none)'}`;
-  return [head, `  ${side('product', c.product)}`, `  ${side('legacy ', c.legacy)}`].join('\n');
+  const r = c.restored;
+  const restored = r === undefined ? [] : r.agree
+    ? [`  restored: the same gtid_executed, and the same CHECKSUM TABLE for all ${r.tables} tables`]
+    : [
+        `  restored: DIFFER${r.gtids.same ? '' : `; gtid_executed product ${r.gtids.product}, legacy ${r.gtids.legacy}`}`,
+        ...r.onlyProduct.map((t) => `    table only restored from the product: ${t}`),
+        ...r.onlyLegacy.map((t) => `    table only restored from legacy: ${t}`),
+        ...r.differing.map((d) => `    ${d.table}: checksum product ${d.product ?? '(does not open)'}, legacy ${d.legacy ?? '(does not open)'}`),
+      ];
+  return [head, `  ${side('product', c.product)}`, `  ${side('legacy ', c.legacy)}`, ...restored].join('\n');
+}
+
+/** What a dry-run restore left: the server's GTID state and CHECKSUM TABLE of every user table (`db.table` → checksum; null: the table does not open). */
+export interface RestoredState {
+  gtidExecuted: string;
+  checksums: Record<string, string | null>;
+}
+
+export interface RestoredComparison {
+  agree: boolean;
+  gtids: { product: string; legacy: string; same: boolean };
+  /** Tables on one side only, and tables whose checksums differ. */
+  onlyProduct: string[];
+  onlyLegacy: string[];
+  differing: Array<{ table: string; product: string | null; legacy: string | null }>;
+  /** Tables checksummed on both sides. */
+  tables: number;
+}
+
+/** Two restored servers agree when their GTID states are the same history and every table has the same checksum on both. */
+export function compareRestored(flavor: GtidFlavor, product: RestoredState, legacy: RestoredState): RestoredComparison {
+  const same = sameHistory(flavor, product.gtidExecuted, legacy.gtidExecuted);
+  const onlyProduct = Object.keys(product.checksums).filter((t) => !(t in legacy.checksums)).sort();
+  const onlyLegacy = Object.keys(legacy.checksums).filter((t) => !(t in product.checksums)).sort();
+  const differing = Object.keys(product.checksums)
+    .filter((t) => t in legacy.checksums && (product.checksums[t] !== legacy.checksums[t] || product.checksums[t] === null))
+    .sort()
+    .map((table) => ({ table, product: product.checksums[table] ?? null, legacy: legacy.checksums[table] ?? null }));
+  return {
+    agree: same && onlyProduct.length === 0 && onlyLegacy.length === 0 && differing.length === 0,
+    gtids: { product: product.gtidExecuted, legacy: legacy.gtidExecuted, same },
+    onlyProduct,
+    onlyLegacy,
+    differing,
+    tables: Object.keys(product.checksums).filter((t) => t in legacy.checksums).length,
+  };
 }
