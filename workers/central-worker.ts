@@ -18,7 +18,7 @@ import { CENTRAL_TASK_QUEUE } from './task-queues';
 
 export type CentralQueue = 'central' | 'verify' | 'restore';
 
-function restoreRoot(): string {
+export function restoreRoot(): string {
   return process.env.PITR_RESTORE_DIR ?? join(tmpdir(), 'pitr-restores');
 }
 
