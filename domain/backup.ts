@@ -72,6 +72,8 @@ export interface UploadResult {
   keyId: string;
   compression: { algorithm: 'zstd'; level: number; workers: number };
   chunkSize: number;
+  /** Storage calls of the attempt that uploaded it which failed and were retried inside it. */
+  storageRetries?: number;
 }
 
 export interface RegisterResult {

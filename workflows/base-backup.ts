@@ -37,8 +37,9 @@ const retry = (maximumAttempts: number) => ({
   nonRetryableErrorTypes: TERMINAL,
 });
 
-function central() {
-  return proxyActivities<CentralBackupActivities>({ startToCloseTimeout: '2 minutes', retry: retry(10) });
+/** Activities that heartbeat name a heartbeat timeout: a crashed worker is then noticed in seconds, not at the end of the budget. */
+function central(heartbeatTimeout?: string) {
+  return proxyActivities<CentralBackupActivities>({ startToCloseTimeout: '2 minutes', ...(heartbeatTimeout ? { heartbeatTimeout } : {}), retry: retry(10) });
 }
 
 /**
@@ -76,11 +77,11 @@ export async function baseBackupWorkflow(input: BaseBackupInput): Promise<BaseBa
 
   try {
     enter('prepare', `checking headroom, DDL and locks on ${clusterId}`);
-    const prepared = await agent('prepare', `prepare ${engine} backup of ${tenantId}/${clusterId}`, '5 minutes').prepareBackup(ref);
+    const prepared = await agent('prepare', `prepare ${engine} backup of ${tenantId}/${clusterId}`, '5 minutes', '30 seconds').prepareBackup(ref);
 
     if (input.dryRun) {
       enter('capture', 'dry run: reading the server’s position and cross-checking it');
-      const captured = await agent('capture', `dry-run capture of ${clusterId}`, '5 minutes').captureCoordinates(ref, { dryRun: true });
+      const captured = await agent('capture', `dry-run capture of ${clusterId}`, '5 minutes', '30 seconds').captureCoordinates(ref, { dryRun: true });
       enter('register', 'dry run: validating the manifest without writing it');
       const executed = { toolVersion: 'dry-run', bytes: 0, schemaTables: [] };
       await central().validateManifest({ ref, prepared, executed, captured });
@@ -93,7 +94,7 @@ export async function baseBackupWorkflow(input: BaseBackupInput): Promise<BaseBa
     progress.bytesDone = executed.bytes;
 
     enter('capture', 'reading the engine’s consistent point and cross-checking the server');
-    const captured = await agent('capture', `capture GTID coordinates of ${clusterId}`, '5 minutes').captureCoordinates(ref);
+    const captured = await agent('capture', `capture GTID coordinates of ${clusterId}`, '5 minutes', '30 seconds').captureCoordinates(ref);
 
     enter('upload', `compress, encrypt and upload ${executed.bytes} bytes`);
     const uploaded = await agent('upload', `upload ${engine} backup of ${clusterId} to object storage`, '12 hours', '30 seconds')
@@ -101,7 +102,7 @@ export async function baseBackupWorkflow(input: BaseBackupInput): Promise<BaseBa
     progress.bytesDone = uploaded.plainBytes;
 
     enter('register', `validating s3://${uploaded.bucket}/${uploaded.key} and signing its manifest`);
-    const registered = await central().registerBackup({ ref, prepared, executed, captured, uploaded, startedAt });
+    const registered = await central('30 seconds').registerBackup({ ref, prepared, executed, captured, uploaded, startedAt });
 
     await startChild(backupVerificationWorkflow, {
       workflowId: `${backupId}-verify`,

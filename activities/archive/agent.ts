@@ -13,6 +13,7 @@ import { rateLimit } from '../backup/rate-limit';
 import { artifactServicesFromConfig } from '../config/artifact-services';
 import type { AgentConfig } from '../config/config';
 import { objectKey } from '../storage/object-keys';
+import { RetryTally } from '../storage/retry';
 import { BinlogFileMissingError, BinlogRewrittenError } from './errors';
 import { SegmentIndexWriter, segmentIndexHeader } from './segment-index';
 import { binlogPath, surveyBinlogs } from './survey';
@@ -99,7 +100,8 @@ export function createAgentArchiveActivities(config: AgentConfig): AgentArchiveA
      */
     async uploadSegment({ tenantId, clusterId, server, file, expectedSha256 }): Promise<UploadedSegment> {
       const path = binlogPath(config, file);
-      const services = artifactServicesFromConfig(config);
+      const retries = new RetryTally();
+      const services = artifactServicesFromConfig(config, { onRetry: retries.onRetry });
       mkdirSync(stagingDir, { recursive: true });
       const indexPath = join(stagingDir, `${server.key}-${file}.index.jsonl`);
       let read: UploadRead | undefined;
@@ -126,7 +128,7 @@ export function createAgentArchiveActivities(config: AgentConfig): AgentArchiveA
             return observed(limit ? pipeline(bytes, rateLimit(limit * 1024 * 1024), () => undefined) : bytes, current);
           },
           ...(resume.success && resume.data.key === key ? { resume: resume.data } : {}),
-          onProgress: (state) => heartbeat(state),
+          onProgress: (state) => heartbeat({ ...state, ...retries.details() }),
           signal: Context.current().cancellationSignal,
         }).catch((err: unknown) => {
           throw missingFile(file, path, err);
@@ -147,7 +149,14 @@ export function createAgentArchiveActivities(config: AgentConfig): AgentArchiveA
           openInput: () => createReadStream(indexPath),
           signal: Context.current().cancellationSignal,
         });
-        return { objectKey: key, storedBytes: packed.storedBytes, storedSha256: packed.sha256, indexKey, indexStoredBytes: index.storedBytes };
+        return {
+          objectKey: key,
+          storedBytes: packed.storedBytes,
+          storedSha256: packed.sha256,
+          indexKey,
+          indexStoredBytes: index.storedBytes,
+          storageRetries: retries.count,
+        };
       } finally {
         services.close();
         read?.index.close();

@@ -9,7 +9,9 @@ import { artifactServicesFromConfig } from '../config/artifact-services';
 import { AgentConfig, resolveSecret } from '../config/config';
 import { packPayload, runBackup } from '../engines';
 import { completedResult } from '../engines/staging';
+import { heartbeating } from '../heartbeat';
 import { objectKey } from '../storage/object-keys';
+import { RetryTally } from '../storage/retry';
 import { captureCoordinates } from './capture';
 import { storedBackupId } from './manifest';
 import { prepareBackup } from './prepare';
@@ -59,7 +61,7 @@ export function createAgentBackupActivities(config: AgentConfig): AgentBackupAct
   };
 
   return {
-    prepareBackup: (ref) => prepareBackup(config, ref, stagingOf(ref)),
+    prepareBackup: (ref) => heartbeating('prepare', () => prepareBackup(config, ref, stagingOf(ref))),
 
     async executeBackup(ref) {
       const heartbeat = throttledHeartbeat();
@@ -75,11 +77,12 @@ export function createAgentBackupActivities(config: AgentConfig): AgentBackupAct
     },
 
     captureCoordinates: (ref, options) =>
-      captureCoordinates(config, options?.dryRun ? undefined : { ...engineResult(ref).coordinate, gtidPurged: '' }),
+      heartbeating('capture', () => captureCoordinates(config, options?.dryRun ? undefined : { ...engineResult(ref).coordinate, gtidPurged: '' })),
 
     async uploadArtifact(ref) {
       const marker = join(stagingOf(ref), UPLOAD_MARKER);
-      const services = artifactServicesFromConfig(config);
+      const retries = new RetryTally();
+      const services = artifactServicesFromConfig(config, { onRetry: retries.onRetry });
       try {
         const key = artifactKey(services.prefix, ref);
         if (existsSync(marker)) {
@@ -103,7 +106,7 @@ export function createAgentBackupActivities(config: AgentConfig): AgentBackupAct
             return limit ? pipeline(tar, rateLimit(limit * 1024 * 1024), () => undefined) : tar;
           },
           ...(resume.success && resume.data.key === key ? { resume: resume.data } : {}),
-          onProgress: (state) => heartbeat(state),
+          onProgress: (state) => heartbeat({ ...state, ...retries.details() }),
           signal: Context.current().cancellationSignal,
         });
         const result: UploadResult = {
@@ -115,6 +118,7 @@ export function createAgentBackupActivities(config: AgentConfig): AgentBackupAct
           keyId: packed.dataKeyId,
           compression: { algorithm: 'zstd', level: packed.compressionLevel, workers: 0 },
           chunkSize: packed.chunkSize,
+          storageRetries: retries.count,
         };
         writeFileSync(`${marker}.tmp`, JSON.stringify(result));
         renameSync(`${marker}.tmp`, marker);

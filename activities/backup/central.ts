@@ -9,6 +9,7 @@ import { insertCompletedBackup, recordFailedBackup } from '../catalog/backups';
 import { backupBytes, backupDuration, quarantinedArtifacts, secondsSince } from '../metrics';
 import { Catalog } from '../catalog/catalog';
 import { getCluster } from '../catalog/clusters';
+import { heartbeating } from '../heartbeat';
 import type { CentralConfig } from '../config/config';
 import { artifactKey } from './agent';
 import { buildManifest, manifestKeyOf, signingKey } from './manifest';
@@ -24,7 +25,7 @@ export function createCentralBackupActivities(config: CentralConfig, catalog: Ca
       parseManifest(buildManifest(cluster, { ...input, uploaded: undefined }));
     },
 
-    async registerBackup(input) {
+    registerBackup: (input) => heartbeating('register', async () => {
       const { ref, uploaded } = input;
       const cluster = await getCluster(catalog, ref.tenantId, ref.clusterId);
       await readBackHead(services.store, uploaded.key, services.keys, { tenant: ref.tenantId, storedBytes: uploaded.storedBytes });
@@ -49,7 +50,7 @@ export function createCentralBackupActivities(config: CentralConfig, catalog: Ca
         backupBytes.inc({ engine: ref.engine, form: 'stored' }, uploaded.storedBytes);
       }
       return { backupId: ref.backupId, manifestKey, inserted };
-    },
+    }),
 
     async recordBackupFailure({ ref, phase, reason, terminal, startedAt }) {
       const cluster = await getCluster(catalog, ref.tenantId, ref.clusterId);

@@ -3,11 +3,14 @@ import type { ArtifactServices } from '../artifact/services';
 import { LocalKeyProvider } from '../keys/local-key-provider';
 import { ObjectTenantKeyStore } from '../keys/object-tenant-key-store';
 import { TenantKeys } from '../keys/tenant-keys';
-import { createS3Client, S3ObjectStore } from '../storage/s3-store';
+import { createS3Client, S3ObjectStore, S3StoreOptions } from '../storage/s3-store';
 import { ConfigError, resolveSecret, type CentralConfig } from './config';
 
 /** Object storage and tenant keys as a worker's or agent's configuration file names them. */
-export function artifactServicesFromConfig(config: Pick<CentralConfig, 'storage' | 'masterKeyFile'>): ArtifactServices {
+export function artifactServicesFromConfig(
+  config: Pick<CentralConfig, 'storage' | 'masterKeyFile'>,
+  storeOptions: S3StoreOptions = {},
+): ArtifactServices {
   let masterKeyText: string;
   try {
     masterKeyText = readFileSync(config.masterKeyFile, 'utf8');
@@ -21,7 +24,7 @@ export function artifactServicesFromConfig(config: Pick<CentralConfig, 'storage'
     accessKeyId: config.storage.accessKeyId,
     secretAccessKey: resolveSecret(config.storage.secretAccessKey),
   });
-  const store = new S3ObjectStore(client, config.storage.bucket);
+  const store = new S3ObjectStore(client, config.storage.bucket, storeOptions);
   return {
     store,
     keys: new TenantKeys(new ObjectTenantKeyStore(store, config.storage.prefix), master),

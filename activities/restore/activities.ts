@@ -14,25 +14,7 @@ import { loadRestorePlan } from './plan';
 import type { RestoreProvisioner } from './provisioner';
 import type { CentralRestoreActivities, HostRestoreActivities } from './types';
 import { verifyRestoredServer } from './verify';
-
-const HEARTBEAT_MS = 2000;
-
-/**
- * Runs a long step heartbeating every two seconds with the latest details it reported, also
- * while it reports nothing (a server starting, a dump loading, binlogs being indexed): a
- * stalled worker is then noticed by the heartbeat timeout, not by the step's hours-long budget.
- */
-async function heartbeating<T>(step: string, run: (report: (details: object) => void) => Promise<T>): Promise<T> {
-  const context = Context.current();
-  let details: object = { step };
-  context.heartbeat(details);
-  const timer = setInterval(() => context.heartbeat(details), HEARTBEAT_MS);
-  try {
-    return await run((latest) => (details = { step, ...latest }));
-  } finally {
-    clearInterval(timer);
-  }
-}
+import { heartbeating } from '../heartbeat';
 
 export function createHostRestoreActivities(
   config: CentralConfig,

@@ -19,11 +19,18 @@ export function backoffDelayMs(policy: RetryPolicy, attempt: number, random: () 
   return Math.floor(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)));
 }
 
+/**
+ * Told of each failure that is retried, before the wait: retries inside one call are otherwise
+ * invisible, and a caller (an activity) makes them visible. The last failure is thrown instead.
+ */
+export type RetryListener = (failure: StorageError) => void;
+
 export async function withRetry<T>(
   call: () => Promise<T>,
   where: { operation: string; bucket: string; key: string },
   policy: RetryPolicy,
   signal?: AbortSignal,
+  onRetry?: RetryListener,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     signal?.throwIfAborted();
@@ -33,7 +40,24 @@ export async function withRetry<T>(
       if (signal?.aborted) throw signal.reason;
       const classified: StorageError = classifyStorageError(err, where, attempt);
       if (classified.terminal || attempt >= policy.attempts) throw classified;
+      onRetry?.(classified);
       await sleep(backoffDelayMs(policy, attempt), undefined, signal ? { signal } : undefined);
     }
+  }
+}
+
+/** Counts the retries of the calls it hears of: what an activity reports of the retries inside it. */
+export class RetryTally {
+  count = 0;
+  last: string | undefined;
+
+  readonly onRetry: RetryListener = (failure) => {
+    this.count += 1;
+    this.last = failure.message;
+  };
+
+  /** For heartbeat details beside an upload's resume state, so that its retries show while it runs. */
+  details(): { storageRetries: number; lastStorageRetry?: string } {
+    return this.last === undefined ? { storageRetries: this.count } : { storageRetries: this.count, lastStorageRetry: this.last };
   }
 }

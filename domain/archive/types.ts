@@ -51,6 +51,8 @@ export interface UploadedSegment {
   /** The per-transaction index beside it: GTID, offsets and commit time of each transaction. */
   indexKey: string;
   indexStoredBytes: number;
+  /** Storage calls of the attempt that uploaded it which failed and were retried inside it. */
+  storageRetries?: number;
 }
 
 export type SegmentCheck = { action: 'upload' } | { action: 'skip'; reason: string };

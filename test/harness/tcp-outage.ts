@@ -3,14 +3,26 @@ import { after } from 'node:test';
 
 /**
  * A TCP relay to `target` that can be taken down and brought back: while down it drops
- * every open connection and refuses new ones, as a briefly unreachable server would.
+ * every open connection and refuses new ones, as a briefly unreachable server would. While
+ * holding, open connections carry on but new ones are accepted and never answered, as behind
+ * a route that drops packets: a client connecting then waits until its own timeout.
  */
-export async function startTcpRelay(targetHost: string, targetPort: number): Promise<{ port: number; down(): void; up(): void }> {
+export async function startTcpRelay(
+  targetHost: string,
+  targetPort: number,
+): Promise<{ port: number; down(): void; hold(): void; up(): void }> {
   let isDown = false;
+  let holding = false;
   const open = new Set<Socket>();
   const server = createServer((client) => {
     if (isDown) {
       client.destroy();
+      return;
+    }
+    if (holding) {
+      open.add(client);
+      client.on('close', () => open.delete(client));
+      client.on('error', () => undefined);
       return;
     }
     const upstream = connect(targetPort, targetHost);
@@ -32,8 +44,12 @@ export async function startTcpRelay(targetHost: string, targetPort: number): Pro
       isDown = true;
       for (const s of open) s.destroy();
     },
+    hold: () => {
+      holding = true;
+    },
     up: () => {
       isDown = false;
+      holding = false;
     },
   };
 }

@@ -79,6 +79,14 @@ describe('storage retries', () => {
     assert.equal(calls, 4);
   });
 
+  it('tells the listener of every failure it retries; the last one is thrown instead', async () => {
+    const heard: string[] = [];
+    const failing = withRetry(async () => Promise.reject(sdkError('SlowDown', 503)), where, fast, undefined, (failure) => heard.push(failure.message));
+    await assert.rejects(failing, /still failing after 4 attempts/);
+    assert.equal(heard.length, 3);
+    assert.match(heard[0]!, /HTTP 503 SlowDown/);
+  });
+
   it('stops retrying when aborted', async () => {
     const controller = new AbortController();
     let calls = 0;
