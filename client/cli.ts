@@ -16,6 +16,7 @@ import { planCommand, restoreCommand } from './restore/command';
 import { legacyCommand } from './legacy/command';
 import { repoCommand } from './repo/command';
 import { tenantCommand } from './tenant/command';
+import { expireCommand } from './expire/command';
 import { reportCliError } from './cli-errors';
 
 /** `pitr`: the one front door for operators and incident tooling. */
@@ -44,6 +45,7 @@ export function buildCli(): Command {
   program.addCommand(repoCommand());
   program.addCommand(tenantCommand());
   program.addCommand(legacyCommand());
+  program.addCommand(expireCommand());
   return program;
 }
 

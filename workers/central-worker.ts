@@ -8,6 +8,7 @@ import { artifactServicesFromConfig } from '../activities/config/artifact-servic
 import { CentralConfig, resolveSecret } from '../activities/config/config';
 import { createCentralRestoreActivities, createHostRestoreActivities } from '../activities/restore/activities';
 import { LocalProcessProvisioner } from '../activities/restore/provisioner';
+import { createRetentionActivities } from '../activities/retention/activities';
 import { temporalActivities } from '../activities/temporal-failure';
 import { VERIFY_TASK_QUEUE } from '../domain/backup';
 import { RESTORE_TASK_QUEUE } from '../domain/restore/workflow-types';
@@ -47,7 +48,7 @@ export async function startCentralWorkers(
   const catalog = Catalog.open(catalogUrl);
   const services = artifactServicesFromConfig(config);
   const activitiesOf: Record<CentralQueue, object> = {
-    central: temporalActivities({ ...createCentralBackupActivities(config, catalog, services), ...createCentralArchiveActivities(catalog, services), ...createCentralRestoreActivities(catalog, services) }),
+    central: temporalActivities({ ...createCentralBackupActivities(config, catalog, services), ...createCentralArchiveActivities(catalog, services), ...createCentralRestoreActivities(catalog, services), ...createRetentionActivities(catalog, services) }),
     verify: temporalActivities(createVerifyActivities(config, catalog, services)),
     restore: temporalActivities(createHostRestoreActivities(config, services, new LocalProcessProvisioner(restoreRoot()))),
   };

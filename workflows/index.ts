@@ -4,3 +4,4 @@ export { backupVerificationWorkflow } from './backup-verification';
 export { binlogArchiveWorkflow } from './binlog-archive';
 export { pitrRestoreWorkflow, restoreProgressQuery, extendRestoreSignal, releaseRestoreSignal } from './pitr-restore';
 export { restoreVerificationWorkflow } from './restore-verification';
+export { expireWorkflow } from './expire';

@@ -1,5 +1,6 @@
-import { CancellationScope, condition, defineQuery, defineSignal, log, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, defineQuery, defineSignal, log, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { CentralRestoreActivities, HostRestoreActivities, RestoreSiteRef } from '../activities/restore/types';
+import type { RetentionActivities } from '../activities/retention/types';
 import { describeTarget } from '../domain/restore/target';
 import {
   RESTORE_TASK_QUEUE,
@@ -31,6 +32,7 @@ const retry = (maximumAttempts: number) => ({
 });
 
 const central = proxyActivities<CentralRestoreActivities>({ startToCloseTimeout: '2 minutes', retry: retry(10) });
+const retention = proxyActivities<RetentionActivities>({ startToCloseTimeout: '2 minutes', retry: retry(10) });
 // Long steps heartbeat every few seconds: a stalled one is timed out by its heartbeat, not its hours-long budget.
 const host = proxyActivities<HostRestoreActivities>({
   taskQueue: RESTORE_TASK_QUEUE,
@@ -76,8 +78,18 @@ export async function pitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
   enter('planning', describeTarget(target));
   let site: RestoreSiteRef | undefined;
   let backupId: string | null = null;
+  let holding = false;
+  const releaseHolds = async () => {
+    if (holding) await retention.releaseHolds({ tenantId, clusterId, holder: restoreId });
+  };
   try {
     const plan = await central.planRestore({ tenantId, clusterId, target });
+    // Retention never expires what a running restore reads; a hold it finds expired already fails the restore.
+    if (patched('restore-holds')) {
+      holding = true;
+      const segments = plan.segments.map((s) => ({ serverKey: s.serverKey, file: s.file }));
+      await retention.holdArtifacts({ tenantId, clusterId, holder: restoreId, backupIds: [plan.backup.backupId], segments });
+    }
     backupId = plan.backup.backupId;
     progress.backupId = backupId;
     progress.segments = plan.segments.length;
@@ -119,6 +131,7 @@ export async function pitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
     }
     enter('tearing-down', 'stopping the restored instance');
     await release.releaseRestore(site);
+    await releaseHolds();
     progress.instance = null;
     progress.keptUntil = null;
     enter('done', `restored to ${describeTarget(target)}`);
@@ -131,6 +144,7 @@ export async function pitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
     // A cancelled restore still tears its instance down and records why it ended.
     await CancellationScope.nonCancellable(async () => {
       if (site) await release.releaseRestore(site);
+      await releaseHolds();
       await central.recordRestoreOutcome({
         restoreId, tenantId, clusterId, target, status: 'failed', backupId, appliedThrough: progress.appliedThrough, throughCommit: null,
         failure, startedAt: new Date(started).toISOString(), durationMs,

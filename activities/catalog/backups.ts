@@ -3,7 +3,8 @@ import type { BackupRef, Coordinate, EngineName, Flavor } from '../../domain/bac
 import { PitrError } from '../../domain/errors';
 import { Catalog } from './catalog';
 
-export type BackupStatus = 'completed' | 'failed' | 'quarantined';
+/** `expiring`/`expired`: a completed backup retention removes (or removed); the row stays as history. */
+export type BackupStatus = 'completed' | 'failed' | 'quarantined' | 'expiring' | 'expired';
 
 export interface BackupRecord {
   tenantId: string;
@@ -22,6 +23,8 @@ export interface BackupRecord {
   failureReason: string | undefined;
   startedAt: string;
   finishedAt: string;
+  /** When verification read the whole artifact back and it matched its signed manifest. */
+  verifiedAt: string | undefined;
 }
 
 export class BackupConflictError extends PitrError {
@@ -88,7 +91,7 @@ export interface FailedBackup {
   startedAt: string;
 }
 
-/** Records a failed or quarantined backup; a completed row is only ever moved to quarantined. */
+/** Records a failed or quarantined backup; a completed row is only ever moved to quarantined, an expired one never. */
 export async function recordFailedBackup(catalog: Catalog, f: FailedBackup): Promise<void> {
   await catalog.withTenant(f.ref.tenantId, (db) =>
     db.query(
@@ -98,7 +101,7 @@ export async function recordFailedBackup(catalog: Catalog, f: FailedBackup): Pro
        ON CONFLICT (tenant_id, cluster_id, backup_id) DO UPDATE SET
          status = EXCLUDED.status, failure_phase = EXCLUDED.failure_phase,
          failure_reason = EXCLUDED.failure_reason, finished_at = now()
-       WHERE backups.status <> 'completed' OR EXCLUDED.status = 'quarantined'`,
+       WHERE (backups.status <> 'completed' OR EXCLUDED.status = 'quarantined') AND backups.status NOT IN ('expiring', 'expired')`,
       [f.ref.tenantId, f.ref.clusterId, f.ref.backupId, f.complianceTier, f.ref.engine, f.flavor, f.status, f.phase, f.reason, f.startedAt],
     ),
   );
@@ -123,6 +126,7 @@ interface BackupRow {
   failure_reason: string | null;
   started_at: Date;
   finished_at: Date;
+  verified_at: Date | null;
 }
 
 const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
@@ -148,11 +152,22 @@ function fromRow(r: BackupRow): BackupRecord {
     failureReason: opt(r.failure_reason),
     startedAt: r.started_at.toISOString(),
     finishedAt: r.finished_at.toISOString(),
+    verifiedAt: r.verified_at?.toISOString(),
   };
 }
 
 export async function listBackups(catalog: Catalog, tenantId: string, clusterId: string): Promise<BackupRecord[]> {
-  return catalog.withTenant(tenantId, async (db) =>
-    (await db.query<BackupRow>('SELECT * FROM backups WHERE cluster_id = $1 ORDER BY finished_at DESC', [clusterId])).rows.map(fromRow),
+  return catalog.withTenant(tenantId, (db) => backupRecords(db, clusterId));
+}
+
+/** `listBackups` inside a transaction the caller holds. */
+export async function backupRecords(db: PoolClient, clusterId: string): Promise<BackupRecord[]> {
+  return (await db.query<BackupRow>('SELECT * FROM backups WHERE cluster_id = $1 ORDER BY finished_at DESC', [clusterId])).rows.map(fromRow);
+}
+
+/** Records that verification read the whole artifact back and it matched its signed manifest. */
+export async function markBackupVerified(catalog: Catalog, ref: { tenantId: string; clusterId: string; backupId: string }): Promise<void> {
+  await catalog.withTenant(ref.tenantId, (db) =>
+    db.query(`UPDATE backups SET verified_at = now() WHERE cluster_id = $1 AND backup_id = $2 AND status = 'completed' AND verified_at IS NULL`, [ref.clusterId, ref.backupId]),
   );
 }

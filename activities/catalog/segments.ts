@@ -4,12 +4,15 @@ import type { BinlogServer } from '../../domain/archive/types';
 import type { BinlogTime } from '../../domain/binlog/types';
 import { Catalog } from './catalog';
 
+/** `expiring`/`expired`: removed by retention; the row stays, as the stream's history. */
+export type SegmentStatus = 'archived' | 'redundant' | 'expiring' | 'expired';
+
 /** A binlog segment as the catalog records it. Times are ISO-8601 with microseconds. */
 export interface SegmentRecord {
   streamSeq: number;
   server: BinlogServer;
   file: string;
-  status: 'archived' | 'redundant';
+  status: SegmentStatus;
   previousGtids: string;
   gtids: string;
   overlapGtids: string;
@@ -67,7 +70,7 @@ interface SegmentRow {
   server_uuid: string | null;
   server_id: string;
   file_name: string;
-  status: 'archived' | 'redundant';
+  status: SegmentStatus;
   previous_gtids: string;
   gtids: string;
   overlap_gtids: string;
@@ -227,15 +230,18 @@ export async function catalogedFiles(catalog: Catalog, tenantId: string, cluster
 
 /** Every segment and gap of a cluster's archive, in stream order. */
 export async function listArchive(catalog: Catalog, tenantId: string, clusterId: string): Promise<ArchiveEntry[]> {
-  return catalog.withTenant(tenantId, async (db) => {
-    const segments = await db.query<SegmentRow>(`SELECT ${SEGMENT_COLUMNS} FROM binlog_segments WHERE cluster_id = $1`, [clusterId]);
-    const gaps = await db.query<GapRow>(`SELECT *, ${MICROS('detected_at')} FROM archive_gaps WHERE cluster_id = $1`, [clusterId]);
-    const entries: ArchiveEntry[] = [
-      ...segments.rows.map((r) => ({ kind: 'segment' as const, ...segmentOf(r) })),
-      ...gaps.rows.map((r) => ({ kind: 'gap' as const, ...gapOf(r) })),
-    ];
-    return entries.sort((a, b) => a.streamSeq - b.streamSeq);
-  });
+  return catalog.withTenant(tenantId, (db) => archiveEntries(db, clusterId));
+}
+
+/** `listArchive` inside a transaction the caller holds. */
+export async function archiveEntries(db: PoolClient, clusterId: string): Promise<ArchiveEntry[]> {
+  const segments = await db.query<SegmentRow>(`SELECT ${SEGMENT_COLUMNS} FROM binlog_segments WHERE cluster_id = $1`, [clusterId]);
+  const gaps = await db.query<GapRow>(`SELECT *, ${MICROS('detected_at')} FROM archive_gaps WHERE cluster_id = $1`, [clusterId]);
+  const entries: ArchiveEntry[] = [
+    ...segments.rows.map((r) => ({ kind: 'segment' as const, ...segmentOf(r) })),
+    ...gaps.rows.map((r) => ({ kind: 'gap' as const, ...gapOf(r) })),
+  ];
+  return entries.sort((a, b) => a.streamSeq - b.streamSeq);
 }
 
 /** The archive as the recoverability computation reads it. */
@@ -246,7 +252,8 @@ export function streamEntries(entries: readonly ArchiveEntry[]): StreamEntry[] {
           kind: 'segment',
           file: e.file,
           serverKey: e.server.key,
-          status: e.status,
+          // An expiring segment may have lost its objects already: no restore replays it.
+          status: e.status === 'expiring' ? 'expired' : e.status,
           previousGtids: e.previousGtids,
           reached: e.reachedGtids,
           firstCommitMicros: e.firstCommitAt === null ? null : microsOf(e.firstCommitAt),

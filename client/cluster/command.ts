@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { listClusters, parseCluster, upsertCluster } from '../../activities/catalog/clusters';
+import { loadRetentionState, setRetentionOverrides } from '../../activities/catalog/retention';
+import { describePolicy, parseRetentionOverrides } from '../../domain/retention/policy';
 import { loadCliConfig, printJsonOr, withCatalog } from '../config';
 
 export function clusterCommand(): Command {
@@ -34,6 +36,24 @@ export function clusterCommand(): Command {
     .action(async (o: { tenant: string; json?: boolean; config?: string }) => {
       const clusters = await withCatalog(loadCliConfig(o.config), (catalog) => listClusters(catalog, o.tenant));
       printJsonOr(o.json, clusters, (cs) => cs.map((c) => `${c.clusterId}\t${c.flavor}\t${c.defaultEngine}\t${c.complianceTier}`).join('\n'));
+    });
+  cluster
+    .command('retention')
+    .description("show a cluster's retention policy, or set its own rules (a rule left out keeps its setting; unset rules follow the tier)")
+    .requiredOption('--tenant <id>')
+    .requiredOption('--cluster <id>')
+    .option('--keep-backups <n>', 'keep at least the n newest completed base backups')
+    .option('--keep-days <d>', 'keep every completed base backup younger than d days (0: no age rule)')
+    .option('--json')
+    .option('--config <file>', 'central configuration file')
+    .action(async (o: { tenant: string; cluster: string; keepBackups?: string; keepDays?: string; json?: boolean; config?: string }) => {
+      const overrides = parseRetentionOverrides(o);
+      const state = await withCatalog(loadCliConfig(o.config), async (catalog) => {
+        if (Object.keys(overrides).length > 0) await setRetentionOverrides(catalog, o.tenant, o.cluster, overrides);
+        return loadRetentionState(catalog, o.tenant, o.cluster);
+      });
+      const shown = { tenantId: o.tenant, clusterId: o.cluster, tier: state.cluster.complianceTier, ...state.cluster.overrides, policy: state.input.policy };
+      printJsonOr(o.json, shown, (s) => `${s.tenantId}/${s.clusterId} (tier ${s.tier}): ${describePolicy(s.policy)}`);
     });
   return cluster;
 }

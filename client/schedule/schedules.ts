@@ -1,10 +1,10 @@
 import { Client, ScheduleAlreadyRunning, ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
 import { EngineName } from '../../domain/backup';
 import { InvalidInputError } from '../../domain/errors';
-import { baseBackupWorkflow, binlogArchiveWorkflow, restoreVerificationWorkflow } from '../../workflows';
+import { baseBackupWorkflow, binlogArchiveWorkflow, expireWorkflow, restoreVerificationWorkflow } from '../../workflows';
 import { CENTRAL_TASK_QUEUE } from '../../workers/task-queues';
 
-export const SCHEDULE_KINDS = ['backup', 'archive', 'restore-verify'] as const;
+export const SCHEDULE_KINDS = ['backup', 'archive', 'restore-verify', 'expire'] as const;
 export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
 
 export interface ScheduleRequest {
@@ -25,7 +25,8 @@ export function scheduleId(kind: ScheduleKind, tenantId: string, clusterId: stri
 
 /**
  * What the schedule starts: nightly base backups, an archive pass (every minute: `* * * * *`),
- * or a restore to a random recent instant that proves the cluster recoverable.
+ * a restore to a random recent instant that proves the cluster recoverable, or the cluster's
+ * retention (expiry also runs after each verified backup; the schedule catches up the age rule).
  * Temporal appends each run's scheduled time to the workflow id, so a backup's id is derived
  * from its cluster and scheduled time, and a re-run of the same instant cannot start a second one.
  */
@@ -40,7 +41,9 @@ function scheduleOptions(r: ScheduleRequest): ScheduleOptions {
       ? { workflowType: baseBackupWorkflow, args: [{ ...cluster, ...(r.engine ? { engine: r.engine } : {}) }] as const }
       : r.kind === 'archive'
         ? { workflowType: binlogArchiveWorkflow, args: [cluster] as const }
-        : { workflowType: restoreVerificationWorkflow, args: [cluster] as const };
+        : r.kind === 'expire'
+          ? { workflowType: expireWorkflow, args: [cluster] as const }
+          : { workflowType: restoreVerificationWorkflow, args: [cluster] as const };
   return {
     scheduleId: id,
     spec: { cronExpressions: [r.cron.trim()], timezone: r.timezone },

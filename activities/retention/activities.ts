@@ -1,0 +1,55 @@
+import { Context } from '@temporalio/activity';
+import { decideExpiry, segmentId, type SegmentRef } from '../../domain/retention/expiry';
+import type { ArtifactServices } from '../artifact/services';
+import { markBackupVerified } from '../catalog/backups';
+import { Catalog } from '../catalog/catalog';
+import { holdArtifacts, loadRetentionState, lockRetention, markExpired, markExpiring, releaseHolds, retentionState } from '../catalog/retention';
+import type { ExpiryPlan, RetentionActivities } from './types';
+
+/** What expiry would remove from a cluster now; `pitr expire --dry-run` shows it as it is. */
+export async function planExpiry(catalog: Catalog, tenantId: string, clusterId: string, now = new Date()): Promise<ExpiryPlan> {
+  const state = await loadRetentionState(catalog, tenantId, clusterId, now);
+  return {
+    tenantId,
+    clusterId,
+    decision: decideExpiry(state.input),
+    holds: state.holds.map((h) => `${h.holder}: ${h.kind === 'backup' ? 'backup' : 'binlog'} ${h.artifactId}`),
+  };
+}
+
+export function createRetentionActivities(catalog: Catalog, services: Pick<ArtifactServices, 'store'>): RetentionActivities {
+  return {
+    planExpiry: ({ tenantId, clusterId }) => planExpiry(catalog, tenantId, clusterId),
+
+    markExpiring: ({ tenantId, clusterId, chosen }) =>
+      catalog.withTenant(tenantId, async (db) => {
+        await lockRetention(db, tenantId, clusterId);
+        const fresh = decideExpiry((await retentionState(db, tenantId, clusterId, new Date())).input);
+        const backups = new Set(fresh.backups);
+        const segments = new Set(fresh.segments.map(segmentId));
+        return markExpiring(db, clusterId, {
+          backups: chosen.backups.filter((id) => backups.has(id)),
+          segments: chosen.segments.filter((s: SegmentRef) => segments.has(segmentId(s))),
+        });
+      }),
+
+    async deleteExpiringObjects({ artifacts }) {
+      const keys = [...artifacts.backups, ...artifacts.segments].flatMap((a) => a.objectKeys);
+      let objectsDeleted = 0;
+      for (const key of keys) {
+        Context.current().heartbeat({ deleting: key, done: objectsDeleted, of: keys.length });
+        for (const upload of await services.store.listMultipartUploads(key)) await services.store.abortMultipart(key, upload.uploadId);
+        await services.store.delete(key);
+        objectsDeleted += 1;
+      }
+      return { objectsDeleted };
+    },
+
+    markExpired: ({ tenantId, clusterId, artifacts }) =>
+      markExpired(catalog, tenantId, clusterId, { backups: artifacts.backups.map((b) => b.backupId), segments: artifacts.segments }),
+
+    holdArtifacts: (request) => holdArtifacts(catalog, request),
+    releaseHolds: (request) => releaseHolds(catalog, request),
+    recordBackupVerified: ({ tenantId, clusterId, backupId }) => markBackupVerified(catalog, { tenantId, clusterId, backupId }),
+  };
+}
