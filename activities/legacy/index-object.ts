@@ -43,6 +43,12 @@ export function legacyIndexKey(ctx: IndexContext, binlogSha256: string): string 
   return objectKey(ctx.productPrefix, 'tenants', ctx.tenantId, 'clusters', ctx.clusterId, 'legacy-index', `${binlogSha256}.index`);
 }
 
+/** What identifies the stored object, once its content has been read to the end. */
+function storedFacts(info: ObjectInfo, read: LegacyObjectRead): Pick<NewLegacySegment, 'objectKey' | 'etag' | 'storedBytes' | 'storedSha256' | 'compression'> {
+  const stored = read.stored();
+  return { objectKey: info.key, etag: info.etag, storedBytes: stored.bytes, storedSha256: stored.sha256, compression: read.compression };
+}
+
 const timeOf = (t: BinlogTime | null): string | null => (t === null ? null : isoMicros(t.micros));
 
 async function indexBinlog(ctx: IndexContext, info: ObjectInfo, read: LegacyObjectRead, content: AsyncIterable<Buffer>): Promise<IndexedObject> {
@@ -79,15 +85,10 @@ async function indexBinlog(ctx: IndexContext, info: ObjectInfo, read: LegacyObje
     const sha256 = hash.digest('hex');
     const indexKey = legacyIndexKey(ctx, sha256);
     await packArtifact({ store: ctx.store, key: indexKey, tenant: ctx.tenantId, keys: ctx.keys, openInput: () => createReadStream(indexPath) });
-    const stored = read.stored();
     return {
       kind: 'segment',
       segment: {
-        objectKey: info.key,
-        etag: info.etag,
-        storedBytes: stored.bytes,
-        storedSha256: stored.sha256,
-        compression: read.compression,
+        ...storedFacts(info, read),
         serverKey: binlogServerKey(undefined, summary.serverId),
         serverId: summary.serverId,
         file,
@@ -131,15 +132,10 @@ async function indexDump(ctx: IndexContext, info: ObjectInfo, read: LegacyObject
     const option = dumpFlavor === 'mysql' ? '--set-gtid-purged=ON' : '--gtid --master-data';
     return { kind: 'rejected', reason: `no ${dumpFlavor === 'mysql' ? 'SET @@GLOBAL.GTID_PURGED' : 'gtid_slave_pos'} in the dump: it has no GTID coordinate to replay binlogs from (dumps need ${option})` };
   }
-  const stored = read.stored();
   return {
     kind: 'backup',
     backup: {
-      objectKey: info.key,
-      etag: info.etag,
-      storedBytes: stored.bytes,
-      storedSha256: stored.sha256,
-      compression: read.compression,
+      ...storedFacts(info, read),
       engine: tool,
       gtidExecuted: found.gtid,
       sizeBytes: tap.bytes,
@@ -163,7 +159,7 @@ export async function indexLegacyObject(ctx: IndexContext, info: ObjectInfo): Pr
     await peeked.close();
     return { kind: 'rejected', reason: read.compression === 'none' ? kind.reason : `${read.compression}-compressed, but ${kind.reason}` };
   } catch (err) {
-    // Storage failures and bugs end the import; bytes zlib or zstd cannot decode only reject this object.
+    // Storage failures end the import; anything else thrown while reading compressed content is the decompressor refusing it.
     if (err instanceof PitrError || read.compression === 'none') throw err;
     await read.close();
     return { kind: 'rejected', reason: `its ${read.compression} content cannot be decompressed: ${(err as Error).message}` };
