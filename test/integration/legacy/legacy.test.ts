@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openLegacyPrefixes, underOpenMigration, type LegacyArchive } from '../../../activities/catalog/legacy';
@@ -62,6 +64,8 @@ test('mysql: an older system\'s mysqldump and raw binlogs, imported, agree with 
     const [holdingFirst, holdingSecond, holdingThird] = names.slice(-4, -1) as [string, string, string];
     const keys = await putClosedBinlogs(conn, db, services.store, PREFIX, (name) => (name === holdingFirst ? 'gzip' : name === holdingThird ? 'zstd' : 'plain'));
     await services.store.put(`${PREFIX}notes/README.txt`, Buffer.from('binlogs and dumps of the old backup cron, do not touch\n'));
+    // A dump the older system's cron cut short: it has its coordinate, but not the tool's closing line.
+    await services.store.put(`${PREFIX}dumps/partial.sql.gz`, gzipSync(dump.subarray(0, dump.length - 200)));
     await sleep(1200);
     await archivePass(await temporalClient(), ids);
 
@@ -71,8 +75,10 @@ test('mysql: an older system\'s mysqldump and raw binlogs, imported, agree with 
     assert.deepEqual(report.indexed.backups, [`${PREFIX}dumps/full.sql`]);
     assert.deepEqual([...report.indexed.segments].sort(), [...keys.values()].sort(), 'every binlog is indexed, plain, gzip or zstd');
     assert.deepEqual(report.gaps, []);
-    assert.deepEqual(report.rejected.map((r) => r.objectKey), [`${PREFIX}notes/README.txt`]);
-    assert.match(report.rejected[0]!.reason, /neither a binlog .* nor a mysqldump or mariadb-dump file/);
+    const rejected = Object.fromEntries(report.rejected.map((r) => [r.objectKey, r.reason]));
+    assert.deepEqual(Object.keys(rejected).sort(), [`${PREFIX}dumps/partial.sql.gz`, `${PREFIX}notes/README.txt`], 'objects import cannot use are listed, not skipped');
+    assert.match(rejected[`${PREFIX}notes/README.txt`]!, /neither a binlog .* nor a mysqldump or mariadb-dump file/);
+    assert.match(rejected[`${PREFIX}dumps/partial.sql.gz`]!, /no "-- Dump completed" trailer: the mysqldump file is truncated/);
 
     const listed = (await pitr<LegacyArchive>('legacy', 'list', ...source.tenant, ...source.prefix)).json!;
     assert.equal(listed.backups[0]!.gtidExecuted, dumpCoordinate, "the dump's coordinate is its GTID_PURGED");
@@ -84,6 +90,7 @@ test('mysql: an older system\'s mysqldump and raw binlogs, imported, agree with 
 
     const again = (await pitr<LegacyImportReport>('legacy', 'import', ...source.tenant, ...source.prefix)).json!;
     assert.deepEqual([again.indexed, again.unchanged, again.changed, again.gone], [{ backups: [], segments: [] }, keys.size + 1, [], []], 'a second import reads nothing again');
+    assert.equal(again.rejected.length, 2);
 
     const instants = [first[1]!, second[1]!, third[1]!, third[2]!];
     const agreed = await pitr<InstantComparison[]>('legacy', 'compare', ...source.tenant, ...source.prefix, '--at', instants.join(','));
@@ -122,6 +129,13 @@ test('mysql: an older system\'s mysqldump and raw binlogs, imported, agree with 
       assert.deepEqual(c.verdict, { kind: 'refused', sides: ['legacy'] }, `${c.at} is refused by the legacy archive only`);
       assert.ok(c.legacy.kind === 'refused' && c.legacy.reason.includes(reimported.gaps[0]!.missing), `the refusal names the missing GTIDs: ${JSON.stringify(c.legacy)}`);
     }
+
+    // The older system rewrote an object it had archived: reported, and left out of the stream.
+    const rewritten = keys.get(holdingFirst)!;
+    await services.store.put(rewritten, readFileSync(join(db.binlogDir, holdingFirst)));
+    const afterRewrite = (await pitr<LegacyImportReport>('legacy', 'import', ...source.tenant, ...source.prefix)).json!;
+    assert.deepEqual(afterRewrite.changed.map((c) => c.objectKey), [rewritten]);
+    assert.match(afterRewrite.rejected.find((r) => r.objectKey === rewritten)?.reason ?? '', /changed since it was indexed/);
 
     const catalogView = await withCentralCatalog(async (catalog) => ({
       open: await openLegacyPrefixes(catalog, ids.tenantId, ids.clusterId),
