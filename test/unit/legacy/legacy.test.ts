@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { compress } from 'zstd-napi';
-import { comparePlans, type SidePlan } from '../../../domain/legacy/compare';
+import { comparePlans, compareRestored, type SidePlan } from '../../../domain/legacy/compare';
 import { compressionOf, contentKindOf } from '../../../domain/legacy/object-kind';
 import { placeLegacyStream, type LegacySegmentFacts } from '../../../domain/legacy/stream';
 import { peekBytes } from '../../../activities/legacy/read-object';
@@ -93,5 +93,21 @@ describe('comparing the two archives at an instant', () => {
     const refused: SidePlan = { kind: 'refused', reason: 'inside a gap' };
     assert.deepEqual(comparePlans('mysql', 't', planned(`${A}:1-3`), refused).verdict, { kind: 'refused', sides: ['legacy'] });
     assert.deepEqual(comparePlans('mysql', 't', refused, refused).verdict, { kind: 'refused', sides: ['product', 'legacy'] });
+  });
+
+  test('two restored servers agree only with the same GTID state and the same checksum for every table', () => {
+    const state = (gtidExecuted: string, checksums: Record<string, string | null>) => ({ gtidExecuted, checksums });
+    assert.equal(compareRestored('mysql', state(`${A}:1-5`, { 'shop.orders': '42' }), state(`${A}:1-5`, { 'shop.orders': '42' })).agree, true);
+    const apart = compareRestored('mysql', state(`${A}:1-5`, { 'shop.orders': '42', 'shop.items': '7' }), state(`${A}:1-4`, { 'shop.orders': '41', 'shop.extra': '1' }));
+    assert.deepEqual(apart, {
+      agree: false,
+      gtids: { product: `${A}:1-5`, legacy: `${A}:1-4`, same: false },
+      onlyProduct: ['shop.items'],
+      onlyLegacy: ['shop.extra'],
+      differing: [{ table: 'shop.orders', product: '42', legacy: '41' }],
+      tables: 1,
+    });
+    // A table that opens on neither side proves nothing: it is reported, not counted as equal.
+    assert.equal(compareRestored('mysql', state(`${A}:1-5`, { 'shop.orders': null }), state(`${A}:1-5`, { 'shop.orders': null })).agree, false);
   });
 });
