@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
     })());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      runningTests?.kill('SIGTERM');
+      if (runningTests) stopGroup(runningTests, 'SIGTERM');
       void teardown().then(() => process.exit(130));
     });
   }
@@ -53,14 +53,38 @@ async function main(argv: string[]): Promise<number> {
 
 let runningTests: ChildProcess | undefined;
 
+function stopGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** No single test takes this long; one that does is stuck, and fails instead of holding up the run. */
+const TEST_TIMEOUT_MS = 10 * 60_000;
+/** The whole run's ceiling, well inside CI's limit, so a hang still ends with a report and a teardown. */
+const RUN_TIMEOUT_MS = Number(process.env.PITR_TEST_RUN_TIMEOUT_MS ?? 50 * 60_000);
+
 function runNodeTest(targets: string[], env: Record<string, string>): Promise<number> {
   return new Promise((resolvePromise) => {
-    // One test file at a time: files share the stack's central task queue.
-    const child = (runningTests = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', '--enable-source-maps', ...targets], {
+    // One test file at a time: files share the stack's central task queue. A file whose tests are
+    // done exits even if something it started still holds the event loop.
+    const args = ['--test', '--test-reporter=spec', '--test-concurrency=1', `--test-timeout=${TEST_TIMEOUT_MS}`, '--test-force-exit', '--enable-source-maps'];
+    // Its own process group, so stopping it stops the test files it runs and what they started.
+    const child = (runningTests = spawn(process.execPath, [...args, ...targets], {
       stdio: 'inherit',
+      detached: true,
       env: { PITR_LOG_LEVEL: 'WARN', ...process.env, ...env },
     }));
-    child.on('exit', (code, signal) => resolvePromise(code ?? (signal ? 1 : 0)));
+    const watchdog = setTimeout(() => {
+      console.error(`# the test run exceeded its ${Math.round(RUN_TIMEOUT_MS / 1000)} s ceiling; stopping it`);
+      stopGroup(child, 'SIGKILL');
+    }, RUN_TIMEOUT_MS);
+    child.on('exit', (code, signal) => {
+      clearTimeout(watchdog);
+      resolvePromise(code ?? (signal ? 1 : 0));
+    });
   });
 }
 

@@ -2,26 +2,18 @@ import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { listBackups } from '../../../activities/catalog/backups';
 import { Catalog } from '../../../activities/catalog/catalog';
 import { artifactServicesFromConfig } from '../../../activities/config/artifact-services';
 import { AgentConfig, resolveSecret } from '../../../activities/config/config';
 import { recordHistory } from '../../harness/histories';
-import { killAgentProcess, startAgentProcess } from '../../harness/agent-process';
+import { withAgentHost } from '../../harness/agent-process';
 import { freshDbInstance } from '../../harness/instances';
 import { registerTestCluster, startBackup, startTestCentralWorkers } from '../../harness/workers';
 import { loadIncompressibleRows } from '../../harness/data';
+import { waitForActivity } from '../../harness/wait';
 
 const centralReady = startTestCentralWorkers();
-
-async function waitFor(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 for (const phase of ['execute', 'upload'] as const) {
   test(`an agent killed during ${phase} leaves exactly one artifact, manifest and catalog row`, async () => {
@@ -33,21 +25,16 @@ for (const phase of ['execute', 'upload'] as const) {
     const configFile = join(config.stagingDir, '..', `${ids.clusterId}.json`);
     writeFileSync(configFile, JSON.stringify(config));
 
-    let agent = startAgentProcess(configFile);
-    const { handle, workflowId } = await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId });
-    const activity = phase === 'execute' ? 'executeBackup' : 'uploadArtifact';
-    await waitFor(`the agent to be inside ${activity}`, async () => {
-      const pending = (await handle.describe()).raw.pendingActivities ?? [];
-      const running = pending.find((a) => a.activityType?.name === activity);
+    await withAgentHost(configFile, async (agent) => {
+      const { handle, workflowId } = await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId });
+      const activity = phase === 'execute' ? 'executeBackup' : 'uploadArtifact';
       // In execute, the dump file appearing shows the tool is running; in upload, a heartbeat shows parts went out.
-      if (phase === 'execute') {
-        return !!running && readdirSync(config.stagingDir, { recursive: true }).some((f) => String(f).endsWith('dump.sql'));
-      }
-      return !!running?.heartbeatDetails;
-    });
-    await killAgentProcess(agent);
-    agent = startAgentProcess(configFile);
-    try {
+      const inside =
+        phase === 'execute'
+          ? () => readdirSync(config.stagingDir, { recursive: true }).some((f) => String(f).endsWith('dump.sql'))
+          : (a: { heartbeatDetails?: unknown }) => !!a.heartbeatDetails;
+      await waitForActivity(handle, `the agent to be inside ${activity}`, (a) => a.activityType?.name === activity && inside(a));
+      await agent.restart();
       const result = await handle.result();
       await recordHistory(handle, `baseBackupWorkflow.agent-killed-in-${phase}`);
       assert.ok(result.artifact);
@@ -66,8 +53,6 @@ for (const phase of ['execute', 'upload'] as const) {
       const rows = await listBackups(catalog, ids.tenantId, ids.clusterId).finally(() => catalog.close());
       assert.deepEqual(rows.map((r) => [r.backupId, r.status]), [[workflowId, 'completed']]);
       assert.deepEqual(readdirSync(config.stagingDir), [], 'staging is removed');
-    } finally {
-      await killAgentProcess(agent);
-    }
+    });
   });
 }

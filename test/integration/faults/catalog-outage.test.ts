@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { listBackups } from '../../../activities/catalog/backups';
 import { Catalog } from '../../../activities/catalog/catalog';
 import { resolveSecret } from '../../../activities/config/config';
@@ -9,6 +8,7 @@ import { startCentralWorkers } from '../../../workers/central-worker';
 import { loadIncompressibleRows } from '../../harness/data';
 import { startTcpRelay } from '../../harness/tcp-outage';
 import { freshDbInstance } from '../../harness/instances';
+import { waitForActivity } from '../../harness/wait';
 import { centralConfig, registerTestCluster, startBackup, workflowBundle } from '../../harness/workers';
 
 test('PostgreSQL briefly unreachable while a backup registers: the registration is retried, one catalog row', async () => {
@@ -31,16 +31,10 @@ test('PostgreSQL briefly unreachable while a backup registers: the registration 
   });
 
   const { handle, workflowId } = await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId });
-  while ((await handle.describe()).raw.pendingActivities?.[0]?.activityType?.name !== 'uploadArtifact') await sleep(50);
+  await waitForActivity(handle, 'the upload phase', (a) => a.activityType?.name === 'uploadArtifact');
   relay.down();
   // The outage lasts until the registration has failed on it at least once.
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const pending = (await handle.describe()).raw.pendingActivities ?? [];
-    if (pending.some((a) => a.activityType?.name === 'registerBackup' && (a.attempt ?? 1) >= 2)) break;
-    assert.ok(Date.now() < deadline, 'the registration never met the outage');
-    await sleep(200);
-  }
+  await waitForActivity(handle, 'the registration to meet the outage', (a) => a.activityType?.name === 'registerBackup' && (a.attempt ?? 1) >= 2, 90_000);
   relay.up();
 
   const result = await handle.result();

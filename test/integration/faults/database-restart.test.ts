@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { listBackups } from '../../../activities/catalog/backups';
 import { Catalog } from '../../../activities/catalog/catalog';
 import { resolveSecret } from '../../../activities/config/config';
 import { startDbInstance, stopDbInstance } from '../../../activities/local/db-instance';
 import { freshDbInstance } from '../../harness/instances';
+import { waitForActivity } from '../../harness/wait';
 import { startBackup, startTestCentralWorkers, startTestCluster } from '../../harness/workers';
 import { loadIncompressibleRows } from '../../harness/data';
 
@@ -20,11 +20,9 @@ test('a source database restarted during the backup costs a retry, not the backu
   const agent = await startTestCluster(db, ids);
   const { handle, workflowId } = await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId });
 
-  const deadline = Date.now() + 60_000;
-  while (!readdirSync(agent.stagingDir, { recursive: true }).some((f) => String(f).endsWith('dump.sql'))) {
-    assert.ok(Date.now() < deadline, 'the dump never started');
-    await sleep(20);
-  }
+  await waitForActivity(handle, 'the dump to start', (a) =>
+    a.activityType?.name === 'executeBackup' && readdirSync(agent.stagingDir, { recursive: true }).some((f) => String(f).endsWith('dump.sql')),
+  );
   await stopDbInstance(db.dir);
   await startDbInstance({ flavor: 'mysql', dir: db.dir, port: db.port });
 
