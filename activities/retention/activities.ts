@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { decideExpiry, segmentId, type SegmentRef } from '../../domain/retention/expiry';
 import type { ArtifactServices } from '../artifact/services';
+import type { ObjectStore } from '../storage/object-store';
 import { markBackupVerified } from '../catalog/backups';
 import { Catalog } from '../catalog/catalog';
 import { holdArtifacts, loadRetentionState, lockRetention, markExpired, markExpiring, releaseHolds, retentionState } from '../catalog/retention';
@@ -15,6 +16,15 @@ export async function planExpiry(catalog: Catalog, tenantId: string, clusterId: 
     decision: decideExpiry(state.input),
     holds: state.holds.map((h) => `${h.holder}: ${h.kind === 'backup' ? 'backup' : 'binlog'} ${h.artifactId}`),
   };
+}
+
+/** Deletes objects and any upload left open on their keys; an object already gone is no error. */
+export async function deleteObjects(store: ObjectStore, keys: readonly string[], progress: (done: number, key: string) => void): Promise<void> {
+  for (const [done, key] of keys.entries()) {
+    progress(done, key);
+    for (const upload of await store.listMultipartUploads(key)) await store.abortMultipart(key, upload.uploadId);
+    await store.delete(key);
+  }
 }
 
 export function createRetentionActivities(catalog: Catalog, services: Pick<ArtifactServices, 'store'>): RetentionActivities {
@@ -35,14 +45,8 @@ export function createRetentionActivities(catalog: Catalog, services: Pick<Artif
 
     async deleteExpiringObjects({ artifacts }) {
       const keys = [...artifacts.backups, ...artifacts.segments].flatMap((a) => a.objectKeys);
-      let objectsDeleted = 0;
-      for (const key of keys) {
-        Context.current().heartbeat({ deleting: key, done: objectsDeleted, of: keys.length });
-        for (const upload of await services.store.listMultipartUploads(key)) await services.store.abortMultipart(key, upload.uploadId);
-        await services.store.delete(key);
-        objectsDeleted += 1;
-      }
-      return { objectsDeleted };
+      await deleteObjects(services.store, keys, (done, key) => Context.current().heartbeat({ deleting: key, done, of: keys.length }));
+      return { objectsDeleted: keys.length };
     },
 
     markExpired: ({ tenantId, clusterId, artifacts }) =>

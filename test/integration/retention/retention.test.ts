@@ -1,0 +1,223 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import type { Client } from '@temporalio/client';
+import { listBackups, type BackupRecord } from '../../../activities/catalog/backups';
+import type { SegmentRecord } from '../../../activities/catalog/segments';
+import { artifactServicesFromConfig } from '../../../activities/config/artifact-services';
+import { createRetentionActivities, deleteObjects } from '../../../activities/retention/activities';
+import type { ExpiryPlan } from '../../../activities/retention/types';
+import { requestRestore } from '../../../client/restore/request';
+import { isoMicros, microsOf, type Recoverability } from '../../../domain/archive/recoverable';
+import type { RestorePlan } from '../../../domain/restore/plan';
+import type { PitrRestoreResult, RestoreProgress } from '../../../domain/restore/workflow-types';
+import { releaseRestoreSignal, restoreProgressQuery } from '../../../workflows';
+import type { ExpireResult } from '../../../workflows/expire';
+import { testStack } from '../../harness/env';
+import { freshDbInstance } from '../../harness/instances';
+import { centralConfig, startBackup, startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
+import { archiveOf, archivePass, executedGtids, segmentsOf, sql, withCentralCatalog, writeAndRotate } from '../archive/archive-harness';
+
+process.env.PITR_RESTORE_DIR = join(testStack().stateDir, 'restores');
+const centralReady = startTestCentralWorkers();
+const ids = { tenantId: 't-retention', clusterId: `c-retention-${process.pid}`, engine: 'mysqldump' as const };
+
+const run = promisify(execFile);
+const cli = resolve(__dirname, '../../../client/cli.js');
+
+async function pitr(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args, '--tenant', ids.tenantId, '--cluster', ids.clusterId, '--config', testStack().configs.central]);
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+async function pitrJson<T>(...args: string[]): Promise<T> {
+  const result = await pitr(...args, '--json');
+  assert.equal(result.code, 0, result.stderr);
+  return JSON.parse(result.stdout) as T;
+}
+
+/** A backup as `pitr backup` takes it, once verified and once the expiry verification starts has run. */
+async function verifiedBackup(client: Client): Promise<string> {
+  const { handle, workflowId } = await startBackup(ids);
+  await handle.result();
+  await client.workflow.getHandle(`${workflowId}-verify`).result();
+  await client.workflow.getHandle(`${workflowId}-expire`).result();
+  return workflowId;
+}
+
+interface Scenario {
+  client: Client;
+  first: BackupRecord;
+  second: BackupRecord;
+  sourceGtids: string;
+  /** An instant only the first backup can reach: just before the second one finished. */
+  betweenBackups: string;
+}
+
+let shared: Promise<Scenario> | undefined;
+
+/** Two verified backups with rows before, between and after them, and every binlog archived. */
+function scenario(): Promise<Scenario> {
+  return (shared ??= (async () => {
+    await centralReady;
+    const db = await freshDbInstance('mysql');
+    await startTestCluster(db, ids);
+    const client = await temporalClient();
+    const conn = await sql(db);
+    try {
+      await writeAndRotate(conn, 3);
+      const firstId = await verifiedBackup(client);
+      await writeAndRotate(conn, 3);
+      const secondId = await verifiedBackup(client);
+      await writeAndRotate(conn, 3);
+      await archivePass(client, ids);
+      const backups = await withCentralCatalog((catalog) => listBackups(catalog, ids.tenantId, ids.clusterId));
+      const [first, second] = [firstId, secondId].map((id) => backups.find((b) => b.backupId === id)!);
+      assert.ok(first?.verifiedAt && second?.verifiedAt, 'verification records each backup it read back');
+      return { client, first: first!, second: second!, sourceGtids: await executedGtids(conn, 'mysql'), betweenBackups: isoMicros(microsOf(second!.finishedAt) - 1000) };
+    } finally {
+      await conn.end();
+    }
+  })());
+}
+
+const backupObjects = (b: BackupRecord) => [b.artifactKey!, b.manifestKey!];
+const segmentObjects = (s: SegmentRecord) => [s.objectKey!, s.indexKey!];
+
+async function existing(keys: string[]): Promise<string[]> {
+  const services = artifactServicesFromConfig(centralConfig());
+  try {
+    const found: string[] = [];
+    for (const key of keys) if (await services.store.head(key)) found.push(key);
+    return found;
+  } finally {
+    services.close();
+  }
+}
+
+async function state() {
+  const backups = await withCentralCatalog((catalog) => listBackups(catalog, ids.tenantId, ids.clusterId));
+  return { backups: new Map(backups.map((b) => [b.backupId, b])), segments: segmentsOf(await archiveOf(ids)) };
+}
+
+/** A restore to `at`, kept running: its hold lasts until it is released. */
+async function keptRestore(client: Client, at: string) {
+  const requested = await requestRestore(client, { ...ids, target: { kind: 'instant', at }, keepForMs: 10 * 60_000, idempotencyKey: `hold-${at}` });
+  const deadline = Date.now() + 5 * 60_000;
+  let progress: RestoreProgress = await requested.handle.query(restoreProgressQuery);
+  while (progress.phase !== 'kept') {
+    assert.ok(progress.phase !== 'failed' && progress.phase !== 'done', `the restore ended before it was kept: ${progress.error ?? progress.phase}`);
+    assert.ok(Date.now() < deadline, `the restore was not kept in time (phase ${progress.phase})`);
+    await sleep(250);
+    progress = await requested.handle.query(restoreProgressQuery);
+  }
+  return requested;
+}
+
+const windowsOf = (r: Pick<Recoverability, 'windows'>) => r.windows.map((w) => [w.baseBackup.backupId, w.firstFile, w.lastFile, w.newestCommit]);
+
+let policyPlan: ExpiryPlan | undefined;
+
+test('a keep-1 policy would expire the older backup and the binlogs only it needs; a running restore holding them keeps them', async () => {
+  const { client, first, second, betweenBackups } = await scenario();
+  const untouched = await pitrJson<ExpiryPlan>('expire', '--dry-run');
+  assert.deepEqual(untouched.decision.backups, [], 'the standard tier keeps both backups');
+  const [before, after] = [untouched.decision.before.windows, untouched.decision.after.windows];
+  assert.deepEqual([before.length, before[0]?.baseBackup.backupId], [1, first.backupId]);
+  assert.deepEqual([after.length, after[0]?.baseBackup.backupId, after[0]?.newestCommit], [1, first.backupId, before[0]!.newestCommit], 'only binlogs older than every backup would go');
+
+  const policy = await pitrJson<{ policy: { keepBackups: number; keepDays: number } }>('cluster', 'retention', '--keep-backups', '1', '--keep-days', '0');
+  assert.deepEqual(policy.policy, { keepBackups: 1, keepDays: 0 });
+  policyPlan = await pitrJson<ExpiryPlan>('expire', '--dry-run');
+  const { decision } = policyPlan;
+  assert.deepEqual(decision.backups, [first.backupId]);
+  assert.ok(decision.segments.length > 0, 'binlogs before the second backup expire with the first');
+  assert.deepEqual(windowsOf(decision.after).map((w) => w[0]), [second.backupId], 'afterwards the window starts at the backup the policy keeps');
+  assert.equal(decision.after.windows[0]!.newestCommit, decision.before.windows[0]!.newestCommit, 'and still reaches the newest archived commit');
+  assert.deepEqual((await state()).backups.get(first.backupId)?.status, 'completed', 'a dry run changes nothing');
+
+  const restore = await keptRestore(client, betweenBackups);
+  try {
+    const plan = await pitrJson<RestorePlan>('plan', '--to', betweenBackups);
+    assert.equal(plan.backup.backupId, first.backupId);
+    const held = await pitrJson<ExpireResult>('expire');
+    assert.deepEqual(held.expiredBackups, [], 'the backup a running restore reads is not expired');
+    const now = await state();
+    assert.equal(now.backups.get(first.backupId)?.status, 'completed');
+    assert.deepEqual(await existing(backupObjects(first)), backupObjects(first));
+    const planned = now.segments.filter((s) => plan.segments.some((p) => p.file === s.file));
+    assert.deepEqual(planned.map((s) => s.status), planned.map(() => 'archived'), 'neither are the binlogs it replays');
+    assert.deepEqual(await existing(planned.flatMap(segmentObjects)), planned.flatMap(segmentObjects));
+  } finally {
+    await restore.handle.signal(releaseRestoreSignal);
+    await restore.handle.result();
+  }
+  const holds = await withCentralCatalog((catalog) =>
+    catalog.withTenant(ids.tenantId, async (db) => (await db.query('SELECT released_at FROM artifact_holds WHERE cluster_id = $1 AND holder = $2', [ids.clusterId, restore.restoreId])).rows),
+  );
+  assert.ok(holds.length >= 2 && holds.every((h: { released_at: Date | null }) => h.released_at !== null), 'the finished restore released every hold it took');
+});
+
+test('a worker killed between deleting objects and updating the catalog leaves nothing half-removed after the next run', async () => {
+  const { first, betweenBackups } = await scenario();
+  const services = artifactServicesFromConfig(centralConfig());
+  let expiring: string[];
+  try {
+    // The workflow's steps up to the deletion, run by hand; the "worker" dies after half the objects.
+    const activities = await withCentralCatalog(async (catalog) => {
+      const retention = createRetentionActivities(catalog, services);
+      const { decision } = await retention.planExpiry(ids);
+      assert.deepEqual(decision.backups, [first.backupId], 'released, the first backup expires now');
+      return retention.markExpiring({ ...ids, chosen: { backups: decision.backups, segments: decision.segments } });
+    });
+    expiring = [...activities.backups, ...activities.segments].flatMap((a) => a.objectKeys);
+    await deleteObjects(services.store, expiring.slice(0, Math.ceil(expiring.length / 2)), () => undefined);
+  } finally {
+    services.close();
+  }
+  const killed = await state();
+  assert.equal(killed.backups.get(first.backupId)?.status, 'expiring');
+  const refused = await pitr('plan', '--to', betweenBackups);
+  assert.equal(refused.code, 2, 'no restore plans from an expiring backup');
+  assert.match(refused.stderr, /before the oldest completed base backup/);
+
+  const finished = await pitrJson<ExpireResult>('expire');
+  assert.deepEqual(finished.expiredBackups, [first.backupId], 'the next run finishes what the killed one started');
+  assert.equal(finished.objectsDeleted, expiring.length, 'deleting an object already gone is no error');
+  assert.deepEqual(await existing(expiring), [], 'every object of the expired artifacts is gone');
+  const after = await state();
+  assert.equal(after.backups.get(first.backupId)?.status, 'expired');
+  assert.deepEqual(after.segments.filter((s) => s.status === 'expiring'), []);
+});
+
+test('after expiry: rows kept as expired history, the recoverable window is the one the policy keeps, and latest restores', async () => {
+  const { first, second, sourceGtids } = await scenario();
+  const { backups, segments } = await state();
+  const expired = segments.filter((s) => s.status === 'expired');
+  assert.deepEqual(expired.map((s) => s.file), policyPlan!.decision.segments.map((s) => s.file));
+  assert.deepEqual([backups.get(first.backupId)?.status, backups.get(second.backupId)?.status], ['expired', 'completed']);
+  assert.deepEqual(await existing([...backupObjects(first), ...expired.flatMap(segmentObjects)]), []);
+  const kept = segments.filter((s) => s.status === 'archived');
+  assert.deepEqual(await existing([...backupObjects(second), ...kept.flatMap(segmentObjects)]), [...backupObjects(second), ...kept.flatMap(segmentObjects)]);
+
+  const recoverable = await pitrJson<Recoverability>('recoverable');
+  assert.deepEqual(windowsOf(recoverable), windowsOf(policyPlan!.decision.after), 'the window expiry announced is the one planning reads');
+  assert.deepEqual(recoverable.gaps, [], 'expired binlogs are not gaps');
+  const afterSecond = await pitrJson<RestorePlan>('plan', '--to', isoMicros(microsOf(second.finishedAt) + 1000));
+  assert.equal(afterSecond.backup.backupId, second.backupId);
+
+  const again = await pitrJson<ExpireResult>('expire');
+  assert.deepEqual([again.expiredBackups, again.expiredSegments, again.objectsDeleted], [[], 0, 0], 'a second run finds nothing more');
+
+  const latest = await pitrJson<PitrRestoreResult>('restore', '--to', 'latest', '--key', `retention-latest-${process.pid}`, '--wait');
+  assert.equal(latest.backupId, second.backupId);
+  assert.equal(latest.appliedThrough, sourceGtids, 'latest restores every archived commit from what retention kept');
+});
