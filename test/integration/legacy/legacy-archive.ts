@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { compress } from 'zstd-napi';
 import type { Connection } from 'mysql2/promise';
 import { toolchain } from '../../../activities/local/toolchain';
-import type { DbInstance } from '../../../activities/local/db-instance';
+import type { DbInstance, Flavor } from '../../../activities/local/db-instance';
 import type { ObjectStore } from '../../../activities/storage/object-store';
 import { testStack } from '../../harness/env';
 import { binlogNames } from '../archive/archive-harness';
@@ -25,11 +25,17 @@ export async function pitr<T>(...args: string[]): Promise<{ code: number; json: 
   }
 }
 
-/** mysqldump 9.7 as an older system ran it, its output collected for one plain S3 put. */
-export async function mysqldumpOf(db: DbInstance): Promise<Buffer> {
-  const child = spawn(toolchain().mysqldump, [
+const DUMP_ARGS: Record<Flavor, string[]> = {
+  mysql: ['--single-transaction', '--source-data=2', '--set-gtid-purged=ON'],
+  mariadb: ['--single-transaction', '--master-data=2', '--gtid'],
+};
+
+/** mysqldump 9.7 (or mariadb-dump) as an older system ran it, its output collected for one plain S3 put. */
+export async function dumpOf(db: DbInstance): Promise<Buffer> {
+  const tools = toolchain();
+  const child = spawn(db.flavor === 'mysql' ? tools.mysqldump : tools.mariadbDump, [
     '--no-defaults', `--socket=${db.socket}`, `--user=${db.user}`, ...(db.password ? [`--password=${db.password}`] : []),
-    '--single-transaction', '--source-data=2', '--set-gtid-purged=ON', '--all-databases', '--routines', '--events', '--triggers',
+    ...DUMP_ARGS[db.flavor], '--all-databases', '--routines', '--events', '--triggers',
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     const out: Buffer[] = [];
@@ -37,7 +43,7 @@ export async function mysqldumpOf(db: DbInstance): Promise<Buffer> {
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
     const code = await new Promise<number | null>((done, fail) => child.once('error', fail).once('close', done));
-    if (code !== 0) throw new Error(`mysqldump exited ${code}: ${Buffer.concat(err).toString()}`);
+    if (code !== 0) throw new Error(`the dump tool exited ${code}: ${Buffer.concat(err).toString()}`);
     return Buffer.concat(out);
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
