@@ -10,6 +10,8 @@ import { SEARCH_ATTRIBUTES } from '../../../activities/local/temporal-server';
 const repo = resolve(__dirname, '../../../..');
 
 interface Service {
+  image?: string;
+  build?: { context: string; target: string };
   command?: string[];
   ports?: string[];
   secrets?: string[];
@@ -68,4 +70,16 @@ test('the agent’s configuration is valid and sits beside the MySQL 8.4 it back
 test('the Temporal service registers the search attributes the workflows set', () => {
   const command = compose.services.temporal!.command!.join(' ');
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) assert.match(command, new RegExp(`--search-attribute ${name}=${type}`));
+});
+
+test('the agent image carries MySQL’s own client tools of the server’s version', () => {
+  const dockerfile = readFileSync(join(repo, 'Dockerfile'), 'utf8');
+  const stages = [...dockerfile.matchAll(/^FROM \S+ AS (\S+)$/gm)].map((m) => m[1]);
+  assert.equal(compose.services.central!.build?.target, 'central');
+  assert.equal(compose.services.agent!.build?.target, 'agent');
+  assert.deepEqual(stages, ['central', 'agent']);
+  const agentStage = dockerfile.slice(dockerfile.indexOf('AS agent'));
+  const version = /^ARG MYSQL_VERSION=(\d+\.\d+)\.\d+$/m.exec(agentStage)?.[1];
+  assert.equal(`mysql:${version}`, compose.services.mysql!.image, 'the tools match the server’s major.minor');
+  for (const tool of ['mysql', 'mysqldump', 'mysqlbinlog']) assert.match(agentStage, new RegExp(`\\b${tool}\\b`));
 });
