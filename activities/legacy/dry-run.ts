@@ -37,25 +37,26 @@ async function fetchLegacyObject(store: ArtifactServices['store'], key: string, 
 }
 
 /** The base and binlogs of a legacy plan, restored on the provisioned site: the dump loaded, the binlogs applied to the plan's stop. */
-export async function restoreLegacyPlan(services: Pick<ArtifactServices, 'store'>, plan: RestorePlan, site: RestoreSite, signal?: AbortSignal): Promise<DbInstance> {
+export async function restoreLegacyPlan(services: Pick<ArtifactServices, 'store'>, plan: RestorePlan, site: RestoreSite, signal: AbortSignal): Promise<DbInstance> {
   mkdirSync(site.payloadDir, { recursive: true });
   await fetchLegacyObject(services.store, plan.backup.artifactKey, plan.backup.storedSha256, join(site.payloadDir, DUMP_FILE));
   const server = await restoreBackup(plan.backup.engine, {
     payloadDir: site.payloadDir,
     coordinate: { gtidExecuted: plan.backup.gtidExecuted, binlogFile: '', binlogPosition: 0, source: `GTID_PURGED of legacy dump ${plan.backup.artifactKey}` },
     target: { dir: site.serverDir, serverId: site.serverId, extraArgs: applierServerArgs(plan.flavor, site.serverDir) },
-    ...(signal ? { signal } : {}),
+    signal,
   });
   if (plan.stop === null) return server;
   mkdirSync(site.binlogDir, { recursive: true });
   const files: string[] = [];
   for (const [i, segment] of plan.segments.entries()) {
     // The applier reads them as relay logs in this order; the older system's names do not matter.
+    signal.throwIfAborted();
     const path = join(site.binlogDir, `legacy.${String(i + 1).padStart(6, '0')}`);
     await fetchLegacyObject(services.store, segment.objectKey, segment.storedSha256, path);
     files.push(path);
   }
-  await applyBinlogs({ flavor: plan.flavor, db: connectionOf(server), binlogFiles: files, stop: plan.stop, ...(signal ? { signal } : {}) });
+  await applyBinlogs({ flavor: plan.flavor, db: connectionOf(server), binlogFiles: files, stop: plan.stop, signal });
   return server;
 }
 

@@ -83,13 +83,18 @@ export function legacyCommand(): Command {
       const at = instantsOf(o.at);
       const config = loadCliConfig(o.config);
       const services = artifactServicesFromConfig(config);
-      const dryRuns = o.restore ? { config, provisioner: new LocalProcessProvisioner(restoreRoot()), signal: new AbortController().signal } : undefined;
+      // Ctrl-C stops the dry-run restores through their signal, so each one still takes its instance down.
+      const interrupt = new AbortController();
+      const stop = () => interrupt.abort(new Error('interrupted'));
+      process.once('SIGINT', stop).once('SIGTERM', stop);
+      const dryRuns = o.restore ? { config, provisioner: new LocalProcessProvisioner(restoreRoot()), signal: interrupt.signal } : undefined;
       try {
         const comparisons = await withCatalog(config, (catalog) => compareLegacyPlans(catalog, services, { tenantId: o.tenant, clusterId: o.cluster, prefix: o.prefix, at }, dryRuns));
         printJsonOr(o.json, comparisons, (cs: InstantComparison[]) => cs.map(comparisonText).join('\n'));
         // Scripts gate `legacy complete` on this: any instant the archives do not agree on fails the command.
         if (comparisons.some((c) => c.verdict.kind !== 'agree' || c.restored?.agree === false)) process.exitCode = 1;
       } finally {
+        process.off('SIGINT', stop).off('SIGTERM', stop);
         services.close();
       }
     });
