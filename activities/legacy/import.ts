@@ -30,6 +30,8 @@ export interface LegacyImportReport extends LegacySourceRef {
   /** Indexed objects storage no longer lists. */
   gone: string[];
   rejected: LegacyRejection[];
+  /** Binlogs whose history does not continue the legacy stream (another server's?): indexed, but not replayed. */
+  diverged: Array<{ objectKey: string; lacking: string }>;
   /** The legacy stream as placed now. */
   segments: number;
   gaps: LegacyGap[];
@@ -100,6 +102,7 @@ export async function importLegacy(catalog: Catalog, services: Pick<ArtifactServ
       changed,
       gone,
       rejected,
+      diverged: stream.segments.flatMap((s) => (s.lacking === undefined ? [] : [{ objectKey: s.objectKey, lacking: s.lacking }])),
       segments: stream.segments.filter((s) => s.status === 'archived').length,
       gaps: stream.gaps,
     };

@@ -35,6 +35,7 @@ function importText(r: LegacyImportReport): string {
     ...r.changed.map((c) => `CHANGED ${c.objectKey}: ETag ${c.etag}, indexed as ${c.indexedEtag}`),
     ...r.gone.map((k) => `gone    ${k}: no longer in storage`),
     ...r.rejected.map((x) => `rejected ${x.objectKey}: ${x.reason}`),
+    ...r.diverged.map((d) => `diverged ${d.objectKey}: its history lacks ${d.lacking} of the legacy stream; not replayed`),
   ].join('\n');
 }
 

@@ -17,6 +17,8 @@ export interface PlacedSegment {
   seq: number;
   status: 'archived' | 'redundant' | 'diverged';
   reached: string;
+  /** For a diverged file: the stream's transactions its history lacks. */
+  lacking?: string;
 }
 
 /** Transactions no legacy binlog holds, found at `beforeFile`, whose previous GTIDs are past the stream's end. */
@@ -64,7 +66,12 @@ export function placeLegacyStream(flavor: GtidFlavor, segments: readonly LegacyS
       reached = verdict.reached;
       verdict = checkContinuity(flavor, reached, s);
     }
-    const status = verdict.continuity.kind === 'redundant' ? 'redundant' : verdict.continuity.kind === 'diverged' ? 'diverged' : 'archived';
+    const { continuity } = verdict;
+    if (continuity.kind === 'diverged') {
+      placed.push({ objectKey: s.objectKey, seq: ++seq, status: 'diverged', reached: verdict.reached, lacking: continuity.lacking });
+      continue;
+    }
+    const status = continuity.kind === 'redundant' ? 'redundant' : 'archived';
     placed.push({ objectKey: s.objectKey, seq: ++seq, status, reached: verdict.reached });
     if (status === 'archived') {
       reached = verdict.reached;

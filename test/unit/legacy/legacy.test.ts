@@ -73,6 +73,7 @@ describe('the legacy stream is placed by GTID history', () => {
     const B = 'e37df7ab-e7b0-11f1-bda4-02fc00000001';
     const placed = placeLegacyStream('mysql', [seg('binlog.000001', '', `${A}:1-10`), seg('binlog.000002', `${A}:1-10`, `${A}:11-12`), seg('other.000001', `${B}:1-5`, `${B}:6-7`)]);
     assert.deepEqual(placed.segments.map((s) => s.status).sort(), ['archived', 'archived', 'diverged']);
+    assert.deepEqual(placed.segments.find((s) => s.status === 'diverged'), { objectKey: 'legacy/other.000001', seq: 3, status: 'diverged', reached: `${A}:1-12`, lacking: `${A}:1-12` });
   });
 });
 
