@@ -93,7 +93,8 @@ export async function importLegacy(catalog: Catalog, services: Pick<ArtifactServ
     const stream = placeLegacyStream(flavor, present);
     await replaceLegacyStream(db, ref, stream.segments, stream.gaps);
     await replaceLegacyRejections(db, ref, rejected);
-    const gone = [...known.backups, ...known.segments].filter((o) => !listed.some((l) => l.key === o.objectKey)).map((o) => o.objectKey);
+    const listedKeys = new Set(listed.map((l) => l.key));
+    const gone = [...known.backups, ...known.segments].filter((o) => !listedKeys.has(o.objectKey)).map((o) => o.objectKey);
     return {
       ...ref,
       listed: listed.length,
