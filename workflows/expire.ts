@@ -6,6 +6,8 @@ export interface ExpireResult extends ClusterRef {
   expiredBackups: string[];
   expiredSegments: number;
   objectsDeleted: number;
+  /** Holders that had ended without releasing their holds. */
+  releasedHolds: string[];
   before: Recoverability['windows'];
   after: Recoverability['windows'];
 }
@@ -15,8 +17,8 @@ const catalog = proxyActivities<RetentionActivities>({ startToCloseTimeout: '2 m
 const storage = proxyActivities<RetentionActivities>({ startToCloseTimeout: '1 hour', heartbeatTimeout: '1 minute', retry });
 
 /**
- * Applies a cluster's retention policy: plan → mark expiring → delete the objects → mark
- * expired. The catalog marks an artifact expiring before any of its objects is deleted and
+ * Applies a cluster's retention policy: release the holds of readers that ended without
+ * releasing them → plan → mark expiring → delete the objects → mark expired. The catalog marks an artifact expiring before any of its objects is deleted and
  * forgets it only once they are all gone, so a run that dies anywhere leaves rows `expiring`,
  * which no restore plans from and the next run finishes. Runs after each verified backup and
  * on the cluster's `expire` schedule.
@@ -24,6 +26,7 @@ const storage = proxyActivities<RetentionActivities>({ startToCloseTimeout: '1 h
 export async function expireWorkflow(input: ClusterRef): Promise<ExpireResult> {
   const { tenantId, clusterId } = input;
   upsertSearchAttributes({ TenantId: [tenantId], ClusterId: [clusterId] });
+  const releasedHolds = await catalog.releaseStaleHolds(input);
   const { decision } = await catalog.planExpiry(input);
   const marked = await catalog.markExpiring({ ...input, chosen: { backups: decision.backups, segments: decision.segments } });
   const count = marked.backups.length + marked.segments.length;
@@ -40,6 +43,7 @@ export async function expireWorkflow(input: ClusterRef): Promise<ExpireResult> {
     expiredBackups: marked.backups.map((b) => b.backupId),
     expiredSegments: marked.segments.length,
     objectsDeleted,
+    releasedHolds,
     before: decision.before.windows,
     after: decision.after.windows,
   };

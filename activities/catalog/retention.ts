@@ -141,6 +141,12 @@ export async function holdArtifacts(catalog: Catalog, h: HoldRequest): Promise<v
   });
 }
 
+/** The workflows holding artifacts of a cluster now. */
+export async function holders(catalog: Catalog, tenantId: string, clusterId: string): Promise<string[]> {
+  const holds = await catalog.withTenant(tenantId, (db) => activeHolds(db, clusterId));
+  return [...new Set(holds.map((h) => h.holder))];
+}
+
 export async function releaseHolds(catalog: Catalog, r: { tenantId: string; clusterId: string; holder: string }): Promise<void> {
   await catalog.withTenant(r.tenantId, (db) =>
     db.query('UPDATE artifact_holds SET released_at = now() WHERE cluster_id = $1 AND holder = $2 AND released_at IS NULL', [r.clusterId, r.holder]),

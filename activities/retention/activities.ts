@@ -1,10 +1,11 @@
 import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { decideExpiry, segmentId, type SegmentRef } from '../../domain/retention/expiry';
 import type { ArtifactServices } from '../artifact/services';
 import type { ObjectStore } from '../storage/object-store';
 import { markBackupVerified } from '../catalog/backups';
 import { Catalog } from '../catalog/catalog';
-import { holdArtifacts, loadRetentionState, lockRetention, markExpired, markExpiring, releaseHolds, retentionState } from '../catalog/retention';
+import { holdArtifacts, holders, loadRetentionState, lockRetention, markExpired, markExpiring, releaseHolds, retentionState } from '../catalog/retention';
 import type { ExpiryPlan, RetentionActivities } from './types';
 
 /** What expiry would remove from a cluster now; `pitr expire --dry-run` shows it as it is. */
@@ -51,6 +52,22 @@ export function createRetentionActivities(catalog: Catalog, services: Pick<Artif
 
     markExpired: ({ tenantId, clusterId, artifacts }) =>
       markExpired(catalog, tenantId, clusterId, { backups: artifacts.backups.map((b) => b.backupId), segments: artifacts.segments }),
+
+    // A holder that ended without releasing (terminated, or timed out) would keep its artifacts forever.
+    async releaseStaleHolds({ tenantId, clusterId }) {
+      const client = Context.current().client;
+      const released: string[] = [];
+      for (const holder of await holders(catalog, tenantId, clusterId)) {
+        try {
+          if ((await client.workflow.getHandle(holder).describe()).status.name === 'RUNNING') continue;
+        } catch (err) {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        }
+        await releaseHolds(catalog, { tenantId, clusterId, holder });
+        released.push(holder);
+      }
+      return released;
+    },
 
     holdArtifacts: (request) => holdArtifacts(catalog, request),
     releaseHolds: (request) => releaseHolds(catalog, request),

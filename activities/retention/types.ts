@@ -30,6 +30,8 @@ export interface RetentionActivities {
   deleteExpiringObjects(input: ExpiryMarked): Promise<{ objectsDeleted: number }>;
   /** Marks expired the artifacts whose objects are gone. */
   markExpired(input: ExpiryMarked): Promise<void>;
+  /** Releases the holds of workflows no longer running; returns their ids. */
+  releaseStaleHolds(input: ClusterRef): Promise<string[]>;
   holdArtifacts(input: HoldRequest): Promise<void>;
   releaseHolds(input: ClusterRef & { holder: string }): Promise<void>;
   /** Records a backup whose whole artifact verification read back. */

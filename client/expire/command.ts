@@ -31,6 +31,7 @@ function planText(p: ExpiryPlan): string {
 function resultText(r: ExpireResult): string {
   return [
     `${r.tenantId}/${r.clusterId}: expired ${r.expiredBackups.length} backups${r.expiredBackups.length ? ` (${r.expiredBackups.join(', ')})` : ''} and ${r.expiredSegments} binlogs; ${r.objectsDeleted} objects deleted`,
+    ...r.releasedHolds.map((h) => `released the holds of ${h}, which ended without releasing them`),
     ...windowLines('before', r.before),
     ...windowLines('after ', r.after),
   ].join('\n');

@@ -8,15 +8,18 @@ import type { Client } from '@temporalio/client';
 import { listBackups, type BackupRecord } from '../../../activities/catalog/backups';
 import type { SegmentRecord } from '../../../activities/catalog/segments';
 import { artifactServicesFromConfig } from '../../../activities/config/artifact-services';
+import { holdArtifacts } from '../../../activities/catalog/retention';
 import { createRetentionActivities, deleteObjects } from '../../../activities/retention/activities';
 import type { ExpiryPlan } from '../../../activities/retention/types';
 import { requestRestore } from '../../../client/restore/request';
 import { isoMicros, microsOf, type Recoverability } from '../../../domain/archive/recoverable';
 import type { RestorePlan } from '../../../domain/restore/plan';
 import type { PitrRestoreResult, RestoreProgress } from '../../../domain/restore/workflow-types';
-import { releaseRestoreSignal, restoreProgressQuery } from '../../../workflows';
+import { expireWorkflow, releaseRestoreSignal, restoreProgressQuery } from '../../../workflows';
+import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
 import type { ExpireResult } from '../../../workflows/expire';
 import { testStack } from '../../harness/env';
+import { recordHistory } from '../../harness/histories';
 import { freshDbInstance } from '../../harness/instances';
 import { centralConfig, startBackup, startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
 import { archiveOf, archivePass, executedGtids, segmentsOf, sql, withCentralCatalog, writeAndRotate } from '../archive/archive-harness';
@@ -48,8 +51,11 @@ async function pitrJson<T>(...args: string[]): Promise<T> {
 async function verifiedBackup(client: Client): Promise<string> {
   const { handle, workflowId } = await startBackup(ids);
   await handle.result();
-  await client.workflow.getHandle(`${workflowId}-verify`).result();
-  await client.workflow.getHandle(`${workflowId}-expire`).result();
+  const [verify, expire] = [client.workflow.getHandle(`${workflowId}-verify`), client.workflow.getHandle(`${workflowId}-expire`)];
+  await verify.result();
+  await expire.result();
+  await recordHistory(verify, 'backupVerificationWorkflow.retention');
+  await recordHistory(expire, 'expireWorkflow.after-verification');
   return workflowId;
 }
 
@@ -160,6 +166,7 @@ test('a keep-1 policy would expire the older backup and the binlogs only it need
     await restore.handle.signal(releaseRestoreSignal);
     await restore.handle.result();
   }
+  await recordHistory(restore.handle, 'pitrRestoreWorkflow.retention-hold');
   const holds = await withCentralCatalog((catalog) =>
     catalog.withTenant(ids.tenantId, async (db) => (await db.query('SELECT released_at FROM artifact_holds WHERE cluster_id = $1 AND holder = $2', [ids.clusterId, restore.restoreId])).rows),
   );
@@ -167,7 +174,7 @@ test('a keep-1 policy would expire the older backup and the binlogs only it need
 });
 
 test('a worker killed between deleting objects and updating the catalog leaves nothing half-removed after the next run', async () => {
-  const { first, betweenBackups } = await scenario();
+  const { client, first, betweenBackups } = await scenario();
   const services = artifactServicesFromConfig(centralConfig());
   let expiring: string[];
   try {
@@ -189,7 +196,9 @@ test('a worker killed between deleting objects and updating the catalog leaves n
   assert.equal(refused.code, 2, 'no restore plans from an expiring backup');
   assert.match(refused.stderr, /before the oldest completed base backup/);
 
-  const finished = await pitrJson<ExpireResult>('expire');
+  const next = await client.workflow.start(expireWorkflow, { taskQueue: CENTRAL_TASK_QUEUE, workflowId: `expire-after-kill-${ids.clusterId}`, args: [ids] });
+  const finished = await next.result();
+  await recordHistory(next, 'expireWorkflow.finishes-interrupted');
   assert.deepEqual(finished.expiredBackups, [first.backupId], 'the next run finishes what the killed one started');
   assert.equal(finished.objectsDeleted, expiring.length, 'deleting an object already gone is no error');
   assert.deepEqual(await existing(expiring), [], 'every object of the expired artifacts is gone');
@@ -214,8 +223,13 @@ test('after expiry: rows kept as expired history, the recoverable window is the 
   const afterSecond = await pitrJson<RestorePlan>('plan', '--to', isoMicros(microsOf(second.finishedAt) + 1000));
   assert.equal(afterSecond.backup.backupId, second.backupId);
 
+  // A reader that ended without releasing its hold (a terminated restore) holds nothing once expiry runs.
+  const gone = `restore-terminated-${process.pid}`;
+  await withCentralCatalog((catalog) => holdArtifacts(catalog, { ...ids, holder: gone, backupIds: [second.backupId], segments: [] }));
   const again = await pitrJson<ExpireResult>('expire');
   assert.deepEqual([again.expiredBackups, again.expiredSegments, again.objectsDeleted], [[], 0, 0], 'a second run finds nothing more');
+  assert.deepEqual(again.releasedHolds, [gone]);
+  assert.deepEqual((await pitrJson<ExpiryPlan>('expire', '--dry-run')).holds, []);
 
   const latest = await pitrJson<PitrRestoreResult>('restore', '--to', 'latest', '--key', `retention-latest-${process.pid}`, '--wait');
   assert.equal(latest.backupId, second.backupId);

@@ -180,6 +180,21 @@ describe('expiry', () => {
     assert.deepEqual(d.kept.find((k) => k.backupId === 'archived')?.reasons, ['latest']);
   });
 
+  test('MariaDB: the archive is kept from the first binlog the kept backup lacks, compared as GTID positions', () => {
+    const mariadb = (file: number, previous: number, reached: number): RetentionSegment => ({
+      ...segment(file, previous + 1, reached),
+      previousGtids: previous === 0 ? '' : `0-1-${previous}`,
+      reached: `0-1-${reached}`,
+    });
+    const input: RetentionInput = {
+      flavor: 'mariadb', policy: { keepBackups: 1, keepDays: 0 }, entries: [mariadb(1, 0, 5), mariadb(2, 5, 10), mariadb(3, 10, 15)], holds: { backups: [], segments: [] },
+      nowMicros: commitOf(30), backups: [{ ...backup('old', 3), gtidExecuted: '0-1-3' }, { ...backup('new', 12), gtidExecuted: '0-1-12' }],
+    };
+    const d = decideExpiry(input);
+    assert.deepEqual([d.backups, d.segments.map((s) => s.file)], [['old'], ['binlog.000001', 'binlog.000002']]);
+    assert.deepEqual(d.after.windows.map((w) => [w.baseBackup.backupId, w.from, w.firstFile]), [['new', '0-1-10', 'binlog.000003']]);
+  });
+
   test('the age rule keeps every backup younger than the policy days, however many', () => {
     const input: RetentionInput = {
       flavor: 'mysql', policy: { keepBackups: 1, keepDays: 1 }, entries: [segment(1, 1, 50)], holds: { backups: [], segments: [] },
