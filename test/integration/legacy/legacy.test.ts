@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { test } from 'node:test';
@@ -17,7 +17,8 @@ import { startBackup, startTestCentralWorkers, startTestCluster, temporalClient 
 import { archivePass, ENGINE, executedGtids, setRpo, sql, withCentralCatalog } from '../archive/archive-harness';
 import { dumpOf, pitr, putClosedBinlogs } from './legacy-archive';
 
-process.env.PITR_RESTORE_DIR = join(testStack().stateDir, 'restores');
+const RESTORE_ROOT = join(testStack().stateDir, 'restores');
+process.env.PITR_RESTORE_DIR = RESTORE_ROOT;
 const central = startTestCentralWorkers();
 
 /**
@@ -115,6 +116,8 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
       assert.ok(planned.kind === 'planned' && dryRuns.gtids.same && sameHistory(flavor, dryRuns.gtids.product, planned.expectedGtids), 'both servers reached the planned GTID state');
       assert.deepEqual([dryRuns.onlyProduct, dryRuns.onlyLegacy, dryRuns.differing], [[], [], []], 'every table has the same CHECKSUM TABLE on both restored servers');
       assert.ok(dryRuns.tables >= 1);
+      const left = existsSync(RESTORE_ROOT) ? readdirSync(RESTORE_ROOT).filter((d) => d.startsWith(`legacy-compare-${ids.clusterId}-`)) : [];
+      assert.deepEqual(left, [], 'both dry-run instances are taken down');
 
       const legacyPlan = await pitr<RestorePlan>('plan', ...source.tenant, '--to', second[1]!, ...source.prefix);
       const productPlan = await pitr<RestorePlan>('plan', ...source.tenant, '--to', second[1]!);
