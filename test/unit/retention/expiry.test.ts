@@ -108,37 +108,46 @@ function probes(input: RetentionInput): number[] {
   return points.flatMap((p) => [p - 1, p, p + 1, p + HOUR / 4]);
 }
 
+/** What every expiry decision must hold to, checked against the catalog it leaves behind. */
+function checkExpiry(input: RetentionInput): RetentionInput {
+  const d = decideExpiry(input);
+  const after = catalogView(applied(input, d));
+  assert.deepEqual(after, d.after, 'the decision reports the window planning will read afterwards');
+  assert.deepEqual(d.before, catalogView(input));
+
+  if (d.policyKeepsFrom !== null) {
+    const from = microsOf(d.policyKeepsFrom);
+    for (const t of probes(input)) {
+      if (t >= from && recoverableAt(d.before, t)) assert.ok(recoverableAt(after, t), `${isoMicros(t)} was recoverable and the policy keeps it`);
+    }
+  }
+  if (d.before.windows.length > 0) assert.ok(after.windows.length > 0, '`latest` stays restorable');
+
+  const completed = input.backups.filter((b) => b.status === 'completed').sort((a, b) => microsOf(b.finishedAt) - microsOf(a.finishedAt));
+  const expired = new Set(d.backups);
+  for (const b of input.backups) if (b.status !== 'completed') assert.ok(!expired.has(b.backupId), 'only completed backups are expired');
+  if (completed[0]) assert.ok(!expired.has(completed[0].backupId), 'the newest completed backup stays');
+  const verified = completed.find((b) => b.verified);
+  if (verified) assert.ok(!expired.has(verified.backupId), 'the newest verified backup stays');
+  for (const id of input.holds.backups) assert.ok(!expired.has(id), `held backup ${id} stays`);
+  const heldSegments = new Set(input.holds.segments.map(segmentId));
+  for (const s of d.segments) assert.ok(!heldSegments.has(segmentId(s)), `held segment ${s.file} stays`);
+  assert.ok(completed.length - expired.size >= Math.min(input.policy.keepBackups, completed.length), 'failed and quarantined backups never count');
+  if (completed.length === 0) assert.deepEqual(d.segments, [], 'without a backup nothing anchors the archive');
+
+  const again = decideExpiry(applied(input, d));
+  assert.deepEqual([again.backups, again.segments, again.unfinished], [[], [], { backups: [], segments: [] }], 'a second run finds nothing more');
+
+  return applied(input, d);
+}
+
 describe('expiry', () => {
   test('never shrinks the recoverable window the policy keeps, and never picks what must stay', () => {
     fc.assert(
-      fc.property(histories, (input) => {
-        const d = decideExpiry(input);
-        const after = catalogView(applied(input, d));
-        assert.deepEqual(after, d.after, 'the decision reports the window planning will read afterwards');
-        assert.deepEqual(d.before, catalogView(input));
-
-        if (d.policyKeepsFrom !== null) {
-          const from = microsOf(d.policyKeepsFrom);
-          for (const t of probes(input)) {
-            if (t >= from && recoverableAt(d.before, t)) assert.ok(recoverableAt(after, t), `${isoMicros(t)} was recoverable and the policy keeps it`);
-          }
-        }
-        if (d.before.windows.length > 0) assert.ok(after.windows.length > 0, '`latest` stays restorable');
-
-        const completed = input.backups.filter((b) => b.status === 'completed').sort((a, b) => microsOf(b.finishedAt) - microsOf(a.finishedAt));
-        const expired = new Set(d.backups);
-        for (const b of input.backups) if (b.status !== 'completed') assert.ok(!expired.has(b.backupId), 'only completed backups are expired');
-        if (completed[0]) assert.ok(!expired.has(completed[0].backupId), 'the newest completed backup stays');
-        const verified = completed.find((b) => b.verified);
-        if (verified) assert.ok(!expired.has(verified.backupId), 'the newest verified backup stays');
-        for (const id of input.holds.backups) assert.ok(!expired.has(id), `held backup ${id} stays`);
-        const heldSegments = new Set(input.holds.segments.map(segmentId));
-        for (const s of d.segments) assert.ok(!heldSegments.has(segmentId(s)), `held segment ${s.file} stays`);
-        assert.ok(completed.length - expired.size >= Math.min(input.policy.keepBackups, completed.length), 'failed and quarantined backups never count');
-        if (completed.length === 0) assert.deepEqual(d.segments, [], 'without a backup nothing anchors the archive');
-
-        const again = decideExpiry(applied(input, d));
-        assert.deepEqual([again.backups, again.segments, again.unfinished], [[], [], { backups: [], segments: [] }], 'a second run finds nothing more');
+      fc.property(histories, fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 3 }), fc.nat(72), (input, keepBackups, keepDays, laterHours) => {
+        const expired = checkExpiry(input);
+        // A later run under another policy, over an archive that already has expired stretches.
+        checkExpiry({ ...expired, policy: { keepBackups, keepDays }, nowMicros: expired.nowMicros + laterHours * HOUR });
       }),
       { numRuns: 2000 },
     );
