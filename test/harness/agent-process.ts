@@ -1,45 +1,82 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { testStack } from './env';
 
 const cli = resolve(__dirname, '../../client/cli.js');
 
 /**
- * `pitr agent` as its own process, so a test can kill it like a crashed host. Use it through
- * `withAgentHost`, which kills whatever process is current when the test ends, passed or
- * failed: a live child keeps the test file's process, and so the whole run, from exiting.
+ * A `pitr` process of its own (an agent, a central worker), so a test can kill it like a
+ * crashed host. Use it through `withAgentHost` or `withCentralWorkerHost`, which kill whatever
+ * process is current when the test ends, passed or failed: a live child keeps the test file's
+ * process, and so the whole run, from exiting.
  */
-export class AgentHost {
+export class PitrHost {
   private process: ChildProcess;
+  private crashing = false;
+  private readonly logFile: string;
+  /** Rejects when the process exits without the test having killed it. */
+  readonly died: Promise<never>;
+  private diedWith!: (err: Error) => void;
 
-  constructor(private readonly configFile: string) {
-    this.process = spawnAgent(configFile);
+  constructor(
+    private readonly argv: string[],
+    private readonly env: Record<string, string> = {},
+  ) {
+    this.logFile = join(testStack().stateDir, `${argv[0]}-${process.pid}-${Date.now()}.log`);
+    this.died = new Promise<never>((_, reject) => (this.diedWith = reject));
+    this.died.catch(() => undefined);
+    this.process = this.spawn();
   }
 
   /** SIGKILL, as a host crash would: no shutdown, no cleanup; resolves once the process is gone. */
   async crash(): Promise<void> {
-    const agent = this.process;
-    if (agent.exitCode !== null || agent.signalCode !== null) return;
-    const exited = new Promise((r) => agent.once('exit', r));
-    agent.kill('SIGKILL');
+    const running = this.process;
+    if (running.exitCode !== null || running.signalCode !== null) return;
+    const exited = new Promise((r) => running.once('exit', r));
+    this.crashing = true;
+    running.kill('SIGKILL');
     await exited;
+    this.crashing = false;
   }
 
-  /** The host comes back: a new agent process on the same configuration. */
+  /** The host comes back: a new process with the same command line. */
   async restart(): Promise<void> {
     await this.crash();
-    this.process = spawnAgent(this.configFile);
+    this.process = this.spawn();
+  }
+
+  private spawn(): ChildProcess {
+    const log = openSync(this.logFile, 'a');
+    const child = spawn(process.execPath, [cli, ...this.argv], { stdio: ['ignore', log, log], env: { ...process.env, ...this.env } });
+    closeSync(log);
+    child.once('exit', (code, signal) => {
+      if (this.crashing) return;
+      const tail = readFileSync(this.logFile, 'utf8').split('\n').slice(-40).join('\n');
+      this.diedWith(new Error(`pitr ${this.argv.join(' ')} exited on its own (${signal ?? `code ${code}`}); the end of its output:\n${tail}`));
+    });
+    return child;
   }
 }
 
-export async function withAgentHost<T>(configFile: string, use: (host: AgentHost) => Promise<T>): Promise<T> {
-  const host = new AgentHost(configFile);
+/** Runs `use`, failing at once (with the host's output) if the host dies on its own meanwhile. */
+async function withHost<T>(host: PitrHost, use: (host: PitrHost) => Promise<T>): Promise<T> {
   try {
-    return await use(host);
+    return await Promise.race([use(host), host.died]);
   } finally {
     await host.crash();
   }
 }
 
-function spawnAgent(configFile: string): ChildProcess {
-  return spawn(process.execPath, [cli, 'agent', '--config', configFile], { stdio: 'ignore', env: { ...process.env } });
+/** `pitr agent --config configFile`. */
+export function withAgentHost<T>(configFile: string, use: (host: PitrHost) => Promise<T>): Promise<T> {
+  return withHost(new PitrHost(['agent', '--config', configFile]), use);
+}
+
+/**
+ * `pitr worker` on the test stack's central configuration. A test file using it starts no
+ * in-process central workers: this process must be the one that takes the central queue's tasks.
+ */
+export function withCentralWorkerHost<T>(use: (host: PitrHost) => Promise<T>): Promise<T> {
+  return withHost(new PitrHost(['worker'], { PITR_CONFIG: testStack().configs.central }), use);
 }

@@ -1,13 +1,10 @@
-import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { listBackups } from '../../../activities/catalog/backups';
-import { Catalog } from '../../../activities/catalog/catalog';
-import { artifactServicesFromConfig } from '../../../activities/config/artifact-services';
-import { AgentConfig, resolveSecret } from '../../../activities/config/config';
+import type { AgentConfig } from '../../../activities/config/config';
 import { recordHistory } from '../../harness/histories';
 import { withAgentHost } from '../../harness/agent-process';
+import { assertOneCompletedBackup } from '../../harness/backup-outcome';
 import { freshDbInstance } from '../../harness/instances';
 import { registerTestCluster, startBackup, startTestCentralWorkers } from '../../harness/workers';
 import { loadIncompressibleRows } from '../../harness/data';
@@ -37,22 +34,7 @@ for (const phase of ['execute', 'upload'] as const) {
       await agent.restart();
       const result = await handle.result();
       await recordHistory(handle, `baseBackupWorkflow.agent-killed-in-${phase}`);
-      assert.ok(result.artifact);
-
-      const services = artifactServicesFromConfig(central);
-      try {
-        const backupPrefix = result.artifact.key.slice(0, result.artifact.key.lastIndexOf('/') + 1);
-        const objects: string[] = [];
-        for await (const o of services.store.list(backupPrefix)) objects.push(o.key);
-        assert.deepEqual(objects.sort(), [result.artifact.key, result.manifestKey].sort());
-        assert.deepEqual(await services.store.listMultipartUploads(result.artifact.key), []);
-      } finally {
-        services.close();
-      }
-      const catalog = Catalog.open(resolveSecret(central.catalogUrl));
-      const rows = await listBackups(catalog, ids.tenantId, ids.clusterId).finally(() => catalog.close());
-      assert.deepEqual(rows.map((r) => [r.backupId, r.status]), [[workflowId, 'completed']]);
-      assert.deepEqual(readdirSync(config.stagingDir), [], 'staging is removed');
+      await assertOneCompletedBackup(central, { ...ids, workflowId, stagingDir: config.stagingDir }, result);
     });
   });
 }
