@@ -13,7 +13,7 @@ import { archiveOf, archivedSha256, ENGINE, segmentsOf, setRpo, sql, storedBinlo
 
 const centralReady = startTestCentralWorkers();
 
-/** About 16 MB of incompressible rows in one binlog, so its upload at 4 MiB/s takes a few seconds. */
+/** About 16 MB of incompressible rows in one binlog, so its upload at 2 MiB/s takes long enough to be caught mid-way. */
 const BULK: Record<Flavor, string> = {
   mysql: `SET SESSION cte_max_recursion_depth = 20000;
     INSERT INTO bulk.blobs WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 16000) SELECT n, RANDOM_BYTES(1024) FROM s;`,
@@ -29,7 +29,7 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     await conn.query(`CREATE DATABASE bulk; CREATE TABLE bulk.blobs (id INT PRIMARY KEY, b VARBINARY(1024)); ${BULK[flavor]} FLUSH BINARY LOGS;`);
     await conn.end();
     const ids = { tenantId: 't-archive', clusterId: `c-restart-${flavor}-${process.pid}`, engine: ENGINE[flavor] };
-    const config = await registerTestCluster(db, ids, { throttle: { uploadMBps: 4 } });
+    const config = await registerTestCluster(db, ids, { throttle: { uploadMBps: 2 } });
     await setRpo(ids, flavor, 1);
     const configFile = join(config.stagingDir, '..', `${ids.clusterId}.json`);
     writeFileSync(configFile, JSON.stringify(config));
