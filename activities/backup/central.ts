@@ -9,6 +9,7 @@ import { insertCompletedBackup, recordFailedBackup } from '../catalog/backups';
 import { backupBytes, backupDuration, quarantinedArtifacts, secondsSince } from '../metrics';
 import { Catalog } from '../catalog/catalog';
 import { getCluster } from '../catalog/clusters';
+import { refuseErasedTenant } from '../catalog/erasures';
 import { heartbeating } from '../heartbeat';
 import type { CentralConfig } from '../config/config';
 import { artifactKey } from './agent';
@@ -18,7 +19,10 @@ import type { CentralBackupActivities } from './types';
 export function createCentralBackupActivities(config: CentralConfig, catalog: Catalog, services: ArtifactServices): CentralBackupActivities {
   const key = signingKey(config);
   return {
-    loadCluster: ({ tenantId, clusterId }) => getCluster(catalog, tenantId, clusterId),
+    async loadCluster({ tenantId, clusterId }) {
+      await refuseErasedTenant(catalog, tenantId);
+      return getCluster(catalog, tenantId, clusterId);
+    },
 
     async validateManifest(input) {
       const cluster = await getCluster(catalog, input.ref.tenantId, input.ref.clusterId);

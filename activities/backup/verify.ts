@@ -3,6 +3,7 @@ import { verifySignedManifest } from '../../domain/manifest/signature';
 import { PitrError } from '../../domain/errors';
 import { verifyArtifact } from '../artifact/download';
 import { quarantineArtifact } from '../artifact/quarantine';
+import { TenantKeyErasedError } from '../keys/errors';
 import { ArtifactServices } from '../artifact/services';
 import { raiseAlert } from '../catalog/alerts';
 import { quarantinedArtifacts } from '../metrics';
@@ -30,7 +31,9 @@ export function createVerifyActivities(config: CentralConfig, catalog: Catalog, 
         });
         return { plainBytes: decoded.plaintextBytes, storedSha256: decoded.sha256 };
       } catch (err) {
-        if (err instanceof PitrError && err.terminal && (await services.store.head(artifactKey))) {
+        // An erased tenant's artifacts are unreadable by design, not damaged: nothing to quarantine.
+        const damaged = err instanceof PitrError && err.terminal && !(err instanceof TenantKeyErasedError);
+        if (damaged && (await services.store.head(artifactKey))) {
           const target = await quarantineArtifact(services.store, services.prefix, artifactKey, err);
           quarantinedArtifacts.inc({ kind: 'backup' });
           const cluster = await getCluster(catalog, ref.tenantId, ref.clusterId);

@@ -91,8 +91,11 @@ export async function checkRepository(
     protectedPrefixes.push(...owned.protectedPrefixes);
   }
   const objectsClass = classifyObjects({ prefix, objects, owners, protectedPrefixes, grace });
-  const uploads: ListedUpload[] = (await store.listMultipartUploadsUnder(scopePrefix(prefix, scope))).filter((u) =>
-    inScope(placeOf(prefix, u.key), scope),
+  // Listed bucket-wide and filtered here: MinIO answers a Prefix only when it is a whole key (or empty).
+  // Incomplete uploads are few, so the whole bucket's list is small.
+  const area = scopePrefix(prefix, scope);
+  const uploads: ListedUpload[] = (await store.listMultipartUploadsUnder('')).filter(
+    (u) => u.key.startsWith(area) && inScope(placeOf(prefix, u.key), scope),
   );
   const uploadsClass = classifyUploads(prefix, uploads, protectedPrefixes, grace);
   const lifecycle = lifecycleWarnings(await bucketLifecycleRules(store), prefix);

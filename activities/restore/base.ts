@@ -62,7 +62,9 @@ export async function restoreVerifiedBase(
       signal,
     });
   } catch (err) {
-    // The unpacker fails with the same error once its input is destroyed; the download's error is the one to report.
+    // A failure before the first byte (the header, the tenant's key) leaves the input open: the unpacker would wait
+    // for it forever. Destroyed, it fails too; the download's error is the one to report.
+    tar.destroy(err instanceof Error ? err : new Error(String(err)));
     await unpacked.catch(() => undefined);
     throw err;
   }

@@ -31,6 +31,7 @@ test('an object is an orphan only when unowned, in the tenant area, and older th
     { key: 'tenants/acme/clusters/c/binlogs/s/binlog.000002', owner: 'binlog 2', required: true },
     { key: 'tenants/acme/clusters/c/backups/b0/base.pitr', owner: 'expired backup b0', required: false },
   ];
+  const elsewhere: Ownership = { key: 'v1/tenants/acme/clusters/c/backups/b9/base.pitr', owner: 'backup b9 under the old prefix', required: true };
   const objects = [
     object('tenants/acme/clusters/c/backups/b1/base.pitr', 30),
     object('tenants/acme/clusters/c/backups/b1/base.pitr.manifest.json', 30),
@@ -42,6 +43,7 @@ test('an object is an orphan only when unowned, in the tenant area, and older th
     object('tenants/acme/old-system/binlog.000001', 500),
   ];
   const result = classifyObjects({ prefix: '', objects, owners, protectedPrefixes: ['tenants/acme/old-system/'], grace });
+  assert.deepEqual(classifyObjects({ prefix: 'v2/', objects: [], owners: [elsewhere], protectedPrefixes: [], grace }).missing, []);
   assert.deepEqual(result.orphans.map((o) => o.key), ['tenants/acme/clusters/c/backups/crashed/base.pitr']);
   assert.deepEqual(result.inGrace.map((o) => o.key), ['tenants/acme/clusters/c/backups/running/base.pitr']);
   assert.deepEqual(result.quarantined.map((o) => o.key), ['failed/tenants/acme/clusters/c/backups/bad/base.pitr']);
