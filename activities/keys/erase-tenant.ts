@@ -1,3 +1,5 @@
+import { InvalidInputError } from '../../domain/errors';
+import { listClusters } from '../catalog/clusters';
 import { recordErasure, type TenantErasure } from '../catalog/erasures';
 import type { Catalog } from '../catalog/catalog';
 import type { TenantKeys } from './tenant-keys';
@@ -23,6 +25,11 @@ export interface TenantErasureOutcome {
  * key's own erasure time).
  */
 export async function eraseTenant(catalog: Catalog, keys: TenantKeys, request: TenantErasureRequest): Promise<TenantErasureOutcome> {
+  if ((await listClusters(catalog, request.tenantId)).length === 0) {
+    throw new InvalidInputError(`tenant ${request.tenantId} has no cluster in the catalog: nothing of it to erase`, {
+      hint: 'check the tenant id (`pitr status` and `pitr backups list` name tenants as the catalog knows them)',
+    });
+  }
   const destroyed = await keys.erase(request.tenantId);
   const recorded = await recordErasure(catalog, {
     tenantId: request.tenantId,

@@ -1,4 +1,5 @@
 import type { PoolClient } from 'pg';
+import { PitrError } from '../../domain/errors';
 import { Catalog } from '../catalog/catalog';
 import { tenantKeyRecordKey } from '../keys/object-tenant-key-store';
 import { quarantineKey } from '../storage/object-keys';
@@ -17,9 +18,17 @@ export interface TenantOwnership {
  * empty one is set, under which every table reads as empty.
  */
 export async function catalogTenants(catalog: Catalog): Promise<string[]> {
-  return catalog.withTenant('', async (db) =>
-    (await db.query<{ tenant: string }>('SELECT t AS tenant FROM pitr_catalog_tenants() AS t')).rows.map((r) => r.tenant),
-  );
+  try {
+    return await catalog.withTenant('', async (db) =>
+      (await db.query<{ tenant: string }>('SELECT t AS tenant FROM pitr_catalog_tenants() AS t')).rows.map((r) => r.tenant),
+    );
+  } catch (err) {
+    if (err instanceof PitrError) throw err;
+    throw new PitrError(`the catalog cannot list its tenants: ${(err as Error).message}`, {
+      hint: 'run `pitr catalog migrate` (migration 0006 adds pitr_catalog_tenants(), owned by a role that bypasses row-level security); meanwhile check tenant by tenant with --tenant',
+      cause: err,
+    });
+  }
 }
 
 interface BackupKeysRow {

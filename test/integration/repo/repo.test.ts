@@ -195,6 +195,11 @@ test('tenant erase destroys the data key, records who and when, and restores, re
   const { artifactKey } = await backedUpCluster(B);
   const erase = (...args: string[]) => pitr(['tenant', 'erase', '--tenant', B.tenantId, '--reason', 'contract ended (TICKET-42)', '--config', configFile, ...args]);
 
+  const typo = await pitr(['tenant', 'erase', '--tenant', 'repo-bb', '--confirm', 'repo-bb', '--reason', 'x', '--config', configFile]);
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /tenant repo-bb has no cluster in the catalog: nothing of it to erase/);
+  assert.equal(await withCentralCatalog((catalog) => findErasure(catalog, 'repo-bb')), undefined);
+
   const unconfirmed = await erase('--by', 'alice');
   assert.equal(unconfirmed.code, 2);
   assert.match(unconfirmed.stderr, new RegExp(`erasing tenant ${B.tenantId} needs --confirm ${B.tenantId}`));
