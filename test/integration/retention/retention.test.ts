@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import { listBackups, type BackupRecord } from '../../../activities/catalog/backups';
 import type { SegmentRecord } from '../../../activities/catalog/segments';
 import { artifactServicesFromConfig } from '../../../activities/config/artifact-services';
-import { holdArtifacts } from '../../../activities/catalog/retention';
+import { ArtifactExpiredError, holdArtifacts } from '../../../activities/catalog/retention';
 import { createRetentionActivities, deleteObjects } from '../../../activities/retention/activities';
 import type { ExpiryPlan } from '../../../activities/retention/types';
 import { requestRestore } from '../../../client/restore/request';
@@ -225,6 +225,12 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     assert.deepEqual(await existing([...backupObjects(first), ...expired.flatMap(segmentObjects)]), []);
     const kept = segments.filter((s) => s.status === 'archived');
     assert.deepEqual(await existing([...backupObjects(second), ...kept.flatMap(segmentObjects)]), [...backupObjects(second), ...kept.flatMap(segmentObjects)]);
+
+    await assert.rejects(
+      withCentralCatalog((catalog) => holdArtifacts(catalog, { ...ids, holder: `late-restore-${flavor}`, backupIds: [first.backupId], segments: [] })),
+      ArtifactExpiredError,
+      'a restore that planned before expiry cannot hold what expiry removed',
+    );
 
     const recoverable = await pitrJson<Recoverability>(ids, 'recoverable');
     assert.deepEqual(windowsOf(recoverable), windowsOf(policyPlan!.decision.after), 'the window expiry announced is the one planning reads');
