@@ -84,8 +84,10 @@ export function repoCommand(): Command {
       const services = artifactServicesFromConfig(config);
       try {
         const scope = { ...(o.tenant === undefined ? {} : { tenantId: o.tenant }), ...(o.cluster === undefined ? {} : { clusterId: o.cluster }) };
-        const report = await withCatalog(config, (catalog) => checkRepository(catalog, services.store, services.prefix, scope, grace));
-        const repair = o.repair ? await repairRepository(services.store, report, grace) : undefined;
+        const { report, repair } = await withCatalog(config, async (catalog) => {
+          const found = await checkRepository(catalog, services.store, services.prefix, scope, grace);
+          return { report: found, repair: o.repair ? await repairRepository(catalog, services.store, found, grace) : undefined };
+        });
         const remainingProblems = report.problems - (repair ? repair.removed.length + repair.aborted.length : 0);
         printJsonOr(o.json, { ...report, ...(repair ? { repair } : {}), remainingProblems }, reportText);
         if (remainingProblems > 0) process.exitCode = 1;

@@ -17,7 +17,7 @@ import type { RepoReport } from '../../../activities/repo/check';
 import type { RepairOutcome } from '../../../activities/repo/repair';
 import { requestRestore } from '../../../client/restore/request';
 import { startCentralWorkers } from '../../../workers/central-worker';
-import { archivePass, sql, withCentralCatalog, type ClusterIds } from '../archive/archive-harness';
+import { archivePass, failedPassType, sql, withCentralCatalog, type ClusterIds } from '../archive/archive-harness';
 import { testStack } from '../../harness/env';
 import { freshDbInstance } from '../../harness/instances';
 import { centralConfig, startBackup, startTestCluster, temporalClient, workflowBundle } from '../../harness/workers';
@@ -244,4 +244,5 @@ test('tenant erase destroys the data key, records who and when, and restores, re
   const backupFailure = await failureOf(backup.handle, 'a backup of an erased tenant');
   assert.ok(backupFailure instanceof WorkflowFailedError, 'a new backup of an erased tenant is refused');
   assert.match(failureText(backupFailure), new RegExp(`tenant ${B.tenantId} was erased at .* by alice: .*no new ones are taken`));
+  assert.equal(await failedPassType(archivePass(client, B)), 'TenantKeyErasedError', 'archiving its binlogs is refused too');
 });
