@@ -11,7 +11,7 @@ export class TenantKeyErasedError extends PitrError {
     erasedBy?: string,
   ) {
     super(`tenant ${tenant} was erased at ${erasedAt}${erasedBy ? ` by ${erasedBy}` : ''}: its data key is destroyed, so its backups and binlogs can no longer be decrypted or restored, and no new ones are taken`, {
-      hint: `this is permanent by design (\`pitr tenant erase\`); nothing can bring the data back from this repository. Delete the tenant's schedules (`pitr schedule delete`): every run of them now fails. To protect its databases again, register them under a new tenant id`,
+      hint: `this is permanent by design (\`pitr tenant erase\`); nothing can bring the data back from this repository. Delete the tenant's schedules (\`pitr schedule delete\`): every run of them now fails. To protect its databases again, register them under a new tenant id`,
       terminal: true,
     });
   }
