@@ -2,7 +2,9 @@ import { InvalidInputError } from '../../domain/errors';
 import { listClusters } from '../catalog/clusters';
 import { recordErasure, type TenantErasure } from '../catalog/erasures';
 import type { Catalog } from '../catalog/catalog';
-import type { TenantKeys } from './tenant-keys';
+import type { ArtifactServices } from '../artifact/services';
+import { tenantKeyRecordKey } from './object-tenant-key-store';
+import { deleteOlderVersions } from './purge-key-versions';
 
 export interface TenantErasureRequest {
   tenantId: string;
@@ -16,21 +18,29 @@ export interface TenantErasureOutcome {
   keyAlreadyErased: boolean;
   /** The catalog already held the erasure before this call. */
   alreadyRecorded: boolean;
+  /** Replaced versions of the key record deleted (a versioned bucket keeps the wrapped key in them). */
+  olderKeyVersionsDeleted: number;
 }
 
 /**
- * Destroys the tenant's data key, then records it in the catalog. In this order: a record
+ * Destroys the tenant's data key (the record and any older version of it that still holds
+ * the wrapped key), then records it in the catalog. In this order: a record
  * that claims an erasure the key store has not done would be a lie, whereas a destroyed key
  * without its record is completed by running the erasure again (the record then takes the
  * key's own erasure time).
  */
-export async function eraseTenant(catalog: Catalog, keys: TenantKeys, request: TenantErasureRequest): Promise<TenantErasureOutcome> {
+export async function eraseTenant(
+  catalog: Catalog,
+  services: Pick<ArtifactServices, 'store' | 'keys' | 'prefix'>,
+  request: TenantErasureRequest,
+): Promise<TenantErasureOutcome> {
   if ((await listClusters(catalog, request.tenantId)).length === 0) {
     throw new InvalidInputError(`tenant ${request.tenantId} has no cluster in the catalog: nothing of it to erase`, {
       hint: 'check the tenant id (`pitr status` and `pitr backups list` name tenants as the catalog knows them)',
     });
   }
-  const destroyed = await keys.erase(request.tenantId);
+  const destroyed = await services.keys.erase(request.tenantId);
+  const olderKeyVersionsDeleted = await deleteOlderVersions(services.store, tenantKeyRecordKey(services.prefix, request.tenantId));
   const recorded = await recordErasure(catalog, {
     tenantId: request.tenantId,
     erasedAt: destroyed.erasedAt,
@@ -38,5 +48,5 @@ export async function eraseTenant(catalog: Catalog, keys: TenantKeys, request: T
     reason: request.reason,
     dataKeyId: destroyed.dataKeyId ?? null,
   });
-  return { erasure: recorded.erasure, keyAlreadyErased: destroyed.alreadyErased, alreadyRecorded: !recorded.inserted };
+  return { erasure: recorded.erasure, keyAlreadyErased: destroyed.alreadyErased, alreadyRecorded: !recorded.inserted, olderKeyVersionsDeleted };
 }

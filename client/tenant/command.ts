@@ -20,7 +20,8 @@ function erasureText(o: TenantErasureOutcome): string {
   const what = o.alreadyRecorded
     ? `tenant ${e.tenantId} was already erased at ${e.erasedAt} by ${e.erasedBy} (${e.reason}); nothing changed`
     : `tenant ${e.tenantId} erased at ${e.erasedAt} by ${e.erasedBy} (${e.reason})${o.keyAlreadyErased ? ': its key had already been destroyed, the erasure is now recorded' : ''}`;
-  return `${what}\ndata key ${e.dataKeyId ?? '(none: the tenant never had one)'} is destroyed: its backups and binlogs can no longer be decrypted, and no new ones are taken`;
+  const versions = o.olderKeyVersionsDeleted > 0 ? ` (with ${o.olderKeyVersionsDeleted} older versions of its record the bucket kept)` : '';
+  return `${what}\ndata key ${e.dataKeyId ?? '(none: the tenant never had one)'} is destroyed${versions}: its backups and binlogs can no longer be decrypted, and no new ones are taken`;
 }
 
 /** `pitr tenant`: operations on a whole tenant. */
@@ -49,7 +50,7 @@ export function tenantCommand(): Command {
       const config = loadCliConfig(o.config);
       const services = artifactServicesFromConfig(config);
       try {
-        const outcome = await withCatalog(config, (catalog) => eraseTenant(catalog, services.keys, { tenantId: o.tenant, erasedBy, reason: o.reason.trim() }));
+        const outcome = await withCatalog(config, (catalog) => eraseTenant(catalog, services, { tenantId: o.tenant, erasedBy, reason: o.reason.trim() }));
         printJsonOr(o.json, outcome, erasureText);
       } finally {
         services.close();

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
-import { CreateMultipartUploadCommand, PutBucketLifecycleConfigurationCommand } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand, ListObjectVersionsCommand, PutBucketLifecycleConfigurationCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { listBackups } from '../../../activities/catalog/backups';
 import { findErasure } from '../../../activities/catalog/erasures';
@@ -40,6 +40,8 @@ after(() => services.close());
 
 const centralReady = (async () => {
   await ensureBucket({ ...stack.s3, bucket });
+  // Versioned, as careful operators keep backup buckets: an erasure must not leave the key in an older version.
+  await services.store.client.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
   const running = await startCentralWorkers(config, ['central', 'verify', 'restore'], await workflowBundle());
   const done = running.run();
   after(async () => {
@@ -210,6 +212,15 @@ test('tenant erase destroys the data key, records who and when, and restores, re
   const outcome = JSON.parse(erased.stdout);
   assert.deepEqual([outcome.alreadyRecorded, outcome.keyAlreadyErased, outcome.erasure.erasedBy], [false, false, 'alice']);
   assert.match(outcome.erasure.dataKeyId, /^dk-/);
+  assert.equal(outcome.olderKeyVersionsDeleted, 1, 'the version holding the wrapped key is deleted');
+  const record = `keys/${B.tenantId}.json`;
+  const versions = await services.store.client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: record }));
+  assert.deepEqual([...(versions.Versions ?? []), ...(versions.DeleteMarkers ?? [])].map((v) => [v.Key, v.IsLatest]), [[record, true]]);
+  const { body } = await services.store.getStream(record);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  const tombstone = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  assert.deepEqual([tombstone.state, tombstone.wrappedKey], ['erased', undefined]);
 
   const twice = await erase('--confirm', B.tenantId, '--by', 'bob');
   assert.equal(twice.code, 0, twice.stderr);
