@@ -34,9 +34,8 @@ test('the central worker killed while a backup registers leaves exactly one arti
       await waitForActivity(handle, 'the central worker to be inside registerBackup', isRunning('registerBackup'), 90_000);
       await waitFor('the registration to wait on the locked backups table', async () => {
         assert.equal((await handle.describe()).status.name, 'RUNNING', 'the backup ended before its registration waited');
-        const waiting = await locker.query(
-          "SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO backups%'",
-        );
+        // pg_locks, not pg_stat_activity: a parameterised statement waits in its parse step, before its text is reported.
+        const waiting = await locker.query("SELECT COUNT(*)::int AS n FROM pg_locks WHERE relation = 'backups'::regclass AND NOT granted");
         return waiting.rows[0].n > 0;
       });
       await worker.restart();

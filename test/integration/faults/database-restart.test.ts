@@ -5,6 +5,7 @@ import { listBackups } from '../../../activities/catalog/backups';
 import { Catalog } from '../../../activities/catalog/catalog';
 import { resolveSecret } from '../../../activities/config/config';
 import { startDbInstance, stopDbInstance } from '../../../activities/local/db-instance';
+import { finalAttempt } from '../../harness/activity-history';
 import { freshDbInstance } from '../../harness/instances';
 import { waitForActivity } from '../../harness/wait';
 import { startBackup, startTestCentralWorkers, startTestCluster } from '../../harness/workers';
@@ -28,11 +29,7 @@ test('a source database restarted during the backup costs a retry, not the backu
 
   const result = await handle.result();
   assert.ok(result.artifact);
-  const history = await handle.fetchHistory();
-  const events = history.events ?? [];
-  const executeScheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'executeBackup')!;
-  const executeStarted = events.find((e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId) === String(executeScheduled.eventId));
-  assert.ok((executeStarted?.activityTaskStartedEventAttributes?.attempt ?? 1) >= 2, 'the retry of executeBackup shows in the history as a later attempt');
+  assert.ok((await finalAttempt(handle, 'executeBackup')).attempt >= 2, 'the retry of executeBackup shows in the history as a later attempt');
   const catalog = Catalog.open(resolveSecret(central.catalogUrl));
   const rows = await listBackups(catalog, ids.tenantId, ids.clusterId).finally(() => catalog.close());
   assert.deepEqual(rows.map((r) => [r.backupId, r.status]), [[workflowId, 'completed']]);
