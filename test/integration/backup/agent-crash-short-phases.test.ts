@@ -16,15 +16,16 @@ import { registerTestCluster, startBackup, startTestCentralWorkers } from '../..
 
 const centralReady = startTestCentralWorkers();
 
-/**
- * Prepare and capture take milliseconds, so to kill the agent inside one the test holds the
- * phase open with what would hold it on a real host: its database connection hangs (a relay
- * between agent and server stops answering new connections). The agent is then SIGKILLed
- * and brought back; the phase's heartbeat timeout notices the dead attempt and retries it.
- */
 type Started = Awaited<ReturnType<typeof startBackup>>;
 type Relay = Awaited<ReturnType<typeof startTcpRelay>>;
 
+/**
+ * Prepare and capture take milliseconds, so to kill the agent inside one the test holds the
+ * phase open with what would hold it on a real host: its database connection hangs (a relay
+ * between agent and server stops answering new connections). A metadata-lock queue would not
+ * do for prepare: it defers the backup at once instead of waiting. The agent is then SIGKILLed
+ * and brought back; the phase's heartbeat timeout notices the dead attempt and retries it.
+ */
 async function crashTest(
   phase: 'prepare' | 'capture',
   startHeld: (ctx: { source: DbInstance; relay: Relay; start: () => Promise<Started> }) => Promise<Started>,
