@@ -152,6 +152,12 @@ export async function uploadStream(request: StreamUploadRequest): Promise<Upload
     inFlight.push({ uploadId, partNumber, buffer, outcome, endOffset: total, prefixSha256: hash.copy().digest('hex') });
   };
 
+  // A worker can die after completing (or aborting) the upload its progress names. Asked for a
+  // part of an upload that is gone, S3 servers answer before reading the body and close the
+  // connection, which the client sees as a reset, not as NoSuchUpload: so look first.
+  if (resume && !(await store.listMultipartUploads(key)).some((u) => u.uploadId === resume.uploadId)) {
+    throw new ResumeRejectedError('upload-gone', `multipart upload ${resume.uploadId} of ${key} no longer exists (completed or aborted)`);
+  }
   let filling: Buffer = Buffer.allocUnsafe(partSize);
   let filled = 0;
   try {

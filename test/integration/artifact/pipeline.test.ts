@@ -153,6 +153,20 @@ describe('artifact pipeline against real S3 (MinIO)', () => {
     assert.deepEqual(await store.listMultipartUploads(resumed.key), []);
   });
 
+  it('starts over when the recorded upload was completed before the worker died', async () => {
+    const input = randomBytes(3 * MIN_PART_SIZE + 4_321);
+    // Heartbeats are throttled, so the progress a dead worker left can name fewer parts than it sent.
+    let state: ArtifactUploadState | undefined;
+    await packArtifact(request('resume/completed.pitr', input, { onProgress: (s) => void (state ??= s) }));
+    assert.equal(state?.upload.parts.length, 1);
+    const again = await packArtifact(request('resume/completed.pitr', input, { resume: state }));
+    assert.match(again.resumeRejected ?? '', /no longer exists/);
+    const out = sink();
+    await unpackArtifact({ store, key: again.key, keys, destination: out, expected: { sha256: again.sha256 } });
+    assert.ok(out.bytes().equals(input));
+    assert.deepEqual(await store.listMultipartUploads(again.key), []);
+  });
+
   it('aborts abandoned multipart uploads of a key', async () => {
     const key = `${prefix}stale/x.pitr`;
     const first = await store.startMultipart(key);
