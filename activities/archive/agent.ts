@@ -128,7 +128,7 @@ export function createAgentArchiveActivities(config: AgentConfig): AgentArchiveA
             return observed(limit ? pipeline(bytes, rateLimit(limit * 1024 * 1024), () => undefined) : bytes, current);
           },
           ...(resume.success && resume.data.key === key ? { resume: resume.data } : {}),
-          onProgress: (state) => heartbeat({ ...state, ...retries.details() }),
+          onProgress: (state) => heartbeat(state),
           signal: Context.current().cancellationSignal,
         }).catch((err: unknown) => {
           throw missingFile(file, path, err);

@@ -106,7 +106,7 @@ export function createAgentBackupActivities(config: AgentConfig): AgentBackupAct
             return limit ? pipeline(tar, rateLimit(limit * 1024 * 1024), () => undefined) : tar;
           },
           ...(resume.success && resume.data.key === key ? { resume: resume.data } : {}),
-          onProgress: (state) => heartbeat({ ...state, ...retries.details() }),
+          onProgress: (state) => heartbeat(state),
           signal: Context.current().cancellationSignal,
         });
         const result: UploadResult = {

@@ -46,18 +46,11 @@ export async function withRetry<T>(
   }
 }
 
-/** Counts the retries of the calls it hears of: what an activity reports of the retries inside it. */
+/** Counts the retries of the calls it hears of: what an upload reports of the retries inside it. */
 export class RetryTally {
   count = 0;
-  last: string | undefined;
 
-  readonly onRetry: RetryListener = (failure) => {
+  readonly onRetry: RetryListener = () => {
     this.count += 1;
-    this.last = failure.message;
   };
-
-  /** For heartbeat details beside an upload's resume state, so that its retries show while it runs. */
-  details(): { storageRetries: number; lastStorageRetry?: string } {
-    return this.last === undefined ? { storageRetries: this.count } : { storageRetries: this.count, lastStorageRetry: this.last };
-  }
 }
