@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import { createConnection } from 'mysql2/promise';
 import type { DbInstance } from '../../../activities/local/db-instance';
 import { withAgentHost } from '../../harness/agent-process';
@@ -56,32 +56,35 @@ async function crashTest(
   });
 }
 
-test('an agent killed during prepare leaves exactly one artifact, manifest and catalog row', () =>
-  crashTest('prepare', async ({ relay, start }) => {
-    relay.hold();
-    return start();
-  }));
-
-test('an agent killed during capture leaves exactly one artifact, manifest and catalog row', () =>
-  crashTest('capture', async ({ source, relay, start }) => {
-    // The dump waits behind a table lock, connected; once it is let go, the next connection
-    // the agent opens is capture's, and that one hangs.
-    const locker = await createConnection({ host: source.host, port: source.port, user: 'root' });
-    try {
-      await locker.query('LOCK TABLES bulk.blobs WRITE');
-      const started = await start();
-      await waitForActivity(started.handle, 'the agent to run the dump', isRunning('executeBackup'));
-      await waitFor('the dump to wait behind the table lock', async () => {
-        assert.equal((await started.handle.describe()).status.name, 'RUNNING', 'the backup ended before its dump waited');
-        const [rows] = await locker.query(
-          "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE id <> CONNECTION_ID() AND state LIKE 'Waiting for%'",
-        );
-        return Number((rows as Array<{ n: number }>)[0]?.n) > 0;
-      });
+// The cases wait mostly on heartbeat timeouts and throttled uploads, so they overlap.
+describe('an agent killed in a short phase', { concurrency: true }, () => {
+  test('an agent killed during prepare leaves exactly one artifact, manifest and catalog row', () =>
+    crashTest('prepare', async ({ relay, start }) => {
       relay.hold();
-      await locker.query('UNLOCK TABLES');
-      return started;
-    } finally {
-      await locker.end();
-    }
-  }));
+      return start();
+    }));
+
+  test('an agent killed during capture leaves exactly one artifact, manifest and catalog row', () =>
+    crashTest('capture', async ({ source, relay, start }) => {
+      // The dump waits behind a table lock, connected; once it is let go, the next connection
+      // the agent opens is capture's, and that one hangs.
+      const locker = await createConnection({ host: source.host, port: source.port, user: 'root' });
+      try {
+        await locker.query('LOCK TABLES bulk.blobs WRITE');
+        const started = await start();
+        await waitForActivity(started.handle, 'the agent to run the dump', isRunning('executeBackup'));
+        await waitFor('the dump to wait behind the table lock', async () => {
+          assert.equal((await started.handle.describe()).status.name, 'RUNNING', 'the backup ended before its dump waited');
+          const [rows] = await locker.query(
+            "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE id <> CONNECTION_ID() AND state LIKE 'Waiting for%'",
+          );
+          return Number((rows as Array<{ n: number }>)[0]?.n) > 0;
+        });
+        relay.hold();
+        await locker.query('UNLOCK TABLES');
+        return started;
+      } finally {
+        await locker.end();
+      }
+    }));
+});
