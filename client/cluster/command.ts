@@ -42,8 +42,8 @@ export function clusterCommand(): Command {
     .description("show a cluster's retention policy, or set its own rules (a rule left out keeps its setting; unset rules follow the tier)")
     .requiredOption('--tenant <id>')
     .requiredOption('--cluster <id>')
-    .option('--keep-backups <n>', 'keep at least the n newest completed base backups')
-    .option('--keep-days <d>', 'keep every completed base backup younger than d days (0: no age rule)')
+    .option('--keep-backups <n>', "keep at least the n newest completed base backups ('tier': the tier's default)")
+    .option('--keep-days <d>', "keep every completed base backup younger than d days (0: no age rule; 'tier': the tier's default)")
     .option('--json')
     .option('--config <file>', 'central configuration file')
     .action(async (o: { tenant: string; cluster: string; keepBackups?: string; keepDays?: string; json?: boolean; config?: string }) => {

@@ -40,13 +40,14 @@ export function effectivePolicy(tier: string, overrides: RetentionOverrides): Re
   return { keepBackups: overrides.keepBackups ?? defaults.keepBackups, keepDays: overrides.keepDays ?? defaults.keepDays };
 }
 
-/** A policy as an operator typed it; each rule is checked on its own. */
+/** A policy as an operator typed it; each rule is checked on its own, and `tier` puts a rule back on the tier default. */
 export function parseRetentionOverrides(input: { keepBackups?: string; keepDays?: string }): Partial<RetentionOverrides> {
-  const count = (option: string, text: string, min: number): number => {
+  const count = (option: string, text: string, min: number): number | null => {
+    if (text === 'tier') return null;
     const value = Number(text);
     if (!Number.isInteger(value) || value < min) {
       throw new InvalidInputError(`${option} ${JSON.stringify(text)} is not a whole number of at least ${min}`, {
-        hint: '--keep-backups counts completed base backups (at least 1); --keep-days is an age in days (0: no age rule)',
+        hint: "--keep-backups counts completed base backups (at least 1); --keep-days is an age in days (0: no age rule); 'tier' for the tier's default",
       });
     }
     return value;

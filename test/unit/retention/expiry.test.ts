@@ -3,7 +3,8 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { isoMicros, microsOf, recoverability, type Recoverability, type StreamEntry, type StreamGap } from '../../../domain/archive/recoverable';
 import { decideExpiry, segmentId, type ExpiryDecision, type RetentionBackup, type RetentionEntry, type RetentionInput, type RetentionSegment } from '../../../domain/retention/expiry';
-import { effectivePolicy, UnknownRetentionTierError } from '../../../domain/retention/policy';
+import { effectivePolicy, parseRetentionOverrides, UnknownRetentionTierError } from '../../../domain/retention/policy';
+import { InvalidInputError } from '../../../domain/errors';
 
 const U = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
 const T0 = Date.UTC(2026, 10, 1) * 1000;
@@ -218,5 +219,13 @@ describe('retention policy', () => {
     assert.deepEqual(effectivePolicy('standard', { keepBackups: 3, keepDays: null }), { keepBackups: 3, keepDays: 14 });
     assert.deepEqual(effectivePolicy('bespoke', { keepBackups: 2, keepDays: 0 }), { keepBackups: 2, keepDays: 0 });
     assert.throws(() => effectivePolicy('bespoke', { keepBackups: 2, keepDays: null }), UnknownRetentionTierError);
+  });
+  test('an operator sets rules one at a time, puts one back on the tier default with `tier`, and is told what a bad value means', () => {
+    assert.deepEqual(parseRetentionOverrides({ keepBackups: '3' }), { keepBackups: 3 });
+    assert.deepEqual(parseRetentionOverrides({ keepBackups: 'tier', keepDays: '0' }), { keepBackups: null, keepDays: 0 });
+    assert.deepEqual(effectivePolicy('standard', { keepBackups: null, keepDays: 0 }), { keepBackups: 7, keepDays: 0 });
+    for (const bad of [{ keepBackups: '0' }, { keepDays: '-1' }, { keepBackups: '2.5' }, { keepDays: 'week' }]) {
+      assert.throws(() => parseRetentionOverrides(bad), InvalidInputError);
+    }
   });
 });
