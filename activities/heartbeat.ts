@@ -18,3 +18,32 @@ export async function heartbeating<T>(step: string, run: (report: (details: obje
     clearInterval(timer);
   }
 }
+
+/**
+ * Heartbeats of a resumable upload. Each acknowledged part's resume state goes out at once: the
+ * SDK sends an attempt's first heartbeat immediately and holds later ones to 80% of the timeout,
+ * so nothing emptier is sent before it. When parts come slower than half the heartbeat timeout
+ * (a throttled upload), the latest state is sent again, so the attempt is not taken for a dead worker.
+ */
+export async function uploadHeartbeating<T>(run: (report: (state: object) => void) => Promise<T>): Promise<T> {
+  const context = Context.current();
+  // Late enough that a part acknowledged in time goes first; early enough to arrive within the timeout.
+  const quietMs = Math.max(HEARTBEAT_MS, (context.info.heartbeatTimeoutMs ?? 60_000) * 0.75);
+  let details: object = { step: 'upload' };
+  let sentAt = Date.now();
+  const send = (): void => {
+    sentAt = Date.now();
+    context.heartbeat(details);
+  };
+  const timer = setInterval(() => {
+    if (Date.now() - sentAt >= quietMs) send();
+  }, 1000);
+  try {
+    return await run((state) => {
+      details = { step: 'upload', ...state };
+      send();
+    });
+  } finally {
+    clearInterval(timer);
+  }
+}

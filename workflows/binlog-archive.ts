@@ -32,9 +32,11 @@ export async function binlogArchiveWorkflow(input: ArchiveRef): Promise<BinlogAr
     startToCloseTimeout: '1 minute',
     retry: retry(10),
   });
+  // They heartbeat: a dead agent is noticed in seconds, not at the end of the 10 minutes.
   const agent = proxyActivities<AgentArchiveActivities>({
     taskQueue: agentTaskQueue(clusterId),
     startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: '30 seconds',
     retry: retry(5),
   });
   const uploader = proxyActivities<AgentArchiveActivities>({

@@ -18,6 +18,7 @@ import { BinlogFileMissingError, BinlogRewrittenError } from './errors';
 import { SegmentIndexWriter, segmentIndexHeader } from './segment-index';
 import { binlogPath, surveyBinlogs } from './survey';
 import type { AgentArchiveActivities } from './types';
+import { heartbeating, uploadHeartbeating } from '../heartbeat';
 
 /** Where a server's binlog is archived: one object per server and file name, whoever uploads it. */
 export function segmentKey(prefix: string, ref: ArchiveRef, serverKey: string, file: string): string {
@@ -26,16 +27,6 @@ export function segmentKey(prefix: string, ref: ArchiveRef, serverKey: string, f
 
 export function segmentIndexKey(segment: string): string {
   return `${segment}.index`;
-}
-
-function throttledHeartbeat(intervalMs: number): (details: unknown) => void {
-  let last = 0;
-  return (details) => {
-    if (Date.now() - last >= intervalMs) {
-      last = Date.now();
-      Context.current().heartbeat(details);
-    }
-  };
 }
 
 function missingFile(file: string, path: string, err: unknown): unknown {
@@ -65,34 +56,40 @@ async function* observed(source: AsyncIterable<Buffer>, read: UploadRead): Async
 export function createAgentArchiveActivities(config: AgentConfig): AgentArchiveActivities {
   const stagingDir = join(config.stagingDir, 'binlog-archive');
 
-  return {
-    surveyBinlogs: ({ rpoSeconds }) => surveyBinlogs(config, rpoSeconds),
+  /** Reads a closed binlog once: its SHA-256, GTIDs and summary, reporting the bytes read. */
+  async function inspectSegment(file: string, report: (details: object) => void): Promise<InspectedSegment> {
+    const path = binlogPath(config, file);
+    const hash = createHash('sha256');
+    let bytesRead = 0;
+    async function* hashed(): AsyncGenerator<Buffer> {
+      for await (const chunk of binlogFileSource(path)) {
+        hash.update(chunk);
+        bytesRead += chunk.length;
+        report({ file, bytesRead });
+        yield chunk;
+      }
+    }
+    // MariaDB's continuity needs the last GTID of every server in each domain, not only the domain's last.
+    const lastOfEachServer = new Map<string, string>();
+    let summary: BinlogSummary;
+    try {
+      summary = await readBinlog(hashed(), {
+        name: file,
+        onTransaction: ({ gtid }) => {
+          if (gtid !== null && config.database.flavor === 'mariadb') lastOfEachServer.set(gtid.slice(0, gtid.lastIndexOf('-')), gtid);
+        },
+      });
+    } catch (err) {
+      throw missingFile(file, path, err);
+    }
+    const gtids = summary.flavor === 'mysql' ? summary.gtids : MariadbBinlogState.parse([...lastOfEachServer.values()].join(',')).toString();
+    return { file, sizeBytes: summary.bytes, sha256: hash.digest('hex'), gtids, summary };
+  }
 
-    async inspectSegment({ file }): Promise<InspectedSegment> {
-      const path = binlogPath(config, file);
-      const hash = createHash('sha256');
-      async function* hashed(): AsyncGenerator<Buffer> {
-        for await (const chunk of binlogFileSource(path)) {
-          hash.update(chunk);
-          yield chunk;
-        }
-      }
-      // MariaDB's continuity needs the last GTID of every server in each domain, not only the domain's last.
-      const lastOfEachServer = new Map<string, string>();
-      let summary: BinlogSummary;
-      try {
-        summary = await readBinlog(hashed(), {
-          name: file,
-          onTransaction: ({ gtid }) => {
-            if (gtid !== null && config.database.flavor === 'mariadb') lastOfEachServer.set(gtid.slice(0, gtid.lastIndexOf('-')), gtid);
-          },
-        });
-      } catch (err) {
-        throw missingFile(file, path, err);
-      }
-      const gtids = summary.flavor === 'mysql' ? summary.gtids : MariadbBinlogState.parse([...lastOfEachServer.values()].join(',')).toString();
-      return { file, sizeBytes: summary.bytes, sha256: hash.digest('hex'), gtids, summary };
-    },
+  return {
+    surveyBinlogs: ({ rpoSeconds }) => heartbeating('survey', () => surveyBinlogs(config, rpoSeconds)),
+
+    inspectSegment: ({ file }) => heartbeating('inspect', (report) => inspectSegment(file, report)),
 
     /**
      * One read of the file feeds the uploader, the SHA-256 and the per-transaction index.
@@ -108,8 +105,7 @@ export function createAgentArchiveActivities(config: AgentConfig): AgentArchiveA
       try {
         const key = segmentKey(services.prefix, { tenantId, clusterId }, server.key, file);
         const resume = artifactUploadStateSchema.safeParse(Context.current().info.heartbeatDetails as unknown);
-        const heartbeat = throttledHeartbeat(2000);
-        const packed = await packArtifact({
+        const packed = await uploadHeartbeating((report) => packArtifact({
           store: services.store,
           key,
           tenant: tenantId,
@@ -128,9 +124,9 @@ export function createAgentArchiveActivities(config: AgentConfig): AgentArchiveA
             return observed(limit ? pipeline(bytes, rateLimit(limit * 1024 * 1024), () => undefined) : bytes, current);
           },
           ...(resume.success && resume.data.key === key ? { resume: resume.data } : {}),
-          onProgress: (state) => heartbeat(state),
+          onProgress: (state) => report(state),
           signal: Context.current().cancellationSignal,
-        }).catch((err: unknown) => {
+        })).catch((err: unknown) => {
           throw missingFile(file, path, err);
         });
         const done = read!;

@@ -9,7 +9,7 @@ import { artifactServicesFromConfig } from '../config/artifact-services';
 import { AgentConfig, resolveSecret } from '../config/config';
 import { packPayload, runBackup } from '../engines';
 import { completedResult } from '../engines/staging';
-import { heartbeating } from '../heartbeat';
+import { heartbeating, uploadHeartbeating } from '../heartbeat';
 import { objectKey } from '../storage/object-keys';
 import { RetryTally } from '../storage/retry';
 import { captureCoordinates } from './capture';
@@ -93,8 +93,7 @@ export function createAgentBackupActivities(config: AgentConfig): AgentBackupAct
         const payload = engineResult(ref).payload;
         const details = Context.current().info.heartbeatDetails as unknown;
         const resume = artifactUploadStateSchema.safeParse(details);
-        const heartbeat = throttledHeartbeat(2000);
-        const packed = await packArtifact({
+        const packed = await uploadHeartbeating((report) => packArtifact({
           store: services.store,
           key,
           tenant: ref.tenantId,
@@ -106,9 +105,9 @@ export function createAgentBackupActivities(config: AgentConfig): AgentBackupAct
             return limit ? pipeline(tar, rateLimit(limit * 1024 * 1024), () => undefined) : tar;
           },
           ...(resume.success && resume.data.key === key ? { resume: resume.data } : {}),
-          onProgress: (state) => heartbeat(state),
+          onProgress: (state) => report(state),
           signal: Context.current().cancellationSignal,
-        });
+        }));
         const result: UploadResult = {
           bucket: services.store.bucket,
           key,

@@ -11,6 +11,17 @@ export function isRunning(activityType: string) {
     a.activityType?.name === activityType && decodePendingActivityState(a.state) === 'STARTED';
 }
 
+/** A running upload whose heartbeat names parts the store acknowledged: a resumed attempt skips those. */
+export function isUploadingPastFirstPart(activityType: string) {
+  const running = isRunning(activityType);
+  return (a: temporal.api.workflow.v1.IPendingActivityInfo): boolean => {
+    const payload = a.heartbeatDetails?.payloads?.[0];
+    if (!running(a) || !payload) return false;
+    const details = defaultPayloadConverter.fromPayload<{ upload?: { parts?: unknown[] } }>(payload);
+    return (details.upload?.parts?.length ?? 0) > 0;
+  };
+}
+
 /**
  * The attempt that ran `activityType` to completion, and what ended the one before it: a crashed
  * worker's attempt ends by heartbeat timeout, seen in history as the next attempt's last failure.

@@ -2,7 +2,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-type PendingActivity = temporal.api.workflow.v1.IPendingActivityInfo;
+export type PendingActivity = temporal.api.workflow.v1.IPendingActivityInfo;
 
 /** Polls `probe` until it holds; fails naming `what` after `timeoutMs`. */
 export async function waitFor(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
