@@ -7,7 +7,7 @@ WORKDIR /opt/pitr
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY . .
-RUN npm run build
+RUN npm run build && ln -sfn ../../bin/pitr node_modules/.bin/pitr
 
 # An agent of a MySQL cluster runs MySQL's own client tools of the server's version: MariaDB's
 # mysql* links are refused (activities/local/toolchain.ts). MySQL's generic minimal build

@@ -49,7 +49,7 @@ export function buildCli(): Command {
   return program;
 }
 
-async function main(argv: string[]): Promise<void> {
+export async function runCli(argv: string[]): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (err) {
@@ -64,5 +64,5 @@ async function main(argv: string[]): Promise<void> {
 if (require.main === module) {
   // The SDK version is pinned by the lockfile; its notice about future Node versions is noise for operators.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  void main(process.argv);
+  void runCli(process.argv);
 }

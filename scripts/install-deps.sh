@@ -6,4 +6,6 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   echo "[deps] npm ci" >&2
   npm ci --no-audit --no-fund >&2 || { echo "[deps] ERROR: npm ci failed; check access to the npm registry and retry" >&2; exit 1; }
 fi
+# npm links the bins of dependencies, not the project's own: this makes `npx pitr` work here.
+ln -sfn ../../bin/pitr node_modules/.bin/pitr
 bash scripts/install-toolchain.sh
