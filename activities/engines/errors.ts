@@ -23,6 +23,9 @@ const TRANSIENT_PATTERNS: readonly RegExp[] = [
 const TERMINAL_PATTERNS: readonly RegExp[] = [/access denied/i, /unknown (variable|option)/i, /no space left on device|disk full|errno:? 28\b/i];
 
 export function isTransientFailure(output: string): boolean {
+  // A tool that dies without a word lost its server mid-protocol (mysqldump does, when the
+  // server shuts down under it): worth another attempt. A real misconfiguration says what it is.
+  if (output.trim() === '') return true;
   if (TERMINAL_PATTERNS.some((p) => p.test(output))) return false;
   return TRANSIENT_PATTERNS.some((p) => p.test(output));
 }
