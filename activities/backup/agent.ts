@@ -27,18 +27,6 @@ export function artifactKey(prefix: string, ref: BackupRef): string {
   return objectKey(prefix, 'tenants', ref.tenantId, 'clusters', ref.clusterId, 'backups', storedBackupId(ref.backupId), 'base.pitr');
 }
 
-/** Heartbeats at most every few seconds: a long phase reports progress without flooding history. */
-function throttledHeartbeat(intervalMs = 5000): (details: unknown) => void {
-  let last = 0;
-  return (details) => {
-    const now = Date.now();
-    if (now - last >= intervalMs) {
-      last = now;
-      Context.current().heartbeat(details);
-    }
-  };
-}
-
 export function createAgentBackupActivities(config: AgentConfig): AgentBackupActivities {
   const stagingOf = (ref: BackupRef): string => join(config.stagingDir, ref.backupId.replace(/[^A-Za-z0-9._-]/g, '_'));
   const engineDir = (ref: BackupRef): string => join(stagingOf(ref), 'engine');
@@ -64,15 +52,17 @@ export function createAgentBackupActivities(config: AgentConfig): AgentBackupAct
     prepareBackup: (ref) => heartbeating('prepare', () => prepareBackup(config, ref, stagingOf(ref))),
 
     async executeBackup(ref) {
-      const heartbeat = throttledHeartbeat();
-      const result = await runBackup(ref.engine, {
-        db: db(),
-        stagingDir: engineDir(ref),
-        throttle: config.throttle,
-        ...(config.tools[ref.engine] ? { toolPath: config.tools[ref.engine] } : {}),
-        onProgress: (bytesDone) => heartbeat({ phase: 'execute', bytesDone }),
-        signal: Context.current().cancellationSignal,
-      });
+      // Heartbeats go on while the tool is quiet (waiting on a lock, a clone stage): only a dead agent times out.
+      const result = await heartbeating('execute', (report) =>
+        runBackup(ref.engine, {
+          db: db(),
+          stagingDir: engineDir(ref),
+          throttle: config.throttle,
+          ...(config.tools[ref.engine] ? { toolPath: config.tools[ref.engine] } : {}),
+          onProgress: (bytesDone) => report({ phase: 'execute', bytesDone }),
+          signal: Context.current().cancellationSignal,
+        }),
+      );
       return { toolVersion: result.toolVersion, bytes: result.bytes, schemaTables: result.schemaTables };
     },
 
