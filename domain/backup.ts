@@ -98,13 +98,51 @@ export interface BackupProgress {
   lastError: string | undefined;
 }
 
-export function agentTaskQueue(clusterId: string): string {
+/**
+ * Tenant and cluster as one name part that no other pair can produce: cluster ids are unique
+ * only per tenant and both may contain '-', so the tenant's length leads (`4-acme-orders` is
+ * tenant `acme`, cluster `orders`; tenant `acme-o`, cluster `rders` is `6-acme-o-rders`).
+ * It keeps to the characters the ids use, so it fits object keys and manifests.
+ */
+export function tenantClusterKey(tenantId: string, clusterId: string): string {
+  return `${tenantId.length}-${tenantId}-${clusterId}`;
+}
+
+/**
+ * Names built on `tenantClusterKey` put a '.' after their kind, so none equals a name of the
+ * earlier scheme, which joined kind, tenant and cluster with '-' only.
+ */
+function tenantClusterName(kind: string, tenantId: string, clusterId: string): string {
+  return `${kind}.${tenantClusterKey(tenantId, clusterId)}`;
+}
+
+/** The queue one cluster's agent polls: another tenant's cluster of the same id has its own. */
+export function agentTaskQueue(tenantId: string, clusterId: string): string {
+  return tenantClusterName('pitr-agent', tenantId, clusterId);
+}
+
+/**
+ * The queue named after the cluster only, which agents of two tenants with the same cluster id
+ * shared. Runs started before the per-tenant queue (patch `AGENT_QUEUE_PATCH`) still schedule
+ * their agent activities on it.
+ */
+export function legacyAgentTaskQueue(clusterId: string): string {
   return `pitr-agent-${clusterId}`;
 }
 
+export const AGENT_QUEUE_PATCH = 'agent-task-queue-per-tenant';
+
 export const VERIFY_TASK_QUEUE = 'pitr-verify';
 
-/** The workflow id of a cluster's backup at a scheduled instant: one backup per cluster per instant. */
+/** What a schedule of `kind` for one cluster is called; its runs' workflow ids are this, '-' and the scheduled time. */
+export function clusterScheduleId(kind: string, tenantId: string, clusterId: string): string {
+  return tenantClusterName(kind, tenantId, clusterId);
+}
+
+/**
+ * The workflow id of a cluster's backup at a scheduled instant: one backup per cluster per
+ * instant, whether a backup schedule started it or the command line.
+ */
 export function backupWorkflowId(tenantId: string, clusterId: string, scheduledAt: Date): string {
-  return `backup-${tenantId}-${clusterId}-${scheduledAt.toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
+  return `${clusterScheduleId('backup', tenantId, clusterId)}-${scheduledAt.toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
 }

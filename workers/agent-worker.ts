@@ -2,26 +2,43 @@ import { createAgentArchiveActivities } from '../activities/archive/agent';
 import { createAgentBackupActivities } from '../activities/backup/agent';
 import { AgentConfig } from '../activities/config/config';
 import { temporalActivities } from '../activities/temporal-failure';
-import { agentTaskQueue } from '../domain/backup';
+import { agentTaskQueue, legacyAgentTaskQueue } from '../domain/backup';
+import { agentTenancyInterceptor } from './agent-tenancy';
 import type { RunningWorkers } from './central-worker';
 import { createWorker } from './create-worker';
 
 /**
  * The agent on a database host: polls its cluster's task queue and runs the activities that
  * touch the database or its disk. Credentials stay in its configuration file.
+ *
+ * It also polls the queue named after the cluster only, where runs started before queues named
+ * the tenant still schedule their activities; that queue may be shared with another tenant's
+ * agent, which is why every activity first proves it is for this agent's tenant and cluster.
  */
 export async function startAgentWorker(config: AgentConfig): Promise<RunningWorkers> {
-  const { worker, connection } = await createWorker({
-    address: config.temporal.address,
-    namespace: config.temporal.namespace,
-    taskQueue: agentTaskQueue(config.clusterId),
-    activities: temporalActivities({ ...createAgentBackupActivities(config), ...createAgentArchiveActivities(config) }),
-    activitiesOnly: true,
-  });
+  const activities = temporalActivities({ ...createAgentBackupActivities(config), ...createAgentArchiveActivities(config) });
+  const interceptors = { activity: [agentTenancyInterceptor({ tenantId: config.tenantId, clusterId: config.clusterId })] };
+  const created = await Promise.all(
+    [agentTaskQueue(config.tenantId, config.clusterId), legacyAgentTaskQueue(config.clusterId)].map((taskQueue) =>
+      createWorker({
+        address: config.temporal.address,
+        namespace: config.temporal.namespace,
+        taskQueue,
+        activities,
+        interceptors,
+        activitiesOnly: true,
+      }),
+    ),
+  );
+  const workers = created.map((c) => c.worker);
   return {
-    workers: [worker],
-    run: () => worker.run(),
-    shutdown: () => worker.getState() === 'RUNNING' && worker.shutdown(),
-    close: () => connection.close(),
+    workers,
+    run: async () => {
+      await Promise.all(workers.map((w) => w.run()));
+    },
+    shutdown: () => workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown()),
+    close: async () => {
+      await Promise.all(created.map((c) => c.connection.close()));
+    },
   };
 }

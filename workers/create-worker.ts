@@ -10,6 +10,7 @@ export interface WorkerSpec {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Poll for activity tasks only (agents run no workflow code). */
   activitiesOnly?: boolean;
+  interceptors?: WorkerOptions['interceptors'];
 }
 
 export async function createWorker(spec: WorkerSpec): Promise<{ worker: Worker; connection: NativeConnection }> {
@@ -20,6 +21,7 @@ export async function createWorker(spec: WorkerSpec): Promise<{ worker: Worker; 
     namespace: spec.namespace,
     taskQueue: spec.taskQueue,
     activities: spec.activities,
+    ...(spec.interceptors ? { interceptors: spec.interceptors } : {}),
     ...(spec.activitiesOnly
       ? {}
       : spec.workflowBundle

@@ -4,6 +4,7 @@ import {
   CancellationScope,
   defineQuery,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -13,6 +14,7 @@ import {
 } from '@temporalio/workflow';
 import type { AgentBackupActivities, CentralBackupActivities } from '../activities/backup/types';
 import {
+  AGENT_QUEUE_PATCH,
   agentTaskQueue,
   BackupPhase,
   BackupProgress,
@@ -20,6 +22,7 @@ import {
   BaseBackupInput,
   BaseBackupResult,
   ENGINES_BY_FLAVOR,
+  legacyAgentTaskQueue,
   VERIFY_TASK_QUEUE,
 } from '../domain/backup';
 import { backupVerificationWorkflow } from './backup-verification';
@@ -68,7 +71,7 @@ export async function baseBackupWorkflow(input: BaseBackupInput): Promise<BaseBa
   const ref: BackupRef = { tenantId, clusterId, backupId, engine };
   const agent = (phase: BackupPhase, summary: string, timeout: string, heartbeat?: string) =>
     proxyActivities<AgentBackupActivities>({
-      taskQueue: agentTaskQueue(clusterId),
+      taskQueue: patched(AGENT_QUEUE_PATCH) ? agentTaskQueue(tenantId, clusterId) : legacyAgentTaskQueue(clusterId),
       startToCloseTimeout: timeout,
       ...(heartbeat ? { heartbeatTimeout: heartbeat } : {}),
       retry: retry(phase === 'prepare' ? 20 : 5),

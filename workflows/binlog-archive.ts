@@ -1,8 +1,8 @@
-import { proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { AgentArchiveActivities, CentralArchiveActivities } from '../activities/archive/types';
 import type { CentralBackupActivities } from '../activities/backup/types';
 import type { ArchiveRef, BinlogArchiveResult } from '../domain/archive/types';
-import { agentTaskQueue } from '../domain/backup';
+import { AGENT_QUEUE_PATCH, agentTaskQueue, legacyAgentTaskQueue } from '../domain/backup';
 
 /** More closed binlogs than this wait for the next pass: a run's history stays small. */
 export const MAX_SEGMENTS_PER_PASS = 50;
@@ -32,15 +32,16 @@ export async function binlogArchiveWorkflow(input: ArchiveRef): Promise<BinlogAr
     startToCloseTimeout: '1 minute',
     retry: retry(10),
   });
+  const agentQueue = patched(AGENT_QUEUE_PATCH) ? agentTaskQueue(tenantId, clusterId) : legacyAgentTaskQueue(clusterId);
   // They heartbeat: a dead agent is noticed in seconds, not at the end of the 10 minutes.
   const agent = proxyActivities<AgentArchiveActivities>({
-    taskQueue: agentTaskQueue(clusterId),
+    taskQueue: agentQueue,
     startToCloseTimeout: '10 minutes',
     heartbeatTimeout: '30 seconds',
     retry: retry(5),
   });
   const uploader = proxyActivities<AgentArchiveActivities>({
-    taskQueue: agentTaskQueue(clusterId),
+    taskQueue: agentQueue,
     startToCloseTimeout: '2 hours',
     heartbeatTimeout: '10 seconds',
     retry: retry(10),

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { EngineName } from '../../domain/backup';
 import { InvalidInputError } from '../../domain/errors';
 import { loadCliConfig, printJsonOr, withTemporal } from '../config';
-import { SCHEDULE_KINDS, ScheduleKind, scheduleId, upsertSchedule } from './schedules';
+import { findSchedule, SCHEDULE_KINDS, ScheduleKind, scheduleId, upsertSchedule } from './schedules';
 
 interface Target {
   kind: ScheduleKind;
@@ -31,8 +31,11 @@ function targeted(name: string, description: string): Command {
 /** Applies `verb` to the schedule named by --kind/--tenant/--cluster. */
 function handleVerb(name: string, description: string, verb: (h: ScheduleHandle) => Promise<unknown>): Command {
   return targeted(name, description).action(async (o: Target) => {
-    const id = scheduleId(kindOf(o.kind), o.tenant, o.cluster);
-    await withTemporal(loadCliConfig(o.config), (client) => verb(client.schedule.getHandle(id)));
+    const id = await withTemporal(loadCliConfig(o.config), async (client) => {
+      const handle = await findSchedule(client, kindOf(o.kind), o.tenant, o.cluster);
+      await verb(handle);
+      return handle.scheduleId;
+    });
     process.stdout.write(`${name}: ${id}\n`);
   });
 }
@@ -74,7 +77,7 @@ export function scheduleCommand(): Command {
     targeted('describe', 'the schedule, its next runs and its recent actions')
       .option('--json')
       .action(async (o: Target & { json?: boolean }) => {
-        const d = await withTemporal(loadCliConfig(o.config), (client) => client.schedule.getHandle(scheduleId(kindOf(o.kind), o.tenant, o.cluster)).describe());
+        const d = await withTemporal(loadCliConfig(o.config), async (client) => (await findSchedule(client, kindOf(o.kind), o.tenant, o.cluster)).describe());
         const summary = {
           scheduleId: d.scheduleId,
           workflowType: d.action.workflowType,

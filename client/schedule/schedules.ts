@@ -1,5 +1,5 @@
-import { Client, ScheduleAlreadyRunning, ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
-import { EngineName } from '../../domain/backup';
+import { Client, ScheduleAlreadyRunning, ScheduleHandle, ScheduleNotFoundError, ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
+import { clusterScheduleId, EngineName } from '../../domain/backup';
 import { InvalidInputError } from '../../domain/errors';
 import { baseBackupWorkflow, binlogArchiveWorkflow, expireWorkflow, restoreVerificationWorkflow } from '../../workflows';
 import { CENTRAL_TASK_QUEUE } from '../../workers/task-queues';
@@ -20,7 +20,34 @@ export interface ScheduleRequest {
 }
 
 export function scheduleId(kind: ScheduleKind, tenantId: string, clusterId: string): string {
+  return clusterScheduleId(kind, tenantId, clusterId);
+}
+
+/** The id schedules were created under before: ambiguous (`backup-a-b-c` is tenant a-b or tenant a), so only its memo tells whose it is. */
+function legacyScheduleId(kind: ScheduleKind, tenantId: string, clusterId: string): string {
   return `${kind}-${tenantId}-${clusterId}`;
+}
+
+async function described(handle: ScheduleHandle) {
+  try {
+    return await handle.describe();
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * The cluster's schedule of `kind`: under its id, else one created under the earlier id scheme
+ * whose memo names this kind, tenant and cluster (never another tenant's of the same id).
+ * The handle of its id when there is neither, so acting on it reports the schedule missing.
+ */
+export async function findSchedule(client: Client, kind: ScheduleKind, tenantId: string, clusterId: string): Promise<ScheduleHandle> {
+  const current = client.schedule.getHandle(scheduleId(kind, tenantId, clusterId));
+  if (await described(current)) return current;
+  const legacy = client.schedule.getHandle(legacyScheduleId(kind, tenantId, clusterId));
+  const memo = (await described(legacy))?.memo;
+  return memo?.kind === kind && memo.tenantId === tenantId && memo.clusterId === clusterId ? legacy : current;
 }
 
 /**
@@ -54,12 +81,19 @@ function scheduleOptions(r: ScheduleRequest): ScheduleOptions {
   };
 }
 
-/** Creates the schedule, or updates it in place when it exists: never a duplicate. */
+/**
+ * Creates the schedule, or updates it in place when it exists: never a duplicate. One created
+ * under the earlier id scheme is replaced by one under its own id, paused if it was.
+ */
 export async function upsertSchedule(client: Client, r: ScheduleRequest): Promise<'created' | 'updated'> {
   const options = scheduleOptions(r);
+  const existing = await findSchedule(client, r.kind, r.tenantId, r.clusterId);
+  const legacy = existing.scheduleId === options.scheduleId ? undefined : await described(existing);
   try {
-    await client.schedule.create(options);
-    return 'created';
+    await client.schedule.create(legacy ? { ...options, state: { paused: legacy.state.paused, ...(legacy.state.note ? { note: legacy.state.note } : {}) } } : options);
+    if (!legacy) return 'created';
+    await existing.delete();
+    return 'updated';
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
     await client.schedule.getHandle(options.scheduleId).update((previous) => ({
