@@ -59,7 +59,9 @@ export async function pitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
   const { tenantId, clusterId, target } = input;
   const restoreId = workflowInfo().workflowId;
   const started = Date.now();
-  const progress: RestoreProgress = { phase: 'planning', backupId: null, segments: 0, appliedThrough: null, instance: null, keptUntil: null, error: null };
+  const progress: RestoreProgress = {
+    phase: 'planning', backupId: null, segments: 0, appliedThrough: null, throughGtid: null, throughCommit: null, verification: null, instance: null, keptUntil: null, error: null,
+  };
   setHandler(restoreProgressQuery, () => progress);
   const enter = (phase: RestorePhase, detail: string): void => {
     progress.phase = phase;
@@ -102,10 +104,13 @@ export async function pitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
     enter('applying', `to ${describeTarget(target)}${plan.throughGtid ? ` (through ${plan.throughGtid})` : ''}`);
     const applied = await host.applyToTarget({ ...site, plan, server: base.server, files: fetched.files, stallSeconds: input.applyStallSeconds });
     progress.appliedThrough = applied.appliedThrough;
+    progress.throughGtid = plan.throughGtid;
+    progress.throughCommit = plan.throughCommit;
     let verification: PitrRestoreResult['verification'] = null;
     if (input.verify !== false) {
-      enter('verifying', `GTID state and ${base.schemaTables.length} tables`);
+      enter('verifying', 'GTID state and every table at the target');
       verification = await host.verifyRestore({ plan, server: base.server, schemaTables: base.schemaTables });
+      progress.verification = verification;
     }
     const instance = { host: base.server.host, port: base.server.port, socket: base.server.socket, user: base.server.user };
     const durationMs = Date.now() - started;
@@ -122,6 +127,7 @@ export async function pitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
     if (input.keepForMs !== undefined && input.keepForMs > 0) {
       keptUntil = Math.max(keptUntil, Date.now()) + input.keepForMs;
       progress.instance = instance;
+      result.instance = instance;
       while (!released && Date.now() < keptUntil) {
         const deadline = keptUntil;
         progress.keptUntil = new Date(deadline).toISOString();

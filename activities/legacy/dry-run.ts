@@ -102,7 +102,7 @@ export async function restoredState(server: DbInstance, flavor: RestorePlan['fla
 
 /** Restores one side on a site of its own, reads its state, and always takes the site away again. */
 export async function dryRun(provisioner: RestoreProvisioner, restoreId: string, plan: RestorePlan, restore: (site: RestoreSite) => Promise<DbInstance>): Promise<RestoredState> {
-  const site = await provisioner.provision(restoreId, plan.flavor);
+  const site = await provisioner.provision(restoreId, { flavor: plan.flavor, serverVersion: null });
   try {
     return await restoredState(await restore(site), plan.flavor);
   } finally {

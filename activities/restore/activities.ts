@@ -13,7 +13,7 @@ import { insertRestoreOutcome } from './outcomes';
 import { loadRestorePlan } from './plan';
 import type { RestoreProvisioner } from './provisioner';
 import type { CentralRestoreActivities, HostRestoreActivities } from './types';
-import { verifyRestoredServer } from './verify';
+import { verifyRestoredBase, verifyRestoredServer } from './verify';
 import { heartbeating } from '../heartbeat';
 
 export function createHostRestoreActivities(
@@ -24,8 +24,12 @@ export function createHostRestoreActivities(
   return {
     async restoreBase({ restoreId, flavor, plan }) {
       const manifest = await verifiedManifest(config, services, plan);
-      const site = await provisioner.provision(restoreId, flavor);
-      const server = await heartbeating('restore base backup', () => restoreVerifiedBase(services, plan, manifest, site, Context.current().cancellationSignal));
+      const site = await provisioner.provision(restoreId, { flavor, serverVersion: manifest.serverVersion });
+      const server = await heartbeating('restore base backup', async () => {
+        const restored = await restoreVerifiedBase(services, plan, manifest, site, Context.current().cancellationSignal);
+        await verifyRestoredBase(restored, manifest.schemaTables);
+        return restored;
+      });
       return { server, schemaTables: manifest.schemaTables };
     },
     async fetchSegments({ restoreId, flavor, plan }) {

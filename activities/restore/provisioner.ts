@@ -1,8 +1,14 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Flavor } from '../../domain/backup';
+import { PitrError } from '../../domain/errors';
 import { stopDbInstance } from '../local/db-instance';
+import { toolchain } from '../local/toolchain';
+
+const run = promisify(execFile);
 
 /** Where one restore's files and server live, on the host that runs the restore activities. */
 export interface RestoreSite {
@@ -18,13 +24,50 @@ export interface RestoreSite {
   serverId: number;
 }
 
+/** The server a restore needs: the source's flavor and version. */
+export interface RestoreServerSpec {
+  flavor: Flavor;
+  /** `@@version` of the source as its signed manifest records it; null when nothing recorded it (an imported legacy dump). */
+  serverVersion: string | null;
+}
+
+/** The restoring server binary is another major.minor release than the backup's source. */
+export class RestoreServerVersionError extends PitrError {
+  constructor(flavor: Flavor, sourceVersion: string, binaryVersion: string) {
+    super(`the backup comes from ${flavor} ${sourceVersion}, this restore host's ${flavor} server is ${binaryVersion}: another major.minor release`, {
+      hint: `restore on a host whose ${flavor} server is ${majorMinor(sourceVersion) ?? sourceVersion}.x; a data directory or dump of one release is not restored by another`,
+      terminal: true,
+    });
+  }
+}
+
+/** `9.7` of `9.7.4-2`, `10.11` of `10.11.19-MariaDB-log` (or of its handshake form `5.5.5-10.11.19-MariaDB`); null for text without a version. */
+export function majorMinor(version: string): string | null {
+  const match = /(\d+)\.(\d+)\.\d+/.exec(version.replace(/^5\.5\.5-/, ''));
+  return match ? `${match[1]}.${match[2]}` : null;
+}
+
+/** Refuses a restore whose source's major.minor release differs from the restoring binary's. */
+export function checkServerVersion(flavor: Flavor, sourceVersion: string, binaryVersion: string): void {
+  const [source, binary] = [majorMinor(sourceVersion), majorMinor(binaryVersion)];
+  if (source === null || binary === null || source !== binary) throw new RestoreServerVersionError(flavor, sourceVersion, binaryVersion);
+}
+
+/** The version the flavor's server binary on this host reports (`mysqld --version`). */
+async function binaryVersion(flavor: Flavor): Promise<string> {
+  const tools = toolchain();
+  const { stdout } = await run(flavor === 'mysql' ? tools.mysqld : tools.mariadbd, ['--version']);
+  return /Ver\s+(\S+)/.exec(stdout)?.[1] ?? stdout.trim();
+}
+
 /**
  * Provides the place an ephemeral restored instance runs and takes it away again. The local
  * process provisioner serves tests and the demo; a Kubernetes or Terraform one would create a
  * pod or VM with a volume here and delete it in `release`.
  */
 export interface RestoreProvisioner {
-  provision(restoreId: string, flavor: Flavor): Promise<RestoreSite>;
+  /** Refuses a server of another major.minor release than the source's (RestoreServerVersionError). */
+  provision(restoreId: string, server: RestoreServerSpec): Promise<RestoreSite>;
   /** The site `provision` made, for the later steps of the same restore. */
   siteOf(restoreId: string, flavor: Flavor): RestoreSite;
   /** Stops the instance and removes everything `provision` created; releasing twice is harmless. */
@@ -54,7 +97,8 @@ export class LocalProcessProvisioner implements RestoreProvisioner {
     };
   }
 
-  async provision(restoreId: string, flavor: Flavor): Promise<RestoreSite> {
+  async provision(restoreId: string, { flavor, serverVersion }: RestoreServerSpec): Promise<RestoreSite> {
+    if (serverVersion !== null) checkServerVersion(flavor, serverVersion, await binaryVersion(flavor));
     const site = this.siteOf(restoreId, flavor);
     // A retried provision starts over: whatever a failed attempt left is not trusted.
     await this.release(restoreId, flavor);

@@ -2,6 +2,7 @@ import type { DbInstance } from '../local/db-instance';
 import type { Flavor } from '../../domain/backup';
 import type { RestorePlan } from '../../domain/restore/plan';
 import type { RestoreTarget } from '../../domain/restore/target';
+import type { RestoreVerification } from '../../domain/restore/workflow-types';
 
 export interface RestoreSiteRef {
   restoreId: string;
@@ -10,7 +11,7 @@ export interface RestoreSiteRef {
 
 export interface RestoredBase {
   server: DbInstance;
-  /** Tables the signed manifest lists: verification finds each again. */
+  /** Tables the signed manifest lists, each found and opened after the base restore. */
   schemaTables: string[];
 }
 
@@ -25,13 +26,6 @@ export interface AppliedBinlogs {
   appliedThrough: string;
   transactionsApplied: number;
   seconds: number;
-}
-
-export interface VerificationReport {
-  gtidExecuted: string;
-  tablesChecked: number;
-  /** Rows of each table of the manifest, `db.table` to count. */
-  rowCounts: Record<string, number>;
 }
 
 export type RestoreStatus = 'succeeded' | 'failed';
@@ -56,7 +50,7 @@ export interface HostRestoreActivities {
   restoreBase(input: RestoreSiteRef & { plan: RestorePlan }): Promise<RestoredBase>;
   fetchSegments(input: RestoreSiteRef & { plan: RestorePlan }): Promise<FetchedSegments>;
   applyToTarget(input: RestoreSiteRef & { plan: RestorePlan; server: DbInstance; files: string[]; stallSeconds?: number }): Promise<AppliedBinlogs>;
-  verifyRestore(input: { plan: RestorePlan; server: DbInstance; schemaTables: string[] }): Promise<VerificationReport>;
+  verifyRestore(input: { plan: RestorePlan; server: DbInstance; schemaTables: string[] }): Promise<RestoreVerification>;
   releaseRestore(input: RestoreSiteRef): Promise<void>;
 }
 

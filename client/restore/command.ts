@@ -7,7 +7,7 @@ import { InvalidInputError } from '../../domain/errors';
 import { artifactServicesFromConfig } from '../../activities/config/artifact-services';
 import type { RestorePlan } from '../../domain/restore/plan';
 import { describeTarget, parseRestoreTarget } from '../../domain/restore/target';
-import type { RestoreProgress } from '../../domain/restore/workflow-types';
+import type { PitrRestoreResult, RestoreProgress, RestoreVerification } from '../../domain/restore/workflow-types';
 import { restoreProgressQuery } from '../../workflows';
 import { loadCliConfig, printJsonOr, withCatalog, withTemporal } from '../config';
 import { requestRestore } from './request';
@@ -78,9 +78,30 @@ function keepForMsOf(minutes: string): number {
 
 const SETTLED: ReadonlySet<RestoreProgress['phase']> = new Set(['kept', 'done', 'failed']);
 
-function progressText(restoreId: string, p: RestoreProgress): string {
+function throughText(p: Pick<RestoreProgress, 'throughGtid' | 'throughCommit'>): string {
+  if (p.throughGtid === null) return '';
+  return `\nlast transaction applied  ${p.throughGtid}${p.throughCommit ? `, committed ${p.throughCommit}` : ''}`;
+}
+
+function verificationText(v: RestoreVerification | null): string {
+  if (v === null) return '\nnot verified (--no-verify)';
+  const changed = [
+    ...(v.manifestTablesGone.length > 0 ? [`gone since the backup: ${v.manifestTablesGone.join(', ')}`] : []),
+    ...(v.tablesCreatedAfterBackup.length > 0 ? [`new since the backup: ${v.tablesCreatedAfterBackup.join(', ')}`] : []),
+  ];
+  return ['', 'verified:', ...v.checks.map((c) => `  ${c}`), ...changed.map((c) => `  ${c}`)].join('\n');
+}
+
+/** Where a kept restore is served and what it holds; otherwise its phase. */
+export function progressText(restoreId: string, p: RestoreProgress): string {
   const where = p.instance ? ` at ${p.instance.host}:${p.instance.port} (socket ${p.instance.socket}, user ${p.instance.user}) until ${p.keptUntil}` : '';
-  return `${restoreId}: ${p.phase}${where}${p.appliedThrough ? `, applied through ${p.appliedThrough}` : ''}${p.error ? ` — ${p.error}` : ''}`;
+  const head = `${restoreId}: ${p.phase}${where}${p.appliedThrough ? `, applied through ${p.appliedThrough}` : ''}${p.error ? ` — ${p.error}` : ''}`;
+  return p.phase === 'kept' ? `${head}${throughText(p)}${verificationText(p.verification)}` : head;
+}
+
+export function resultText(r: PitrRestoreResult): string {
+  const kept = r.instance ? `; it was kept at ${r.instance.host}:${r.instance.port}` : '';
+  return `${r.restoreId}: restored backup ${r.backupId} through ${r.appliedThrough} in ${(r.durationMs / 1000).toFixed(1)} s${kept}${throughText(r)}${verificationText(r.verification)}`;
 }
 
 /** `pitr restore`: starts (or, with the same --key, finds) a restore; --wait follows it until it is kept or done. */
@@ -112,7 +133,7 @@ export function restoreCommand(): Command {
           return;
         }
         const result = await requested.handle.result();
-        printJsonOr(o.json, result, (r) => `${r.restoreId}: restored backup ${r.backupId} through ${r.appliedThrough}${r.throughCommit ? ` (last commit ${r.throughCommit})` : ''} in ${(r.durationMs / 1000).toFixed(1)} s`);
+        printJsonOr(o.json, result, resultText);
       });
     });
 }

@@ -9,7 +9,7 @@ export interface PitrRestoreInput {
   target: RestoreTarget;
   /** Keep the restored instance this long (ms) for the incident responder; omitted: tear it down once verified. */
   keepForMs?: number;
-  /** Default true: verify GTID state and the manifest's tables before declaring success. */
+  /** Default true: verify GTID state and every table at the target before declaring success. */
   verify?: boolean;
   /** No apply progress at all for this long fails the restore (default 300). */
   applyStallSeconds?: number;
@@ -24,12 +24,33 @@ export interface RestoreInstanceAddress {
   user: string;
 }
 
+/** What verification checked on the restored server at the target, and what it found. */
+export interface RestoreVerification {
+  /** The restored server's GTID state: verification fails unless it equals the plan's. */
+  gtidExecuted: string;
+  /** Tables at the target (every table outside the system schemas), each opened and counted in full. */
+  tablesChecked: number;
+  /** Rows of each table at the target, `db.table` to count: reported, not compared. */
+  rowCounts: Record<string, number>;
+  /** Tables of the backup's manifest absent at the target: present after the base restore, so dropped or renamed by the applied binlogs. */
+  manifestTablesGone: string[];
+  /** Tables at the target the manifest does not list: created or renamed by the applied binlogs. */
+  tablesCreatedAfterBackup: string[];
+  /** Each check, in words. */
+  checks: string[];
+}
+
 export interface RestoreProgress {
   phase: RestorePhase;
   backupId: string | null;
   segments: number;
   /** GTID state the apply reached so far, then the final one. */
   appliedThrough: string | null;
+  /** The last transaction applied and its commit time, once the apply has reached them. */
+  throughGtid: string | null;
+  throughCommit: string | null;
+  /** Once verified. */
+  verification: RestoreVerification | null;
   instance: RestoreInstanceAddress | null;
   /** ISO-8601 instant the kept instance will be torn down, while kept. */
   keptUntil: string | null;
@@ -45,8 +66,8 @@ export interface PitrRestoreResult {
   throughGtid: string | null;
   throughCommit: string | null;
   transactionsApplied: number;
-  verification: { gtidExecuted: string; tablesChecked: number; rowCounts: Record<string, number> } | null;
-  /** While kept: where to connect. null once torn down. */
+  verification: RestoreVerification | null;
+  /** Where the restored instance was served while kept (it is torn down by the time the result exists); null when it was not kept. */
   instance: RestoreInstanceAddress | null;
   durationMs: number;
 }
