@@ -38,6 +38,8 @@ export interface PrepareResult {
   serverId: number;
   dataBytes: number;
   stagingFreeBytes: number;
+  /** Where metadata-lock contention was read, and what that reading could not see. */
+  lockCheck?: string;
 }
 
 export interface ExecuteResult {

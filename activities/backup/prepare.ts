@@ -5,6 +5,7 @@ import type { BackupRef, PrepareResult } from '../../domain/backup';
 import { PitrError } from '../../domain/errors';
 import type { AgentConfig } from '../config/config';
 import { queryOne, withDatabase } from '../db/connect';
+import { contentionVerdict, readLockContention } from './lock-contention';
 
 export class BackupDeferredError extends PitrError {}
 export class ServerNotReadyForPitrError extends PitrError {}
@@ -33,34 +34,19 @@ async function requireBinlogsAndGtids(conn: Connection, flavor: AgentConfig['dat
   }
 }
 
-/** DDL running too long, or sessions queued on metadata locks, make a backup wait or block writers. */
-async function lockContention(conn: Connection, maxDdlSeconds: number): Promise<string | undefined> {
-  const waiting = await queryOne<{ n: string }>(
-    conn,
-    "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE state LIKE 'Waiting for table metadata lock%'",
-  );
-  if (Number(waiting.n) > 0) return `${waiting.n} session(s) wait for a table metadata lock`;
-  const ddl = await queryOne<{ n: string; longest: string | null }>(
-    conn,
-    `SELECT COUNT(*) AS n, MAX(time) AS longest FROM information_schema.processlist
-     WHERE command = 'Query' AND time > ? AND info REGEXP '^[[:space:]]*(ALTER|CREATE|DROP|RENAME|TRUNCATE|OPTIMIZE)[[:space:]]'`,
-    [maxDdlSeconds],
-  );
-  if (Number(ddl.n) > 0) return `${ddl.n} DDL statement(s) running for up to ${ddl.longest}s (limit ${maxDdlSeconds}s)`;
-  return undefined;
-}
-
 /**
  * Phase 1: the server is fit for a PITR backup, staging has room for it, and no long DDL
- * or metadata-lock queue is in the way (that defers the backup with a transient error).
+ * or metadata-lock queue over the configured limits is in the way (that defers the backup
+ * with a transient error naming the sessions involved).
  */
 export async function prepareBackup(config: AgentConfig, ref: BackupRef, stagingDir: string): Promise<PrepareResult> {
   return withDatabase(config.database, async (conn) => {
     await requireBinlogsAndGtids(conn, config.database.flavor);
-    const contention = await lockContention(conn, config.maxDdlSeconds);
-    if (contention) {
-      throw new BackupDeferredError(`backup ${ref.backupId} deferred: ${contention}`, {
-        hint: 'the backup retries with backoff; find the blocking session in the processlist if it persists',
+    const contention = await readLockContention(conn, config.database.flavor, config.maxDdlSeconds);
+    const verdict = contentionVerdict(contention, config);
+    if (verdict) {
+      throw new BackupDeferredError(`backup ${ref.backupId} deferred: ${verdict}`, {
+        hint: 'the backup retries with backoff; if it persists, end or finish the named session (KILL <thread>) or raise maxLockWaiters / maxLockWaitSeconds / maxDdlSeconds in the agent configuration',
       });
     }
     const server = await queryOne<{ version: string; serverId: string; uuid: string | null }>(
@@ -91,6 +77,7 @@ export async function prepareBackup(config: AgentConfig, ref: BackupRef, staging
       serverId: Number(server.serverId),
       dataBytes,
       stagingFreeBytes,
+      lockCheck: contention.source,
     };
   });
 }

@@ -48,8 +48,12 @@ export const AgentConfigSchema = CommonConfig.extend({
   stagingDir: z.string(),
   /** Backups are refused when staging has less than `headroom × estimated size` free. */
   headroom: z.number().min(1).default(1.3),
-  /** Metadata-lock waits or DDL running longer than this defer the backup (transient). */
+  /** DDL running longer than this defers the backup (transient). */
   maxDdlSeconds: z.number().int().positive().default(60),
+  /** More sessions than this queued on metadata locks defer the backup (transient); 0: any queue defers. */
+  maxLockWaiters: z.number().int().nonnegative().default(0),
+  /** A session queued on a metadata lock for longer than this defers the backup, however few wait. */
+  maxLockWaitSeconds: z.number().int().nonnegative().default(60),
   throttle: z
     .object({
       /** mariadb-backup/xtrabackup --throttle (I/O operations per second). */

@@ -62,6 +62,8 @@ export function writeDevConfigs(stack: Omit<StackInfo, 'configs'>): DevConfigFil
       stagingDir: join(stack.stateDir, 'staging', DEV_CLUSTERS[flavor]),
       headroom: 1.3,
       maxDdlSeconds: 60,
+      maxLockWaiters: 0,
+      maxLockWaitSeconds: 60,
       throttle: {},
       tools: {},
     };

@@ -15,34 +15,91 @@ function agentFor(db: DbInstance, overrides: Partial<AgentConfig> = {}): AgentCo
   return { ...template, database: { ...template.database, port: db.port, socket: db.socket }, ...overrides };
 }
 
-for (const flavor of ['mysql', 'mariadb'] as Flavor[]) {
-  test(`${flavor}: a session queued on a metadata lock defers the backup with a transient error`, async () => {
-    const db = await freshDbInstance(flavor);
-    const holder = await createConnection({ host: db.host, port: db.port, user: 'root' });
-    const ddl = await createConnection({ host: db.host, port: db.port, user: 'root' });
+const cases: Array<{ name: string; flavor: Flavor; extraArgs?: string[]; source: RegExp; namesBlocker: boolean }> = [
+  { name: 'mysql', flavor: 'mysql', source: /^performance_schema\.metadata_locks$/, namesBlocker: true },
+  {
+    name: 'mariadb with metadata_lock_info',
+    flavor: 'mariadb',
+    extraArgs: ['--plugin-load-add=metadata_lock_info'],
+    source: /^information_schema\.METADATA_LOCK_INFO$/,
+    namesBlocker: true,
+  },
+  { name: 'mariadb without the plugin', flavor: 'mariadb', source: /^processlist only: the metadata_lock_info plugin is not installed/, namesBlocker: false },
+];
+
+/** An open transaction holds a table's metadata lock; an ALTER queues behind it until `release`. */
+async function lockQueue(db: DbInstance) {
+  const holder = await createConnection({ host: db.host, port: db.port, user: 'root' });
+  const ddl = await createConnection({ host: db.host, port: db.port, user: 'root' });
+  await holder.query('CREATE DATABASE IF NOT EXISTS d');
+  await holder.query('CREATE TABLE IF NOT EXISTS d.t (id INT PRIMARY KEY)');
+  await holder.query('BEGIN');
+  await holder.query('SELECT * FROM d.t');
+  const blocked = ddl.query('ALTER TABLE d.t ADD COLUMN v INT').catch(() => undefined);
+  await sleep(500);
+  return {
+    holderThread: holder.threadId,
+    ddlThread: ddl.threadId,
+    async release() {
+      await holder.query('COMMIT');
+      await blocked;
+      await holder.end();
+      await ddl.end();
+    },
+  };
+}
+
+for (const c of cases) {
+  test(`${c.name}: an ALTER queued behind an open transaction defers the backup, naming both sessions`, async () => {
+    const db = await freshDbInstance(c.flavor, c.extraArgs ? { extraArgs: c.extraArgs } : {});
+    const queue = await lockQueue(db);
     try {
-      await holder.query('CREATE DATABASE d');
-      await holder.query('CREATE TABLE d.t (id INT PRIMARY KEY)');
-      await holder.query('BEGIN');
-      await holder.query('SELECT * FROM d.t');
-      const blocked = ddl.query('ALTER TABLE d.t ADD COLUMN v INT').catch(() => undefined);
-      await sleep(500);
       await assert.rejects(prepareBackup(agentFor(db), ref, `${db.dir}/staging`), (err: unknown) => {
         assert.ok(err instanceof BackupDeferredError);
         assert.equal(err.terminal, false);
-        assert.match(err.message, /1 session\(s\) wait for a table metadata lock/);
+        assert.match(err.message, /1 session\(s\) wait for a table metadata lock \(limit 0\)/);
+        assert.match(err.message, new RegExp(`thread ${queue.ddlThread} \\(\\d+s 'ALTER TABLE d\\.t ADD COLUMN v INT'\\) waits`));
+        if (c.namesBlocker) {
+          assert.match(err.message, new RegExp(`blocked by thread ${queue.holderThread} \\(\\d+s, idle in an open transaction`));
+        } else {
+          assert.doesNotMatch(err.message, /blocked by/);
+        }
         return true;
       });
-      await holder.query('COMMIT');
-      await blocked;
-      const ready = await prepareBackup(agentFor(db), ref, `${db.dir}/staging`);
-      assert.equal(ready.flavor, flavor);
     } finally {
-      await holder.end();
-      await ddl.end();
+      await queue.release();
     }
+    const ready = await prepareBackup(agentFor(db), ref, `${db.dir}/staging`);
+    assert.equal(ready.flavor, c.flavor);
+    assert.match(ready.lockCheck ?? '', c.source);
   });
 }
+
+test('a lock queue under the configured limits lets the backup proceed; DDL running past maxDdlSeconds defers it', async () => {
+  const db = await freshDbInstance('mysql');
+  const queue = await lockQueue(db);
+  try {
+    const ready = await prepareBackup(agentFor(db, { maxLockWaiters: 1, maxLockWaitSeconds: 60 }), ref, `${db.dir}/staging`);
+    assert.equal(ready.lockCheck, 'performance_schema.metadata_locks');
+    await sleep(2500);
+    await assert.rejects(
+      prepareBackup(agentFor(db, { maxLockWaiters: 1, maxLockWaitSeconds: 60, maxDdlSeconds: 1 }), ref, `${db.dir}/staging`),
+      (err: unknown) => {
+        assert.ok(err instanceof BackupDeferredError);
+        assert.doesNotMatch(err.message, /wait for a table metadata lock/);
+        assert.match(err.message, new RegExp(`1 DDL statement\\(s\\) running longer than 1s: thread ${queue.ddlThread} \\([2-9]\\d*s 'ALTER TABLE`));
+        return true;
+      },
+    );
+    await assert.rejects(prepareBackup(agentFor(db, { maxLockWaiters: 1, maxLockWaitSeconds: 1 }), ref, `${db.dir}/staging`), (err: unknown) => {
+      assert.ok(err instanceof BackupDeferredError);
+      assert.match(err.message, /the longest for [2-9]\d*s \(limit 1s\)/);
+      return true;
+    });
+  } finally {
+    await queue.release();
+  }
+});
 
 test('a server without GTIDs is refused terminally, naming what to enable', async () => {
   const db = await freshDbInstance('mysql', { extraArgs: ['--gtid-mode=OFF', '--enforce-gtid-consistency=OFF'] });
