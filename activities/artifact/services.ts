@@ -1,4 +1,4 @@
-import { masterKeyFromEnv } from '../keys/config';
+import { masterKeyFromEnv, previousMasterKeysFromEnv } from '../keys/config';
 import { ObjectTenantKeyStore } from '../keys/object-tenant-key-store';
 import { TenantKeys } from '../keys/tenant-keys';
 import { storageSettingsFromEnv } from '../storage/config';
@@ -15,11 +15,12 @@ export interface ArtifactServices {
 export function artifactServicesFromEnv(bucket: string, env: NodeJS.ProcessEnv = process.env): ArtifactServices {
   const settings = storageSettingsFromEnv(env);
   const master = masterKeyFromEnv(env);
+  const previous = previousMasterKeysFromEnv(env);
   const client = createS3Client(settings);
-  const store = new S3ObjectStore(client, bucket);
+  const store = new S3ObjectStore(client, bucket, { checksums: settings.checksums });
   return {
     store,
-    keys: new TenantKeys(new ObjectTenantKeyStore(store, settings.prefix), master),
+    keys: new TenantKeys(new ObjectTenantKeyStore(store, settings.prefix), master, previous),
     prefix: settings.prefix,
     close: () => client.destroy(),
   };

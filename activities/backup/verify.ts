@@ -1,9 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { verifySignedManifest } from '../../domain/manifest/signature';
-import { PitrError } from '../../domain/errors';
 import { verifyArtifact } from '../artifact/download';
 import { quarantineArtifact } from '../artifact/quarantine';
-import { TenantKeyErasedError } from '../keys/errors';
+import { ArtifactIntegrityError } from '../artifact/errors';
 import { ArtifactServices } from '../artifact/services';
 import { raiseAlert } from '../catalog/alerts';
 import { quarantinedArtifacts } from '../metrics';
@@ -31,9 +30,10 @@ export function createVerifyActivities(config: CentralConfig, catalog: Catalog, 
         });
         return { plainBytes: decoded.plaintextBytes, storedSha256: decoded.sha256 };
       } catch (err) {
-        // An erased tenant's artifacts are unreadable by design, not damaged: nothing to quarantine.
-        const damaged = err instanceof PitrError && err.terminal && !(err instanceof TenantKeyErasedError);
-        if (damaged && (await services.store.head(artifactKey))) {
+        // Only the artifact's own bytes failing a check is damage. A key that cannot be had (erased
+        // tenant, master key not configured mid-rotation, wrong key store) or a manifest that is not
+        // trusted leaves a healthy artifact where it is; the error says what to fix.
+        if (err instanceof ArtifactIntegrityError && (await services.store.head(artifactKey))) {
           const target = await quarantineArtifact(services.store, services.prefix, artifactKey, err);
           quarantinedArtifacts.inc({ kind: 'backup' });
           const cluster = await getCluster(catalog, ref.tenantId, ref.clusterId);

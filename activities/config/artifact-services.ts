@@ -8,7 +8,7 @@ import { ConfigError, resolveSecret, type CentralConfig } from './config';
 
 /** Object storage and tenant keys as a worker's or agent's configuration file names them. */
 export function artifactServicesFromConfig(
-  config: Pick<CentralConfig, 'storage' | 'masterKeyFile'>,
+  config: Pick<CentralConfig, 'storage' | 'masterKeyFile' | 'previousMasterKeys'>,
   storeOptions: S3StoreOptions = {},
 ): ArtifactServices {
   let masterKeyText: string;
@@ -18,16 +18,18 @@ export function artifactServicesFromConfig(
     throw new ConfigError(`master key file ${config.masterKeyFile} cannot be read: ${(err as Error).message}`);
   }
   const master = LocalKeyProvider.fromBase64(masterKeyText, `master key file ${config.masterKeyFile}`);
+  const previous = (config.previousMasterKeys ?? []).map((secret, i) => LocalKeyProvider.fromBase64(resolveSecret(secret), `previousMasterKeys[${i}]`));
   const client = createS3Client({
     endpoint: config.storage.endpoint,
     region: config.storage.region,
     accessKeyId: config.storage.accessKeyId,
     secretAccessKey: resolveSecret(config.storage.secretAccessKey),
+    checksums: config.storage.checksums,
   });
-  const store = new S3ObjectStore(client, config.storage.bucket, storeOptions);
+  const store = new S3ObjectStore(client, config.storage.bucket, { ...storeOptions, checksums: config.storage.checksums });
   return {
     store,
-    keys: new TenantKeys(new ObjectTenantKeyStore(store, config.storage.prefix), master),
+    keys: new TenantKeys(new ObjectTenantKeyStore(store, config.storage.prefix), master, previous),
     prefix: config.storage.prefix,
     close: () => client.destroy(),
   };

@@ -13,6 +13,8 @@ const StorageConfig = z.object({
   prefix: z.string().regex(/^([^/].*\/)?$/, "empty, or a path ending in '/' without a leading '/'").default('v2/'),
   accessKeyId: z.string(),
   secretAccessKey: Secret,
+  /** `when-required` for stores that reject aws-chunked uploads (GCS's S3 endpoint); see docs/artifact-format.md. */
+  checksums: z.enum(['when-supported', 'when-required']).optional(),
 });
 
 const CommonConfig = z.object({
@@ -20,6 +22,11 @@ const CommonConfig = z.object({
   storage: StorageConfig,
   /** The master key that wraps every tenant's data key (32 bytes, base64, in a file). */
   masterKeyFile: z.string(),
+  /**
+   * Master keys being rotated away from (base64, as secrets): they only unwrap data keys, until
+   * `pitr tenant rewrap-keys` has re-wrapped those under `masterKeyFile`.
+   */
+  previousMasterKeys: z.array(Secret).optional(),
 });
 
 export const CentralConfigSchema = CommonConfig.extend({

@@ -16,14 +16,24 @@ export function masterKeyFromEnv(env: NodeJS.ProcessEnv = process.env): LocalKey
   if (!file) {
     throw new MissingSettingError('PITR_MASTER_KEY', 'the master key (base64 of 32 bytes; or name a file holding it with PITR_MASTER_KEY_FILE)', '"$(openssl rand -base64 32)"');
   }
+  return keyFromFile('PITR_MASTER_KEY_FILE', file);
+}
+
+/** Master keys being rotated away from, from PITR_PREVIOUS_MASTER_KEY_FILES (files, comma-separated): they only unwrap. */
+export function previousMasterKeysFromEnv(env: NodeJS.ProcessEnv = process.env): LocalKeyProvider[] {
+  const files = (env.PITR_PREVIOUS_MASTER_KEY_FILES ?? '').split(',').map((f) => f.trim()).filter((f) => f !== '');
+  return files.map((file) => keyFromFile('PITR_PREVIOUS_MASTER_KEY_FILES', file));
+}
+
+function keyFromFile(setting: string, file: string): LocalKeyProvider {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new InvalidInputError(`PITR_MASTER_KEY_FILE=${file} cannot be read: ${(err as Error).message}`, {
+    throw new InvalidInputError(`${setting}=${file} cannot be read: ${(err as Error).message}`, {
       hint: 'point it at a readable file holding the base64 master key',
       cause: err,
     });
   }
-  return LocalKeyProvider.fromBase64(text, `PITR_MASTER_KEY_FILE ${file}`);
+  return LocalKeyProvider.fromBase64(text, `${setting} ${file}`);
 }

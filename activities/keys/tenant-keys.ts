@@ -29,6 +29,8 @@ export interface KeyErasure {
 }
 
 export interface RewrapSummary {
+  /** The master key every listed tenant's data key is now wrapped by (erased tenants have none). */
+  masterKeyId: string;
   rewrapped: string[];
   unchanged: string[];
 }
@@ -101,11 +103,17 @@ export class TenantKeys implements DataKeySource {
     return { erasedAt: tombstone!.erasedAt, dataKeyId: tombstone!.dataKeyId, alreadyErased: !written };
   }
 
-  /** Master key rotation: re-wraps every data key under the current master key; artifacts are not touched. */
-  async rewrapUnderCurrentMasterKey(): Promise<RewrapSummary> {
-    const summary: RewrapSummary = { rewrapped: [], unchanged: [] };
-    for await (const tenant of this.store.tenants()) {
+  /**
+   * Master key rotation: re-wraps the data keys of `tenants` (default: every tenant in the key
+   * store) under the current master key; artifacts are not touched. A named tenant without a key
+   * record is an error (a typo must not pass for a done rotation).
+   */
+  async rewrapUnderCurrentMasterKey(tenants?: readonly string[]): Promise<RewrapSummary> {
+    const summary: RewrapSummary = { masterKeyId: this.current.keyId, rewrapped: [], unchanged: [] };
+    for await (const tenant of tenants ?? this.store.tenants()) {
+      checkTenantId(tenant);
       const changed = await this.updateRecord(tenant, async (record) => {
+        if (!record && tenants) throw new TenantKeyNotFoundError(tenant, this.store.description);
         if (record?.state !== 'active' || record.masterKeyId === this.current.keyId) return undefined;
         const { material } = await this.unwrap(record);
         return {

@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../../domain/errors';
-import type { S3Connection } from './s3-store';
+import type { ChecksumMode, S3Connection } from './s3-store';
 
 /** A required environment variable is not set; the message names it. */
 export class MissingSettingError extends InvalidInputError {
@@ -41,5 +41,17 @@ export function storageSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): St
     accessKeyId: requiredSetting(env, 'AWS_ACCESS_KEY_ID', 'the access key id for the object storage', 'minioadmin'),
     secretAccessKey: requiredSetting(env, 'AWS_SECRET_ACCESS_KEY', 'the secret key for the object storage', '<secret>'),
     prefix,
+    checksums: checksumMode(env.PITR_S3_CHECKSUMS),
   };
+}
+
+/** PITR_S3_CHECKSUMS: `when-supported` (default) or `when-required` (see `ChecksumMode`). */
+function checksumMode(value: string | undefined): ChecksumMode {
+  const mode = value?.trim() || 'when-supported';
+  if (mode !== 'when-supported' && mode !== 'when-required') {
+    throw new InvalidInputError(`PITR_S3_CHECKSUMS=${value} is neither when-supported nor when-required`, {
+      hint: 'leave it unset for S3 and MinIO; set it to when-required for a store that rejects aws-chunked uploads (GCS)',
+    });
+  }
+  return mode;
 }

@@ -20,11 +20,20 @@ import { classifyStorageError, ObjectNotFoundError, objectNotFound, StorageError
 import type { CompletedPart, ObjectInfo, ObjectStore, PendingUpload, PutCondition, PutResult } from './object-store';
 import { DEFAULT_RETRY_POLICY, RetryListener, withRetry } from './retry';
 
+/**
+ * `when-supported` (the default): every upload carries a CRC32 the server verifies, part bodies
+ * streamed unsigned as aws-chunked with a trailer. `when-required`: checksums only where S3
+ * demands them and part bodies sent whole with a signed SHA-256 payload, for stores that reject
+ * aws-chunked trailers (GCS's S3 endpoint); it costs a second SHA-256 pass over every byte.
+ */
+export type ChecksumMode = 'when-supported' | 'when-required';
+
 export interface S3Connection {
   endpoint: string;
   region: string;
   accessKeyId: string;
   secretAccessKey: string;
+  checksums?: ChecksumMode;
 }
 
 /** S3 refuses CopyObject above 5 GiB; larger objects are copied part by part. */
@@ -61,7 +70,7 @@ export function createS3Client(connection: S3Connection): S3Client {
     forcePathStyle: true,
     credentials: { accessKeyId: connection.accessKeyId, secretAccessKey: connection.secretAccessKey },
     maxAttempts: 1,
-    requestChecksumCalculation: 'WHEN_SUPPORTED',
+    requestChecksumCalculation: connection.checksums === 'when-required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: {
       connectionTimeout: 10_000,
@@ -78,6 +87,8 @@ export interface S3StoreOptions {
   copyPartBytes?: number;
   /** Hears of every call that failed and is being retried. */
   onRetry?: RetryListener;
+  /** As the client was created with (`createS3Client`): `when-required` sends part bodies whole and signed. */
+  checksums?: ChecksumMode;
 }
 
 function copySource(bucket: string, key: string): string {
@@ -93,6 +104,7 @@ export class S3ObjectStore implements ObjectStore {
   private readonly maxSingleCopyBytes: number;
   private readonly copyPartBytes: number;
   private readonly onRetry: RetryListener | undefined;
+  private readonly streamedParts: boolean;
 
   constructor(
     readonly client: S3Client,
@@ -102,6 +114,7 @@ export class S3ObjectStore implements ObjectStore {
     this.maxSingleCopyBytes = options.maxSingleCopyBytes ?? MAX_SINGLE_COPY_BYTES;
     this.copyPartBytes = options.copyPartBytes ?? COPY_PART_BYTES;
     this.onRetry = options.onRetry;
+    this.streamedParts = options.checksums !== 'when-required';
   }
 
   private call<T>(operation: string, key: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -265,7 +278,7 @@ export class S3ObjectStore implements ObjectStore {
             PartNumber: partNumber,
             // A stream body is sent unsigned with a CRC32 trailer the server checks (see createS3Client);
             // a fresh stream per attempt, so that a retry sends the part again from its start.
-            Body: Readable.from([body], { objectMode: false }),
+            Body: this.streamedParts ? Readable.from([body], { objectMode: false }) : body,
             ContentLength: body.length,
           }),
           { abortSignal: signal },

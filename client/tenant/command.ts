@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import { artifactServicesFromConfig } from '../../activities/config/artifact-services';
 import { eraseTenant, type TenantErasureOutcome } from '../../activities/keys/erase-tenant';
 import { checkTenantId } from '../../activities/keys/tenant-id';
+import type { RewrapSummary } from '../../activities/keys/tenant-keys';
 import { InvalidInputError } from '../../domain/errors';
 import { loadCliConfig, printJsonOr, withCatalog } from '../config';
 
@@ -13,6 +14,22 @@ interface EraseOptions {
   by?: string;
   json?: boolean;
   config?: string;
+}
+
+interface RewrapOptions {
+  tenant?: string;
+  all?: boolean;
+  json?: boolean;
+  config?: string;
+}
+
+function rewrapText(s: RewrapSummary): string {
+  const list = (tenants: string[]): string => (tenants.length === 0 ? 'none' : tenants.join(', '));
+  return [
+    `re-wrapped under master key ${s.masterKeyId}: ${list(s.rewrapped)}`,
+    `already under it, or erased: ${list(s.unchanged)}`,
+    'no artifact was rewritten; once every tenant is re-wrapped, previous master keys can be removed from the configuration',
+  ].join('\n');
 }
 
 function erasureText(o: TenantErasureOutcome): string {
@@ -52,6 +69,27 @@ export function tenantCommand(): Command {
       try {
         const outcome = await withCatalog(config, (catalog) => eraseTenant(catalog, services, { tenantId: o.tenant, erasedBy, reason: o.reason.trim() }));
         printJsonOr(o.json, outcome, erasureText);
+      } finally {
+        services.close();
+      }
+    });
+  tenant
+    .command('rewrap-keys')
+    .description('master key rotation: re-wrap tenants\' data keys under the configured master key (masterKeyFile), unwrapping them with it or one of previousMasterKeys; artifacts are not rewritten')
+    .option('--tenant <id>', 'only this tenant')
+    .option('--all', 'every tenant in the key store')
+    .option('--json')
+    .option('--config <file>', 'central configuration file')
+    .action(async (o: RewrapOptions) => {
+      if (!!o.tenant === !!o.all) {
+        throw new InvalidInputError('pitr tenant rewrap-keys needs exactly one of --tenant ID and --all', {
+          hint: 'use --all to finish a master key rotation, --tenant ID to re-wrap one tenant first',
+        });
+      }
+      if (o.tenant) checkTenantId(o.tenant);
+      const services = artifactServicesFromConfig(loadCliConfig(o.config));
+      try {
+        printJsonOr(o.json, await services.keys.rewrapUnderCurrentMasterKey(o.tenant ? [o.tenant] : undefined), rewrapText);
       } finally {
         services.close();
       }

@@ -83,13 +83,28 @@ describe('tenant data keys', () => {
     const artifact = await collect(encodeArtifact(readableOf(Buffer.from('hello')), { key, artifactId: randomBytes(16), chunkSize: 1024, compressionLevel: 3, compressionWorkers: 0 }));
 
     const rotating = new TenantKeys(new ObjectTenantKeyStore(store, 'v1/'), newMaster, [oldMaster]);
-    assert.deepEqual(await rotating.rewrapUnderCurrentMasterKey(), { rewrapped: ['acme'], unchanged: ['gone'] });
-    assert.deepEqual(await rotating.rewrapUnderCurrentMasterKey(), { rewrapped: [], unchanged: ['acme', 'gone'] });
+    assert.deepEqual(await rotating.rewrapUnderCurrentMasterKey(), { masterKeyId: newMaster.keyId, rewrapped: ['acme'], unchanged: ['gone'] });
+    assert.deepEqual(await rotating.rewrapUnderCurrentMasterKey(), { masterKeyId: newMaster.keyId, rewrapped: [], unchanged: ['acme', 'gone'] });
 
     const after = new TenantKeys(new ObjectTenantKeyStore(store, 'v1/'), newMaster);
     const decoded = await decodeArtifact(piecesOf(artifact, 100), discard(), { keys: after, artifact: 'a' });
     assert.equal(decoded.plaintextBytes, 5);
     await assert.rejects(before.keyForReading('acme', key.id), (err: unknown) => err instanceof MasterKeyUnavailableError && err.message.includes(newMaster.keyId));
+  });
+
+  it('re-wraps only the tenants named, and refuses a named tenant that has no key', async () => {
+    const store = new MemoryObjectStore();
+    const oldMaster = masterKey();
+    const newMaster = masterKey();
+    const before = new TenantKeys(new ObjectTenantKeyStore(store, 'v1/'), oldMaster);
+    await before.keyForWriting('acme');
+    await before.keyForWriting('globex');
+    const rotating = new TenantKeys(new ObjectTenantKeyStore(store, 'v1/'), newMaster, [oldMaster]);
+    assert.deepEqual(await rotating.rewrapUnderCurrentMasterKey(['globex']), { masterKeyId: newMaster.keyId, rewrapped: ['globex'], unchanged: [] });
+    const record = (tenant: string) => JSON.parse(store.objects.get(`v1/keys/${tenant}.json`)?.bytes.toString() ?? '{}');
+    assert.equal(record('acme').masterKeyId, oldMaster.keyId);
+    assert.equal(record('globex').masterKeyId, newMaster.keyId);
+    await assert.rejects(rotating.rewrapUnderCurrentMasterKey(['initech']), TenantKeyNotFoundError);
   });
 
   it('erasing is idempotent, also for a tenant that never had a key, and blocks new keys', async () => {

@@ -109,7 +109,9 @@ describe('storage configuration and names', () => {
   const env = { PITR_S3_ENDPOINT: 'http://127.0.0.1:9000', AWS_ACCESS_KEY_ID: 'id', AWS_SECRET_ACCESS_KEY: 'secret' };
 
   it('reads the S3 settings and names the missing variable', () => {
-    assert.deepEqual(storageSettingsFromEnv(env), { ...{ endpoint: env.PITR_S3_ENDPOINT, accessKeyId: 'id', secretAccessKey: 'secret' }, region: 'us-east-1', prefix: 'v1/' });
+    assert.deepEqual(storageSettingsFromEnv(env), { ...{ endpoint: env.PITR_S3_ENDPOINT, accessKeyId: 'id', secretAccessKey: 'secret' }, region: 'us-east-1', prefix: 'v1/', checksums: 'when-supported' });
+    assert.equal(storageSettingsFromEnv({ ...env, PITR_S3_CHECKSUMS: 'when-required' }).checksums, 'when-required');
+    assert.throws(() => storageSettingsFromEnv({ ...env, PITR_S3_CHECKSUMS: 'never' }), /PITR_S3_CHECKSUMS=never is neither/);
     for (const variable of ['PITR_S3_ENDPOINT', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const) {
       assert.throws(
         () => storageSettingsFromEnv({ ...env, [variable]: undefined }),
