@@ -17,15 +17,27 @@ export interface PlannedFile {
 }
 
 /**
- * What to apply: the files from the one holding the first transaction the restored server
- * lacks (at `startOffset`) to the one holding the stop transaction (ending at `stopOffset`).
- * Empty `files` means there is nothing to apply.
+ * One stretch of the binlogs the server reads without a break: from `startOffset` in the
+ * first file to `stopOffset` (the end of a transaction) in the last.
  */
-export interface ApplyPlan<T> {
+export interface ApplyRun<T> {
   files: PlannedFile[];
   startOffset: number;
   stopOffset: number;
-  /** The transactions the restored server lacks, in binlog order. */
+  /** What the server holds once the run is applied. */
+  expected: T;
+}
+
+/**
+ * What to apply: runs of the binlogs, from the first transaction the restored server lacks to
+ * the stop transaction. A file that repeats transactions of the files before it (a promoted
+ * replica's, across a failover) starts a new run after them on a flavor whose applier would
+ * apply them again; MySQL's skips them by GTID, so one run reads through. Empty `runs` means
+ * there is nothing to apply.
+ */
+export interface ApplyPlan<T> {
+  runs: ApplyRun<T>[];
+  /** The transactions the restored server lacks, in binlog order, each once. */
   pending: PendingTransaction[];
   bytesTotal: number;
   restored: T;
@@ -38,27 +50,18 @@ interface Located {
   gtid: string;
   start: number;
   end: number;
+  /** An earlier file holds it already: a promoted replica's file repeating its old source's. */
+  repeat: boolean;
 }
 
-function locateTransactions(files: readonly IndexedBinlog[]): Located[] {
-  const located: Located[] = [];
-  files.forEach((binlog, file) => {
-    for (const { gtid, start, end } of binlog.transactions) {
-      if (gtid === null) {
-        throw new ApplyPlanError(`${binlog.path} holds a transaction without a GTID at offset ${start}`, {
-          hint: 'point-in-time restore replays binlogs of servers running with gtid_mode=ON',
-        });
-      }
-      located.push({ file, gtid, start, end });
-    }
-  });
-  return located;
-}
-
-/** Each file must begin exactly where the one before it ends, and the first no later than the restored state. */
-function checkContinuity<T extends GtidAlgebra<T>>(gtids: FlavorGtids<T>, files: readonly IndexedBinlog[], restored: T): void {
+/**
+ * Each file must begin inside what the files before it reach, and the first no later than the
+ * restored state. A file that begins earlier than where the files before it end (a promoted
+ * replica's) must go on through all they hold: its transactions up to there are repeats.
+ */
+function locateTransactions<T extends GtidAlgebra<T>>(gtids: FlavorGtids<T>, files: readonly IndexedBinlog[], restored: T): Located[] {
   const [first] = files;
-  if (first === undefined) return;
+  if (first === undefined) return [];
   const beforeFirst = gtids.beforeFile(first.summary);
   if (!restored.contains(beforeFirst)) {
     throw new ApplyPlanError(
@@ -66,17 +69,36 @@ function checkContinuity<T extends GtidAlgebra<T>>(gtids: FlavorGtids<T>, files:
       { hint: 'include the binlog files from the one holding the backup coordinate onwards' },
     );
   }
-  for (let i = 1; i < files.length; i++) {
-    const previous = files[i - 1]!;
-    const next = files[i]!;
-    const endOfPrevious = gtids.beforeFile(previous.summary).union(gtids.ofTransactions(previous.transactions.map((t) => t.gtid ?? '')));
-    const beforeNext = gtids.beforeFile(next.summary);
-    if (!beforeNext.equals(endOfPrevious)) {
-      throw new ApplyPlanError(`${next.path} does not continue ${previous.path}: it follows ${beforeNext}, but ${previous.path} ends at ${endOfPrevious}`, {
-        hint: 'pass every binlog file of the range, in sequence order, with none missing',
+  const located: Located[] = [];
+  let reached: T | undefined;
+  let previous = first;
+  files.forEach((binlog, file) => {
+    const transactions = binlog.transactions.map(({ gtid, start, end }) => {
+      if (gtid === null) {
+        throw new ApplyPlanError(`${binlog.path} holds a transaction without a GTID at offset ${start}`, {
+          hint: 'point-in-time restore replays binlogs of servers running with gtid_mode=ON',
+        });
+      }
+      return { gtid, start, end };
+    });
+    const before = gtids.beforeFile(binlog.summary);
+    const own = gtids.ofTransactions(transactions.map((t) => t.gtid));
+    if (reached !== undefined && !reached.contains(before)) {
+      throw new ApplyPlanError(
+        `${binlog.path} does not continue ${previous.path}: it follows ${before}, but the binlogs before it end at ${reached}; ${before.subtract(reached)} are in none of them`,
+        { hint: 'pass every binlog file of the range, in sequence order, with none missing' },
+      );
+    }
+    if (reached !== undefined && !before.union(own).contains(reached)) {
+      throw new ApplyPlanError(`${binlog.path} does not continue ${previous.path}: its server never executed ${reached.subtract(before.union(own))}, which the binlogs before it hold`, {
+        hint: 'the files come from servers whose histories diverged; restore only the range of one history',
       });
     }
-  }
+    for (const { gtid, start, end } of transactions) located.push({ file, gtid, start, end, repeat: reached !== undefined && gtids.holds(reached, gtid) });
+    reached = (reached ?? before).union(before).union(own);
+    previous = binlog;
+  });
+  return located;
 }
 
 /** Index of the last transaction to apply, -1 when the stop precedes every transaction of the binlogs. */
@@ -104,9 +126,9 @@ function stopIndex<T extends GtidAlgebra<T>>(gtids: FlavorGtids<T>, transactions
 
 /**
  * Decides what to apply to a restored server whose executed state is `restored`, from binlogs
- * indexed in sequence order, to stop exactly after the stop transaction. Throws ApplyPlanError
- * when that cannot be done: a file missing, the stop not in the binlogs, or the restored
- * server already past the stop.
+ * indexed in sequence order, to stop exactly after the stop transaction, applying each
+ * transaction once. Throws ApplyPlanError when that cannot be done: a file missing, files of
+ * diverged histories, the stop not in the binlogs, or the restored server already past the stop.
  */
 export function planApply<T extends GtidAlgebra<T>>(
   gtids: FlavorGtids<T>,
@@ -114,8 +136,8 @@ export function planApply<T extends GtidAlgebra<T>>(
   restored: T,
   stop: ApplyStop,
 ): ApplyPlan<T> {
-  checkContinuity(gtids, files, restored);
-  const transactions = locateTransactions(files);
+  const located = locateTransactions(gtids, files, restored);
+  const transactions = located.filter((t) => !t.repeat);
   const last = stopIndex(gtids, transactions, stop);
   const after = transactions.slice(last + 1).find((t) => gtids.holds(restored, t.gtid));
   if (after !== undefined) {
@@ -132,31 +154,43 @@ export function planApply<T extends GtidAlgebra<T>>(
     });
   }
   const firstPending = upToStop.findIndex((t) => !gtids.holds(restored, t.gtid));
-  if (firstPending < 0) return { files: [], startOffset: 0, stopOffset: 0, pending: [], bytesTotal: 0, restored, expected };
+  if (firstPending < 0) return { runs: [], pending: [], bytesTotal: 0, restored, expected };
 
   const pending: PendingTransaction[] = [];
+  const runs: ApplyRun<T>[] = [];
+  let open: { from: Located; to: Located } | undefined;
+  const close = (): void => {
+    if (open === undefined) return;
+    const { from, to } = open;
+    runs.push({
+      files: files.slice(from.file, to.file + 1).map(({ path, summary }) => ({ path, serverId: summary.serverId })),
+      startOffset: from.start,
+      stopOffset: to.end,
+      expected: restored.union(gtids.ofTransactions(pending.map((p) => p.gtid))),
+    });
+    open = undefined;
+  };
   let bytes = 0;
-  for (const t of upToStop.slice(firstPending)) {
-    if (gtids.holds(restored, t.gtid)) {
-      if (gtids.skipsExecuted) continue;
+  const stopAt = upToStop[last]!;
+  for (const t of located.slice(located.indexOf(upToStop[firstPending]!), located.indexOf(stopAt) + 1)) {
+    const held = gtids.holds(restored, t.gtid);
+    if (held && !t.repeat && !gtids.skipsExecuted) {
       throw new ApplyPlanError(`the restored server holds ${t.gtid} but not ${upToStop[firstPending]!.gtid}, which comes before it in the binlogs`, {
         hint: 'the restored GTID position must be a point of these binlogs: restore the base backup again',
       });
     }
+    if (held || t.repeat) {
+      if (!gtids.skipsExecuted) close();
+      else if (open !== undefined) open.to = t;
+      continue;
+    }
+    if (open === undefined) open = { from: t, to: t };
+    open.to = t;
     bytes += t.end - t.start;
     pending.push({ gtid: t.gtid, bytesThrough: bytes });
   }
-  const start = upToStop[firstPending]!;
-  const end = upToStop[last]!;
-  return {
-    files: files.slice(start.file, end.file + 1).map(({ path, summary }) => ({ path, serverId: summary.serverId })),
-    startOffset: start.start,
-    stopOffset: end.end,
-    pending,
-    bytesTotal: bytes,
-    restored,
-    expected,
-  };
+  close();
+  return { runs, pending, bytesTotal: bytes, restored, expected };
 }
 
 /**

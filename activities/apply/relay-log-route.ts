@@ -4,7 +4,7 @@ import type { Connection } from 'mysql2/promise';
 import type { GtidAlgebra } from '../../domain/gtid';
 import { firstRow } from '../engines/sql-connection';
 import type { Flavor } from '../local/db-instance';
-import type { ApplyPlan, PlannedFile } from './apply-plan';
+import type { ApplyPlan, ApplyRun, PlannedFile } from './apply-plan';
 import { ApplyFailedError, ApplyPlanError } from './errors';
 import { watchApply, type WatchOptions } from './progress-watch';
 import { readExecutedGtids, rowsWritten } from './server-state';
@@ -107,7 +107,7 @@ export async function relayLogFor<T>(conn: Connection, plan: ApplyPlan<T>): Prom
     conn,
     'SELECT @@server_id AS serverId, @@relay_log_basename AS base, @@relay_log_index AS `index`',
   ))!;
-  const sameId = plan.files.find((f) => f.serverId === Number(server.serverId));
+  const sameId = plan.runs.flatMap((run) => run.files).find((f) => f.serverId === Number(server.serverId));
   if (sameId !== undefined) {
     throw new ApplyPlanError(
       `the restored server has server_id ${server.serverId}, the same as the server that wrote ${sameId.path}: its applier would skip those transactions as its own`,
@@ -119,12 +119,12 @@ export async function relayLogFor<T>(conn: Connection, plan: ApplyPlan<T>): Prom
 
 /**
  * Route 1: the restored server's replication SQL thread (parallel workers when the server runs
- * with `applierServerArgs`) applies the binlogs as its relay log, from the plan's start up to
- * `UNTIL RELAY_LOG_POS` = the stop transaction's end. A relay position ends the apply after the
- * transaction holding it on both servers, whatever the worker count; MySQL 9.7's
+ * with `applierServerArgs`) applies the binlogs as its relay log, run by run, from a run's start
+ * up to `UNTIL RELAY_LOG_POS` = the end of its last transaction. A relay position ends the apply
+ * after the transaction holding it on both servers, whatever the worker count; MySQL 9.7's
  * `SQL_AFTER_GTIDS` overshoots a tagged GTID and MariaDB allows `UNTIL master_gtid_pos` only
- * when replicating by GTID from a live source. The apply is over when the SQL thread stops or
- * the server holds exactly the planned state; replication is reset afterwards in every case.
+ * when replicating by GTID from a live source. A run is over when the SQL thread stops or the
+ * server holds exactly the run's planned state; replication is reset after each run in every case.
  */
 export async function applyThroughReplication<T extends GtidAlgebra<T>>(
   conn: Connection,
@@ -132,25 +132,29 @@ export async function applyThroughReplication<T extends GtidAlgebra<T>>(
   relayLog: RelayLog,
   watch: Omit<WatchOptions<T>, 'wake'>,
 ): Promise<void> {
+  for (const run of plan.runs) await applyRun(conn, run, relayLog, watch);
+}
+
+async function applyRun<T extends GtidAlgebra<T>>(conn: Connection, run: ApplyRun<T>, relayLog: RelayLog, watch: Omit<WatchOptions<T>, 'wake'>): Promise<void> {
   const flavor = watch.gtids.flavor;
   const sql = SQL[flavor];
   await conn.query(sql.stop);
   await conn.query(sql.reset);
-  const relayFiles = await placeRelayLog(relayLog.base, relayLog.index, plan.files);
+  const relayFiles = await placeRelayLog(relayLog.base, relayLog.index, run.files);
   let applied = false;
   try {
     const first = basename(relayFiles[0]!);
     const last = basename(relayFiles[relayFiles.length - 1]!);
-    const changeArgs = flavor === 'mysql' ? [NO_SOURCE_HOST, first, plan.startOffset] : [NO_SOURCE_HOST, first, plan.startOffset, first, plan.startOffset];
+    const changeArgs = flavor === 'mysql' ? [NO_SOURCE_HOST, first, run.startOffset] : [NO_SOURCE_HOST, first, run.startOffset, first, run.startOffset];
     await conn.query(sql.change, changeArgs);
-    await conn.query(sql.start, [last, plan.stopOffset]);
+    await conn.query(sql.start, [last, run.stopOffset]);
     await watchApply(watch, async () => {
       const status = await applierStatus(conn, flavor);
       if (!status.running && status.errno !== 0) throw new ApplyFailedError('the replication applier stopped on an error', await applierError(conn, flavor, status));
       const executed = await readExecutedGtids(conn, flavor);
       // MariaDB checks a relay position only on reading the next event: at the very end of the
       // relay log it waits instead. The UNTIL position still keeps it from going past the stop.
-      const reached = watch.gtids.parse(executed).equals(plan.expected);
+      const reached = watch.gtids.parse(executed).equals(run.expected);
       return { executed, activity: `${status.position}|${await rowsWritten(conn)}`, done: !status.running || reached };
     });
     applied = true;

@@ -199,7 +199,8 @@ function lastWithTransactions(segments: readonly PlanSegment[]): PlanSegment | u
  * The plan of a scope. For an instant inside `boundary`, the replay is the binlog prefix that
  * ends before the first transaction committed after the instant (`boundaryTransactions` is the
  * boundary's index): commit order is binlog order, so it is every transaction committed at or
- * before the instant, and never half of one.
+ * before the instant, and never half of one. Transactions the boundary repeats from the
+ * segments before it (a promoted replica's file) are already in the replay.
  */
 export function finishPlan(scope: RestoreScope, boundaryTransactions: readonly BinlogTransaction[] | null): RestorePlan {
   const { input, backup, recoverable } = scope;
@@ -229,11 +230,16 @@ export function finishPlan(scope: RestoreScope, boundaryTransactions: readonly B
     });
   }
   const micros = microsOf(target.at);
-  const firstAfter = boundaryTransactions.findIndex((t) => t.commitTime.micros > micros);
-  const prefix = boundaryTransactions.slice(0, firstAfter < 0 ? boundaryTransactions.length : firstAfter);
+  const before = scope.segments.slice(0, -1);
+  // A promoted replica's file repeats what the segments before it hold (with its own, later
+  // commit times): the replay decides on the transactions it adds, each applied once.
+  const reachedBefore = historyUnion(flavor, [boundary.previousGtids, ...before.map((s) => s.reached)]);
+  const added = boundaryTransactions.filter((t): t is BinlogTransaction & { gtid: string } => t.gtid !== null && !historyContains(flavor, reachedBefore, t.gtid));
+  const firstAfter = added.findIndex((t) => t.commitTime.micros > micros);
+  const prefix = added.slice(0, firstAfter < 0 ? added.length : firstAfter);
   const last = prefix[prefix.length - 1];
-  if (last === undefined || last.gtid === null) return whole(scope.segments.slice(0, -1));
-  return applied(scope.segments, { kind: 'gtid', gtid: last.gtid }, [boundary.previousGtids, prefix.map((t) => t.gtid ?? '').filter(Boolean).join(',')], {
+  if (last === undefined) return whole(before);
+  return applied(scope.segments, { kind: 'gtid', gtid: last.gtid }, [reachedBefore, prefix.map((t) => t.gtid).join(',')], {
     gtid: last.gtid,
     micros: last.commitTime.micros,
   });

@@ -11,7 +11,7 @@ import { binlog, endOf, mysqlRange, SOURCE, startOf } from './binlog-fixtures';
 test('the binlog tool starts at the first pending transaction of the first file and stops at the end of the stop transaction in the last', () => {
   const files = [binlog('mysql', '/b/binlog.000001', '', mysqlRange(1, 5)), binlog('mysql', '/b/binlog.000002', `${SOURCE}:1-5`, mysqlRange(6, 9))];
   const plan = planApply(mysqlGtids, files, MysqlGtidSet.parse(`${SOURCE}:1-3`), { kind: 'gtid', gtid: `${SOURCE}:7` });
-  assert.deepEqual(binlogToolCommand('mysql', '/usr/bin/mysqlbinlog', plan), {
+  assert.deepEqual(binlogToolCommand('mysql', '/usr/bin/mysqlbinlog', plan.runs[0]!), {
     tool: 'mysqlbinlog',
     argv: ['/usr/bin/mysqlbinlog', `--start-position=${startOf(3)}`, `--stop-position=${endOf(1)}`, '/b/binlog.000001', '/b/binlog.000002'],
   });

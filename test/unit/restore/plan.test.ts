@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import { isoMicros, type StreamGap } from '../../../domain/archive/recoverable';
 import type { BinlogTransaction } from '../../../domain/binlog/types';
 import { finishPlan, RestoreRefusedError, scopeRestore, type PlanBackup, type PlanEntry, type PlanInput, type PlanSegment } from '../../../domain/restore/plan';
@@ -153,4 +153,51 @@ test('MariaDB: positions and binlog states plan the same way, to the whole secon
   assert.equal(p.backup.backupId, 'b-late');
   assert.deepEqual(p.stop, { kind: 'gtid', gtid: '0-1-17' });
   assert.equal(p.expectedGtids, '0-1-17');
+});
+
+describe('across a failover: the promoted replica\'s file repeats the old primary\'s last one', () => {
+  const R = '4a22fb58-82db-22f2-af44-d91bb0530673';
+  const LAG = 300_000;
+  const replicaFile: PlanSegment = {
+    ...mysqlSegment(2, 11, 18, 10),
+    serverKey: R,
+    reached: `${U}:1-16,${R}:1-2`,
+    gtids: `${U}:11-16,${R}:1-2`,
+    lastGtid: `${R}:2`,
+    firstCommitMicros: commitOf(11) + LAG,
+    lastCommitMicros: commitOf(18),
+    objectKey: 'obj/replica/binlog.000002',
+  };
+  /** On the replica, the old primary's transactions commit a replication lag later; its own two follow. */
+  const replicaIndex: BinlogTransaction[] = [
+    ...indexOf(11, 16).map((t) => ({ ...t, commitTime: { ...t.commitTime, micros: t.commitTime.micros + LAG } })),
+    ...indexOf(17, 18, (n) => `${R}:${n - 16}`),
+  ];
+  const failover = { entries: [mysqlSegment(1, 1, 10), mysqlSegment(2, 11, 14), replicaFile], backups: [backup('b-early', `${U}:1-5`, 6)] };
+  const planFailover = (target: string) => {
+    const scope = scopeRestore(input(target, failover));
+    return finishPlan(scope, scope.boundary && (scope.boundary.serverKey === R ? replicaIndex : indexOf(11, 14)));
+  };
+
+  test('latest replays both files; what the replica repeats is in the expected state once', () => {
+    const p = planFailover('latest');
+    assert.deepEqual(p.segments.map((s) => s.objectKey), ['obj/binlog.000001', 'obj/binlog.000002', 'obj/replica/binlog.000002']);
+    assert.deepEqual(p.stop, { kind: 'all' });
+    assert.equal(p.expectedGtids, `${U}:1-16,${R}:1-2`);
+  });
+
+  test('an instant inside the replica\'s file stops at the last transaction it adds at or before the instant', () => {
+    const p = planFailover(at(17.5));
+    assert.equal(p.segments.length, 3);
+    assert.deepEqual(p.stop, { kind: 'gtid', gtid: `${R}:1` });
+    assert.equal(p.expectedGtids, `${U}:1-16,${R}:1`);
+    assert.deepEqual([p.throughGtid, p.throughCommit], [`${R}:1`, isoMicros(commitOf(17))]);
+  });
+
+  test('an instant before the replica adds anything replays the old primary\'s files whole, though the copies commit later on the replica', () => {
+    const p = planFailover(at(14.1));
+    assert.deepEqual(p.segments.map((s) => s.objectKey), ['obj/binlog.000001', 'obj/binlog.000002']);
+    assert.deepEqual(p.stop, { kind: 'all' });
+    assert.equal(p.expectedGtids, `${U}:1-14`);
+  });
 });
