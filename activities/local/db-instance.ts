@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { cp } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,7 +8,7 @@ import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
 import type { Flavor } from '../../domain/backup';
 import { PitrError } from '../../domain/errors';
-import { freePort, PortInUseError, readPid, spawnDaemon, stopByPidFile, tcpOpen, waitUntilReady, isAlive } from './process';
+import { freePort, PortInUseError, runningPid, spawnDaemon, stopByPidFile, tcpOpen, waitUntilReady } from './process';
 import { Toolchain, toolchain } from './toolchain';
 
 const run = promisify(execFile);
@@ -154,10 +155,14 @@ export async function startDbInstance(spec: DbInstanceSpec): Promise<DbInstance>
     moveDir(spec.seedDataDir, l.dataDir);
   } else if (!existsSync(l.dataDir)) {
     const template = await templateDataDir(tools, spec.flavor);
-    cpSync(join(template, 'data'), l.dataDir, { recursive: true });
+    // Asynchronously, so the services starting beside this one keep their event loop; renamed
+    // into place only when whole, so an interrupted copy is never started as a datadir.
+    const copying = `${l.dataDir}.copying`;
+    rmSync(copying, { recursive: true, force: true });
+    await cp(join(template, 'data'), copying, { recursive: true });
+    renameSync(copying, l.dataDir);
   }
-  const running = readPid(l.pidFile);
-  if (running === undefined || !isAlive(running)) {
+  if (runningPid(l.pidFile) === undefined) {
     if (await tcpOpen(port)) throw new PortInUseError(`${spec.flavor} (${spec.dir})`, port);
     const [command, args] = serverArgs(tools, spec, port, serverId);
     const pid = spawnDaemon({ name: spec.flavor, command, args, logFile: l.logFile, pidFile: l.pidFile });
@@ -165,9 +170,11 @@ export async function startDbInstance(spec: DbInstanceSpec): Promise<DbInstance>
   }
   return {
     flavor: spec.flavor, host: '127.0.0.1', port, socket: l.socket, user: 'root', password: '',
-    dir: spec.dir, dataDir: l.dataDir, binlogDir: l.binlogDir, serverId, pid: readPid(l.pidFile) ?? -1,
+    dir: spec.dir, dataDir: l.dataDir, binlogDir: l.binlogDir, serverId, pid: runningPid(l.pidFile) ?? -1,
   };
 }
+
+export const dbPidFile = (dir: string): string => layout(dir).pidFile;
 
 export async function stopDbInstance(dir: string): Promise<boolean> {
   return stopByPidFile(layout(dir).pidFile, 60_000);

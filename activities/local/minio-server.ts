@@ -1,7 +1,7 @@
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { isAlive, PortInUseError, readPid, spawnDaemon, stopByPidFile, tcpOpen, waitUntilReady } from './process';
+import { PortInUseError, runningPid, spawnDaemon, stopByPidFile, tcpOpen, waitUntilReady } from './process';
 import { toolchain } from './toolchain';
 
 export interface S3Endpoint {
@@ -42,9 +42,11 @@ export async function ensureBucket(s3: S3Endpoint): Promise<void> {
   }
 }
 
+export const minioPidFile = (dir: string): string => join(dir, 'minio.pid');
+
 /** A real S3 server (MinIO) on loopback, with the product's bucket created. */
 export async function startMinio(spec: MinioSpec): Promise<S3Endpoint> {
-  const pidFile = join(spec.dir, 'minio.pid');
+  const pidFile = minioPidFile(spec.dir);
   const logFile = join(spec.dir, 'minio.log');
   const endpoint = `http://127.0.0.1:${spec.port}`;
   const info: S3Endpoint = {
@@ -54,8 +56,7 @@ export async function startMinio(spec: MinioSpec): Promise<S3Endpoint> {
     secretAccessKey: spec.secretAccessKey,
     bucket: spec.bucket,
   };
-  const running = readPid(pidFile);
-  if (running === undefined || !isAlive(running)) {
+  if (runningPid(pidFile) === undefined) {
     for (const port of [spec.port, spec.consolePort]) {
       if (await tcpOpen(port)) throw new PortInUseError('MinIO', port);
     }
@@ -76,7 +77,7 @@ export async function startMinio(spec: MinioSpec): Promise<S3Endpoint> {
 }
 
 export async function stopMinio(dir: string): Promise<boolean> {
-  return stopByPidFile(join(dir, 'minio.pid'));
+  return stopByPidFile(minioPidFile(dir));
 }
 
 export { minioLive };

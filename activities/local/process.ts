@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { createServer, connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PitrError } from '../../domain/errors';
@@ -9,7 +10,9 @@ export class ServiceStartError extends PitrError {}
 export class PortInUseError extends PitrError {
   constructor(service: string, port: number) {
     super(`port ${port} for ${service} is already in use by another process`, {
-      hint: `stop whatever listens on 127.0.0.1:${port} (\`ss -ltnp 'sport = :${port}'\` shows it) or choose another port`,
+      hint:
+        `stop whatever listens on 127.0.0.1:${port} (\`ss -ltnp 'sport = :${port}'\` shows it), or choose other ports: ` +
+        '`pitr dev up --port-base N` (or PITR_DEV_PORT_BASE=N) puts the local stack on N..N+5',
     });
   }
 }
@@ -23,6 +26,25 @@ export interface DaemonSpec {
   pidFile: string;
 }
 
+/**
+ * The kernel's start time of `pid` (field 22 of /proc/<pid>/stat, in clock ticks since boot),
+ * or undefined when no such process runs. With the pid it names one process for good: a pid
+ * reused after a reboot or a wrap-around has another start time.
+ */
+export function processStartTime(pid: number): string | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const state = fields[0];
+  const startTime = fields[19];
+  return state === 'Z' || state === 'X' ? undefined : startTime;
+}
+
 /** Starts a long-running server detached from this process, its output in `logFile`. */
 export function spawnDaemon(spec: DaemonSpec): number {
   const out = openSync(spec.logFile, 'a');
@@ -32,52 +54,80 @@ export function spawnDaemon(spec: DaemonSpec): number {
       stdio: ['ignore', out, out],
       env: { ...process.env, ...spec.env },
     });
-    if (child.pid === undefined) throw new ServiceStartError(`${spec.name} could not be started: ${spec.command}`);
+    const startTime = child.pid === undefined ? undefined : processStartTime(child.pid);
+    if (child.pid === undefined || startTime === undefined) {
+      throw new ServiceStartError(`${spec.name} could not be started: ${spec.command}`, { hint: `read ${spec.logFile}` });
+    }
     child.unref();
-    writeFileSync(spec.pidFile, `${child.pid}\n`);
+    writeFileSync(spec.pidFile, `${child.pid} ${startTime}\n`);
     return child.pid;
   } finally {
     closeSync(out);
   }
 }
 
-export function readPid(pidFile: string): number | undefined {
+interface PidRecord {
+  pid: number;
+  startTime: string;
+}
+
+function readPidRecord(pidFile: string): PidRecord | undefined {
   if (!existsSync(pidFile)) return undefined;
-  const pid = Number.parseInt(readFileSync(pidFile, 'utf8').trim(), 10);
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  const [pid, startTime] = readFileSync(pidFile, 'utf8').trim().split(/\s+/);
+  const n = Number.parseInt(pid ?? '', 10);
+  return Number.isInteger(n) && n > 0 && startTime ? { pid: n, startTime } : undefined;
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+const isRunning = (record: PidRecord): boolean => processStartTime(record.pid) === record.startTime;
+
+/**
+ * The pid recorded in `pidFile` when that very process still runs; undefined when the file is
+ * missing, has no start time, or names a process started at another time (a reused pid).
+ */
+export function runningPid(pidFile: string): number | undefined {
+  const record = readPidRecord(pidFile);
+  return record && isRunning(record) ? record.pid : undefined;
 }
 
-/** Stops the process (group) recorded in `pidFile`: TERM, then KILL after `graceMs`. */
+/**
+ * Stops the process (group) recorded in `pidFile`: TERM, then KILL after `graceMs`. A pid that
+ * is no longer the recorded process is left alone. Returns whether a process was stopped.
+ */
 export async function stopByPidFile(pidFile: string, graceMs = 20_000): Promise<boolean> {
-  const pid = readPid(pidFile);
-  if (pid === undefined) return false;
-  const signal = (sig: NodeJS.Signals): void => {
-    for (const target of [-pid, pid]) {
-      try {
-        process.kill(target, sig);
-      } catch {
-        /* already gone */
+  const record = readPidRecord(pidFile);
+  const ours = record !== undefined && isRunning(record);
+  if (ours) {
+    const { pid } = record;
+    const signal = (sig: NodeJS.Signals): void => {
+      for (const target of [-pid, pid]) {
+        try {
+          process.kill(target, sig);
+        } catch {
+          /* already gone */
+        }
       }
-    }
-  };
-  if (isAlive(pid)) {
+    };
     signal('SIGTERM');
     const deadline = Date.now() + graceMs;
-    while (isAlive(pid) && Date.now() < deadline) await sleep(100);
-    if (isAlive(pid)) signal('SIGKILL');
-    while (isAlive(pid)) await sleep(50);
+    while (isRunning(record) && Date.now() < deadline) await sleep(100);
+    if (isRunning(record)) signal('SIGKILL');
+    while (isRunning(record)) await sleep(50);
   }
   rmSync(pidFile, { force: true });
-  return true;
+  return ours;
+}
+
+/** Every `*.pid` file under `dir`, at any depth. */
+export function pidFilesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((entry) => basename(entry).endsWith('.pid'))
+    .map((entry) => join(dir, entry));
+}
+
+/** Stops every process recorded by a pid file under `dir` (stack services, instances, restored servers). */
+export async function stopEveryPidFileUnder(dir: string): Promise<void> {
+  await Promise.all(pidFilesUnder(dir).map((pidFile) => stopByPidFile(pidFile, 60_000)));
 }
 
 export function tcpOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
@@ -121,7 +171,7 @@ export async function waitUntilReady(
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await ready().catch(() => false)) return;
-    if (!isAlive(pid)) {
+    if (processStartTime(pid) === undefined) {
       throw new ServiceStartError(`${name} exited during start-up:\n${logTail(logFile)}`, {
         hint: `read ${logFile} for the full log`,
       });

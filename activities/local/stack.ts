@@ -1,13 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
-import { PitrError } from '../../domain/errors';
+import { InvalidInputError, PitrError } from '../../domain/errors';
 import { DevConfigFiles, writeDevConfigs } from './dev-config';
-import { DbInstance, Flavor, startDbInstance, stopDbInstance } from './db-instance';
-import { minioLive, S3Endpoint, startMinio, stopMinio } from './minio-server';
+import { DbInstance, dbPidFile, Flavor, startDbInstance, stopDbInstance } from './db-instance';
+import { minioLive, minioPidFile, S3Endpoint, startMinio, stopMinio } from './minio-server';
 import { dropDatabase, ensureDatabase, postgresHealthy } from './postgres';
-import { freePort } from './process';
-import { startTemporalServer, stopTemporalServer, temporalHealthy, TemporalServerInfo } from './temporal-server';
+import { freePort, runningPid, stopByPidFile } from './process';
+import { startTemporalServer, stopTemporalServer, temporalHealthy, temporalPidFile, TemporalServerInfo } from './temporal-server';
 
 /** Addresses of a running local stack: what `pitr dev up` prints and tests read. */
 export interface StackInfo {
@@ -48,6 +48,23 @@ export const DEV_PORTS: StackPorts = {
   mariadb: 33110,
 };
 
+/** The local stack on `base`..`base`+5, in the order of `StackPorts`, with the Web UI. */
+export function portsFromBase(base: number): StackPorts {
+  if (!Number.isInteger(base) || base < 1024 || base > 65535 - 5) {
+    throw new InvalidInputError(`port base ${base} is not a whole number from 1024 to 65530`, {
+      hint: 'give a base such that the six ports base..base+5 are free, e.g. `pitr dev up --port-base 40000`',
+    });
+  }
+  return {
+    temporal: base,
+    temporalUi: base + 1,
+    minio: base + 2,
+    minioConsole: base + 3,
+    mysql: base + 4,
+    mariadb: base + 5,
+  };
+}
+
 export async function freeStackPorts(withUi: boolean): Promise<StackPorts> {
   return {
     temporal: await freePort(),
@@ -67,15 +84,48 @@ export class StackNotRunningError extends PitrError {
   }
 }
 
-/** Starts (or finds already running) every service of the local stack. */
+export class StackPortsChangedError extends PitrError {
+  constructor(stateDir: string, running: StackPorts, asked: StackPorts) {
+    super(`the local stack in ${stateDir} is running on ports ${JSON.stringify(running)}, not the ${JSON.stringify(asked)} asked for`, {
+      hint: 'run `pitr dev down` first to move it to other ports, or leave out --port-base / PITR_DEV_PORT_BASE',
+      exitCode: 2,
+      terminal: true,
+    });
+  }
+}
+
+/** The pid file of each service process the stack runs. */
+function servicePidFiles(stateDir: string): string[] {
+  return [
+    temporalPidFile(join(stateDir, 'temporal')),
+    minioPidFile(join(stateDir, 'minio')),
+    dbPidFile(join(stateDir, 'mysql')),
+    dbPidFile(join(stateDir, 'mariadb')),
+  ];
+}
+
+const samePorts = (a: StackPorts, b: StackPorts): boolean =>
+  (Object.keys(a) as Array<keyof StackPorts>).every((k) => a[k] === b[k]);
+
+/**
+ * Starts (or finds already running) every service of the local stack. When one cannot start,
+ * the services this call started are stopped again and the first error is thrown, so a
+ * failed `up` leaves nothing behind that no `stack.json` describes.
+ */
 export async function startStack(spec: StackSpec): Promise<StackInfo> {
   mkdirSync(spec.stateDir, { recursive: true });
+  const pidFiles = servicePidFiles(spec.stateDir);
+  const runningBefore = pidFiles.map(runningPid);
+  const previous = previousPorts(spec.stateDir);
+  if (previous && !samePorts(previous, spec.ports) && runningBefore.some((pid) => pid !== undefined)) {
+    throw new StackPortsChangedError(spec.stateDir, previous, spec.ports);
+  }
   const dir = (name: string): string => {
     const d = join(spec.stateDir, name);
     mkdirSync(d, { recursive: true });
     return d;
   };
-  const [temporal, s3, connectionString, mysql, mariadb] = await Promise.all([
+  const settled = await Promise.allSettled([
     startTemporalServer({
       dir: dir('temporal'),
       port: spec.ports.temporal,
@@ -93,7 +143,20 @@ export async function startStack(spec: StackSpec): Promise<StackInfo> {
     ensureDatabase(spec.catalogDatabase),
     startDbInstance({ flavor: 'mysql', dir: dir('mysql'), port: spec.ports.mysql, serverId: 1 }),
     startDbInstance({ flavor: 'mariadb', dir: dir('mariadb'), port: spec.ports.mariadb, serverId: 11 }),
-  ]);
+  ] as const);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(
+      pidFiles.map((pidFile, i) => {
+        const pid = runningPid(pidFile);
+        return pid !== undefined && pid !== runningBefore[i] ? stopByPidFile(pidFile) : undefined;
+      }),
+    );
+    throw failed.reason;
+  }
+  const [temporal, s3, connectionString, mysql, mariadb] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+    TemporalServerInfo, S3Endpoint, string, DbInstance, DbInstance,
+  ];
   const services = {
     stateDir: spec.stateDir,
     ports: spec.ports,

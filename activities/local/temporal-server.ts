@@ -1,6 +1,8 @@
 import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { join } from 'node:path';
-import { spawnDaemon, stopByPidFile, tcpOpen, waitUntilReady, PortInUseError, readPid, isAlive } from './process';
+import { PitrError } from '../../domain/errors';
+import { spawnDaemon, stopByPidFile, tcpOpen, waitUntilReady, PortInUseError, runningPid } from './process';
 import { toolchain } from './toolchain';
 
 /** Search attributes the product's workflows set; the UI filters on them. */
@@ -10,6 +12,23 @@ export const SEARCH_ATTRIBUTES = {
   BackupPhase: 'Keyword',
   TargetTime: 'Datetime',
 } as const;
+
+const { IndexedValueType } = temporal.api.enums.v1;
+export const SEARCH_ATTRIBUTE_TYPES: Record<keyof typeof SEARCH_ATTRIBUTES, temporal.api.enums.v1.IndexedValueType> = {
+  TenantId: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  ClusterId: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  BackupPhase: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  TargetTime: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+};
+
+export class SearchAttributeTypeError extends PitrError {
+  constructor(name: string, found: string, dbFile: string) {
+    super(`search attribute ${name} is registered as ${found} on the Temporal dev server, not ${SEARCH_ATTRIBUTES[name as keyof typeof SEARCH_ATTRIBUTES]}`, {
+      hint: `a search attribute's type cannot change: stop the stack (\`pitr dev down\`), move ${dbFile} away (its workflow history goes with it) and run \`pitr dev up\``,
+      terminal: true,
+    });
+  }
+}
 
 export interface TemporalServerSpec {
   dir: string;
@@ -36,9 +55,11 @@ export async function temporalHealthy(address: string): Promise<boolean> {
   }
 }
 
+export const temporalPidFile = (dir: string): string => join(dir, 'temporal.pid');
+
 /** The Temporal CLI's dev server, with the product's search attributes registered. */
 export async function startTemporalServer(spec: TemporalServerSpec): Promise<TemporalServerInfo> {
-  const pidFile = join(spec.dir, 'temporal.pid');
+  const pidFile = temporalPidFile(spec.dir);
   const logFile = join(spec.dir, 'temporal.log');
   const address = `127.0.0.1:${spec.port}`;
   const info = {
@@ -46,8 +67,10 @@ export async function startTemporalServer(spec: TemporalServerSpec): Promise<Tem
     namespace: 'default',
     uiUrl: spec.uiPort === undefined ? undefined : `http://127.0.0.1:${spec.uiPort}`,
   };
-  const running = readPid(pidFile);
-  if (running !== undefined && isAlive(running)) return info;
+  if (runningPid(pidFile) !== undefined) {
+    await ensureSearchAttributes(info, join(spec.dir, 'temporal.db'));
+    return info;
+  }
   for (const port of [spec.port, spec.uiPort]) {
     if (port !== undefined && (await tcpOpen(port))) throw new PortInUseError('the Temporal dev server', port);
   }
@@ -57,9 +80,32 @@ export async function startTemporalServer(spec: TemporalServerSpec): Promise<Tem
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
   const pid = spawnDaemon({ name: 'temporal', command: toolchain().temporal, args, logFile, pidFile });
   await waitUntilReady('Temporal dev server', pid, logFile, () => temporalHealthy(address), 60_000);
+  await ensureSearchAttributes(info, join(spec.dir, 'temporal.db'));
   return info;
 }
 
+/**
+ * The dev server applies `--search-attribute` only when it creates its namespace, so an
+ * attribute added to the product after the database file was made is registered here.
+ */
+async function ensureSearchAttributes(server: TemporalServerInfo, dbFile: string): Promise<void> {
+  const connection = await Connection.connect({ address: server.address, connectTimeout: 5000 });
+  try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: server.namespace });
+    const missing: Record<string, temporal.api.enums.v1.IndexedValueType> = {};
+    for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES)) {
+      const found = customAttributes?.[name];
+      if (found === undefined || found === null) missing[name] = type;
+      else if (found !== type) throw new SearchAttributeTypeError(name, IndexedValueType[found] ?? String(found), dbFile);
+    }
+    if (Object.keys(missing).length > 0) {
+      await connection.operatorService.addSearchAttributes({ namespace: server.namespace, searchAttributes: missing });
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
 export async function stopTemporalServer(dir: string): Promise<boolean> {
-  return stopByPidFile(join(dir, 'temporal.pid'));
+  return stopByPidFile(temporalPidFile(dir));
 }

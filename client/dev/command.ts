@@ -1,12 +1,19 @@
 import { Command } from 'commander';
 import { Client, Connection } from '@temporalio/client';
-import { DEV_PORTS, previousPorts, readStackInfo, stackHealth, StackInfo, startStack, stopStack } from '../../activities/local/stack';
+import { DEV_PORTS, portsFromBase, previousPorts, readStackInfo, stackHealth, StackInfo, StackPorts, startStack, stopStack } from '../../activities/local/stack';
 import { createStackCheckActivities } from '../../activities/stack-check';
 import { stackCheckWorkflow } from '../../workflows';
 import { createWorker } from '../../workers/create-worker';
-import { devStateDir } from './state-dir';
+import { devCatalogDatabase, devStateDir } from './state-dir';
 
-export const DEV_CATALOG_DATABASE = 'pitr';
+export { DEV_CATALOG_DATABASE } from './state-dir';
+
+/** An explicit base port wins; otherwise the ports of the last `up` in this state folder, else the defaults. */
+function chooseDevPorts(stateDir: string, portBase: string | undefined): StackPorts {
+  const base = portBase ?? process.env.PITR_DEV_PORT_BASE;
+  if (base !== undefined && base !== '') return portsFromBase(Number(base));
+  return previousPorts(stateDir) ?? DEV_PORTS;
+}
 
 export function printStack(info: StackInfo): void {
   const lines = [
@@ -26,12 +33,16 @@ export function devCommand(): Command {
   dev
     .command('up')
     .description('start the local stack (or find it running) and print its addresses')
-    .action(async () => {
+    .option(
+      '--port-base <port>',
+      'put Temporal, its UI, MinIO, its console, MySQL and MariaDB on port..port+5 (also PITR_DEV_PORT_BASE; default: the last ports used, else 7233, 8233, 9000, 9001, 33097, 33110)',
+    )
+    .action(async (options: { portBase?: string }) => {
       const stateDir = devStateDir();
       const info = await startStack({
         stateDir,
-        ports: previousPorts(stateDir) ?? DEV_PORTS,
-        catalogDatabase: DEV_CATALOG_DATABASE,
+        ports: chooseDevPorts(stateDir, options.portBase),
+        catalogDatabase: devCatalogDatabase(),
         persistentTemporal: true,
       });
       printStack(info);

@@ -1,11 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freeStackPorts, startStack, stopStack } from '../../activities/local/stack';
-import { stopDbInstance } from '../../activities/local/db-instance';
+import { stopEveryPidFileUnder } from '../../activities/local/process';
 import { STACK_ENV } from './env';
-import { INSTANCES_DIR } from './instances';
 
 /**
  * Runs the test suite: starts the real stack once on free ports, runs node's test runner
@@ -28,10 +27,9 @@ async function main(argv: string[]): Promise<number> {
   let stopping: Promise<void> | undefined;
   const teardown = (): Promise<void> =>
     (stopping ??= (async () => {
-      const instances = join(stateDir, INSTANCES_DIR);
-      if (existsSync(instances)) {
-        await Promise.all(readdirSync(instances).map((d) => stopDbInstance(join(instances, d))));
-      }
+      // Every server a test started under the state folder: fresh instances, restored ones a
+      // failed test never released, the stack's own services.
+      await stopEveryPidFileUnder(stateDir).catch((err) => console.error('teardown:', err));
       await stopStack(stateDir, { dropCatalog: true }).catch((err) => console.error('teardown:', err));
       rmSync(stateDir, { recursive: true, force: true });
     })());
