@@ -167,6 +167,35 @@ describe('artifact pipeline against real S3 (MinIO)', () => {
     assert.deepEqual(await store.listMultipartUploads(again.key), []);
   });
 
+  it('with checksums "when-required", sends parts whole and signed (no aws-chunked trailer) and round-trips several parts', async () => {
+    const signed = createS3Client({ ...s3, checksums: 'when-required' });
+    const partHeaders: Array<Record<string, string>> = [];
+    signed.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'UploadPartCommand') partHeaders.push({ ...(args.request as { headers: Record<string, string> }).headers });
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'recordPartHeaders', priority: 'low' },
+    );
+    try {
+      const strict = new S3ObjectStore(signed, s3.bucket, { checksums: 'when-required' });
+      const input = randomBytes(2 * MIN_PART_SIZE + 300_000);
+      const packed = await packArtifact(request('checksums/when-required.pitr', input, { store: strict }));
+      assert.equal(packed.parts, 3);
+      assert.equal(partHeaders.length, 3);
+      for (const headers of partHeaders) {
+        assert.equal(headers['x-amz-trailer'], undefined);
+        assert.equal(headers['content-encoding'], undefined);
+        assert.match(headers['x-amz-content-sha256'] ?? '', /^[0-9a-f]{64}$/, 'the part payload is signed with its SHA-256');
+      }
+      const out = sink();
+      await unpackArtifact({ store: strict, key: packed.key, keys, destination: out, expected: { tenant: 'acme', sha256: packed.sha256 } });
+      assert.ok(out.bytes().equals(input));
+    } finally {
+      signed.destroy();
+    }
+  });
+
   it('aborts abandoned multipart uploads of a key', async () => {
     const key = `${prefix}stale/x.pitr`;
     const first = await store.startMultipart(key);
