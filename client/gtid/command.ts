@@ -6,10 +6,18 @@ import { GTID_FLAVORS, type GtidAlgebra, type GtidFlavor } from '../../domain/gt
 type Operation = 'normalize' | 'union' | 'subtract' | 'intersect' | 'contains';
 type Operands = [string, ...string[]];
 
+const MARIADB_OPERANDS_HELP = `
+MariaDB operands are GTID positions (@@gtid_binlog_pos, @@gtid_current_pos, @@gtid_slave_pos)
+or binlog states (@@gtid_binlog_state, the Gtid list \`pitr binlog inspect\` prints as
+previousGtids), which name a domain once per server id. A state counts as the position it
+stands for, as MariaDB derives gtid_binlog_pos: in each domain, the GTID listed last.
+`;
+
 /** `pitr gtid ...`: GTID arithmetic as the product does it, for operators comparing servers and backups. */
 export function gtidCommand(): Command {
   return new Command('gtid')
     .description('compute with GTID sets (MySQL) and GTID positions (MariaDB); results are printed in canonical form')
+    .addHelpText('after', MARIADB_OPERANDS_HELP)
     .exitOverride()
     .addCommand(operation('normalize', '<set>', 'print a GTID set in canonical form'))
     .addCommand(operation('union', '<a> <b...>', 'print the union of the GTID sets'))
@@ -33,7 +41,7 @@ function operation(name: Operation, args: string, description: string): Command 
       // Commander refuses the command before this runs unless every required argument is there.
       const operands = this.args as Operands;
       if (this.opts<{ flavor: GtidFlavor }>().flavor === 'mysql') run(name, operands, MysqlGtidSet.parse);
-      else run(name, operands, MariadbGtidPosition.parse);
+      else run(name, operands, MariadbGtidPosition.ofBinlogState);
     });
 }
 

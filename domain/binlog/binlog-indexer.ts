@@ -1,4 +1,4 @@
-import { MariadbGtidPosition, MAX_GNO, MysqlGtidSet, MysqlGtidSetBuilder } from '../gtid';
+import { MariadbGtidPosition, MariadbGtidSetBuilder, mariadbGtidText, MAX_GNO, MysqlGtidSet, MysqlGtidSetBuilder, type MariadbGtid } from '../gtid';
 import { BinlogCorruptError, BinlogUnsupportedError } from './errors';
 import { EventScanner, EventSink } from './event-scanner';
 import { CHECKSUM_LENGTH, EventType, eventTypeName, HEADER_LENGTH, HeaderOffset } from './event-types';
@@ -38,9 +38,12 @@ export class BinlogIndexer implements EventSink {
   private lastEventSeconds = -1;
   private lastEventType = -1;
   private rotateTo: string | null = null;
-  private previousGtids = '';
+  private mysqlPrevious = MysqlGtidSet.empty();
+  private mariadbGtidList: MariadbGtid[] = [];
   private readonly mysqlGtids = new MysqlGtidSetBuilder();
-  private readonly mariadbLastGtid = new Map<number, { server: number; seq: bigint }>();
+  private readonly mariadbGtids = new MariadbGtidSetBuilder();
+  /** Per domain, the last GTID in file order: what the binlog's position is after it. */
+  private readonly mariadbLastGtid = new Map<number, MariadbGtid>();
   private transactions = 0;
   private firstGtid: string | null = null;
   private lastGtid: string | null = null;
@@ -50,7 +53,7 @@ export class BinlogIndexer implements EventSink {
   private trxStart = 0;
   private trxGtid: string | null = null;
   private trxMysql: MysqlGtidInfo | undefined;
-  private trxMariadb: { domain: number; server: number; seq: bigint } | undefined;
+  private trxMariadb: MariadbGtid | undefined;
   private trxCommitTime: BinlogTime | undefined;
 
   constructor(
@@ -69,13 +72,18 @@ export class BinlogIndexer implements EventSink {
     this.scanner.finish();
     const format = this.format;
     if (format === undefined) throw this.corrupt(this.scanner.position, 'file holds no Format_description event');
+    const mysql = format.flavor === 'mysql';
+    const mysqlGtids = mysql ? this.mysqlGtids.build() : undefined;
     return {
       flavor: format.flavor,
       serverVersion: format.serverVersion,
       serverId: format.serverId,
       checksum: format.checksum,
-      previousGtids: this.previousGtids,
-      gtids: format.flavor === 'mysql' ? this.mysqlGtids.build().toString() : this.mariadbPosition(),
+      previousGtids: mysql ? this.mysqlPrevious.toString() : this.mariadbGtidList.map(mariadbGtidText).join(','),
+      gtids: mysqlGtids ? mysqlGtids.toString() : this.mariadbGtids.build().toString(),
+      endPosition: mysqlGtids
+        ? this.mysqlPrevious.union(mysqlGtids).toString()
+        : MariadbGtidPosition.lastOfEachDomain([...this.mariadbGtidList, ...this.mariadbLastGtid.values()]).toString(),
       firstGtid: this.firstGtid,
       lastGtid: this.lastGtid,
       transactions: this.transactions,
@@ -229,7 +237,12 @@ export class BinlogIndexer implements EventSink {
     const commitTime = this.trxCommitTime ?? seconds(time);
     if (this.trxMariadb !== undefined) {
       const { domain, server, seq } = this.trxMariadb;
-      this.mariadbLastGtid.set(domain, { server, seq });
+      try {
+        this.mariadbGtids.add(domain, server, seq);
+      } catch (err) {
+        throw this.corrupt(this.trxStart, `Gtid event holds an invalid GTID: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      this.mariadbLastGtid.set(domain, this.trxMariadb);
     } else if (mysql !== undefined) {
       try {
         this.mysqlGtids.add(mysql.sourceId, mysql.gno);
@@ -254,19 +267,13 @@ export class BinlogIndexer implements EventSink {
   private onPreviousGtids(buf: Buffer, body: number, bodyEnd: number, offset: number): void {
     const entries = decodePreviousGtids(buf, body, bodyEnd, this.uuids);
     if (entries === undefined) throw this.corrupt(offset, 'malformed Previous_gtids event');
-    this.previousGtids = MysqlGtidSet.fromIntervals(entries.map((entry) => [entry.sourceId, entry.intervals])).toString();
+    this.mysqlPrevious = MysqlGtidSet.fromIntervals(entries.map((entry) => [entry.sourceId, entry.intervals]));
   }
 
   private onMariadbGtidList(buf: Buffer, body: number, bodyEnd: number, offset: number): void {
     const entries = decodeMariadbGtidList(buf, body, bodyEnd);
     if (entries === undefined) throw this.corrupt(offset, 'malformed Gtid_list event');
-    this.previousGtids = entries.join(',');
-  }
-
-  private mariadbPosition(): string {
-    let position = MariadbGtidPosition.empty();
-    for (const [domain, { server, seq }] of this.mariadbLastGtid) position = position.withGtid(domain, server, seq);
-    return position.toString();
+    this.mariadbGtidList = entries;
   }
 
   private corrupt(offset: number, what: string): BinlogCorruptError {

@@ -1,3 +1,5 @@
+import type { MariadbGtid } from '../gtid';
+
 /** What the reader needs from a MariaDB Gtid event; the server id is the event header's. */
 export interface MariadbGtidInfo {
   domain: number;
@@ -24,16 +26,16 @@ const GTID_LIST_ENTRY_LENGTH = 4 + 4 + 8;
 
 /**
  * Decodes a Gtid_list event body: a 32-bit count (low 28 bits; the rest are flags), then
- * domain(4) server_id(4) seq_no(8) per entry. Returns the entries as `domain-server-seq`
- * text in event order, or undefined when malformed.
+ * domain(4) server_id(4) seq_no(8) per entry. Returns the entries in event order (the
+ * order carries meaning: each domain's most recent GTID comes last), or undefined when malformed.
  */
-export function decodeMariadbGtidList(buf: Buffer, body: number, bodyEnd: number): string[] | undefined {
+export function decodeMariadbGtidList(buf: Buffer, body: number, bodyEnd: number): MariadbGtid[] | undefined {
   if (bodyEnd - body < 4) return undefined;
   const count = buf.readUInt32LE(body) & GTID_LIST_COUNT_MASK;
   if (bodyEnd - body - 4 < count * GTID_LIST_ENTRY_LENGTH) return undefined;
-  const entries: string[] = [];
+  const entries: MariadbGtid[] = [];
   for (let i = 0, at = body + 4; i < count; i++, at += GTID_LIST_ENTRY_LENGTH) {
-    entries.push(`${buf.readUInt32LE(at)}-${buf.readUInt32LE(at + 4)}-${buf.readBigUInt64LE(at + 8)}`);
+    entries.push({ domain: buf.readUInt32LE(at), server: buf.readUInt32LE(at + 4), seq: buf.readBigUInt64LE(at + 8) });
   }
   return entries;
 }

@@ -39,10 +39,18 @@ export interface BinlogSummary {
    */
   previousGtids: string;
   /**
-   * MySQL: the GTID set of this file's transactions. MariaDB: the position after this
-   * file, i.e. the last GTID of each domain seen in it (`0-11-2453,1-11-7`).
+   * Exactly the transactions in this file. MySQL: their GTID set (canonical text). MariaDB:
+   * per domain and server id, runs of sequence numbers, `domain-server-first..last`
+   * (`0-11-2152..2453,1-11-7`; see MariadbGtidSet), never a position, which would stand for
+   * every earlier transaction too.
    */
   gtids: string;
+  /**
+   * Where the server's GTIDs stood when the file ended. MySQL: `gtid_executed`, Previous-GTIDs
+   * plus this file's set. MariaDB: `gtid_binlog_pos`, per domain the last GTID logged, taken
+   * from this file's transactions, else from its Gtid list (`0-11-2453,2-11-5`).
+   */
+  endPosition: string;
   firstGtid: string | null;
   lastGtid: string | null;
   transactions: number;

@@ -2,10 +2,16 @@ import { InvalidInputError } from '../errors';
 
 const MYSQL_HINT =
   'a MySQL GTID set looks like `3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5:7,3e11fa47-71ca-11e1-9e33-c80aa9429562:billing:1-3` (uuid, optional tag, intervals)';
-const MARIADB_HINT =
-  'a MariaDB GTID position looks like `0-1-100,1-2-7` (domain-server-sequence, at most one per domain)';
+const HINTS: Record<GtidTextKind, string> = {
+  'GTID set': MYSQL_HINT,
+  'GTID source': MYSQL_HINT,
+  'MariaDB GTID position': 'a MariaDB GTID position looks like `0-1-100,1-2-7` (domain-server-sequence, at most one per domain)',
+  'MariaDB GTID list':
+    'MariaDB GTIDs are domain-server-sequence, comma separated: a position `0-1-100,1-2-7` (one per domain) or a binlog state `0-1-90,0-2-100,1-2-7` (one per server id in each domain, as @@gtid_binlog_state prints it)',
+};
 
-export type GtidTextKind = 'GTID set' | 'GTID source' | 'MariaDB GTID position';
+export type MariadbTextKind = 'MariaDB GTID position' | 'MariaDB GTID list';
+export type GtidTextKind = 'GTID set' | 'GTID source' | MariadbTextKind;
 
 /** Text that is not a GTID set/position; `position` is the 0-based offset of the bad part (MySQL's "after N characters"). */
 export class GtidParseError extends InvalidInputError {
@@ -13,7 +19,7 @@ export class GtidParseError extends InvalidInputError {
 
   constructor(kind: GtidTextKind, position: number, problem: string) {
     super(`invalid ${kind} at position ${position}: ${problem}`, {
-      hint: kind === 'MariaDB GTID position' ? MARIADB_HINT : MYSQL_HINT,
+      hint: HINTS[kind],
     });
     this.position = position;
   }
@@ -37,15 +43,6 @@ export class MariadbGtidConflictError extends InvalidInputError {
   constructor(first: string, second: string) {
     super(`MariaDB GTIDs ${first} and ${second} have the same domain and sequence number but different server ids`, {
       hint: 'the two histories diverged in that domain: find which server wrote the errant transaction before comparing or merging positions',
-    });
-  }
-}
-
-/** A MariaDB GTID that does not come after the last one seen in its domain. */
-export class MariadbGtidOrderError extends InvalidInputError {
-  constructor(previous: string, next: string) {
-    super(`MariaDB GTID ${next} does not come after ${previous} in its domain`, {
-      hint: 'sequence numbers must grow within a domain (run the server with gtid_strict_mode=ON); read the binlogs in order',
     });
   }
 }

@@ -1,4 +1,4 @@
-export { GtidParseError, GtidRangeError, MariadbGtidConflictError, MariadbGtidOrderError } from './errors';
+export { GtidParseError, GtidRangeError, MariadbGtidConflictError } from './errors';
 export type { GnoInterval, GnoIntervals } from './gno-intervals';
 export { MAX_GNO } from './mysql-source';
 export { MysqlGtidSet } from './mysql-gtid-set';
@@ -6,5 +6,5 @@ export { MysqlGtidSetBuilder } from './mysql-gtid-set-builder';
 export { MAX_MARIADB_DOMAIN_ID, MAX_MARIADB_SEQ, MAX_MARIADB_SERVER_ID, mariadbGtid, mariadbGtidText } from './mariadb-gtid';
 export type { MariadbGtid } from './mariadb-gtid';
 export { MariadbGtidPosition } from './mariadb-gtid-position';
-export { MariadbGtidRange, type MariadbDomainSpan } from './mariadb-gtid-range';
+export { MariadbGtidSet, MariadbGtidSetBuilder, type MariadbGtidRun } from './mariadb-gtid-set';
 export { GTID_FLAVORS, canonicalGtidText, parseGtid, type GtidAlgebra, type GtidFlavor } from './parse-gtid';

@@ -1,4 +1,5 @@
 import { MAX_MARIADB_DOMAIN_ID, MAX_MARIADB_SEQ, MAX_MARIADB_SERVER_ID, mariadbGtidText, type MariadbGtid } from './mariadb-gtid';
+import { GtidParseError, type MariadbTextKind } from './errors';
 import { TextScanner, isSpace } from './text-scanner';
 
 const GTID_PATTERN = /^(\d+)-(\d+)-(\d+)$/;
@@ -9,28 +10,46 @@ const GTID_PATTERN = /^(\d+)-(\d+)-(\d+)$/;
  * server allows them, at most one entry per domain.
  */
 export function parseMariadbPositionText(text: string): MariadbGtid[] {
-  const scanner = new TextScanner(text, 'MariaDB GTID position');
   const byDomain = new Map<number, MariadbGtid>();
-  scanner.skipSpace();
-  if (scanner.atEnd()) return [];
-  for (;;) {
-    const start = scanner.pos;
-    const gtid = readGtid(scanner);
+  for (const { gtid, at } of readEntries(text, 'MariaDB GTID position')) {
     const previous = byDomain.get(gtid.domain);
     if (previous) {
-      scanner.fail(
-        start,
+      throw new GtidParseError(
+        'MariaDB GTID position',
+        at,
         `domain ${gtid.domain} appears twice ("${mariadbGtidText(previous)}" and "${mariadbGtidText(gtid)}"): a position holds one GTID per domain`,
       );
     }
     byDomain.set(gtid.domain, gtid);
+  }
+  return [...byDomain.values()];
+}
+
+/**
+ * Reads a MariaDB binlog state (`gtid_binlog_state`, a binlog's Gtid list): the same entries
+ * as a position, but a domain may appear once per server id that wrote in it. Returns the
+ * entries in the order written, which carries meaning: the server lists each domain's most
+ * recent GTID last.
+ */
+export function parseMariadbStateText(text: string): MariadbGtid[] {
+  return readEntries(text, 'MariaDB GTID list').map(({ gtid }) => gtid);
+}
+
+function readEntries(text: string, kind: MariadbTextKind): { gtid: MariadbGtid; at: number }[] {
+  const scanner = new TextScanner(text, kind);
+  const entries: { gtid: MariadbGtid; at: number }[] = [];
+  scanner.skipSpace();
+  if (scanner.atEnd()) return entries;
+  for (;;) {
+    const at = scanner.pos;
+    entries.push({ gtid: readGtid(scanner), at });
     scanner.skipSpace();
-    if (scanner.atEnd()) return [...byDomain.values()];
+    if (scanner.atEnd()) return entries;
     if (scanner.peek() !== ',') scanner.failUnexpected('"," or the end');
     const comma = scanner.pos;
     scanner.advance();
     scanner.skipSpace();
-    if (scanner.atEnd()) scanner.fail(comma, 'trailing comma: a GTID position cannot end with ","');
+    if (scanner.atEnd()) scanner.fail(comma, `trailing comma: a ${kind.slice('MariaDB '.length)} cannot end with ","`);
   }
 }
 

@@ -1,6 +1,5 @@
-import { MariadbGtidOrderError } from './errors';
-import { compareInDomain, mariadbGtid, mariadbGtidText, type MariadbGtid } from './mariadb-gtid';
-import { parseMariadbPositionText } from './mariadb-gtid-parser';
+import { compareInDomain, mariadbGtidText, type MariadbGtid } from './mariadb-gtid';
+import { parseMariadbPositionText, parseMariadbStateText } from './mariadb-gtid-parser';
 import type { GtidAlgebra } from './parse-gtid';
 
 /**
@@ -25,6 +24,37 @@ export class MariadbGtidPosition implements GtidAlgebra<MariadbGtidPosition> {
     return MariadbGtidPosition.from(parseMariadbPositionText(text));
   }
 
+  /**
+   * The position a binlog state (`@@gtid_binlog_state`, a binlog's Gtid list) stands for, as
+   * MariaDB derives `gtid_binlog_pos` from it: per domain, the entry listed last, which is the
+   * one the domain logged most recently (the server lists it after the domain's other server ids).
+   */
+  static ofBinlogState(text: string): MariadbGtidPosition {
+    return MariadbGtidPosition.lastOfEachDomain(parseMariadbStateText(text));
+  }
+
+  /** Where a binlog stands after logging `gtids` in this order: per domain, the last one. */
+  static lastOfEachDomain(gtids: Iterable<MariadbGtid>): MariadbGtidPosition {
+    const byDomain = new Map<number, MariadbGtid>();
+    for (const gtid of gtids) byDomain.set(gtid.domain, gtid);
+    return MariadbGtidPosition.from([...byDomain.values()]);
+  }
+
+  /**
+   * `@@gtid_current_pos` as MariaDB derives it: `gtid_slave_pos`, except in a domain where the
+   * binlog's GTID was written by this server (`serverId`, the global server_id) and is newer than
+   * the replica's, or the replica has none. GTIDs the server only replicated into its binlog
+   * never count, so a replica's current position follows what its applier recorded.
+   */
+  static currentPos(binlogPos: MariadbGtidPosition, slavePos: MariadbGtidPosition, serverId: number): MariadbGtidPosition {
+    const byDomain = new Map(slavePos.byDomain);
+    for (const [domain, logged] of binlogPos.byDomain) {
+      const applied = byDomain.get(domain);
+      if (logged.server === serverId && (applied === undefined || logged.seq > applied.seq)) byDomain.set(domain, logged);
+    }
+    return MariadbGtidPosition.from([...byDomain.values()]);
+  }
+
   private static from(gtids: MariadbGtid[]): MariadbGtidPosition {
     if (gtids.length === 0) return MariadbGtidPosition.EMPTY;
     const sorted = [...gtids].sort((a, b) => a.domain - b.domain);
@@ -42,17 +72,6 @@ export class MariadbGtidPosition implements GtidAlgebra<MariadbGtidPosition> {
 
   isEmpty(): boolean {
     return this.byDomain.size === 0;
-  }
-
-  /** The position after applying the transaction `domain-server-seq`, which must come after the domain's last one. */
-  withGtid(domain: number, server: number, seq: bigint): MariadbGtidPosition {
-    const next = mariadbGtid(domain, server, seq);
-    const current = this.byDomain.get(domain);
-    // A sequence number going back (gtid_strict_mode off) would make "contains" lie about what was applied.
-    if (current && compareInDomain(current, next) >= 0) {
-      throw new MariadbGtidOrderError(mariadbGtidText(current), mariadbGtidText(next));
-    }
-    return MariadbGtidPosition.from([...this.gtids().filter((gtid) => gtid.domain !== domain), next]);
   }
 
   /** Per domain, the later of the two GTIDs. */

@@ -30,6 +30,7 @@ export function binlog(flavor: BinlogFlavor, path: string, previousGtids: string
       checksum: 'crc32',
       previousGtids,
       gtids: '',
+      endPosition: '',
       firstGtid: gtids[0] ?? null,
       lastGtid: gtids[gtids.length - 1] ?? null,
       transactions: gtids.length,

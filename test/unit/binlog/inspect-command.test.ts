@@ -40,7 +40,9 @@ describe('pitr binlog inspect', () => {
         firstCommitTime: '2026-11-24T02:59:31.071258Z', lastCommitTime: '2026-11-24T02:59:37.300123Z', closed: true, rotateTo: 'binlog.000006',
       },
     );
-    assert.equal(mariadb!.gtids, '0-11-2453');
+    assert.equal(mariadb!.gtids, '0-11-2152..2453', 'the transactions in the file, not everything up to 0-11-2453');
+    assert.equal(mariadb!.endPosition, '0-11-2453,2-11-5', 'domain 2 has no transaction in the file: its GTID comes from the Gtid list');
+    assert.equal(mysql!.endPosition, '11111111-2222-3333-4444-555555555555:42,e37df7ab-e7b0-11f1-bda4-02fc00000001:1-2453:billing:1-5');
     assert.equal(mariadb!.firstGtid, '0-11-2152');
     assert.equal(mariadb!.previousGtids, '0-11-2151,2-11-5');
     assert.equal(mariadb!.firstEventTime, '2026-11-24T02:59:37Z');
@@ -78,12 +80,21 @@ describe('pitr binlog inspect', () => {
     assert.equal(file.offset, cutEvent.offset);
   });
 
+  it('explains in its help what gtids and endPosition hold for each flavor', () => {
+    const { code, stdout } = pitr('binlog', 'inspect', '--help');
+    assert.equal(code, 0);
+    assert.match(stdout, /gtids +exactly the transactions in the file/);
+    assert.match(stdout, /domain-server-first\.\.last/);
+    assert.match(stdout, /endPosition +where the server stood when the file ended/);
+  });
+
   it('prints a readable block per file without --json', () => {
     const { code, stdout } = pitr('binlog', 'inspect', '--transactions', MARIADB);
     assert.equal(code, 0);
     assert.match(stdout, /START +END +COMMIT TIME +GTID/);
     assert.match(stdout, /\n +405 +552 +2026-11-24T02:59:37Z +0-11-2152\n/);
-    assert.match(stdout, /GTID position +0-11-2453/);
+    assert.match(stdout, /GTIDs +0-11-2152\.\.2453\n/);
+    assert.match(stdout, /end position +0-11-2453,2-11-5\n/);
     assert.match(stdout, /closed +yes, continues in mariadb-bin\.000006/);
   });
 });

@@ -3,9 +3,7 @@ import { describe, test } from 'node:test';
 import { InvalidInputError } from '../../../domain/errors';
 import {
   GtidParseError,
-  GtidRangeError,
   MariadbGtidConflictError,
-  MariadbGtidOrderError,
   MariadbGtidPosition,
 } from '../../../domain/gtid';
 
@@ -89,21 +87,56 @@ describe('MariaDB GTID position comparisons', () => {
       assert.throws(compare, (err: unknown) => err instanceof MariadbGtidConflictError && /0-1-10 and 0-2-10|0-2-10 and 0-1-10/.test(err.message));
     }
   });
+});
 
-  test('withGtid advances one domain and refuses going back', () => {
-    const advanced = pos('0-1-10,1-2-3').withGtid(0, 2, 11n).withGtid(5, 1, 1n);
-    assert.equal(advanced.toString(), '0-2-11,1-2-3,5-1-1');
-    assert.throws(() => advanced.withGtid(0, 1, 11n), MariadbGtidConflictError);
-    assert.throws(() => advanced.withGtid(0, 2, 11n), (err: unknown) => err instanceof MariadbGtidOrderError && /0-2-11 does not come after 0-2-11/.test(err.message));
-    assert.throws(() => advanced.withGtid(1, 2, 2n), MariadbGtidOrderError);
+describe('MariaDB binlog states (gtid_binlog_state, a Gtid list)', () => {
+  test('a state names a domain once per server id; it stands for the GTID listed last in each domain', () => {
+    // After a failover: server 2 wrote 0-2-100..150, then server 1 took over again at 151.
+    assert.equal(MariadbGtidPosition.ofBinlogState('0-2-150,1-1-7,0-1-160').toString(), '0-1-160,1-1-7');
+    assert.equal(MariadbGtidPosition.ofBinlogState('0-1-90,\n0-2-100').toString(), '0-2-100');
+    assert.equal(MariadbGtidPosition.ofBinlogState('0-1-5,0-1-3').toString(), '0-1-3', 'the same server listed twice: the last entry stands');
+    assert.equal(MariadbGtidPosition.ofBinlogState('').isEmpty(), true);
   });
 
-  test('withGtid refuses values MariaDB cannot store', () => {
-    const empty = MariadbGtidPosition.empty();
-    assert.throws(() => empty.withGtid(-1, 1, 1n), GtidRangeError);
-    assert.throws(() => empty.withGtid(2 ** 32, 1, 1n), GtidRangeError);
-    assert.throws(() => empty.withGtid(0, 1.5, 1n), GtidRangeError);
-    assert.throws(() => empty.withGtid(0, 1, 0n), /MariaDB sequence number 0 is outside 1\.\.18446744073709551615/);
-    assert.throws(() => empty.withGtid(0, 1, 2n ** 64n), GtidRangeError);
+  test('where a position is meant, the same text is refused', () => {
+    assert.throws(() => pos('0-2-150,1-1-7,0-1-160'), /at position 14: domain 0 appears twice/);
+  });
+
+  test('a malformed state is refused naming the bad part and where it is', () => {
+    assert.throws(
+      () => MariadbGtidPosition.ofBinlogState('0-2-150,0-1-0'),
+      (err: unknown) =>
+        err instanceof GtidParseError && err.position === 8 && /invalid MariaDB GTID list at position 8: sequence number 0/.test(err.message) && /binlog state/.test(err.hint ?? ''),
+    );
+    assert.throws(() => MariadbGtidPosition.ofBinlogState('0-2-150,'), /trailing comma: a GTID list cannot end with ","/);
+  });
+
+  test('lastOfEachDomain is where a binlog stands after logging GTIDs in that order', () => {
+    const logged = [
+      { domain: 0, server: 1, seq: 10n },
+      { domain: 1, server: 1, seq: 3n },
+      { domain: 0, server: 2, seq: 11n },
+    ];
+    assert.equal(MariadbGtidPosition.lastOfEachDomain(logged).toString(), '0-2-11,1-1-3');
+  });
+});
+
+describe('gtid_current_pos from gtid_binlog_pos, gtid_slave_pos and server_id', () => {
+  const current = (binlog: string, slave: string, serverId: number): string =>
+    MariadbGtidPosition.currentPos(pos(binlog), pos(slave), serverId).toString();
+
+  test('a domain this server wrote last in its binlog, ahead of the replica position, takes the binlog GTID', () => {
+    assert.equal(current('0-1-12', '0-2-10', 1), '0-1-12');
+    assert.equal(current('0-1-12,3-1-1', '', 1), '0-1-12,3-1-1');
+  });
+
+  test('GTIDs another server wrote (replicated into this binlog) never count', () => {
+    assert.equal(current('0-2-12', '0-2-10', 1), '0-2-10');
+    assert.equal(current('0-2-12,1-1-4', '', 1), '1-1-4');
+  });
+
+  test('the replica position stands where it is not behind, and where the binlog has nothing', () => {
+    assert.equal(current('0-1-12', '0-2-15,5-2-1', 1), '0-2-15,5-2-1');
+    assert.equal(current('0-1-12', '0-2-12', 1), '0-2-12', 'an equal sequence number is not newer');
   });
 });
