@@ -5,12 +5,17 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
+import { scheduleId } from '../../../client/schedule/schedules';
+import { baseBackupWorkflow } from '../../../workflows';
+import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
 import { testStack } from '../../harness/env';
 import { freshDbInstance } from '../../harness/instances';
 import { startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
 
 const centralReady = startTestCentralWorkers();
 const cli = resolve(__dirname, '../../../client/cli.js');
+const pitr = async (...args: string[]) =>
+  (await promisify(execFile)(process.execPath, [cli, 'schedule', ...args], { env: { ...process.env, PITR_CONFIG: testStack().configs.central } })).stdout;
 
 test('backup, archive and restore-verify schedules are created once, updated in place, triggered, paused and deleted', async () => {
   await centralReady;
@@ -20,10 +25,8 @@ test('backup, archive and restore-verify schedules are created once, updated in 
   await conn.end();
   const ids = { tenantId: 't-sched', clusterId: `c-sched-${process.pid}`, engine: 'mariadb-dump' as const };
   await startTestCluster(db, ids);
-  const env = { ...process.env, PITR_CONFIG: testStack().configs.central };
-  const pitr = async (...args: string[]) => (await promisify(execFile)(process.execPath, [cli, 'schedule', ...args], { env })).stdout;
   const target = ['--kind', 'backup', '--tenant', ids.tenantId, '--cluster', ids.clusterId];
-  const id = `backup-${ids.tenantId}-${ids.clusterId}`;
+  const id = scheduleId('backup', ids.tenantId, ids.clusterId);
 
   assert.equal(await pitr('create', ...target, '--cron', '0 2 * * *', '--timezone', 'Europe/Paris'), `created: ${id}\n`);
   assert.equal(await pitr('create', ...target, '--cron', '30 3 * * *', '--timezone', 'Europe/Paris'), `updated: ${id}\n`);
@@ -45,11 +48,11 @@ test('backup, archive and restore-verify schedules are created once, updated in 
   assert.match(result.coordinate.gtidExecuted, /^0-1-\d+$/);
 
   const archiveTarget = ['--kind', 'archive', '--tenant', ids.tenantId, '--cluster', ids.clusterId];
-  assert.equal(await pitr('create', ...archiveTarget, '--cron', '* * * * *'), `created: archive-${ids.tenantId}-${ids.clusterId}\n`);
+  assert.equal(await pitr('create', ...archiveTarget, '--cron', '* * * * *'), `created: ${scheduleId('archive', ids.tenantId, ids.clusterId)}\n`);
   await pitr('trigger', ...archiveTarget);
   let archiveRun: string | undefined;
   for (let i = 0; i < 100 && !archiveRun; i += 1) {
-    archiveRun = (await client.schedule.getHandle(`archive-${ids.tenantId}-${ids.clusterId}`).describe()).info.recentActions[0]?.action.workflow.workflowId;
+    archiveRun = (await client.schedule.getHandle(scheduleId('archive', ids.tenantId, ids.clusterId)).describe()).info.recentActions[0]?.action.workflow.workflowId;
     if (!archiveRun) await sleep(200);
   }
   const pass = await client.workflow.getHandle(archiveRun!).result();
@@ -73,4 +76,35 @@ test('backup, archive and restore-verify schedules are created once, updated in 
     assert.match(e.stderr, /"nightly" is not a five-field cron expression/);
     return true;
   });
+});
+
+test("a schedule of the earlier dash-joined id is found and moved only by its own cluster, never by the other reading of that id", async () => {
+  const client = await temporalClient();
+  const cluster = `c-${process.pid}`;
+  const [owner, other] = [{ tenantId: 't-legacy', clusterId: cluster }, { tenantId: 't', clusterId: `legacy-${cluster}` }];
+  const legacyId = `backup-${owner.tenantId}-${owner.clusterId}`;
+  assert.equal(legacyId, `backup-${other.tenantId}-${other.clusterId}`, 'both clusters read the same id under the earlier scheme');
+  await client.schedule.create({
+    scheduleId: legacyId,
+    spec: { cronExpressions: ['0 2 * * *'] },
+    action: { type: 'startWorkflow', workflowType: baseBackupWorkflow, args: [owner], taskQueue: CENTRAL_TASK_QUEUE, workflowId: legacyId },
+    memo: { ...owner, kind: 'backup' },
+    state: { paused: true, note: 'paused for the migration' },
+  });
+  const targetOf = (c: typeof owner) => ['--kind', 'backup', '--tenant', c.tenantId, '--cluster', c.clusterId];
+
+  assert.equal(JSON.parse(await pitr('describe', ...targetOf(owner), '--json')).scheduleId, legacyId, 'its owner still finds it');
+  await assert.rejects(pitr('describe', ...targetOf(other), '--json'), 'the other cluster does not see it as its own');
+  assert.equal(await pitr('create', ...targetOf(other), '--cron', '0 3 * * *'), `created: ${scheduleId('backup', other.tenantId, other.clusterId)}\n`);
+  assert.deepEqual((await client.schedule.getHandle(legacyId).describe()).memo, { ...owner, kind: 'backup' }, 'creating the other cluster\'s left it alone');
+
+  const moved = scheduleId('backup', owner.tenantId, owner.clusterId);
+  assert.equal(await pitr('create', ...targetOf(owner), '--cron', '0 2 * * *'), `updated: ${moved}\n`);
+  const ids = (JSON.parse(await pitr('list', '--json')) as Array<{ scheduleId: string }>).map((s) => s.scheduleId);
+  assert.equal(ids.includes(legacyId), false, 'the schedule under the earlier id is gone');
+  const described = JSON.parse(await pitr('describe', ...targetOf(owner), '--json'));
+  assert.equal(described.scheduleId, moved);
+  assert.equal(described.paused, true, 'it stays paused');
+  await pitr('delete', ...targetOf(owner));
+  await pitr('delete', ...targetOf(other));
 });
