@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { RecoverableWindow } from '../../domain/archive/recoverable';
+import { clusterScheduleId } from '../../domain/backup';
 import { describePolicy } from '../../domain/retention/policy';
 import { planExpiry } from '../../activities/retention/activities';
 import type { ExpiryPlan } from '../../activities/retention/types';
@@ -55,7 +56,7 @@ export function expireCommand(): Command {
       const result = await withTemporal(config, (client) =>
         client.workflow.execute(expireWorkflow, {
           taskQueue: CENTRAL_TASK_QUEUE,
-          workflowId: `expire-${o.tenant}-${o.cluster}-${new Date().toISOString()}`,
+          workflowId: `${clusterScheduleId('expire', o.tenant, o.cluster)}-${new Date().toISOString()}`,
           args: [{ tenantId: o.tenant, clusterId: o.cluster }],
         }),
       );
