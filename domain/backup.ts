@@ -76,6 +76,10 @@ export interface UploadResult {
   chunkSize: number;
   /** Storage calls of the attempt that uploaded it which failed and were retried inside it. */
   storageRetries?: number;
+  /** Parts an interrupted attempt had stored that this attempt kept instead of uploading again. */
+  partsReused?: number;
+  /** Why the recorded progress of an interrupted attempt could not be used, when the upload started over. */
+  resumeRejected?: string;
 }
 
 export interface RegisterResult {

@@ -10,7 +10,7 @@ import { binlogFileSource, readBinlog } from '../../domain/binlog/reader';
 import type { BinlogSummary } from '../../domain/binlog/types';
 import { artifactUploadStateSchema, packArtifact } from '../artifact/upload';
 import { rateLimit } from '../backup/rate-limit';
-import { artifactServicesFromConfig } from '../config/artifact-services';
+import { artifactServicesFromConfig, uploadEncoding } from '../config/artifact-services';
 import type { AgentConfig } from '../config/config';
 import { objectKey } from '../storage/object-keys';
 import { RetryTally } from '../storage/retry';
@@ -110,6 +110,7 @@ export function createAgentArchiveActivities(config: AgentConfig): AgentArchiveA
           key,
           tenant: tenantId,
           keys: services.keys,
+          encoding: uploadEncoding(config),
           openInput: () => {
             read?.index.close();
             const current: UploadRead = {
@@ -152,6 +153,8 @@ export function createAgentArchiveActivities(config: AgentConfig): AgentArchiveA
           indexKey,
           indexStoredBytes: index.storedBytes,
           storageRetries: retries.count,
+          partsReused: packed.partsReused,
+          ...(packed.resumeRejected === undefined ? {} : { resumeRejected: packed.resumeRejected }),
         };
       } finally {
         services.close();

@@ -14,8 +14,11 @@ export interface ArtifactEncoding {
   compressionWorkers: number;
 }
 
+/** More zstd workers than this add memory (a window per worker) on large hosts for little speed: the upload is the bottleneck. */
+export const MAX_DEFAULT_COMPRESSION_WORKERS = 8;
+
 export function defaultEncoding(): ArtifactEncoding {
-  return { chunkSize: DEFAULT_CHUNK_SIZE, compressionLevel: 3, compressionWorkers: availableParallelism() };
+  return { chunkSize: DEFAULT_CHUNK_SIZE, compressionLevel: 3, compressionWorkers: Math.min(availableParallelism(), MAX_DEFAULT_COMPRESSION_WORKERS) };
 }
 
 export function checkEncoding(encoding: ArtifactEncoding): ArtifactEncoding {
@@ -25,7 +28,7 @@ export function checkEncoding(encoding: ArtifactEncoding): ArtifactEncoding {
   }
   if (!Number.isInteger(encoding.compressionWorkers) || encoding.compressionWorkers < 0 || encoding.compressionWorkers > 256) {
     throw new InvalidInputError(`${encoding.compressionWorkers} zstd workers is not a count between 0 and 256`, {
-      hint: 'use the number of cores (the default), or 0 for single-threaded compression',
+      hint: `use the number of cores up to ${MAX_DEFAULT_COMPRESSION_WORKERS} (the default), or 0 for single-threaded compression`,
     });
   }
   return encoding;

@@ -58,6 +58,8 @@ export interface PackedArtifact {
   artifactId: string;
   chunkSize: number;
   compressionLevel: number;
+  /** zstd worker threads that compressed it (a resumed upload keeps the interrupted attempt's). */
+  compressionWorkers: number;
   plaintextBytes: number;
   storedBytes: number;
   /** SHA-256 (hex) of the stored object, for the manifest. */
@@ -157,6 +159,7 @@ async function runAttempt(request: PackArtifactRequest, attempt: Attempt, resume
     artifactId: artifactId.toString('hex'),
     chunkSize: encoding.chunkSize,
     compressionLevel: encoding.compressionLevel,
+    compressionWorkers: encoding.compressionWorkers,
     plaintextBytes: inputBytes,
     storedBytes: uploaded.size,
     sha256: uploaded.sha256,

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream';
 import type { BackupRef, UploadResult } from '../../domain/backup';
 import { PitrError } from '../../domain/errors';
 import { artifactUploadStateSchema, packArtifact } from '../artifact/upload';
-import { artifactServicesFromConfig } from '../config/artifact-services';
+import { artifactServicesFromConfig, uploadEncoding } from '../config/artifact-services';
 import { AgentConfig, resolveSecret } from '../config/config';
 import { packPayload, runBackup } from '../engines';
 import { completedResult } from '../engines/staging';
@@ -88,6 +88,7 @@ export function createAgentBackupActivities(config: AgentConfig): AgentBackupAct
           key,
           tenant: ref.tenantId,
           keys: services.keys,
+          encoding: uploadEncoding(config),
           openInput: () => {
             const tar = packPayload(payload);
             const limit = config.throttle.uploadMBps;
@@ -105,9 +106,11 @@ export function createAgentBackupActivities(config: AgentConfig): AgentBackupAct
           plainBytes: packed.plaintextBytes,
           storedSha256: packed.sha256,
           keyId: packed.dataKeyId,
-          compression: { algorithm: 'zstd', level: packed.compressionLevel, workers: 0 },
+          compression: { algorithm: 'zstd', level: packed.compressionLevel, workers: packed.compressionWorkers },
           chunkSize: packed.chunkSize,
           storageRetries: retries.count,
+          partsReused: packed.partsReused,
+          ...(packed.resumeRejected === undefined ? {} : { resumeRejected: packed.resumeRejected }),
         };
         writeFileSync(`${marker}.tmp`, JSON.stringify(result));
         renameSync(`${marker}.tmp`, marker);

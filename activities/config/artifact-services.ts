@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
+import type { ArtifactEncoding } from '../artifact/encode';
 import type { ArtifactServices } from '../artifact/services';
 import { LocalKeyProvider } from '../keys/local-key-provider';
 import { ObjectTenantKeyStore } from '../keys/object-tenant-key-store';
 import { TenantKeys } from '../keys/tenant-keys';
 import { createS3Client, S3ObjectStore, S3StoreOptions } from '../storage/s3-store';
-import { ConfigError, resolveSecret, type CentralConfig } from './config';
+import { ConfigError, resolveSecret, type AgentConfig, type CentralConfig } from './config';
 
 /** Object storage and tenant keys as a worker's or agent's configuration file names them. */
 export function artifactServicesFromConfig(
@@ -32,5 +33,14 @@ export function artifactServicesFromConfig(
     keys: new TenantKeys(new ObjectTenantKeyStore(store, config.storage.prefix), master, previous),
     prefix: config.storage.prefix,
     close: () => client.destroy(),
+  };
+}
+
+/** The zstd settings an agent's uploads use: what its configuration sets, the defaults for the rest. */
+export function uploadEncoding(config: Pick<AgentConfig, 'compression'>): Partial<ArtifactEncoding> {
+  const { level, workers } = config.compression ?? {};
+  return {
+    ...(level === undefined ? {} : { compressionLevel: level }),
+    ...(workers === undefined ? {} : { compressionWorkers: workers }),
   };
 }

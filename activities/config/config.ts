@@ -69,8 +69,18 @@ export const AgentConfigSchema = CommonConfig.extend({
       bandwidthMBps: z.number().int().positive().optional(),
       /** Upload to object storage, MiB/s of backup read. */
       uploadMBps: z.number().positive().optional(),
+      /** clone_max_concurrency; mariadb-backup/xtrabackup --parallel. */
+      concurrency: z.number().int().positive().optional(),
     })
     .default({}),
+  /** zstd settings of backup and binlog uploads; unset ones keep the defaults (level 3, one worker per core up to 8). */
+  compression: z
+    .object({
+      level: z.number().int().min(-7).max(22).optional(),
+      /** 0 compresses on the uploading thread. */
+      workers: z.number().int().min(0).max(256).optional(),
+    })
+    .optional(),
   /** Tool overrides, e.g. `{ "xtrabackup": "/usr/bin/xtrabackup" }`. */
   tools: z.record(z.string(), z.string()).default({}),
 });

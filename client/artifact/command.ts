@@ -73,7 +73,7 @@ export function artifactCommand(): Command {
     .argument('<url>', 'destination, s3://BUCKET/KEY')
     .requiredOption('--tenant <id>', 'tenant whose data key seals the artifact')
     .option('--level <n>', 'zstd level (default 3)', integer('--level', -7))
-    .option('--workers <n>', 'zstd worker threads (default: number of cores)', integer('--workers', 0))
+    .option('--workers <n>', 'zstd worker threads (default: number of cores, at most 8)', integer('--workers', 0))
     .option('--chunk-size <bytes>', 'bytes per sealed chunk (default 1 MiB)', integer('--chunk-size', 1))
     .option('--part-size <bytes>', 'bytes per multipart upload part (default 8 MiB, at least 5 MiB)', integer('--part-size', 1))
     .action(async (file: string, url: string, options: PackOptions) => {

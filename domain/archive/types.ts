@@ -53,6 +53,10 @@ export interface UploadedSegment {
   indexStoredBytes: number;
   /** Storage calls of the attempt that uploaded it which failed and were retried inside it. */
   storageRetries?: number;
+  /** Parts an interrupted attempt had stored that this attempt kept instead of uploading again. */
+  partsReused?: number;
+  /** Why the recorded progress of an interrupted attempt could not be used, when the upload started over. */
+  resumeRejected?: string;
 }
 
 export type SegmentCheck = { action: 'upload' } | { action: 'skip'; reason: string };

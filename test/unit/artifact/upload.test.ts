@@ -74,7 +74,9 @@ describe('packing an artifact into object storage', () => {
     assert.ok(state);
     assert.equal(store.uploads.size, 1, 'the multipart upload is left open for the resume');
     store.calls.length = 0;
-    const packed = await packArtifact(request(store, keys, input, { resume: state }));
+    // Asked for other workers now, the resume keeps those the recorded parts were compressed with.
+    const packed = await packArtifact(request(store, keys, input, { resume: state, encoding: { chunkSize: CHUNK, compressionWorkers: 3 } }));
+    assert.equal(packed.compressionWorkers, 1, 'the workers that compressed it are reported');
     assert.equal(packed.partsReused, 2);
     assert.equal(packed.resumeRejected, undefined);
     const sentParts = store.calls.filter((c) => c.startsWith('part ')).map((c) => Number(c.slice(5)));
