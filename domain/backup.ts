@@ -57,10 +57,21 @@ export interface Coordinate {
   source: string;
 }
 
+/** Who a server is: a coordinate's GTIDs must have been written in this server's history. */
+export type ServerIdentity = { flavor: 'mysql'; serverUuid: string } | { flavor: 'mariadb'; serverId: number; gtidDomainId: number };
+
 export interface CaptureResult {
   coordinate: Coordinate;
   /** The server's own readings after the backup, kept for the cross-check's evidence. */
-  server: { gtidExecuted: string; gtidPurged: string; serverUtc: string; workerUtc: string; skewMs: number };
+  server: {
+    gtidExecuted: string;
+    gtidPurged: string;
+    /** The server the coordinate was checked against (absent in results recorded before it was kept). */
+    identity?: ServerIdentity;
+    serverUtc: string;
+    workerUtc: string;
+    skewMs: number;
+  };
   /** The binlog that was current at capture, closed by FLUSH BINARY LOGS so it can be archived. */
   rotatedFrom: string | undefined;
 }
