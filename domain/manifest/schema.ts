@@ -86,12 +86,18 @@ const fieldsOfEveryFlavor = {
   /** Tables a restore must find again, to verify it. */
   schemaTables: z.array(tableName).refine((names) => new Set(names).size === names.length, 'must not list a table twice'),
   createdAt: utcTimestamp,
-  clock: z.strictObject({
-    serverUtc: utcTimestamp,
-    workerUtc: utcTimestamp,
-    /** serverUtc minus workerUtc when both were read. */
-    skewMs: z.number().int(),
-  }),
+  clock: z
+    .strictObject({
+      serverUtc: utcTimestamp,
+      workerUtc: utcTimestamp,
+      /** serverUtc minus workerUtc when both were read. */
+      skewMs: z.number().int(),
+    })
+    // One millisecond of slack: the readings may carry microseconds, the difference is whole milliseconds.
+    .refine((clock) => Math.abs(Date.parse(clock.serverUtc) - Date.parse(clock.workerUtc) - clock.skewMs) <= 1, {
+      path: ['skewMs'],
+      error: 'must be serverUtc minus workerUtc, in milliseconds',
+    }),
 };
 
 export const mysqlManifestSchema = z.strictObject({

@@ -69,6 +69,22 @@ describe('parseManifest', () => {
     ]);
   });
 
+  test('clock readings that contradict their difference are refused at skewMs', () => {
+    const input = mysqlManifest();
+    input.clock = { serverUtc: '2026-11-24T02:59:43.118Z', workerUtc: '2026-11-24T02:59:43.120Z', skewMs: 2 };
+    assert.throws(() => parseManifest(input), /clock\.skewMs: must be serverUtc minus workerUtc, in milliseconds/);
+    input.clock = { serverUtc: '2026-11-24T02:59:43.118Z', workerUtc: '2026-11-24T02:59:43.120Z', skewMs: -4 };
+    assert.deepEqual(invalidPaths(input), ['clock.skewMs']);
+  });
+
+  test('skewMs may differ from the readings by the microseconds a millisecond difference leaves out', () => {
+    const input = mariadbManifest();
+    input.clock = { serverUtc: '2026-11-24T02:59:43.118900Z', workerUtc: '2026-11-24T02:59:42.000Z', skewMs: 1119 };
+    assert.equal(parseManifest(input).clock.skewMs, 1119);
+    input.clock = { serverUtc: '2026-11-24T02:59:43.118900Z', workerUtc: '2026-11-24T02:59:42.000Z', skewMs: 1120 };
+    assert.deepEqual(invalidPaths(input), ['clock.skewMs']);
+  });
+
   test('flavor-specific fields must match the flavor', () => {
     const mysqlWithServerId = { ...mysqlManifest(), serverId: 11 };
     assert.deepEqual(invalidPaths(mysqlWithServerId), ['(top level)']);
