@@ -99,7 +99,7 @@ export function progressText(restoreId: string, p: RestoreProgress): string {
   return p.phase === 'kept' ? `${head}${throughText(p)}${verificationText(p.verification)}` : head;
 }
 
-export function resultText(r: PitrRestoreResult): string {
+function resultText(r: PitrRestoreResult): string {
   const kept = r.instance ? `; it was kept at ${r.instance.host}:${r.instance.port}` : '';
   return `${r.restoreId}: restored backup ${r.backupId} through ${r.appliedThrough} in ${(r.durationMs / 1000).toFixed(1)} s${kept}${throughText(r)}${verificationText(r.verification)}`;
 }

@@ -9,7 +9,7 @@ export interface PitrRestoreInput {
   target: RestoreTarget;
   /** Keep the restored instance this long (ms) for the incident responder; omitted: tear it down once verified. */
   keepForMs?: number;
-  /** Default true: verify GTID state and every table at the target before declaring success. */
+  /** Default true: verify GTID state and every table at the target before declaring success (the manifest's tables are checked after the base restore either way). */
   verify?: boolean;
   /** No apply progress at all for this long fails the restore (default 300). */
   applyStallSeconds?: number;

@@ -143,6 +143,8 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     assert.ok(plan.segments.length >= 2, 'the replay starts inside the binlog holding the backup coordinate and crosses into the next');
     const atInstant = await keptRestore(client, cluster, target, `instant-${flavor}`);
     assert.deepEqual(atInstant.restored, idsThrough(cluster.rows, before.id), `exactly the rows committed at or before ${isoMicros(instant)}`);
+    assert.deepEqual([atInstant.progress.throughGtid, atInstant.progress.throughCommit], [plan.throughGtid, plan.throughCommit], 'the query names the last transaction applied');
+    assert.equal(atInstant.progress.verification?.rowCounts['oracle.commits'], before.id, 'the query shows the verification while the instance is kept');
     const again = await requestRestore(client, { tenantId: cluster.ids.tenantId, clusterId: cluster.ids.clusterId, target, idempotencyKey: `instant-${flavor}` });
     assert.deepEqual([again.started, again.restoreId], [false, atInstant.requested.restoreId], 'the same key is the same restore');
     await atInstant.requested.handle.signal(extendRestoreSignal, 60 * 60_000);
@@ -152,6 +154,7 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     assert.equal(result.appliedThrough, plan.expectedGtids);
     assert.equal(result.throughCommit, plan.throughCommit);
     assert.equal(result.verification?.rowCounts['oracle.commits'], before.id);
+    assert.deepEqual(result.instance, atInstant.progress.instance, 'the result names where the instance was kept');
     assert.equal(existsSync(join(RESTORE_ROOT, atInstant.requested.restoreId)), false, 'the released instance left nothing behind');
   });
 
@@ -171,6 +174,7 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     const latestResult = JSON.parse(latest.stdout) as PitrRestoreResult;
     assert.equal(latestResult.verification?.rowCounts['oracle.commits'], cluster.rows.length);
     assert.equal(latestResult.appliedThrough, cluster.rows[cluster.rows.length - 1]!.gtidAfter);
+    assert.equal(latestResult.instance, null, 'a restore that was not kept names no instance');
     const repeated = await pitr('restore', '--tenant', cluster.ids.tenantId, '--cluster', cluster.ids.clusterId, '--to', 'latest', '--key', `latest-${flavor}`, '--json');
     assert.deepEqual(JSON.parse(repeated.stdout), { restoreId: latestResult.restoreId, started: false });
   });
