@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import type { UploadedSegment } from '../../../domain/archive/types';
 import type { Flavor } from '../../../domain/backup';
 import { binlogArchiveWorkflow } from '../../../workflows';
 import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
-import { finalAttempt, isRunning } from '../../harness/activity-history';
+import { activityResults, finalAttempt, isUploadingPastFirstPart } from '../../harness/activity-history';
 import { withAgentHost } from '../../harness/agent-process';
 import { freshDbInstance } from '../../harness/instances';
 import { waitForActivity } from '../../harness/wait';
@@ -50,11 +51,12 @@ describe('an agent killed mid-upload', { concurrency: true }, () => {
   for (const flavor of ['mysql', 'mariadb'] as const) {
     test(`${flavor}: an agent killed mid-upload resumes; the segment is archived once, whole, with nothing left behind`, async () => {
       const central = await centralReady;
-      // About 48 MB: at 4 MiB/s the upload is still running after its first heartbeat, which comes at the latest at 3/4 of its heartbeat timeout.
-      const { ids, configFile } = await clusterWithOneBinlog(flavor, 'restart', 48_000, 4);
+      // About 48 MB at 2 MiB/s (24 s): the first heartbeat (at the latest at 3/4 of the 10 s heartbeat timeout) may
+      // precede the first acknowledged part, and the SDK holds the next one 8 s; the one naming parts still comes mid-upload.
+      const { ids, configFile } = await clusterWithOneBinlog(flavor, 'restart', 48_000, 2);
       await withAgentHost(configFile, async (agent) => {
         const handle = await startArchive(ids);
-        await waitForActivity(handle, 'the upload to report progress', (a) => isRunning('uploadSegment')(a) && !!a.heartbeatDetails);
+        await waitForActivity(handle, 'the upload to record a stored part', isUploadingPastFirstPart('uploadSegment'), 180_000);
         await agent.restart();
         const result = await handle.result();
         assert.deepEqual(result.archived, ['binlog.000001']);
@@ -65,6 +67,9 @@ describe('an agent killed mid-upload', { concurrency: true }, () => {
         const stored = await storedBinlogObjects(central, ids, segments);
         assert.deepEqual(stored.keys, [segments[0]!.objectKey!, segments[0]!.indexKey!].sort());
         assert.equal(stored.openUploads, 0);
+        const [uploaded] = await activityResults<UploadedSegment>(handle, 'uploadSegment');
+        assert.equal(uploaded?.resumeRejected, undefined, 'the retry used the parts the killed attempt recorded');
+        assert.ok((uploaded?.partsReused ?? 0) > 0, `the retry resumed from the recorded parts (reused ${uploaded?.partsReused})`);
       });
     });
   }
