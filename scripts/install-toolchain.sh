@@ -36,22 +36,37 @@ apt_install() { # packages...
   for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   [ ${#missing[@]} -eq 0 ] && return 0
   say "installing Debian packages: ${missing[*]}"
-  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    local instead="run this as root, or install them first: apt-get install ${missing[*]}"
+    command -v sudo >/dev/null 2>&1 || die "installing ${missing[*]} needs root, and sudo is not installed: $instead"
+    sudo -n true >/dev/null 2>&1 || die "installing ${missing[*]} needs root, and sudo asks for a password: give this user passwordless sudo, or $instead"
+    sudo="sudo"
+  fi
   if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"; } >"$CACHE/apt.log" 2>&1; then
     tail -20 "$CACHE/apt.log" >&2
     die "installing ${missing[*]} from Debian's archive failed (log: $CACHE/apt.log). Check the apt sources and network, then retry."
   fi
 }
 
+# What the product runs from the MySQL tree; a package renamed or split in sid must fail here.
+MYSQL_FILES="usr/sbin/mysqld usr/bin/mysql usr/bin/mysqldump usr/bin/mysqlbinlog usr/lib/mysql/plugin/mysql_clone.so"
+
+mysql_tree_missing() {
+  local f missing=""
+  for f in $MYSQL_FILES; do [ -e "$MYSQL_DIR/root/$f" ] || missing="$missing $f"; done
+  printf '%s' "${missing# }"
+}
+
 mysql_tree() {
   local want="mysql-server-core mysql-client-core"
-  if stamp_ok "$MYSQL_DIR/root" "$want" && [ -x "$MYSQL_DIR/root/usr/sbin/mysqld" ]; then return 0; fi
+  if stamp_ok "$MYSQL_DIR/root" "$want" && [ -z "$(mysql_tree_missing)" ]; then return 0; fi
   say "fetching MySQL 9.7 from Debian sid into $MYSQL_DIR (unpacked, not installed)"
   local mirror
   mirror=${PITR_DEBIAN_MIRROR:-}
   [ -n "$mirror" ] || mirror=$(cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null \
     | sed -nE 's#^(URIs:[[:space:]]*|deb[[:space:]]+(\[[^]]*\][[:space:]]+)?)(https?://[^ ]+/debian)/?([[:space:]].*)?$#\3#p' | head -1 || true)
-  [ -n "$mirror" ] || die "no Debian mirror found in /etc/apt; cannot fetch MySQL packages"
+  [ -n "$mirror" ] || die "no Debian mirror found in /etc/apt to fetch MySQL packages from: set PITR_DEBIAN_MIRROR (e.g. PITR_DEBIAN_MIRROR=http://deb.debian.org/debian) and retry"
   rm -rf "$MYSQL_DIR/root"
   mkdir -p "$MYSQL_DIR/lists/partial" "$MYSQL_DIR/debs/partial" "$MYSQL_DIR/root"
   : >"$MYSQL_DIR/status"
@@ -64,7 +79,9 @@ mysql_tree() {
     die "downloading MySQL packages from Debian sid failed (log: $MYSQL_DIR/fetch.log). Check the network to the Debian mirror and retry."
   fi
   for f in "$MYSQL_DIR"/debs/*.deb; do dpkg -x "$f" "$MYSQL_DIR/root"; done
-  [ -x "$MYSQL_DIR/root/usr/sbin/mysqld" ] || die "mysqld missing after unpacking MySQL packages"
+  local missing
+  missing=$(mysql_tree_missing)
+  [ -z "$missing" ] || die "the MySQL packages ($want) from $mirror lack $missing (unpacked in $MYSQL_DIR/root); the packages may have been renamed or split in sid: find the one that ships it with 'apt-file search' or packages.debian.org and add it to 'want' in $0"
   echo "$want" >"$MYSQL_DIR/root.stamp"
 }
 
@@ -85,13 +102,20 @@ go_tool_ok() { stamp_ok "$BIN/$1" "$2@$3" && [ -x "$BIN/$1" ]; }
 go_tool_ok temporal github.com/temporalio/cli/cmd/temporal "$TEMPORAL_VERSION" \
   && go_tool_ok minio github.com/minio/minio "$MINIO_VERSION" || need_go
 apt_install zstd mariadb-backup mariadb-server mariadb-client
+# Each build in its own process group (set -m), so a failure here stops it with all the
+# compilers it runs instead of leaving them building into $BIN for minutes.
+set -m
 go_tool temporal github.com/temporalio/cli/cmd/temporal "$TEMPORAL_VERSION" &
 t_pid=$!
 go_tool minio github.com/minio/minio "$MINIO_VERSION" &
 m_pid=$!
+set +m
+trap 'kill -- -$t_pid -$m_pid 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
 mysql_tree
 mysql_wrappers
 wait $t_pid || die "Temporal CLI build failed"
 wait $m_pid || die "MinIO build failed"
+trap - EXIT INT TERM
 "$MYSQL_DIR/mysqld" --version >/dev/null || die "the unpacked mysqld does not run; remove $MYSQL_DIR and retry"
 say "ready in $CACHE"

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,6 +15,7 @@ import { dropDatabase } from '../../../activities/local/postgres';
 import { pidFilesUnder, processStartTime } from '../../../activities/local/process';
 import { readStackInfo, StackInfo } from '../../../activities/local/stack';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../../activities/local/temporal-server';
+import { processesMentioning } from './processes';
 
 const pitr = resolve(__dirname, '../../../../bin/pitr');
 
@@ -34,20 +35,6 @@ async function freePortBase(): Promise<number> {
     if (free.every(Boolean)) return base;
   }
   throw new Error('no six consecutive free ports found in 20000-30000');
-}
-
-/** Pids of every process whose command line mentions `dir`. */
-function processesMentioning(dir: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 async function sql<T>(db: DbInstance, statements: string[]): Promise<T[]> {

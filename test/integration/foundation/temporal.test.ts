@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { createStackCheckActivities } from '../../../activities/stack-check';
-import { SEARCH_ATTRIBUTES } from '../../../activities/local/temporal-server';
+import { SEARCH_ATTRIBUTE_TYPES } from '../../../activities/local/temporal-server';
 import { stackCheckWorkflow } from '../../../workflows';
 import { createWorker } from '../../../workers/create-worker';
 import { testStack } from '../../harness/env';
@@ -34,12 +35,15 @@ test('a real workflow runs its activity on the real dev server', async () => {
   }
 });
 
-test('the product search attributes are registered', async () => {
+test('the product search attributes are registered with their types', async () => {
   const stack = testStack();
   const connection = await Connection.connect({ address: stack.temporal.address });
   try {
     const res = await connection.operatorService.listSearchAttributes({ namespace: stack.temporal.namespace });
-    for (const name of Object.keys(SEARCH_ATTRIBUTES)) assert.ok(name in (res.customAttributes ?? {}), `${name} missing`);
+    const { INDEXED_VALUE_TYPE_KEYWORD: KEYWORD, INDEXED_VALUE_TYPE_DATETIME: DATETIME } = temporal.api.enums.v1.IndexedValueType;
+    const expected = { TenantId: KEYWORD, ClusterId: KEYWORD, BackupPhase: KEYWORD, TargetTime: DATETIME };
+    for (const [name, type] of Object.entries(expected)) assert.equal(res.customAttributes?.[name], type, `${name} has type ${res.customAttributes?.[name]}`);
+    assert.deepEqual(Object.keys(SEARCH_ATTRIBUTE_TYPES).sort(), Object.keys(expected).sort());
   } finally {
     await connection.close();
   }
