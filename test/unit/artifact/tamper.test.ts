@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { before, describe, it } from 'node:test';
 import { decodeArtifact } from '../../../activities/artifact/decode';
@@ -136,6 +136,25 @@ describe('tampered artifacts are refused with a specific error', () => {
     const err = await failure(spliced, ArtifactMisplacedChunkError);
     assert.equal(err.failure.check, 'chunk-origin');
     assert.match(err.message, /belongs to another artifact/);
+  });
+
+  it('a header field changed and its digest recomputed: the first chunk no longer authenticates', async () => {
+    const forged = Buffer.from(stored);
+    forged.writeInt8(forged.readInt8(14) + 1, 14); // the zstd level, a field no other check reads
+    createHash('sha256').update(forged.subarray(0, headerBytes - 32)).digest().copy(forged, headerBytes - 32);
+    const err = await failure(forged, ArtifactCorruptError);
+    assert.equal(err.failure.check, 'chunk-authentication');
+    assert.equal(err.failure.chunkIndex, 0);
+  });
+
+  it('a chunk from another artifact with its nonce prefix rewritten to this one: ArtifactCorruptError on authentication', async () => {
+    const [a, b] = [offsets[1] as number, offsets[2] as number];
+    const otherOffsets = layout(other).chunkOffsets;
+    const foreign = Buffer.from(other.subarray(otherOffsets[1], otherOffsets[2]));
+    stored.copy(foreign, 0, a, a + 8);
+    const err = await failure(Buffer.concat([stored.subarray(0, a), foreign, stored.subarray(b)]), ArtifactCorruptError);
+    assert.equal(err.failure.check, 'chunk-authentication');
+    assert.equal(err.failure.chunkIndex, 1);
   });
 
   it('two chunks reordered: ArtifactMisplacedChunkError on the order', async () => {
