@@ -49,7 +49,8 @@ export async function binlogArchiveWorkflow(input: ArchiveRef): Promise<BinlogAr
 
   const cluster = await central.loadCluster(input);
   const survey = await agent.surveyBinlogs({ ...input, rpoSeconds: cluster.rpoSeconds });
-  const { pending } = await central.planArchive({ ...input, server: survey.server, closed: survey.closed });
+  const active = survey.activePreviousGtids === undefined ? undefined : { file: survey.active, previousGtids: survey.activePreviousGtids };
+  const { pending } = await central.planArchive({ ...input, server: survey.server, closed: survey.closed, active });
   const result: BinlogArchiveResult = {
     server: survey.server,
     rotated: survey.rotated,

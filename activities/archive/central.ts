@@ -1,8 +1,8 @@
 import type { PoolClient } from 'pg';
 import { filesBetween, inBinlogOrder } from '../../domain/archive/binlog-names';
 import { checkContinuity, type ContinuityVerdict } from '../../domain/archive/continuity';
-import { missingText } from '../../domain/archive/recoverable';
-import type { ArchiveRef, BinlogServer, InspectedSegment, SegmentCheck, UploadedSegment } from '../../domain/archive/types';
+import { microsOf, missingText } from '../../domain/archive/recoverable';
+import type { ActiveBinlog, ArchiveRef, BinlogServer, InspectedSegment, SegmentCheck, UploadedSegment } from '../../domain/archive/types';
 import { InvalidInputError, PitrError } from '../../domain/errors';
 import type { ArtifactServices } from '../artifact/services';
 import { raiseAlert } from '../catalog/alerts';
@@ -10,6 +10,7 @@ import { Catalog } from '../catalog/catalog';
 import { getCluster } from '../catalog/clusters';
 import { catalogedFiles, findSegment, insertGap, insertSegment, lastFileOf, lockArchive, streamHead, type NewSegment } from '../catalog/segments';
 import { ArchiveMovedError, BinlogGapError, BinlogHistoryDivergedError, BinlogRewrittenError } from './errors';
+import { divergedSubject } from './halts';
 import type { CentralArchiveActivities } from './types';
 import { noteArchivedCommit } from '../metrics';
 import { archiveRpoSeconds } from './recoverable';
@@ -101,12 +102,30 @@ export function createCentralArchiveActivities(catalog: Catalog, services: Artif
 
   const refuseDiverged = async (ref: ArchiveRef, server: BinlogServer, file: string, lacking: string): Promise<PitrError> => {
     const message = `server ${server.key} cannot continue the archive of ${ref.clusterId}: its history (through ${file}) lacks archived transactions ${lacking}`;
-    await raiseAlert(catalog, { ...ref, kind: 'archive-gap', subject: `diverged:${server.key}`, message });
+    await raiseAlert(catalog, { ...ref, kind: 'archive-gap', subject: divergedSubject(server.key), message });
     return new BinlogHistoryDivergedError(message);
   };
 
+  /**
+   * An idle server leaves no closed file to reveal binlogs purged before they were archived;
+   * the active binlog's previous GTIDs name everything logged before it, so they must be archived.
+   */
+  const checkActive = async (ref: ArchiveRef, server: BinlogServer, active: ActiveBinlog): Promise<void> => {
+    const { flavor } = await getCluster(catalog, ref.tenantId, ref.clusterId);
+    const gap = await catalog.withTenant(ref.tenantId, async (db): Promise<PitrError | undefined> => {
+      await lockArchive(db, ref.clusterId);
+      const head = await streamHead(db, ref.clusterId);
+      // An empty archive starts at the first file it takes, whatever was purged before.
+      if (head === undefined) return undefined;
+      const verdict = checkContinuity(flavor, head.reached, { previousGtids: active.previousGtids, gtids: '' });
+      if (verdict.continuity.kind !== 'gap') return undefined;
+      return recordGap(db, ref, server, active.file, { flavor, missing: verdict.continuity.missing, reached: verdict.reached, head });
+    });
+    if (gap) throw gap;
+  };
+
   return {
-    async planArchive({ tenantId, clusterId, server, closed }) {
+    async planArchive({ tenantId, clusterId, server, closed, active }) {
       const rpo = await archiveRpoSeconds(catalog, tenantId, clusterId);
       if (rpo !== null) noteArchivedCommit(tenantId, clusterId, Date.now() * 1000 - rpo * 1e6);
       const known = await catalogedFiles(catalog, tenantId, clusterId, server.key, closed.map((f) => f.name));
@@ -115,8 +134,17 @@ export function createCentralArchiveActivities(catalog: Catalog, services: Artif
         if (archived && archived.sizeBytes !== file.sizeBytes) {
           throw await rewritten({ tenantId, clusterId }, server, file.name, `${file.sizeBytes} bytes, archived with ${archived.sizeBytes}`);
         }
+        // The same size is no proof: after RESET BINARY LOGS AND GTIDS the same writes make a file as long.
+        const archivedCreated = archived?.firstEventAt ? Math.floor(microsOf(archived.firstEventAt) / 1_000_000) : undefined;
+        if (archivedCreated !== undefined && file.createdSeconds !== undefined && file.createdSeconds !== archivedCreated) {
+          const when = (seconds: number) => new Date(seconds * 1000).toISOString();
+          throw await rewritten({ tenantId, clusterId }, server, file.name, `created at ${when(file.createdSeconds)}, archived as created at ${when(archivedCreated)}`);
+        }
       }
-      return { pending: inBinlogOrder(closed.filter((f) => !known.has(f.name))).map((f) => f.name) };
+      const pending = inBinlogOrder(closed.filter((f) => !known.has(f.name))).map((f) => f.name);
+      // A pending file is checked on its own, and the first one after a purge reveals it.
+      if (pending.length === 0 && active) await checkActive({ tenantId, clusterId }, server, active);
+      return { pending };
     },
 
     async checkSegment({ tenantId, clusterId, server, inspected }) {

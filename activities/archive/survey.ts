@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import { inBinlogOrder } from '../../domain/archive/binlog-names';
+import { BinlogIndexer } from '../../domain/binlog/binlog-indexer';
 import { rotationDue } from '../../domain/archive/rotation';
 import { binlogServerKey, type BinlogServer, type BinlogSurvey, type ServerBinlog } from '../../domain/archive/types';
 import type { AgentConfig } from '../config/config';
@@ -33,18 +34,52 @@ async function listBinlogs(conn: Connection): Promise<ServerBinlog[]> {
   return inBinlogOrder((rows as Array<{ Log_name: string; File_size: string }>).map((r) => ({ name: r.Log_name, sizeBytes: Number(r.File_size) })));
 }
 
+/** The binlog magic, then the Format_description event's header, whose first field is its timestamp. */
+const CREATED_AT_OFFSET = 4;
+
+/** Adds each closed file's creation time, read from its first event; a file purged meanwhile has none. */
+async function withCreationTimes(config: AgentConfig, files: ServerBinlog[]): Promise<ServerBinlog[]> {
+  const timestamp = Buffer.alloc(4);
+  const dated: ServerBinlog[] = [];
+  for (const file of files) {
+    let handle;
+    try {
+      handle = await open(binlogPath(config, file.name), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      dated.push(file);
+      continue;
+    }
+    try {
+      const { bytesRead } = await handle.read(timestamp, 0, 4, CREATED_AT_OFFSET);
+      dated.push(bytesRead === 4 ? { ...file, createdSeconds: timestamp.readUInt32LE(0) } : file);
+    } finally {
+      await handle.close();
+    }
+  }
+  return dated;
+}
+
 const TRANSACTION_START = /^(Gtid|Anonymous_Gtid|Gtid_tagged.*)$/;
+/** The header event that names what the server logged before the file. */
+const PREVIOUS_GTIDS = /^(Previous_gtids|Gtid_list)$/;
 /** Enough events to pass the header of a binlog (Format_desc, Previous_gtids or Gtid_list, checkpoints). */
 const HEADER_EVENTS = 20;
 
-/**
- * When the oldest transaction of the active binlog began (the first GTID event's header
- * timestamp, server clock), or undefined when the file holds no transaction yet.
- */
-async function oldestTransactionIn(conn: Connection, config: AgentConfig, active: string): Promise<number | undefined> {
+interface ActiveHead {
+  /** When its oldest transaction began (the first GTID event's header timestamp, server clock); undefined while it holds none. */
+  oldestTransactionSeconds: number | undefined;
+  /** Its Previous_gtids (MySQL) or Gtid_list (MariaDB), decoded by the binlog reader as for a closed file. */
+  previousGtids: string;
+}
+
+/** Reads the head of the active binlog: the header events, and the first GTID event's timestamp. */
+async function activeHead(conn: Connection, config: AgentConfig, active: string): Promise<ActiveHead> {
   const [rows] = await conn.query(`SHOW BINLOG EVENTS IN ? LIMIT ${HEADER_EVENTS}`, [active]);
-  const first = (rows as Array<{ Event_type: string; Pos: string }>).find((e) => TRANSACTION_START.test(e.Event_type));
-  if (!first) return undefined;
+  const events = rows as Array<{ Event_type: string; Pos: string; End_log_pos: string }>;
+  const header = events.find((e) => PREVIOUS_GTIDS.test(e.Event_type)) ?? events[0];
+  const headerEnd = header === undefined ? 0 : Number(header.End_log_pos);
+  const first = events.find((e) => TRANSACTION_START.test(e.Event_type));
   const path = binlogPath(config, active);
   let handle;
   try {
@@ -57,9 +92,14 @@ async function oldestTransactionIn(conn: Connection, config: AgentConfig, active
     });
   }
   try {
-    const header = Buffer.alloc(4);
-    await handle.read(header, 0, 4, Number(first.Pos));
-    return header.readUInt32LE(0);
+    const bytes = Buffer.alloc(first === undefined ? headerEnd : Math.max(headerEnd, Number(first.Pos) + 4));
+    await handle.read(bytes, 0, bytes.length, 0);
+    const reader = new BinlogIndexer(() => undefined, active);
+    reader.push(bytes.subarray(0, headerEnd));
+    return {
+      oldestTransactionSeconds: first === undefined ? undefined : bytes.readUInt32LE(Number(first.Pos)),
+      previousGtids: reader.finish().previousGtids,
+    };
   } finally {
     await handle.close();
   }
@@ -67,7 +107,9 @@ async function oldestTransactionIn(conn: Connection, config: AgentConfig, active
 
 /**
  * Lists the server's binlogs and, when the RPO target is due, closes the active one with
- * FLUSH BINARY LOGS so its transactions can be archived in this pass.
+ * FLUSH BINARY LOGS so its transactions can be archived in this pass. The active binlog's
+ * previous GTIDs let the central side see binlogs purged before they were archived even when
+ * no closed file is left to reveal them.
  */
 export async function surveyBinlogs(config: AgentConfig, rpoSeconds: number): Promise<BinlogSurvey> {
   return withDatabase(config.database, async (conn) => {
@@ -81,12 +123,13 @@ export async function surveyBinlogs(config: AgentConfig, rpoSeconds: number): Pr
         terminal: true,
       });
     }
-    const oldest = await oldestTransactionIn(conn, config, active);
-    if (rotationDue({ oldestUnarchivedSeconds: oldest, nowSeconds, rpoSeconds })) {
+    let head = await activeHead(conn, config, active);
+    if (rotationDue({ oldestUnarchivedSeconds: head.oldestTransactionSeconds, nowSeconds, rpoSeconds })) {
       await conn.query('FLUSH BINARY LOGS');
       rotated = active;
       files = await listBinlogs(conn);
+      head = await activeHead(conn, config, files[files.length - 1]!.name);
     }
-    return { server, closed: files.slice(0, -1), active: files[files.length - 1]!.name, rotated };
+    return { server, closed: await withCreationTimes(config, files.slice(0, -1)), active: files[files.length - 1]!.name, activePreviousGtids: head.previousGtids, rotated };
   });
 }

@@ -1,4 +1,5 @@
 import type {
+  ActiveBinlog,
   ArchiveRef,
   BinlogServer,
   BinlogSurvey,
@@ -17,8 +18,12 @@ export interface AgentArchiveActivities {
 
 /** Run by the central worker, where the catalog lives. */
 export interface CentralArchiveActivities {
-  /** The closed binlogs not yet in the catalog, in binlog order; refuses a catalogued file that changed size. */
-  planArchive(input: ArchiveRef & { server: BinlogServer; closed: ServerBinlog[] }): Promise<{ pending: string[] }>;
+  /**
+   * The closed binlogs not yet in the catalog, in binlog order; refuses a catalogued file that
+   * changed size or creation time. With none pending, checks the active binlog's previous GTIDs against the
+   * archive: transactions purged before they were archived are recorded as a gap (terminal).
+   */
+  planArchive(input: ArchiveRef & { server: BinlogServer; closed: ServerBinlog[]; active?: ActiveBinlog }): Promise<{ pending: string[] }>;
   /**
    * Decides a segment's place in the stream before it is uploaded. Records what needs no
    * upload (a file holding only archived transactions); records a gap and raises its alert,

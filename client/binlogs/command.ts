@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { loadRecoverability } from '../../activities/archive/recoverable';
 import { listArchive, type ArchiveEntry } from '../../activities/catalog/segments';
-import type { Recoverability } from '../../domain/archive/recoverable';
 import { loadCliConfig, printJsonOr, withCatalog } from '../config';
+import { recoverableText } from './recoverable-text';
 
 interface ClusterOptions {
   tenant: string;
@@ -26,19 +26,6 @@ function entryLine(e: ArchiveEntry): string {
   }
   const span = e.transactions === 0 ? 'no transactions' : `${e.transactions} trx ${e.firstCommitAt} … ${e.lastCommitAt}`;
   return `${e.streamSeq}\t${e.status}\t${e.server.key}\t${e.file}\t${span}\t${e.gtids || '(none)'}`;
-}
-
-function recoverableText(r: Recoverability & { tenantId: string; clusterId: string }): string {
-  const lines = [`${r.tenantId}/${r.clusterId}: RPO ${r.rpoSeconds === null ? 'unknown (nothing archived)' : `${r.rpoSeconds.toFixed(1)} s`}, newest archived commit ${r.newestArchivedCommit ?? 'none'}`];
-  for (const w of r.windows) {
-    lines.push(`window  ${w.baseBackup.finishedAt} … ${w.newestCommit ?? w.baseBackup.finishedAt}  from backup ${w.baseBackup.backupId} through ${w.lastFile} (${w.segments} segments, reaches ${w.to})`);
-  }
-  for (const s of r.uncovered) {
-    lines.push(`no base backup  ${s.firstFile} … ${s.lastFile} (${s.segments} segments, ${s.from || '(empty)'} … ${s.to}): take a backup to recover here`);
-  }
-  for (const g of r.gaps) lines.push(`gap  ${g.description}`);
-  if (r.windows.length === 0) lines.push('nothing is recoverable yet: it takes a completed base backup inside an archived stretch');
-  return lines.join('\n');
 }
 
 export function binlogsCommand(): Command {

@@ -100,10 +100,6 @@ function historyBefore(flavor: GtidFlavor, previousGtids: string): string {
   return flavor === 'mysql' ? parseGtid('mysql', previousGtids).toString() : MariadbBinlogState.parse(previousGtids).toString();
 }
 
-/**
- * Whether one history contains another. A MariaDB backup coordinate is a GTID position, so
- * MariaDB archive states are compared as the positions they bring a server to.
- */
 /** The transactions of a gap in words: a MySQL set is exact, a MariaDB state gives where each server's stretch ends. */
 export function missingText(flavor: GtidFlavor, missing: string, reachedBefore: string): string {
   const after = reachedBefore === '' ? '' : ` after ${reachedBefore}`;

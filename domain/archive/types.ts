@@ -22,6 +22,12 @@ export function binlogServerKey(uuid: string | undefined, id: number): string {
 export interface ServerBinlog {
   name: string;
   sizeBytes: number;
+  /**
+   * The timestamp of its Format_description event, in seconds: when the server created it. A
+   * file rewritten under an archived name shows a new one even at the same size. Absent when
+   * the file could not be read, or from agents that predate it.
+   */
+  createdSeconds?: number;
 }
 
 export interface BinlogSurvey {
@@ -29,6 +35,11 @@ export interface BinlogSurvey {
   /** Every binlog the server lists except the active one, in binlog order. */
   closed: ServerBinlog[];
   active: string;
+  /**
+   * The active binlog's previous GTIDs: everything the server logged before it. Absent from
+   * surveys of agents that predate it, which the central worker may still be talking to.
+   */
+  activePreviousGtids?: string;
   /** The binlog this pass closed with FLUSH BINARY LOGS because the RPO target was due. */
   rotated: string | undefined;
 }
@@ -57,6 +68,12 @@ export interface UploadedSegment {
   partsReused?: number;
   /** Why the recorded progress of an interrupted attempt could not be used, when the upload started over. */
   resumeRejected?: string;
+}
+
+/** The server's open binlog, as far as the archive's continuity goes. */
+export interface ActiveBinlog {
+  file: string;
+  previousGtids: string;
 }
 
 export type SegmentCheck = { action: 'upload' } | { action: 'skip'; reason: string };

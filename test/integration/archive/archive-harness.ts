@@ -1,20 +1,30 @@
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { unpackArtifact } from '../../../activities/artifact/download';
-import { readSegmentIndex } from '../../../activities/archive/segment-index';
+import { packArtifact } from '../../../activities/artifact/upload';
+import { segmentIndexKey, segmentKey } from '../../../activities/archive/agent';
+import { createCentralArchiveActivities } from '../../../activities/archive/central';
+import type { ClusterRecoverability } from '../../../activities/archive/recoverable';
+import { readSegmentIndex, segmentIndexHeader, SegmentIndexWriter } from '../../../activities/archive/segment-index';
+import type { CentralArchiveActivities } from '../../../activities/archive/types';
 import { Catalog } from '../../../activities/catalog/catalog';
 import { parseCluster, upsertCluster } from '../../../activities/catalog/clusters';
 import { listArchive, type ArchiveEntry, type SegmentRecord } from '../../../activities/catalog/segments';
 import { artifactServicesFromConfig } from '../../../activities/config/artifact-services';
 import { resolveSecret, type CentralConfig } from '../../../activities/config/config';
 import type { DbInstance } from '../../../activities/local/db-instance';
-import type { BinlogArchiveResult } from '../../../domain/archive/types';
+import type { BinlogArchiveResult, BinlogServer, InspectedSegment, UploadedSegment } from '../../../domain/archive/types';
+import { binlogFileSource, indexBinlog } from '../../../domain/binlog/reader';
+import { MariadbBinlogState } from '../../../domain/archive/mariadb-binlog-state';
+import { MysqlGtidSet } from '../../../domain/gtid';
 import type { EngineName, Flavor } from '../../../domain/backup';
 import type { BinlogTransaction } from '../../../domain/binlog/types';
 import { binlogArchiveWorkflow } from '../../../workflows';
@@ -69,6 +79,11 @@ export async function failedPassType(pass: Promise<unknown>): Promise<string> {
     throw err;
   }
   throw new Error('the archive pass succeeded where it had to fail');
+}
+
+/** A history in the flavor's canonical text: a MySQL GTID set, a MariaDB binlog state. */
+export function canonical(flavor: Flavor, history: string): string {
+  return flavor === 'mysql' ? MysqlGtidSet.parse(history).toString() : MariadbBinlogState.parse(history).toString();
 }
 
 export async function sql(db: DbInstance): Promise<Connection> {
@@ -158,6 +173,17 @@ export async function storedBinlogObjects(central: CentralConfig, ids: ClusterId
   }
 }
 
+export async function storedSize(central: CentralConfig, key: string): Promise<number> {
+  const services = artifactServicesFromConfig(central);
+  try {
+    const stored = await services.store.head(key);
+    if (!stored) throw new Error(`nothing is stored at ${key}`);
+    return stored.size;
+  } finally {
+    services.close();
+  }
+}
+
 const run = promisify(execFile);
 
 /** `pitr <args> --json` against the test stack, parsed. */
@@ -198,4 +224,54 @@ export async function alertsOf(ids: ClusterIds): Promise<Array<{ kind: string; s
   return withCentralCatalog((catalog) =>
     catalog.withTenant(ids.tenantId, async (c) => (await c.query('SELECT kind, subject FROM alerts WHERE cluster_id = $1 ORDER BY alert_id', [ids.clusterId])).rows),
   );
+}
+
+export function recoverableOf(ids: ClusterIds): Promise<ClusterRecoverability> {
+  return pitrJson<ClusterRecoverability>('recoverable', '--tenant', ids.tenantId, '--cluster', ids.clusterId);
+}
+
+/** The central archive activities, called directly as the workflow would, on the test stack's catalog and storage. */
+export async function withCentralActivities<T>(central: CentralConfig, fn: (activities: CentralArchiveActivities) => Promise<T>): Promise<T> {
+  const services = artifactServicesFromConfig(central);
+  try {
+    return await withCentralCatalog((catalog) => fn(createCentralArchiveActivities(catalog, services)));
+  } finally {
+    services.close();
+  }
+}
+
+/** A closed MySQL binlog of `db` read as the agent's inspectSegment reads it: bytes, SHA-256, summary. */
+export async function inspectMysqlBinlog(db: DbInstance, file: string): Promise<InspectedSegment> {
+  const hash = createHash('sha256');
+  const { summary } = await indexBinlog(
+    (async function* () {
+      for await (const chunk of binlogFileSource(join(db.binlogDir, file))) {
+        hash.update(chunk);
+        yield chunk;
+      }
+    })(),
+    { name: file },
+  );
+  return { file, sizeBytes: summary.bytes, sha256: hash.digest('hex'), gtids: summary.gtids, summary };
+}
+
+/** Stores a binlog of `db` and its per-transaction index where the agent's uploadSegment would. */
+export async function uploadBinlog(central: CentralConfig, ids: ClusterIds, db: DbInstance, server: BinlogServer, file: string): Promise<UploadedSegment> {
+  const services = artifactServicesFromConfig(central);
+  const staging = mkdtempSync(join(tmpdir(), 'pitr-index-'));
+  try {
+    const path = join(db.binlogDir, file);
+    const indexPath = join(staging, 'index.jsonl');
+    const index = new SegmentIndexWriter(indexPath, segmentIndexHeader(file, server.key, db.flavor));
+    for (const trx of (await indexBinlog(binlogFileSource(path), { name: file })).transactions) index.add(trx);
+    index.close();
+    const objectKey = segmentKey(services.prefix, ids, server.key, file);
+    const pack = (key: string, from: string) => packArtifact({ store: services.store, key, tenant: ids.tenantId, keys: services.keys, openInput: () => createReadStream(from) });
+    const segment = await pack(objectKey, path);
+    const stored = await pack(segmentIndexKey(objectKey), indexPath);
+    return { objectKey, storedBytes: segment.storedBytes, storedSha256: segment.sha256, indexKey: segmentIndexKey(objectKey), indexStoredBytes: stored.storedBytes };
+  } finally {
+    services.close();
+    rmSync(staging, { recursive: true, force: true });
+  }
 }

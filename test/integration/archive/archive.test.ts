@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { archiveRpoSeconds } from '../../../activities/archive/recoverable';
 import type { ArchiveEntry } from '../../../activities/catalog/segments';
-import type { Recoverability } from '../../../domain/archive/recoverable';
+import { isoMicros, microsOf } from '../../../domain/archive/recoverable';
 import { backupWorkflowId, type Flavor } from '../../../domain/backup';
 import { MysqlGtidSet } from '../../../domain/gtid';
 import { baseBackupWorkflow } from '../../../workflows';
@@ -20,6 +20,7 @@ import {
   ENGINE,
   executedGtids,
   alertsOf,
+  canonical,
   caughtUp,
   failedPassType,
   indexedTransactions,
@@ -28,6 +29,7 @@ import {
   replicate,
   pitrJson,
   purgeAllButActive,
+  recoverableOf,
   segmentsOf,
   setRpo,
   sql,
@@ -72,16 +74,29 @@ for (const flavor of FLAVORS) {
     const conn = await sql(db);
     const executed = await executedGtids(conn, flavor);
     const active = (await binlogNames(conn)).pop();
+    const [identity] = (await conn.query(`SELECT ${flavor === 'mysql' ? '@@server_uuid' : 'NULL'} AS uuid, @@server_id AS id`))[0] as Array<{ uuid: string | null; id: number }>;
     await conn.end();
     const segments = segmentsOf(await archiveOf(ids));
     assert.deepEqual(segments.map((s) => s.status), segments.map(() => 'archived'));
+    for (const s of segments) {
+      assert.deepEqual([s.server.uuid, s.server.id], [identity!.uuid ?? undefined, Number(identity!.id)], `${s.file} names the server that wrote it`);
+    }
+    for (let i = 1; i < segments.length; i++) {
+      assert.equal(canonical(flavor, segments[i]!.previousGtids), canonical(flavor, segments[i - 1]!.reachedGtids), `${segments[i]!.file} continues where the one before ended`);
+    }
     assert.ok(!segments.some((s) => s.file === active), 'the active binlog is never archived');
     assert.deepEqual(segments.map((s) => s.file), [...segments.map((s) => s.file)].sort(), 'stream order is binlog order');
 
     const indexes = await indexedTransactions(central, ids.tenantId, segments);
     const archivedGtids = segments.flatMap((s) => indexes.get(s)!.map((t) => t.gtid!));
     assert.equal(new Set(archivedGtids).size, archivedGtids.length, 'no GTID is in two segments');
-    for (const s of segments) assert.equal(indexes.get(s)!.length, s.transactions);
+    for (const s of segments) {
+      const commits = indexes.get(s)!.map((t) => t.commitTime.micros);
+      assert.equal(commits.length, s.transactions);
+      if (commits.length === 0) continue;
+      assert.deepEqual([s.firstCommitAt, s.lastCommitAt], [isoMicros(Math.min(...commits)), isoMicros(Math.max(...commits))], `${s.file}: commit times span its index`);
+      assert.ok(s.firstEventAt !== null && microsOf(s.firstEventAt) <= microsOf(s.firstCommitAt!), `${s.file}: its first event (${s.firstEventAt}) is not after its first commit`);
+    }
     if (flavor === 'mysql') {
       const union = segments.reduce((u, s) => u.union(MysqlGtidSet.parse(s.gtids)), MysqlGtidSet.empty());
       assert.equal(union.toString(), MysqlGtidSet.parse(executed).toString(), 'the archive holds every committed GTID');
@@ -129,7 +144,7 @@ for (const flavor of FLAVORS) {
     const resumed = await archivePass(client, ids);
     assert.ok(resumed.archived.length > 0, 'the pass after the recorded gap archives the files after it');
 
-    const report = await pitrJson<Recoverability>('recoverable', '--tenant', ids.tenantId, '--cluster', ids.clusterId);
+    const report = await recoverableOf(ids);
     assert.equal(report.gaps.length, 1);
     const [gap] = report.gaps;
     assert.equal(gap!.missingFiles, `${purged[0]} … ${purged[1]}`);
@@ -141,6 +156,7 @@ for (const flavor of FLAVORS) {
     assert.deepEqual(report.windows.map((w) => w.baseBackup.backupId), [backup.backupId], 'the backup before the gap is recoverable up to it');
     assert.equal(report.uncovered.length, 1, 'the stretch after the gap waits for a new base backup');
     assert.equal(typeof report.rpoSeconds, 'number');
+    assert.deepEqual(report.halted, [], 'a recorded gap does not halt the archive');
 
     const listed = await pitrJson<ArchiveEntry[]>('binlogs', 'list', '--tenant', ids.tenantId, '--cluster', ids.clusterId);
     assert.deepEqual(listed.map((e) => e.kind).filter((k, i, all) => k !== all[i - 1]), ['segment', 'gap', 'segment'], 'the gap sits in the stream where it happened');
@@ -178,6 +194,9 @@ for (const flavor of FLAVORS) {
     const alerts = await alertsOf(ids);
     assert.equal(alerts.length, 1);
     assert.match(alerts[0]!.subject, /^diverged:/);
+    const { halted } = await recoverableOf(ids);
+    assert.deepEqual(halted.map((h) => [h.kind, h.subject]), [['history-diverged', alerts[0]!.subject]], '`pitr recoverable` says the archive is halted');
+    assert.match(halted[0]!.message, /cannot continue the archive .* lacks archived transactions/);
   });
 
   test(`${flavor}: a promoted replica continues the archive; its same-named files are told apart and nothing is lost or doubled`, async () => {
@@ -252,6 +271,10 @@ for (const flavor of FLAVORS) {
     await writeAndRotate(conn, 1);
     await conn.end();
     assert.equal(await failedPassType(archivePass(client, ids)), 'BinlogRewrittenError');
-    assert.deepEqual(await alertsOf(ids), [{ kind: 'binlog-rewritten', subject: `${segmentsOf(await archiveOf(ids))[0]!.server.key}/binlog.000001` }]);
+    const subject = `${segmentsOf(await archiveOf(ids))[0]!.server.key}/binlog.000001`;
+    assert.deepEqual(await alertsOf(ids), [{ kind: 'binlog-rewritten', subject }]);
+    const { halted } = await recoverableOf(ids);
+    assert.deepEqual(halted.map((h) => [h.kind, h.subject]), [['binlog-rewritten', subject]], '`pitr recoverable` says the archive is halted');
+    assert.match(halted[0]!.message, /binlog\.000001 .* now holds other bytes under that name/);
   });
 }

@@ -1,0 +1,27 @@
+import type { ClusterRecoverability } from '../../activities/archive/recoverable';
+import { microsOf, type RecoverableWindow } from '../../domain/archive/recoverable';
+
+/**
+ * The instants a window restores to, from its backup's end. When no archived commit is newer
+ * than that (the backup's coordinate is the stretch's end), the window is that one instant.
+ */
+function windowSpan(w: RecoverableWindow): string {
+  const from = w.baseBackup.finishedAt;
+  if (w.newestCommit === null || microsOf(w.newestCommit) <= microsOf(from)) return `${from} only (no archived commit is newer than the backup)`;
+  return `${from} … ${w.newestCommit}`;
+}
+
+/** `pitr recoverable` for a person: RPO, what halts the archive, windows, uncovered stretches, gaps. */
+export function recoverableText(r: ClusterRecoverability): string {
+  const lines = [`${r.tenantId}/${r.clusterId}: RPO ${r.rpoSeconds === null ? 'unknown (nothing archived)' : `${r.rpoSeconds.toFixed(1)} s`}, newest archived commit ${r.newestArchivedCommit ?? 'none'}`];
+  for (const h of r.halted) lines.push(`HALTED  ${h.kind} since ${h.raisedAt}: ${h.message}`);
+  for (const w of r.windows) {
+    lines.push(`window  ${windowSpan(w)}  from backup ${w.baseBackup.backupId} through ${w.lastFile} (${w.segments} segments, reaches ${w.to})`);
+  }
+  for (const s of r.uncovered) {
+    lines.push(`no base backup  ${s.firstFile} … ${s.lastFile} (${s.segments} segments, ${s.from || '(empty)'} … ${s.to}): take a backup to recover here`);
+  }
+  for (const g of r.gaps) lines.push(`gap  ${g.description}`);
+  if (r.windows.length === 0) lines.push('nothing is recoverable yet: it takes a completed base backup inside an archived stretch');
+  return lines.join('\n');
+}
