@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { createServer, connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PitrError } from '../../domain/errors';
@@ -75,7 +75,20 @@ function readPidRecord(pidFile: string): PidRecord | undefined {
   if (!existsSync(pidFile)) return undefined;
   const [pid, startTime] = readFileSync(pidFile, 'utf8').trim().split(/\s+/);
   const n = Number.parseInt(pid ?? '', 10);
-  return Number.isInteger(n) && n > 0 && startTime ? { pid: n, startTime } : undefined;
+  if (!Number.isInteger(n) || n <= 0) return undefined;
+  if (startTime) return { pid: n, startTime };
+  // A pid file from before start times were recorded (a stack still running across an upgrade):
+  // ours only if its command line names the pid file's folder (a datadir, MinIO's data, temporal.db).
+  const legacyStart = processStartTime(n);
+  return legacyStart !== undefined && commandLine(n).includes(dirname(pidFile)) ? { pid: n, startTime: legacyStart } : undefined;
+}
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
 }
 
 const isRunning = (record: PidRecord): boolean => processStartTime(record.pid) === record.startTime;

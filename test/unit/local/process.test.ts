@@ -47,7 +47,17 @@ test('a pid now held by another process (reboot, wrap-around) is neither trusted
   assert.equal(existsSync(pidFile), false, 'the stale pid file is cleared');
 });
 
-test('a pid file without a start time is not trusted either', async (t) => {
+test('a pid file without a start time, from before the upgrade, is trusted for a process run from its folder', (t) => {
+  const dir = scratch(t);
+  // `$0` puts the folder on the command line, as a server's datadir argument does.
+  const server = spawn('bash', ['-c', 'sleep 300; exit', join(dir, 'data')], { stdio: 'ignore' });
+  t.after(() => server.kill('SIGKILL'));
+  const pidFile = join(dir, 'server.pid');
+  writeFileSync(pidFile, `${server.pid}\n`);
+  assert.equal(runningPid(pidFile), server.pid);
+});
+
+test('a pid file without a start time is not trusted for an unrelated process', async (t) => {
   const dir = scratch(t);
   const pid = unrelatedProcess(t);
   const pidFile = join(dir, 'minio.pid');
