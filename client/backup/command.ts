@@ -1,24 +1,51 @@
-import { Command } from 'commander';
+import { WorkflowFailedError } from '@temporalio/client';
+import { Command, Option } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { listBackups } from '../../activities/catalog/backups';
-import { backupWorkflowId, BaseBackupInput, EngineName } from '../../domain/backup';
-import { backupProgressQuery, baseBackupWorkflow } from '../../workflows';
+import { getCluster } from '../../activities/catalog/clusters';
+import { backupWorkflowId, BaseBackupInput, EngineName, ENGINES, ENGINES_BY_FLAVOR } from '../../domain/backup';
+import { InvalidInputError, PitrError } from '../../domain/errors';
+import { baseBackupWorkflow } from '../../workflows';
 import { CENTRAL_TASK_QUEUE } from '../../workers/task-queues';
 import { loadCliConfig, printJsonOr, withCatalog, withTemporal } from '../config';
+import { ExpectedSizes, expectedSizes, readLiveProgress, renderProgress } from './progress';
+
+class BackupFailedError extends PitrError {}
+
+/** The workflow's failure as the operator needs it: which error, saying what, and where to look. */
+function backupFailure(workflowId: string, err: WorkflowFailedError): BackupFailedError {
+  let cause: unknown = err.cause;
+  while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
+  const type = (cause as { type?: string } | undefined)?.type ?? (cause instanceof Error ? cause.name : 'unknown');
+  const message = cause instanceof Error ? cause.message : err.message;
+  return new BackupFailedError(`backup ${workflowId} failed: ${type}: ${message}`, {
+    hint: `the failure is recorded in the catalog (pitr backups list) and in the workflow's history in the Temporal UI (${workflowId})`,
+  });
+}
 
 export function backupCommand(): Command {
   return new Command('backup')
     .description('take a base backup of a cluster now')
+    .exitOverride()
     .requiredOption('--tenant <id>')
     .requiredOption('--cluster <id>')
-    .option('--engine <engine>', "override the cluster's default engine")
+    .addOption(new Option('--engine <engine>', "override the cluster's default engine").choices(ENGINES))
     .option('--dry-run', 'run phases 1 and 3 for real and validate the manifest; write nothing')
-    .option('--wait', 'wait for the result, showing the phase and bytes done')
+    .option('--wait', 'wait for the result, showing the phase, a progress bar and the last error')
     .option('--json')
     .option('--config <file>', 'central configuration file')
     .action(async (o: { tenant: string; cluster: string; engine?: EngineName; dryRun?: boolean; wait?: boolean; json?: boolean; config?: string }) => {
       const config = loadCliConfig(o.config);
       const input: BaseBackupInput = { tenantId: o.tenant, clusterId: o.cluster, ...(o.engine ? { engine: o.engine } : {}), dryRun: !!o.dryRun };
+      if (o.engine) {
+        const cluster = await withCatalog(config, (catalog) => getCluster(catalog, o.tenant, o.cluster));
+        const engines = ENGINES_BY_FLAVOR[cluster.flavor];
+        if (!engines.includes(o.engine)) {
+          throw new InvalidInputError(`engine ${o.engine} cannot back up ${o.tenant}/${o.cluster}, a ${cluster.flavor} cluster`, {
+            hint: `use one of ${engines.join(', ')}, or leave --engine out for the cluster's default (${cluster.defaultEngine})`,
+          });
+        }
+      }
       await withTemporal(config, async (client) => {
         const workflowId = backupWorkflowId(o.tenant, o.cluster, new Date());
         const handle = await client.workflow.start(baseBackupWorkflow, { taskQueue: CENTRAL_TASK_QUEUE, workflowId, args: [input] });
@@ -30,15 +57,24 @@ export function backupCommand(): Command {
         let finished = false;
         void done.finally(() => (finished = true)).catch(() => undefined);
         let last = '';
+        let sizes: ExpectedSizes = {};
+        let sizedAt = '';
         while (!finished) {
-          const p = await handle.query(backupProgressQuery).catch(() => undefined);
-          const line = p ? `${workflowId}: ${p.phase} ${(p.bytesDone / 1e6).toFixed(1)} MB${p.lastError ? ` (last error: ${p.lastError})` : ''}` : '';
+          let p = await readLiveProgress(handle, sizes);
+          if (p && (p.phase === 'execute' || p.phase === 'upload') && sizedAt !== p.phase) {
+            sizes = await expectedSizes(handle);
+            sizedAt = p.phase;
+            p = await readLiveProgress(handle, sizes);
+          }
+          const line = p ? `${workflowId}: ${renderProgress(p)}` : '';
           if (line && line !== last && !o.json) process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K` : `${line}\n`);
           last = line || last;
           await Promise.race([done.catch(() => undefined), sleep(1000)]);
         }
         if (process.stderr.isTTY && !o.json) process.stderr.write('\n');
-        const result = await done;
+        const result = await done.catch((err: unknown) => {
+          throw err instanceof WorkflowFailedError ? backupFailure(workflowId, err) : err;
+        });
         printJsonOr(o.json, result, (r) =>
           [
             `backup ${r.backupId}${r.dryRun ? ' (dry run)' : ''}`,
