@@ -10,7 +10,8 @@ import { testStack } from '../../harness/env';
 import { Fault, startFaultProxy } from '../../harness/fault-proxy';
 import { freshDbInstance } from '../../harness/instances';
 import { startBackup, startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
-import { archiveOf, archivedSha256, binlogNames, segmentsOf, sql, writeAndRotate } from '../archive/archive-harness';
+import { MysqlGtidSet } from '../../../domain/gtid';
+import { archiveOf, archivedSha256, binlogNames, executedGtids, segmentsOf, sql, writeAndRotate } from '../archive/archive-harness';
 
 const centralReady = startTestCentralWorkers();
 
@@ -89,4 +90,46 @@ test('binlog archiving completes through storage faults, each segment upload’s
   for (const segment of segments) {
     assert.equal(await archivedSha256(central, segment), segment.sha256, `${segment.file} is stored whole`);
   }
+});
+
+test('an outage that fails a segment’s upload attempt does not reorder the archive: binlog order, each segment continuing the one before', async () => {
+  await centralReady;
+  const db = await freshDbInstance('mysql');
+  // Five 503s in a row exhaust the first segment's first storage call's retries: that upload attempt fails.
+  const faults = new Map<number, Fault>([1, 2, 3, 4, 5].map((n) => [n, 'slow-down']));
+  const proxy = await startFaultProxy(testStack().s3.endpoint, faults);
+  const template = loadAgentConfig(testStack().configs.agents.mysql);
+  const ids = { tenantId: 't-faults-archive', clusterId: `c-faults-order-${process.pid}`, engine: 'mysqldump' as const };
+  await startTestCluster(db, ids, { storage: { ...template.storage, endpoint: proxy.endpoint } });
+  const conn = await sql(db);
+  let closed: string[];
+  let executed: string;
+  try {
+    for (let i = 0; i < 3; i++) await writeAndRotate(conn, 5);
+    closed = (await binlogNames(conn)).slice(0, -1);
+    executed = await executedGtids(conn, 'mysql');
+  } finally {
+    await conn.end();
+  }
+
+  const client = await temporalClient();
+  const handle = await client.workflow.start(binlogArchiveWorkflow, {
+    taskQueue: CENTRAL_TASK_QUEUE,
+    workflowId: `archive-${ids.clusterId}`,
+    args: [{ tenantId: ids.tenantId, clusterId: ids.clusterId }],
+  });
+  const pass = await handle.result();
+  assert.deepEqual(proxy.injected, [...faults.values()], 'every fault was injected');
+  const upload = await finalAttempt(handle, 'uploadSegment');
+  assert.equal(upload.attempt, 2, 'the first segment’s upload failed an attempt and was retried');
+  assert.match(upload.lastFailure ?? '', /HTTP 503 SlowDown.*still failing after 5 attempts/);
+  assert.deepEqual(pass.archived, closed);
+
+  const segments = segmentsOf(await archiveOf(ids));
+  assert.deepEqual(segments.map((s) => s.file), closed, 'stream order is binlog order');
+  assert.deepEqual(segments.map((s) => s.streamSeq), [...segments.map((s) => s.streamSeq)].sort((a, b) => a - b));
+  for (let i = 1; i < segments.length; i++) {
+    assert.equal(MysqlGtidSet.parse(segments[i]!.previousGtids).toString(), MysqlGtidSet.parse(segments[i - 1]!.reachedGtids).toString(), `${segments[i]!.file} continues ${segments[i - 1]!.file}`);
+  }
+  assert.equal(MysqlGtidSet.parse(segments[segments.length - 1]!.reachedGtids).toString(), MysqlGtidSet.parse(executed).toString(), 'and the stream reaches every committed GTID');
 });
