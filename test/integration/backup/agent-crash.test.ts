@@ -1,9 +1,13 @@
+import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { MAX_DEFAULT_COMPRESSION_WORKERS } from '../../../activities/artifact/encode';
 import type { AgentConfig } from '../../../activities/config/config';
+import type { UploadResult } from '../../../domain/backup';
 import { recordHistory } from '../../harness/histories';
-import { isRunning, isUploadingPastFirstPart } from '../../harness/activity-history';
+import { activityResults, isRunning, isUploadingPastFirstPart } from '../../harness/activity-history';
 import { withAgentHost } from '../../harness/agent-process';
 import { assertOneCompletedBackup } from '../../harness/backup-outcome';
 import { freshDbInstance } from '../../harness/instances';
@@ -33,11 +37,18 @@ describe('an agent killed in a long phase', { concurrency: true }, () => {
           phase === 'execute'
             ? (a: PendingActivity) => isRunning(activity)(a) && readdirSync(config.stagingDir, { recursive: true }).some((f) => String(f).endsWith('dump.sql'))
             : isUploadingPastFirstPart(activity);
-        await waitForActivity(handle, `the agent to be inside ${activity}`, inside);
+        // Generous: on a loaded machine the dump before the upload alone can take over a minute.
+        await waitForActivity(handle, `the agent to be inside ${activity}`, inside, 180_000);
         await agent.restart();
         const result = await handle.result();
         await recordHistory(handle, `baseBackupWorkflow.agent-killed-in-${phase}`);
         await assertOneCompletedBackup(central, { ...ids, workflowId, stagingDir: config.stagingDir }, result);
+        if (phase === 'upload') {
+          const [uploaded] = await activityResults<UploadResult>(handle, 'uploadArtifact');
+          assert.equal(uploaded?.resumeRejected, undefined, 'the retry used the parts the killed attempt recorded');
+          assert.ok((uploaded?.partsReused ?? 0) > 0, `the retry resumed from the recorded parts (reused ${uploaded?.partsReused})`);
+          assert.equal(uploaded?.compression.workers, Math.min(availableParallelism(), MAX_DEFAULT_COMPRESSION_WORKERS), 'the manifest names the zstd workers used');
+        }
       });
     });
   }
