@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
-import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, mkdirSync, rmSync } from 'node:fs';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { createReadStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream';
 import { MariadbBinlogState } from '../../domain/archive/mariadb-binlog-state';
@@ -23,6 +23,29 @@ import { heartbeating, uploadHeartbeating } from '../heartbeat';
 /** Where a server's binlog is archived: one object per server and file name, whoever uploads it. */
 export function segmentKey(prefix: string, ref: ArchiveRef, serverKey: string, file: string): string {
   return objectKey(prefix, 'tenants', ref.tenantId, 'clusters', ref.clusterId, 'binlogs', serverKey, file);
+}
+
+/** Past the upload's 2-hour start-to-close timeout, with margin: no attempt is still writing such a file. */
+const ABANDONED_INDEX_MS = 3 * 60 * 60 * 1000;
+
+/**
+ * A staging file of the index for one upload attempt alone: two uploads of one binlog can
+ * overlap (an attempt taken for dead still running beside its retry, a manual pass beside the
+ * scheduled one), and must not write or delete each other's index. Files that crashed attempts
+ * left behind are removed once old enough.
+ */
+export function indexStagingPath(stagingDir: string, serverKey: string, file: string, now = Date.now()): string {
+  const stem = `${serverKey}-${file}.`;
+  for (const name of readdirSync(stagingDir)) {
+    if (!name.startsWith(stem) || !name.endsWith('.index.jsonl')) continue;
+    const path = join(stagingDir, name);
+    try {
+      if (now - statSync(path).mtimeMs > ABANDONED_INDEX_MS) rmSync(path, { force: true });
+    } catch {
+      // Removed meanwhile by its own attempt: nothing to clean.
+    }
+  }
+  return join(stagingDir, `${stem}${randomBytes(8).toString('hex')}.index.jsonl`);
 }
 
 export function segmentIndexKey(segment: string): string {
@@ -100,7 +123,7 @@ export function createAgentArchiveActivities(config: AgentConfig): AgentArchiveA
       const retries = new RetryTally();
       const services = artifactServicesFromConfig(config, { onRetry: retries.onRetry });
       mkdirSync(stagingDir, { recursive: true });
-      const indexPath = join(stagingDir, `${server.key}-${file}.index.jsonl`);
+      const indexPath = indexStagingPath(stagingDir, server.key, file);
       let read: UploadRead | undefined;
       try {
         const key = segmentKey(services.prefix, { tenantId, clusterId }, server.key, file);
