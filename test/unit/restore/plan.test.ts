@@ -194,6 +194,24 @@ describe('across a failover: the promoted replica\'s file repeats the old primar
     assert.deepEqual([p.throughGtid, p.throughCommit], [`${R}:1`, isoMicros(commitOf(17))]);
   });
 
+  test('MariaDB: the replica\'s own transactions continue the domain\'s sequence after the ones it repeats', () => {
+    const seg = (file: number, first: number, last: number, server = 1): PlanSegment => ({
+      ...mysqlSegment(file, first, last),
+      serverKey: `server-${server}`,
+      previousGtids: first > 1 ? `0-1-${first - 1}` : '',
+      reached: `0-${server}-${last}`,
+      gtids: `0-${server}-${last}`,
+      lastGtid: `0-${server}-${last}`,
+      objectKey: `obj/${server}/${file}`,
+    });
+    const replica = { ...seg(2, 11, 18, 2), previousGtids: '0-1-10' };
+    const scope = scopeRestore(input(at(17.5), { flavor: 'mariadb', entries: [seg(1, 1, 10), seg(2, 11, 14), replica], backups: [backup('b', '0-1-5', 6)] }));
+    const p = finishPlan(scope, indexOf(11, 18, (n) => (n <= 16 ? `0-1-${n}` : `0-2-${n}`)));
+    assert.deepEqual(p.segments.map((s) => s.objectKey), ['obj/1/1', 'obj/1/2', 'obj/2/2']);
+    assert.deepEqual(p.stop, { kind: 'gtid', gtid: '0-2-17' });
+    assert.equal(p.expectedGtids, '0-2-17');
+  });
+
   test('an instant before the replica adds anything replays the old primary\'s files whole, though the copies commit later on the replica', () => {
     const p = planFailover(at(14.1));
     assert.deepEqual(p.segments.map((s) => s.objectKey), ['obj/binlog.000001', 'obj/binlog.000002']);
