@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { CancelledFailure, Context } from '@temporalio/activity';
 
 const HEARTBEAT_MS = 2000;
 
@@ -14,6 +14,8 @@ export async function heartbeating<T>(step: string, run: (report: (details: obje
   const timer = setInterval(() => context.heartbeat(details), HEARTBEAT_MS);
   try {
     return await run((latest) => (details = { step, ...latest }));
+  } catch (err) {
+    throw cancellationOr(context, err);
   } finally {
     clearInterval(timer);
   }
@@ -43,7 +45,19 @@ export async function uploadHeartbeating<T>(run: (report: (state: object) => voi
       details = { step: 'upload', ...state };
       send();
     });
+  } catch (err) {
+    throw cancellationOr(context, err);
   } finally {
     clearInterval(timer);
   }
+}
+
+/**
+ * A step stopped by its activity's cancellation fails with its own error (a tool killed, a
+ * stream aborted). Reported as that, the workflow would see a failure and retry or fail, not
+ * the cancellation it asked for and waits on.
+ */
+function cancellationOr(context: Context, err: unknown): unknown {
+  const { cancellationSignal } = context;
+  return cancellationSignal.aborted && cancellationSignal.reason instanceof CancelledFailure ? cancellationSignal.reason : err;
 }

@@ -1,4 +1,5 @@
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -28,6 +29,8 @@ import {
 import { backupVerificationWorkflow } from './backup-verification';
 
 export const backupProgressQuery = defineQuery<BackupProgress>('progress');
+
+const WAIT_FOR_CANCELLED_AGENT_PATCH = 'agent-phases-wait-for-cancellation';
 
 /** Failures that retrying cannot fix; every other failure is retried with backoff. */
 const TERMINAL = ['InvalidInputError', 'EngineFailedTerminal', 'ArtifactCorruptError', 'ManifestRejectedError', 'CoordinateMismatchError'];
@@ -69,11 +72,14 @@ export async function baseBackupWorkflow(input: BaseBackupInput): Promise<BaseBa
     throw ApplicationFailure.nonRetryable(`engine ${engine} cannot back up a ${cluster.flavor} cluster`, 'InvalidInputError');
   }
   const ref: BackupRef = { tenantId, clusterId, backupId, engine };
+  // A cancelled phase is waited for until its tool has stopped: removing staging under a tool
+  // still writing into it would leave files behind (or fail the tool on a vanished folder).
   const agent = (phase: BackupPhase, summary: string, timeout: string, heartbeat?: string) =>
     proxyActivities<AgentBackupActivities>({
       taskQueue: patched(AGENT_QUEUE_PATCH) ? agentTaskQueue(tenantId, clusterId) : legacyAgentTaskQueue(clusterId),
       startToCloseTimeout: timeout,
       ...(heartbeat ? { heartbeatTimeout: heartbeat } : {}),
+      ...(patched(WAIT_FOR_CANCELLED_AGENT_PATCH) ? { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED } : {}),
       retry: retry(phase === 'prepare' ? 20 : 5),
       summary,
     });

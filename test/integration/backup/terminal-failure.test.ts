@@ -102,6 +102,13 @@ test('a backup cancelled while its engine runs records the failure in execute an
     await handle.cancel();
     await assert.rejects(handle.result(), WorkflowFailedError);
     assert.equal((await handle.describe()).status.name, 'CANCELLED');
+    const events = (await handle.fetchHistory()).events ?? [];
+    const executeCancelled = events.findIndex((e) => e.activityTaskCanceledEventAttributes);
+    const removeScheduled = events.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'removeStaging');
+    assert.ok(
+      executeCancelled >= 0 && executeCancelled < removeScheduled,
+      'execute acknowledged its cancellation (its dump stopped) before staging was removed',
+    );
     const rows = await catalogRows(resolveSecret(central.catalogUrl), ids.tenantId, ids.clusterId);
     assert.deepEqual(rows.map((r) => [r.backupId, r.status, r.failurePhase]), [[workflowId, 'failed', 'execute']]);
     assert.deepEqual(readdirSync(agent.stagingDir), [], 'staging is removed after a cancel');
