@@ -1,5 +1,7 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { createHash } from 'node:crypto';
+import { tenantClusterKey } from '../../domain/backup';
 import { InvalidInputError } from '../../domain/errors';
 import { describeTarget } from '../../domain/restore/target';
 import type { PitrRestoreInput } from '../../domain/restore/workflow-types';
@@ -18,10 +20,30 @@ export interface RequestedRestore {
   handle: WorkflowHandle<typeof pitrRestoreWorkflow>;
 }
 
+const TENANT_ID = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
+const CLUSTER_ID = defineSearchAttributeKey('ClusterId', SearchAttributeType.KEYWORD);
+
+const keyDigest = (idempotencyKey: string): string => createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 24);
+
 /** One workflow id per tenant, cluster and key; the key is hashed so any text fits. */
 export function restoreWorkflowId(tenantId: string, clusterId: string, idempotencyKey: string): string {
-  const key = createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 24);
-  return `restore-${tenantId}-${clusterId}-${key}`;
+  return `restore.${tenantClusterKey(tenantId, clusterId)}-${keyDigest(idempotencyKey)}`;
+}
+
+/**
+ * The id of the earlier scheme, which joined tenant and cluster with '-': tenant `a-b`/cluster `c`
+ * and tenant `a`/cluster `b-c` shared it. A restore it names answers a repeated request only if it
+ * is this tenant's and cluster's.
+ */
+async function earlierRestore(client: Client, tenantId: string, clusterId: string, idempotencyKey: string) {
+  const handle = client.workflow.getHandle<typeof pitrRestoreWorkflow>(`restore-${tenantId}-${clusterId}-${keyDigest(idempotencyKey)}`);
+  const found = await handle.describe().catch((err: unknown) => {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  });
+  const attributes = found?.typedSearchAttributes;
+  const owned = attributes?.get(TENANT_ID) === tenantId && attributes?.get(CLUSTER_ID) === clusterId;
+  return owned ? handle : undefined;
 }
 
 /** Starts a PitrRestoreWorkflow, or returns the one an earlier request with the same idempotency key started. */
@@ -30,6 +52,8 @@ export async function requestRestore(client: Client, request: RestoreRequest): P
   if (idempotencyKey.trim() === '') {
     throw new InvalidInputError('the idempotency key is empty', { hint: 'pass a key that names this restore request, e.g. the incident id' });
   }
+  const earlier = await earlierRestore(client, input.tenantId, input.clusterId, idempotencyKey);
+  if (earlier) return { restoreId: earlier.workflowId, started: false, handle: earlier };
   const restoreId = restoreWorkflowId(input.tenantId, input.clusterId, idempotencyKey);
   try {
     const handle = await client.workflow.start(pitrRestoreWorkflow, {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { storedBackupId } from '../../../activities/backup/manifest';
 import { objectKey } from '../../../activities/storage/object-keys';
+import { restoreWorkflowId } from '../../../client/restore/request';
 import { scheduleId } from '../../../client/schedule/schedules';
 import { agentTaskQueue, backupWorkflowId, legacyAgentTaskQueue } from '../../../domain/backup';
 
@@ -30,11 +31,12 @@ test('the pair from the audit gets two agent queues, two backup ids and two sche
   assert.equal(backupWorkflowId('acme', 'orders', at), 'backup.4-acme-orders-2026-11-27T02:00:00Z');
 });
 
-test('no two tenant/cluster pairs share an agent queue, a backup id or a schedule', () => {
+test('no two tenant/cluster pairs share an agent queue, a backup id, a schedule or a restore of one idempotency key', () => {
   for (const name of [
     ({ tenantId, clusterId }: (typeof pairs)[number]) => agentTaskQueue(tenantId, clusterId),
     ({ tenantId, clusterId }: (typeof pairs)[number]) => backupWorkflowId(tenantId, clusterId, at),
     ({ tenantId, clusterId }: (typeof pairs)[number]) => scheduleId('archive', tenantId, clusterId),
+    ({ tenantId, clusterId }: (typeof pairs)[number]) => restoreWorkflowId(tenantId, clusterId, 'INC-42'),
   ]) {
     const owners = new Map<string, string>();
     for (const pair of pairs) {
