@@ -13,6 +13,11 @@ const identifier = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be 1 to 128 letters, digits, ".", "_" or "-", starting with a letter or digit');
 
+// A backup id holds a tenant and a cluster id (63 characters each at most) and its instant.
+const backupIdentifier = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,255}$/, 'must be 1 to 256 letters, digits, ".", "_" or "-", starting with a letter or digit');
+
 const nonEmptyText = z.string().min(1, 'must not be empty');
 
 const utcTimestamp = z.iso.datetime({ error: 'must be an ISO-8601 UTC timestamp ending in Z' });
@@ -77,7 +82,7 @@ const fieldsOfEveryFlavor = {
   tenantId: identifier,
   clusterId: identifier,
   complianceTier: identifier,
-  backupId: identifier,
+  backupId: backupIdentifier,
   serverVersion: nonEmptyText,
   engineVersion: nonEmptyText,
   /** Other programs that shaped the artifact (pitr, zstd, ...), name to version. */

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { InvalidInputError } from '../../../domain/errors';
+import { backupWorkflowId } from '../../../domain/backup';
 import { ManifestInvalidError, parseManifest } from '../../../domain/manifest';
+import { storedBackupId } from '../../../activities/backup/manifest';
 import { mariadbManifest, mysqlManifest } from './sample-manifests';
 
 function invalidPaths(input: unknown): string[] {
@@ -16,6 +18,12 @@ function invalidPaths(input: unknown): string[] {
 }
 
 describe('parseManifest', () => {
+  test('a backup of the longest tenant and cluster ids a cluster may be registered with has a valid manifest', () => {
+    const [tenantId, clusterId] = ['t'.repeat(63), 'c'.repeat(63)];
+    const backupId = storedBackupId(backupWorkflowId(tenantId, clusterId, new Date('2026-11-27T02:00:00Z')));
+    assert.equal(parseManifest({ ...mysqlManifest(), tenantId, clusterId, backupId }).backupId, backupId);
+  });
+
   test('a MySQL manifest comes back typed, with its GTID sets in canonical form', () => {
     const manifest = parseManifest(mysqlManifest());
     assert.equal(manifest.flavor, 'mysql');
