@@ -14,7 +14,7 @@ import { artifactServicesFromConfig, uploadEncoding } from '../config/artifact-s
 import type { AgentConfig } from '../config/config';
 import { objectKey } from '../storage/object-keys';
 import { RetryTally } from '../storage/retry';
-import { BinlogFileMissingError, BinlogRewrittenError } from './errors';
+import { BinlogFileMissingError } from './errors';
 import { SegmentIndexWriter, segmentIndexHeader } from './segment-index';
 import { binlogPath, surveyBinlogs } from './survey';
 import type { AgentArchiveActivities } from './types';
@@ -118,7 +118,7 @@ export function createAgentArchiveActivities(config: AgentConfig): AgentArchiveA
      * One read of the file feeds the uploader, the SHA-256 and the per-transaction index.
      * Upload progress is heartbeat detail, so an agent restarted mid-upload resumes it.
      */
-    async uploadSegment({ tenantId, clusterId, server, file, expectedSha256 }): Promise<UploadedSegment> {
+    async uploadSegment({ tenantId, clusterId, server, file }): Promise<UploadedSegment> {
       const path = binlogPath(config, file);
       const retries = new RetryTally();
       const services = artifactServicesFromConfig(config, { onRetry: retries.onRetry });
@@ -156,10 +156,6 @@ export function createAgentArchiveActivities(config: AgentConfig): AgentArchiveA
         const done = read!;
         done.indexer.finish();
         done.index.close();
-        const sha256 = done.hash.digest('hex');
-        if (sha256 !== expectedSha256) {
-          throw new BinlogRewrittenError(`binlog ${file} of server ${server.key} changed while being archived: SHA-256 ${sha256}, read as ${expectedSha256} moments before`);
-        }
         const indexKey = segmentIndexKey(key);
         const index = await packArtifact({
           store: services.store,
@@ -176,6 +172,8 @@ export function createAgentArchiveActivities(config: AgentConfig): AgentArchiveA
           indexKey,
           indexStoredBytes: index.storedBytes,
           storageRetries: retries.count,
+          // The central worker compares it with the inspection's and raises the alert, where the catalog is.
+          readSha256: done.hash.digest('hex'),
           partsReused: packed.partsReused,
           ...(packed.resumeRejected === undefined ? {} : { resumeRejected: packed.resumeRejected }),
         };

@@ -172,6 +172,11 @@ export function createCentralArchiveActivities(catalog: Catalog, services: Artif
     },
 
     async registerSegment({ tenantId, clusterId, server, inspected, uploaded }) {
+      if (uploaded.readSha256 !== undefined && uploaded.readSha256 !== inspected.sha256) {
+        const message = `binlog ${inspected.file} of server ${server.key} changed while being archived: the upload read SHA-256 ${uploaded.readSha256}, the inspection moments before ${inspected.sha256}`;
+        await raiseAlert(catalog, { tenantId, clusterId, kind: 'binlog-rewritten', subject: `${server.key}/${inspected.file}`, message });
+        throw new BinlogRewrittenError(message);
+      }
       for (const [key, bytes] of [[uploaded.objectKey, uploaded.storedBytes], [uploaded.indexKey, uploaded.indexStoredBytes]] as const) {
         const stored = await services.store.head(key);
         if (stored?.size !== bytes) {

@@ -68,6 +68,11 @@ export interface UploadedSegment {
   partsReused?: number;
   /** Why the recorded progress of an interrupted attempt could not be used, when the upload started over. */
   resumeRejected?: string;
+  /**
+   * SHA-256 of the binlog bytes the upload read: other than the inspection's when the file
+   * changed in between, which registration refuses with an alert. Absent from older agents.
+   */
+  readSha256?: string;
 }
 
 /** The server's open binlog, as far as the archive's continuity goes. */
