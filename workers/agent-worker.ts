@@ -4,8 +4,7 @@ import { AgentConfig } from '../activities/config/config';
 import { temporalActivities } from '../activities/temporal-failure';
 import { agentTaskQueue, legacyAgentTaskQueue } from '../domain/backup';
 import { agentTenancyInterceptor } from './agent-tenancy';
-import type { RunningWorkers } from './central-worker';
-import { createWorker } from './create-worker';
+import { createWorker, RunningWorkers, runningWorkers } from './create-worker';
 
 /**
  * The agent on a database host: polls its cluster's task queue and runs the activities that
@@ -30,15 +29,5 @@ export async function startAgentWorker(config: AgentConfig): Promise<RunningWork
       }),
     ),
   );
-  const workers = created.map((c) => c.worker);
-  return {
-    workers,
-    run: async () => {
-      await Promise.all(workers.map((w) => w.run()));
-    },
-    shutdown: () => workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown()),
-    close: async () => {
-      await Promise.all(created.map((c) => c.connection.close()));
-    },
-  };
+  return runningWorkers(created);
 }

@@ -1,4 +1,3 @@
-import type { Worker } from '@temporalio/worker';
 import { createCentralArchiveActivities } from '../activities/archive/central';
 import { createCentralBackupActivities } from '../activities/backup/central';
 import { createVerifyActivities } from '../activities/backup/verify';
@@ -14,21 +13,13 @@ import { VERIFY_TASK_QUEUE } from '../domain/backup';
 import { RESTORE_TASK_QUEUE } from '../domain/restore/workflow-types';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createWorker, WorkerSpec } from './create-worker';
+import { createWorker, RunningWorkers, runningWorkers, WorkerSpec } from './create-worker';
 import { CENTRAL_TASK_QUEUE } from './task-queues';
 
 export type CentralQueue = 'central' | 'verify' | 'restore';
 
 export function restoreRoot(): string {
   return process.env.PITR_RESTORE_DIR ?? join(tmpdir(), 'pitr-restores');
-}
-
-export interface RunningWorkers {
-  workers: Worker[];
-  /** Resolves when every worker has stopped; `shutdown()` asks them to. */
-  run(): Promise<void>;
-  shutdown(): void;
-  close(): Promise<void>;
 }
 
 /**
@@ -66,17 +57,8 @@ export async function startCentralWorkers(
       }),
     ),
   );
-  const workers = created.map((c) => c.worker);
-  return {
-    workers,
-    run: async () => {
-      await Promise.all(workers.map((w) => w.run()));
-    },
-    shutdown: () => workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown()),
-    close: async () => {
-      await Promise.all(created.map((c) => c.connection.close()));
-      await catalog.close();
-      services.close();
-    },
-  };
+  return runningWorkers(created, async () => {
+    await catalog.close();
+    services.close();
+  });
 }

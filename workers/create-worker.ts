@@ -30,3 +30,27 @@ export async function createWorker(spec: WorkerSpec): Promise<{ worker: Worker; 
   });
   return { worker, connection };
 }
+
+export interface RunningWorkers {
+  workers: Worker[];
+  /** Resolves when every worker has stopped; `shutdown()` asks them to. */
+  run(): Promise<void>;
+  shutdown(): void;
+  close(): Promise<void>;
+}
+
+/** Workers of one host run, stop and close together; `release` frees what they shared, after their connections. */
+export function runningWorkers(created: Array<{ worker: Worker; connection: NativeConnection }>, release?: () => Promise<void>): RunningWorkers {
+  const workers = created.map((c) => c.worker);
+  return {
+    workers,
+    run: async () => {
+      await Promise.all(workers.map((w) => w.run()));
+    },
+    shutdown: () => workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown()),
+    close: async () => {
+      await Promise.all(created.map((c) => c.connection.close()));
+      await release?.();
+    },
+  };
+}

@@ -4,7 +4,8 @@ import { startMetricsServer } from '../../workers/metrics-server';
 import { loadAgentConfig } from '../../activities/config/config';
 import { InvalidInputError } from '../../domain/errors';
 import { startAgentWorker } from '../../workers/agent-worker';
-import { CentralQueue, RunningWorkers, startCentralWorkers } from '../../workers/central-worker';
+import { CentralQueue, startCentralWorkers } from '../../workers/central-worker';
+import type { RunningWorkers } from '../../workers/create-worker';
 import { loadCliConfig } from '../config';
 
 /**

@@ -11,7 +11,8 @@ import { backupWorkflowId, BaseBackupInput, EngineName } from '../../domain/back
 import { baseBackupWorkflow } from '../../workflows';
 import { CENTRAL_TASK_QUEUE } from '../../workers/task-queues';
 import { startAgentWorker } from '../../workers/agent-worker';
-import { RunningWorkers, startCentralWorkers } from '../../workers/central-worker';
+import { startCentralWorkers } from '../../workers/central-worker';
+import type { RunningWorkers } from '../../workers/create-worker';
 import { ensureRuntime } from '../../workers/runtime';
 import { testStack } from './env';
 

@@ -54,58 +54,19 @@ test('storage failing past the upload’s own retries fails that attempt, and th
   assert.equal(result.artifact?.storageRetries, 0, 'the second attempt met no fault');
 });
 
-test('binlog archiving completes through storage faults, each segment upload’s retries in its result in history', async () => {
-  const central = await centralReady;
-  const db = await freshDbInstance('mysql');
-  const faults = new Map<number, Fault>([[1, 'slow-down'], [3, 'reset'], [4, 'stall'], [6, 'slow-down'], [9, 'reset']]);
-  const proxy = await startFaultProxy(testStack().s3.endpoint, faults);
-  const template = loadAgentConfig(testStack().configs.agents.mysql);
-  const ids = { tenantId: 't-faults-archive', clusterId: `c-faults-archive-${process.pid}`, engine: 'mysqldump' as const };
-  await startTestCluster(db, ids, { storage: { ...template.storage, endpoint: proxy.endpoint } });
-  const conn = await sql(db);
-  let closed: string[];
-  try {
-    await writeAndRotate(conn, 20);
-    await writeAndRotate(conn, 20);
-    closed = (await binlogNames(conn)).slice(0, -1);
-  } finally {
-    await conn.end();
-  }
-
-  const client = await temporalClient();
-  const handle = await client.workflow.start(binlogArchiveWorkflow, {
-    taskQueue: CENTRAL_TASK_QUEUE,
-    workflowId: `archive-${ids.clusterId}`,
-    args: [{ tenantId: ids.tenantId, clusterId: ids.clusterId }],
-  });
-  const pass = await handle.result();
-  assert.deepEqual(pass.archived, closed, 'every closed binlog was archived');
-  assert.deepEqual(proxy.injected, [...faults.values()], 'every fault was injected');
-
-  const uploads = await activityResults<UploadedSegment>(handle, 'uploadSegment');
-  const retried = uploads.reduce((sum, u) => sum + (u.storageRetries ?? 0), 0);
-  assert.equal(retried, [...faults.values()].filter((f) => f !== 'stall').length, 'the uploads’ results in history count the calls they retried');
-  const segments = segmentsOf(await archiveOf(ids));
-  assert.deepEqual(segments.map((s) => s.file), closed);
-  for (const segment of segments) {
-    assert.equal(await archivedSha256(central, segment), segment.sha256, `${segment.file} is stored whole`);
-  }
-});
-
-test('an outage that fails a segment’s upload attempt does not reorder the archive: binlog order, each segment continuing the one before', async () => {
+/** One archive pass of `rotations` closed binlogs, whose agent reaches object storage only through a proxy that injects `faults`. */
+async function archiveThroughFaults(name: string, faults: Map<number, Fault>, rotations: number, rowsEach: number) {
   await centralReady;
   const db = await freshDbInstance('mysql');
-  // Five 503s in a row exhaust the first segment's first storage call's retries: that upload attempt fails.
-  const faults = new Map<number, Fault>([1, 2, 3, 4, 5].map((n) => [n, 'slow-down']));
   const proxy = await startFaultProxy(testStack().s3.endpoint, faults);
   const template = loadAgentConfig(testStack().configs.agents.mysql);
-  const ids = { tenantId: 't-faults-archive', clusterId: `c-faults-order-${process.pid}`, engine: 'mysqldump' as const };
+  const ids = { tenantId: 't-faults-archive', clusterId: `c-faults-${name}-${process.pid}`, engine: 'mysqldump' as const };
   await startTestCluster(db, ids, { storage: { ...template.storage, endpoint: proxy.endpoint } });
   const conn = await sql(db);
   let closed: string[];
   let executed: string;
   try {
-    for (let i = 0; i < 3; i++) await writeAndRotate(conn, 5);
+    for (let i = 0; i < rotations; i++) await writeAndRotate(conn, rowsEach);
     closed = (await binlogNames(conn)).slice(0, -1);
     executed = await executedGtids(conn, 'mysql');
   } finally {
@@ -120,6 +81,29 @@ test('an outage that fails a segment’s upload attempt does not reorder the arc
   });
   const pass = await handle.result();
   assert.deepEqual(proxy.injected, [...faults.values()], 'every fault was injected');
+  return { ids, handle, pass, closed, executed };
+}
+
+test('binlog archiving completes through storage faults, each segment upload’s retries in its result in history', async () => {
+  const central = await centralReady;
+  const faults = new Map<number, Fault>([[1, 'slow-down'], [3, 'reset'], [4, 'stall'], [6, 'slow-down'], [9, 'reset']]);
+  const { ids, handle, pass, closed } = await archiveThroughFaults('archive', faults, 2, 20);
+  assert.deepEqual(pass.archived, closed, 'every closed binlog was archived');
+
+  const uploads = await activityResults<UploadedSegment>(handle, 'uploadSegment');
+  const retried = uploads.reduce((sum, u) => sum + (u.storageRetries ?? 0), 0);
+  assert.equal(retried, [...faults.values()].filter((f) => f !== 'stall').length, 'the uploads’ results in history count the calls they retried');
+  const segments = segmentsOf(await archiveOf(ids));
+  assert.deepEqual(segments.map((s) => s.file), closed);
+  for (const segment of segments) {
+    assert.equal(await archivedSha256(central, segment), segment.sha256, `${segment.file} is stored whole`);
+  }
+});
+
+test('an outage that fails a segment’s upload attempt does not reorder the archive: binlog order, each segment continuing the one before', async () => {
+  // Five 503s in a row exhaust the first segment's first storage call's retries: that upload attempt fails.
+  const faults = new Map<number, Fault>([1, 2, 3, 4, 5].map((n) => [n, 'slow-down']));
+  const { ids, handle, pass, closed, executed } = await archiveThroughFaults('order', faults, 3, 5);
   const upload = await finalAttempt(handle, 'uploadSegment');
   assert.equal(upload.attempt, 2, 'the first segment’s upload failed an attempt and was retried');
   assert.match(upload.lastFailure ?? '', /HTTP 503 SlowDown.*still failing after 5 attempts/);
