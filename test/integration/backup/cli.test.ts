@@ -11,7 +11,8 @@ import { resolveSecret } from '../../../activities/config/config';
 import type { BaseBackupResult } from '../../../domain/backup';
 import { testStack } from '../../harness/env';
 import { freshDbInstance } from '../../harness/instances';
-import { waitFor } from '../../harness/wait';
+import { isRunning } from '../../harness/activity-history';
+import { waitFor, waitForActivity } from '../../harness/wait';
 import { startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
 
 const centralReady = startTestCentralWorkers();
@@ -60,6 +61,7 @@ test('pitr backup --wait shows the retries of a deferred prepare with the error 
   await startTestCluster(db, ids);
   const holder = await createConnection({ host: db.host, port: db.port, user: 'root' });
   const ddl = await createConnection({ host: db.host, port: db.port, user: 'root' });
+  const locker = await createConnection({ host: db.host, port: db.port, user: 'root' });
   try {
     await holder.query('CREATE DATABASE d');
     await holder.query('CREATE TABLE d.t (id INT PRIMARY KEY)');
@@ -69,9 +71,11 @@ test('pitr backup --wait shows the retries of a deferred prepare with the error 
     await sleep(500);
     const backup = pitr('backup', '--tenant', ids.tenantId, '--cluster', ids.clusterId, '--wait');
     const client = await temporalClient();
+    let workflowId = '';
     await waitFor('the backup to retry its deferred prepare', async () => {
       for await (const w of client.workflow.list({ query: `ClusterId="${ids.clusterId}"` })) {
         const pending = (await client.workflow.getHandle(w.workflowId).describe()).raw.pendingActivities ?? [];
+        workflowId = w.workflowId;
         if (pending.some((a) => a.activityType?.name === 'prepareBackup' && (a.attempt ?? 1) >= 2)) return true;
       }
       return false;
@@ -80,6 +84,12 @@ test('pitr backup --wait shows the retries of a deferred prepare with the error 
     await sleep(4000);
     await holder.query('COMMIT');
     await blocked;
+    // The table write-locked (no session waits on it yet, so prepare passes) keeps the dump waiting inside
+    // execute long enough for the once-a-second poll to draw its bar.
+    await locker.query('LOCK TABLES d.t WRITE');
+    await waitForActivity(client.workflow.getHandle(workflowId), 'the dump to run', isRunning('executeBackup'), 120_000);
+    await sleep(3000);
+    await locker.query('UNLOCK TABLES');
     const { stdout, stderr } = await backup;
     assert.match(stderr, /: prepare +0\.0 MB attempt [2-9] \(last error: backup \S+ deferred: 1 session\(s\) wait for a table metadata lock \(limit 0\)/);
     assert.match(stderr, new RegExp(`blocked by thread ${holder.threadId} `));
@@ -89,5 +99,6 @@ test('pitr backup --wait shows the retries of a deferred prepare with the error 
   } finally {
     await holder.end();
     await ddl.end();
+    await locker.end();
   }
 });
