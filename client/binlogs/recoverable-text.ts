@@ -1,15 +1,5 @@
 import type { ClusterRecoverability } from '../../activities/archive/recoverable';
-import { microsOf, type RecoverableWindow } from '../../domain/archive/recoverable';
-
-/**
- * The instants a window restores to, from its backup's end. When no archived commit is newer
- * than that (the backup's coordinate is the stretch's end), the window is that one instant.
- */
-function windowSpan(w: RecoverableWindow): string {
-  const from = w.baseBackup.finishedAt;
-  if (w.newestCommit === null || microsOf(w.newestCommit) <= microsOf(from)) return `${from} only (no archived commit is newer than the backup)`;
-  return `${from} … ${w.newestCommit}`;
-}
+import { windowSpan } from '../../domain/archive/recoverable';
 
 /** `pitr recoverable` for a person: RPO, what halts the archive, windows, uncovered stretches, gaps. */
 export function recoverableText(r: ClusterRecoverability): string {

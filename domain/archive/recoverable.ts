@@ -95,6 +95,16 @@ export function microsOf(isoText: string): number {
   return Math.floor(Date.parse(isoText) / 1000) * 1_000_000 + Number(fraction);
 }
 
+/**
+ * The instants a window restores to, from its backup's end. When no archived commit is newer
+ * than that (the backup's coordinate is the stretch's end), the window is that one instant.
+ */
+export function windowSpan(w: RecoverableWindow): string {
+  const from = w.baseBackup.finishedAt;
+  if (w.newestCommit === null || microsOf(w.newestCommit) <= microsOf(from)) return `${from} only (no archived commit is newer than the backup)`;
+  return `${from} … ${w.newestCommit}`;
+}
+
 /** The history a binlog file's previous GTIDs stand for, in the flavor's canonical text. */
 function historyBefore(flavor: GtidFlavor, previousGtids: string): string {
   return flavor === 'mysql' ? parseGtid('mysql', previousGtids).toString() : MariadbBinlogState.parse(previousGtids).toString();

@@ -1,4 +1,4 @@
-import { isoMicros, microsOf, recoverability, type BackupPoint, type Recoverability, type RecoverableWindow, type StreamGap, type StreamSegment } from '../archive/recoverable';
+import { isoMicros, microsOf, recoverability, windowSpan, type BackupPoint, type Recoverability, type RecoverableWindow, type StreamGap, type StreamSegment } from '../archive/recoverable';
 import type { EngineName, Flavor } from '../backup';
 import type { BinlogTransaction } from '../binlog/types';
 import { InvalidInputError } from '../errors';
@@ -81,7 +81,7 @@ export interface RestoreScope {
 export class RestoreRefusedError extends InvalidInputError {}
 
 function windowsText(r: Recoverability): string {
-  const windows = r.windows.map((w) => `${w.baseBackup.finishedAt} … ${w.newestCommit ?? w.baseBackup.finishedAt} (backup ${w.baseBackup.backupId}, GTIDs through ${w.to})`);
+  const windows = r.windows.map((w) => `${windowSpan(w)} (backup ${w.baseBackup.backupId}, GTIDs through ${w.to})`);
   const gaps = r.gaps.map((g) => `gap: ${g.description}`);
   return [`recoverable windows: ${windows.join('; ') || 'none'}`, ...gaps].join('; ');
 }
