@@ -66,7 +66,7 @@ export async function binlogArchiveWorkflow(input: ArchiveRef): Promise<BinlogAr
       result.skipped.push({ file, reason: check.reason });
       continue;
     }
-    const uploaded = await uploader.uploadSegment({ ...input, server: survey.server, file, expectedSha256: inspected.sha256 });
+    const uploaded = await uploader.uploadSegment({ ...input, server: survey.server, file });
     await central.registerSegment({ ...input, server: survey.server, inspected, uploaded });
     result.archived.push(file);
   }

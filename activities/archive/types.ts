@@ -13,7 +13,7 @@ import type {
 export interface AgentArchiveActivities {
   surveyBinlogs(input: ArchiveRef & { rpoSeconds: number }): Promise<BinlogSurvey>;
   inspectSegment(input: ArchiveRef & { file: string }): Promise<InspectedSegment>;
-  uploadSegment(input: ArchiveRef & { server: BinlogServer; file: string; expectedSha256: string }): Promise<UploadedSegment>;
+  uploadSegment(input: ArchiveRef & { server: BinlogServer; file: string }): Promise<UploadedSegment>;
 }
 
 /** Run by the central worker, where the catalog lives. */
