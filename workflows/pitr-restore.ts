@@ -121,7 +121,7 @@ export async function pitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
     log.info('restore.success', { restoreId, tenantId, clusterId, target: describeTarget(target), durationMs, backupId, appliedThrough: applied.appliedThrough });
     const result: PitrRestoreResult = {
       restoreId, backupId: plan.backup.backupId, appliedThrough: applied.appliedThrough, throughGtid: plan.throughGtid, throughCommit: plan.throughCommit,
-      transactionsApplied: applied.transactionsApplied, verification, instance: null, durationMs,
+      heldBack: plan.heldBack ?? null, transactionsApplied: applied.transactionsApplied, verification, instance: null, durationMs,
     };
 
     if (input.keepForMs !== undefined && input.keepForMs > 0) {

@@ -1,5 +1,6 @@
 import type { ClusterRecoverability } from '../../activities/archive/recoverable';
 import { windowSpan } from '../../domain/archive/recoverable';
+import { commitPrecision } from '../../domain/restore/held-back';
 
 /** `pitr recoverable` for a person: RPO, what halts the archive, windows, uncovered stretches, gaps. */
 export function recoverableText(r: ClusterRecoverability): string {
@@ -13,5 +14,8 @@ export function recoverableText(r: ClusterRecoverability): string {
   }
   for (const g of r.gaps) lines.push(`gap  ${g.description}`);
   if (r.windows.length === 0) lines.push('nothing is recoverable yet: it takes a completed base backup inside an archived stretch');
+  if (commitPrecision(r.flavor) === 's') {
+    lines.push(`instants  ${r.flavor}'s binlog stamps commits with whole seconds: a restore to an instant inside a second that holds commits stops before that second; pitr plan names them, and --to gtid:… includes them`);
+  }
   return lines.join('\n');
 }

@@ -5,6 +5,8 @@ import { loadLegacyPlan } from '../../activities/legacy/plan';
 import { loadRestorePlan } from '../../activities/restore/plan';
 import { InvalidInputError } from '../../domain/errors';
 import { artifactServicesFromConfig } from '../../activities/config/artifact-services';
+import type { Flavor } from '../../domain/backup';
+import { commitPrecision, type HeldBack } from '../../domain/restore/held-back';
 import type { RestorePlan } from '../../domain/restore/plan';
 import { describeTarget, parseRestoreTarget } from '../../domain/restore/target';
 import type { PitrRestoreResult, RestoreProgress, RestoreVerification } from '../../domain/restore/workflow-types';
@@ -35,8 +37,22 @@ function planText(p: RestorePlan): string {
     `${p.tenantId}/${p.clusterId} (${p.flavor}) to ${describeTarget(p.target)}`,
     `base backup  ${p.backup.backupId} (${p.backup.engine}, finished ${p.backup.finishedAt}) at ${p.backup.gtidExecuted}`,
     ...p.segments.map((s) => `binlog       ${s.file} of ${s.serverKey} (${s.sizeBytes} bytes)`),
-    `${stop}${p.throughCommit ? `; last commit applied ${p.throughCommit}` : ''}`,
+    `${stop}${p.throughCommit ? `; last commit applied ${commitText(p.flavor, p.throughCommit)}` : ''}`,
     `expected GTID state  ${p.expectedGtids}`,
+    ...(p.heldBack ? [heldBackText(p.flavor, p.heldBack)] : []),
+  ].join('\n');
+}
+
+/** A commit time as precisely as the flavor's binlog knows it. */
+function commitText(flavor: Flavor, iso: string): string {
+  return commitPrecision(flavor) === 's' ? `${iso.replace(/\.\d{6}Z$/, 'Z')} (whole second: ${flavor}'s binlog stamps no finer)` : iso;
+}
+
+function heldBackText(flavor: Flavor, h: HeldBack): string {
+  return [
+    `held back    ${h.transactions} transaction${h.transactions === 1 ? '' : 's'} stamped ${h.second} (${h.gtids}):`,
+    `             ${flavor}'s binlog records only the second they committed in, so each may have committed after the target;`,
+    `             the restore stops before them. To include them: --to ${h.includeAllTarget} (or a GTID among them)`,
   ].join('\n');
 }
 
@@ -101,7 +117,8 @@ export function progressText(restoreId: string, p: RestoreProgress): string {
 
 function resultText(r: PitrRestoreResult): string {
   const kept = r.instance ? `; it was kept at ${r.instance.host}:${r.instance.port}` : '';
-  return `${r.restoreId}: restored backup ${r.backupId} through ${r.appliedThrough} in ${(r.durationMs / 1000).toFixed(1)} s${kept}${throughText(r)}${verificationText(r.verification)}`;
+  const heldBack = r.heldBack ? `\nheld back ${r.heldBack.transactions} transactions stamped ${r.heldBack.second} (${r.heldBack.gtids}), which may have committed after the target; to include them: --to ${r.heldBack.includeAllTarget}` : '';
+  return `${r.restoreId}: restored backup ${r.backupId} through ${r.appliedThrough} in ${(r.durationMs / 1000).toFixed(1)} s${kept}${throughText(r)}${heldBack}${verificationText(r.verification)}`;
 }
 
 /** `pitr restore`: starts (or, with the same --key, finds) a restore; --wait follows it until it is kept or done. */

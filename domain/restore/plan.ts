@@ -3,6 +3,7 @@ import type { EngineName, Flavor } from '../backup';
 import type { BinlogTransaction } from '../binlog/types';
 import { InvalidInputError } from '../errors';
 import { historyContains, historyUnion } from '../archive/history';
+import { commitPrecision, heldBackAt, latestCommitMicros, type HeldBack } from './held-back';
 import { describeTarget, type RestoreTarget } from './target';
 
 /** A completed base backup as planning reads it from the catalog. */
@@ -34,6 +35,8 @@ export interface PlanInput {
   backups: readonly PlanBackup[];
   /** The cluster's archive, in stream order. */
   entries: readonly PlanEntry[];
+  /** Backups retention removed: named when an instant is refused for being before the oldest one left. */
+  expiredBackups?: readonly { backupId: string; finishedAt: string }[];
   nowMicros: number;
 }
 
@@ -63,6 +66,8 @@ export interface RestorePlan {
   /** The last transaction the restore applies and its commit time, when planning knows them. */
   throughGtid: string | null;
   throughCommit: string | null;
+  /** An instant inside a second the binlog cannot split: what the restore leaves out to stay before it. */
+  heldBack: HeldBack | null;
   windows: RecoverableWindow[];
 }
 
@@ -75,6 +80,12 @@ export interface RestoreScope {
   segments: PlanSegment[];
   /** For an instant: the segment whose transactions straddle it; its index decides the last transaction. */
   boundary: PlanSegment | null;
+  /**
+   * The segments after `boundary` whose first commit is stamped at or before the instant: with
+   * whole-second stamps a busy second spans files, and what the replay holds back of it is named
+   * whole from their indexes too.
+   */
+  following: PlanSegment[];
 }
 
 /** The target cannot be restored from this cluster's backups and archive. */
@@ -119,7 +130,7 @@ function backupsOf(input: PlanInput, window: RecoverableWindow): PlanBackup[] {
     .sort((a, b) => Date.parse(b.finishedAt) - Date.parse(a.finishedAt));
 }
 
-function fromBackup(input: PlanInput, recoverable: Recoverability, stretch: Stretch, backup: PlanBackup): Omit<RestoreScope, 'boundary'> {
+function fromBackup(input: PlanInput, recoverable: Recoverability, stretch: Stretch, backup: PlanBackup): Omit<RestoreScope, 'boundary' | 'following'> {
   const start = stretch.segments.findIndex((s) => !historyContains(input.flavor, backup.gtidExecuted, s.reached));
   return { input, recoverable, backup, segments: start < 0 ? [] : stretch.segments.slice(start) };
 }
@@ -131,12 +142,24 @@ function scopeInstant(input: PlanInput, recoverable: Recoverability, stretches: 
     const backup = backupsOf(input, stretch.window).find((b) => microsOf(b.finishedAt) <= micros);
     if (backup === undefined || newest === null || micros > newest) continue;
     const scope = fromBackup(input, recoverable, stretch, backup);
-    const boundary = scope.segments.findIndex((s) => s.lastCommitMicros !== null && s.lastCommitMicros > micros);
-    return boundary < 0 ? { ...scope, boundary: null } : { ...scope, segments: scope.segments.slice(0, boundary + 1), boundary: scope.segments[boundary]! };
+    const precision = commitPrecision(input.flavor);
+    const boundary = scope.segments.findIndex((s) => s.lastCommitMicros !== null && latestCommitMicros({ micros: s.lastCommitMicros, precision }) > micros);
+    if (boundary < 0) return { ...scope, boundary: null, following: [] };
+    const later = scope.segments.slice(boundary + 1);
+    const stampedBefore = later.findIndex((s) => s.firstCommitMicros === null || s.firstCommitMicros > micros);
+    const following = later.slice(0, stampedBefore < 0 ? later.length : stampedBefore);
+    return { ...scope, segments: scope.segments.slice(0, boundary + 1), boundary: scope.segments[boundary]!, following };
+  }
+  if (input.backups.length === 0) {
+    throw refuse(recoverable, `${at} is not recoverable: the cluster has no completed base backup`, 'take a base backup (pitr backup); the instants after it become recoverable once the archive holds their binlogs');
   }
   const oldestBackup = Math.min(...input.backups.map((b) => microsOf(b.finishedAt)));
-  if (input.backups.length === 0 || micros < oldestBackup) {
-    throw refuse(recoverable, `${at} is before the oldest completed base backup`, 'pick an instant inside a recoverable window; an earlier instant needs an older backup, which no longer exists');
+  if (micros < oldestBackup) {
+    const expired = (input.expiredBackups ?? []).filter((b) => microsOf(b.finishedAt) <= micros).sort((a, b) => microsOf(b.finishedAt) - microsOf(a.finishedAt))[0];
+    const hint = expired
+      ? `pick an instant inside a recoverable window; backup ${expired.backupId} (finished ${expired.finishedAt}), which an instant this early needs, has expired`
+      : `pick an instant inside a recoverable window; no base backup of the cluster finished before ${isoMicros(oldestBackup)}`;
+    throw refuse(recoverable, `${at} is before the oldest completed base backup`, hint);
   }
   if (micros > input.nowMicros) {
     throw refuse(recoverable, `${at} is in the future (now is ${isoMicros(input.nowMicros)})`, 'pick an instant at or before the newest archived commit, or `latest`');
@@ -159,7 +182,7 @@ function scopeGtid(input: PlanInput, recoverable: Recoverability, stretches: Str
     if (backup === undefined) continue;
     const scope = fromBackup(input, recoverable, stretch, backup);
     const end = scope.segments.findIndex((s) => historyContains(flavor, s.reached, set));
-    return { ...scope, segments: scope.segments.slice(0, end + 1), boundary: null };
+    return { ...scope, segments: scope.segments.slice(0, end + 1), boundary: null, following: [] };
   }
   if (reaching.length === 0) {
     throw refuse(recoverable, `gtid:${set} is not all archived in a recoverable window`, 'pick a GTID set the archive holds, or wait for the next archive pass');
@@ -184,7 +207,7 @@ export function scopeRestore(input: PlanInput): RestoreScope {
     throw refuse(recoverable, 'nothing is recoverable yet', 'it takes a completed base backup inside an archived stretch');
   }
   const backup = backupsOf(input, newest.window)[0]!;
-  return { ...fromBackup(input, recoverable, newest, backup), boundary: null };
+  return { ...fromBackup(input, recoverable, newest, backup), boundary: null, following: [] };
 }
 
 function toApply(s: PlanSegment): SegmentToApply {
@@ -202,12 +225,17 @@ function lastWithTransactions(segments: readonly PlanSegment[]): PlanSegment | u
  * before the instant, and never half of one. Transactions the boundary repeats from the
  * segments before it (a promoted replica's file) are already in the replay.
  */
-export function finishPlan(scope: RestoreScope, boundaryTransactions: readonly BinlogTransaction[] | null): RestorePlan {
+export function finishPlan(
+  scope: RestoreScope,
+  boundaryTransactions: readonly BinlogTransaction[] | null,
+  followingTransactions: readonly BinlogTransaction[] = [],
+): RestorePlan {
   const { input, backup, recoverable } = scope;
   const { flavor, target } = input;
   const base = { tenantId: input.tenantId, clusterId: input.clusterId, flavor, target, backup, windows: recoverable.windows };
-  const applied = (segments: PlanSegment[], stop: RestoreStop | null, expected: string[], through: { gtid: string | null; micros: number | null }): RestorePlan => ({
+  const applied = (segments: PlanSegment[], stop: RestoreStop | null, expected: string[], through: { gtid: string | null; micros: number | null }, heldBack: HeldBack | null = null): RestorePlan => ({
     ...base,
+    heldBack,
     segments: stop === null ? [] : segments.map(toApply),
     stop,
     expectedGtids: historyUnion(flavor, [backup.gtidExecuted, ...expected]),
@@ -235,12 +263,18 @@ export function finishPlan(scope: RestoreScope, boundaryTransactions: readonly B
   // commit times): the replay decides on the transactions it adds, each applied once.
   const reachedBefore = historyUnion(flavor, [boundary.previousGtids, ...before.map((s) => s.reached)]);
   const added = boundaryTransactions.filter((t): t is BinlogTransaction & { gtid: string } => t.gtid !== null && !historyContains(flavor, reachedBefore, t.gtid));
-  const firstAfter = added.findIndex((t) => t.commitTime.micros > micros);
+  // Only what surely committed at or before the instant: a transaction stamped with a whole
+  // second that holds the instant may have committed after it, so the replay stops before it.
+  const firstAfter = added.findIndex((t) => latestCommitMicros(t.commitTime) > micros);
   const prefix = added.slice(0, firstAfter < 0 ? added.length : firstAfter);
   const last = prefix[prefix.length - 1];
-  if (last === undefined) return whole(before);
-  return applied(scope.segments, { kind: 'gtid', gtid: last.gtid }, [reachedBefore, prefix.map((t) => t.gtid).join(',')], {
-    gtid: last.gtid,
-    micros: last.commitTime.micros,
-  });
+  const reachedThroughBoundary = historyUnion(flavor, [reachedBefore, boundary.reached]);
+  const later = followingTransactions.filter((t): t is BinlogTransaction & { gtid: string } => t.gtid !== null && !historyContains(flavor, reachedThroughBoundary, t.gtid));
+  const heldBack = (state: string) => heldBackAt(flavor, micros, state, [...added.slice(prefix.length), ...later]);
+  if (last === undefined) {
+    const plan = whole(before);
+    return { ...plan, heldBack: heldBack(plan.expectedGtids) };
+  }
+  const expected = [reachedBefore, prefix.map((t) => t.gtid).join(',')];
+  return applied(scope.segments, { kind: 'gtid', gtid: last.gtid }, expected, { gtid: last.gtid, micros: last.commitTime.micros }, heldBack(historyUnion(flavor, [backup.gtidExecuted, ...expected])));
 }

@@ -1,3 +1,4 @@
+import type { HeldBack } from './held-back';
 import type { RestoreTarget } from './target';
 
 /** Where restore activities run: a host with the MySQL/MariaDB binaries (for now, the central worker process). */
@@ -65,6 +66,8 @@ export interface PitrRestoreResult {
   /** The last transaction applied and its commit time, when the target named an instant or `latest`. */
   throughGtid: string | null;
   throughCommit: string | null;
+  /** Transactions left out because the binlog's whole-second stamps cannot place them before the target instant. */
+  heldBack: HeldBack | null;
   transactionsApplied: number;
   verification: RestoreVerification | null;
   /** Where the restored instance was served while kept (it is torn down by the time the result exists); null when it was not kept. */

@@ -9,12 +9,18 @@ export interface CommittedRow {
   gtidAfter: string;
 }
 
+/** How the writer commits: a pause after each row; `insideSeconds` keeps every commit away from a second's edges. */
+export interface WriterPace {
+  intervalMs: number;
+  insideSeconds?: boolean;
+}
+
 /**
  * Commits one single-row transaction at a time, each recording the server's clock in
  * microseconds (UNIX_TIMESTAMP of NOW(6), the same whatever the session time zone) and the
- * GTID state after it: the oracle a restore to an instant or GTID is compared with. On
- * MariaDB, whose binlog commit times are whole seconds, rows are written well inside a
- * second so the second a row records is the second it commits in.
+ * GTID state after it: the oracle a restore to an instant or GTID is compared with. With
+ * `insideSeconds`, rows are written well inside a second so that the second a row records is
+ * surely the second MariaDB's binlog stamps it with.
  */
 export class OracleWriter {
   private stopped = false;
@@ -30,10 +36,10 @@ export class OracleWriter {
     return new OracleWriter(conn, db.flavor);
   }
 
-  start(intervalMs: number): void {
+  start({ intervalMs, insideSeconds = false }: WriterPace): void {
     this.loop = (async () => {
       for (let id = 1; !this.stopped; id++) {
-        if (this.flavor === 'mariadb') while (Date.now() % 1000 < 150 || Date.now() % 1000 > 850) await sleep(10);
+        if (insideSeconds) while (Date.now() % 1000 < 150 || Date.now() % 1000 > 850) await sleep(10);
         await this.conn.query('INSERT INTO oracle.commits VALUES (?, FLOOR(UNIX_TIMESTAMP(NOW(6)) * 1000000))', [id]);
         const [rows] = await this.conn.query(
           `SELECT committed_us, ${this.flavor === 'mysql' ? '@@GLOBAL.gtid_executed' : '@@GLOBAL.gtid_binlog_pos'} AS gtid FROM oracle.commits WHERE id = ?`,

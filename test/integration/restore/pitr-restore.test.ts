@@ -6,12 +6,11 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
-import { listBackups } from '../../../activities/catalog/backups';
 import { artifactServicesFromConfig } from '../../../activities/config/artifact-services';
 import { listRestores } from '../../../activities/restore/outcomes';
 import { requestRestore } from '../../../client/restore/request';
 import { isoMicros, microsOf } from '../../../domain/archive/recoverable';
-import type { EngineName, Flavor } from '../../../domain/backup';
+import type { Flavor } from '../../../domain/backup';
 import type { RestorePlan } from '../../../domain/restore/plan';
 import { parseRestoreTarget, type RestoreTarget } from '../../../domain/restore/target';
 import type { PitrRestoreResult, RestoreProgress } from '../../../domain/restore/workflow-types';
@@ -22,7 +21,8 @@ import { recordHistory } from '../../harness/histories';
 import { freshDbInstance } from '../../harness/instances';
 import { startBackup, startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
 import { archivePass, ENGINE, purgeAllButActive, setRpo, sql, withCentralCatalog, writeAndRotate } from '../archive/archive-harness';
-import { OracleWriter, restoredIds, type CommittedRow } from './oracle-writer';
+import { archivedCluster, type Cluster } from './archived-cluster';
+import { restoredIds, type CommittedRow } from './oracle-writer';
 
 const RESTORE_ROOT = join(testStack().stateDir, 'restores');
 process.env.PITR_RESTORE_DIR = RESTORE_ROOT;
@@ -43,43 +43,6 @@ async function pitrIn(env: Record<string, string>, ...args: string[]): Promise<{
     const e = err as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
-}
-
-interface Cluster {
-  flavor: Flavor;
-  ids: { tenantId: string; clusterId: string; engine: EngineName };
-  rows: CommittedRow[];
-  backupFinishedMicros: number;
-  /** When the source's binlog was rotated, after the backup, under writes. */
-  rotatedMicros: number;
-}
-
-/** Rows committed under the writer, a base backup mid-stream, more rows, then everything archived. */
-async function archivedCluster(flavor: Flavor): Promise<Cluster> {
-  await centralReady;
-  const db = await freshDbInstance(flavor);
-  const ids = { tenantId: 't-restore', clusterId: `c-restore-${flavor}-${process.pid}`, engine: ENGINE[flavor] };
-  await startTestCluster(db, ids);
-  await setRpo(ids, flavor, 1);
-  const writer = await OracleWriter.open(db);
-  // MySQL commits sub-second apart; MariaDB's binlog keeps whole seconds, so its rows span several.
-  const [interval, settle] = flavor === 'mysql' ? [40, 2000] : [300, 6000];
-  writer.start(interval);
-  await sleep(settle / 2);
-  await (await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId })).handle.result();
-  await sleep(settle / 2);
-  // A rotation under writes: the instant restored below lies in a later binlog than the coordinate.
-  const flusher = await sql(db);
-  await flusher.query('FLUSH BINARY LOGS');
-  await flusher.end();
-  const rotatedMicros = Date.now() * 1000;
-  await sleep(settle / 2);
-  const rows = await writer.stop();
-  const client = await temporalClient();
-  await sleep(1200);
-  await archivePass(client, ids);
-  const [backup] = await withCentralCatalog((catalog) => listBackups(catalog, ids.tenantId, ids.clusterId));
-  return { flavor, ids, rows, backupFinishedMicros: Date.parse(backup!.finishedAt) * 1000, rotatedMicros };
 }
 
 async function keptRestore(client: Client, cluster: Cluster, target: RestoreTarget, key: string) {
@@ -118,7 +81,9 @@ interface Scenario {
 
 /** One archived cluster per flavor, shared by the tests below, and an instant between two of its commits. */
 async function scenarioOf(flavor: Flavor): Promise<Scenario> {
-  const cluster = await archivedCluster(flavor);
+  await centralReady;
+  // MySQL commits sub-second apart; MariaDB's binlog keeps whole seconds, so its rows span several.
+  const cluster = await archivedCluster(flavor, flavor === 'mysql' ? { intervalMs: 40, settleMs: 2000 } : { intervalMs: 300, settleMs: 6000, insideSeconds: true });
   const after = cluster.rows.filter((r) => r.micros > Math.max(cluster.backupFinishedMicros, cluster.rotatedMicros) + 100_000);
   assert.ok(after.length >= 4, `rows were written after the backup (${after.length})`);
   // On MariaDB, whose binlog keeps whole seconds, the instant ends the second of one row, before the next row's second.
@@ -190,8 +155,8 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     await recordHistory(handle, `restoreVerificationWorkflow.${flavor}`);
     assert.equal(target.kind, 'instant');
     const at = microsOf((target as { at: string }).at);
-    // Commit times as the binlog keeps them: MariaDB's are whole seconds.
-    const commitOf = (r: CommittedRow) => (flavor === 'mysql' ? r.micros : Math.floor(r.micros / 1e6) * 1e6);
+    // The latest each row can have committed at as the binlog stamps it: MariaDB's stamps are whole seconds.
+    const commitOf = (r: CommittedRow) => (flavor === 'mysql' ? r.micros : Math.floor(r.micros / 1e6) * 1e6 + 999_999);
     const surely = cluster.rows.filter((r) => commitOf(r) <= at - 5_000).length;
     const atMost = cluster.rows.filter((r) => commitOf(r) <= at).length;
     const restored = result.verification!.rowCounts['oracle.commits']!;

@@ -50,7 +50,7 @@ test('mysql: with the workers and servers in America/New_York, a restore to an i
   await zone.end();
 
   const writer = await OracleWriter.open(db);
-  writer.start(40);
+  writer.start({ intervalMs: 40 });
   await sleep(1000);
   await (await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId })).handle.result();
   const backupDoneMicros = Date.now() * 1000;

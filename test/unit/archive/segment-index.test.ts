@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseSegmentIndex, SegmentIndexCorruptError, segmentIndexHeader, SegmentIndexWriter } from '../../../activities/archive/segment-index';
 import { binlogFileSource, indexBinlog, readBinlog } from '../../../domain/binlog/reader';
+import { FIXTURE_DIR } from '../binlog/binlog-fixtures';
 
-const fixtures = resolve(__dirname, '../../../..', '../shared/fixtures/binlogs');
+const fixtures = FIXTURE_DIR;
 
 for (const [file, flavor] of [['mysql-9.7.4-shop.000001', 'mysql'], ['mariadb-10.11.19-ledger.000005', 'mariadb']] as const) {
   test(`the index of ${file} gives back every transaction with its offsets and commit time`, async () => {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-/** The shared real binlogs (repo/../shared/fixtures/binlogs) and what the servers' tools say about them. */
-export const FIXTURE_DIR = resolve(__dirname, '../../../..', '../shared/fixtures/binlogs');
+/** Real binlogs the servers wrote (test/fixtures/binlogs) and what the servers' tools say about them. */
+export const FIXTURE_DIR = resolve(__dirname, '../../../..', 'test/fixtures/binlogs');
 
 export interface ExpectedFixture {
   flavor: 'mysql' | 'mariadb';

@@ -4,8 +4,9 @@ import { resolve } from 'node:path';
 import { test } from 'node:test';
 import { GtidParseError, GtidRangeError, MAX_GNO, MysqlGtidSet, MysqlGtidSetBuilder } from '../../../domain/gtid';
 import { UUID_A, UUID_B } from './arbitraries';
+import { FIXTURE_DIR } from '../binlog/binlog-fixtures';
 
-const fixtures = resolve(__dirname, '../../../..', '../shared/fixtures/binlogs');
+const fixtures = FIXTURE_DIR;
 
 test('GTIDs added in order become one interval per source', () => {
   const builder = new MysqlGtidSetBuilder();

@@ -4,9 +4,9 @@ import { resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { GtidRangeError, MAX_GNO, MysqlGtidSet } from '../../../domain/gtid';
 import { UUID_A, UUID_B } from './arbitraries';
+import { FIXTURE_DIR } from '../binlog/binlog-fixtures';
 
-const repoRoot = resolve(__dirname, '../../../..');
-const fixtures = resolve(repoRoot, '../shared/fixtures/binlogs');
+const fixtures = FIXTURE_DIR;
 const expected = JSON.parse(readFileSync(resolve(fixtures, 'expected.json'), 'utf8')) as Record<
   string,
   { previousGtids: string; gtids?: string }

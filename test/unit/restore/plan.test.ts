@@ -120,7 +120,12 @@ test('latest replays every archived segment after the newest backup', () => {
 });
 
 test('targets before the oldest backup, in the future, after the newest archived commit or in a gap are refused with the windows', () => {
-  assert.match(refusal(at(3)).message, /before the oldest completed base backup/);
+  const early = refusal(at(3));
+  assert.match(early.message, /before the oldest completed base backup/);
+  assert.match(early.hint ?? '', new RegExp(`no base backup of the cluster finished before ${at(6).replace(/\./g, '\\.')}`), 'no backup is said to have existed when none did');
+  const expired = refusal(at(3), { expiredBackups: [backup('b-gone', `${U}:1-2`, 2)] });
+  assert.match(expired.hint ?? '', /backup b-gone .* has expired/);
+  assert.throws(() => plan(at(12), { backups: [] }), (err: RestoreRefusedError) => /the cluster has no completed base backup/.test(err.message) && /take a base backup/.test(err.hint ?? ''));
   assert.match(refusal(at(200)).message, /in the future/);
   assert.match(refusal(at(40)).message, /after the newest archived commit/);
   const gap: StreamGap = {
@@ -136,15 +141,20 @@ test('targets before the oldest backup, in the future, after the newest archived
   assert.match(refusal(`gtid:${U}:1-3`).message, /precedes every completed base backup/);
 });
 
-test('MariaDB: positions and binlog states plan the same way, to the whole second', () => {
-  const seg = (file: number, first: number, last: number): PlanSegment => ({
+/** A file of MariaDB server 1 in domain 0 holding sequence numbers first..last. */
+function mariadbSegment(file: number, first: number, last: number): PlanSegment {
+  return {
     ...mysqlSegment(file, first, last),
     serverKey: 'server-1',
     previousGtids: first > 1 ? `0-1-${first - 1}` : '',
     reached: `0-1-${last}`,
-    gtids: `0-1-${last}`,
+    gtids: `0-1-${first}..${last}`,
     lastGtid: `0-1-${last}`,
-  });
+  };
+}
+
+test('MariaDB: positions and binlog states plan the same way, to the whole second', () => {
+  const seg = mariadbSegment;
   const p = plan(at(17.5), {
     flavor: 'mariadb',
     entries: [seg(1, 1, 10), seg(2, 11, 20), seg(3, 21, 30)],
@@ -153,6 +163,51 @@ test('MariaDB: positions and binlog states plan the same way, to the whole secon
   assert.equal(p.backup.backupId, 'b-late');
   assert.deepEqual(p.stop, { kind: 'gtid', gtid: '0-1-17' });
   assert.equal(p.expectedGtids, '0-1-17');
+});
+
+describe('MariaDB: commits stamped with whole seconds', () => {
+  const seg = mariadbSegment;
+  /** Transactions 15, 16 and 17 commit inside second 15; every other n in second n. */
+  const secondOf = (n: number) => (n >= 15 && n <= 17 ? 15 : n);
+  const stamped = (first: number, last: number): BinlogTransaction[] =>
+    indexOf(first, last, (n) => `0-1-${n}`).map((t, i) => ({ ...t, commitTime: { micros: commitOf(secondOf(first + i)), precision: 's' as const } }));
+  const mariadb = { flavor: 'mariadb' as const, entries: [seg(1, 1, 10), seg(2, 11, 20), seg(3, 21, 30)], backups: [backup('b', '0-1-5', 6)] };
+  const planAt = (seconds: number) => plan(at(seconds), mariadb, (file) => stamped(Number(file.slice(-1)) * 10 - 9, Number(file.slice(-1)) * 10));
+
+  test('an instant inside a second that holds commits stops before that second and names what it holds back', () => {
+    for (const inside of [15, 15.000001, 15.5, 15.999998]) {
+      const p = planAt(inside);
+      assert.deepEqual(p.stop, { kind: 'gtid', gtid: '0-1-14' }, `at ${at(inside)}`);
+      assert.equal(p.expectedGtids, '0-1-14');
+      assert.deepEqual(p.heldBack, { second: at(15).replace('.000000Z', 'Z'), transactions: 3, gtids: '0-1-15..17', includeAllTarget: 'gtid:0-1-17' });
+    }
+  });
+
+  test('the instant that ends the second includes all of it; the end of the second before holds nothing back', () => {
+    const end = planAt(15.999999);
+    assert.deepEqual([end.stop, end.heldBack], [{ kind: 'gtid', gtid: '0-1-17' }, null]);
+    const before = planAt(14.999999);
+    assert.deepEqual([before.stop, before.heldBack], [{ kind: 'gtid', gtid: '0-1-14' }, null]);
+  });
+
+  test('a busy second that spans two files is held back whole, named from both indexes', () => {
+    /** Transactions 19 to 22 commit inside second 19, across the rotation after 20. */
+    const stampedAt = (first: number, last: number) => stamped(first, last).map((t, i) => (first + i >= 19 && first + i <= 22 ? { ...t, commitTime: { micros: commitOf(19), precision: 's' as const } } : t));
+    const entries = [seg(1, 1, 10), { ...seg(2, 11, 20), lastCommitMicros: commitOf(19) }, { ...seg(3, 21, 30), firstCommitMicros: commitOf(19) }];
+    const scope = scopeRestore(input(at(19.5), { ...mariadb, entries }));
+    assert.deepEqual([scope.boundary?.file, scope.following.map((f) => f.file)], ['binlog.000002', ['binlog.000003']]);
+    const p = finishPlan(scope, stampedAt(11, 20), stampedAt(21, 30));
+    assert.deepEqual(p.stop, { kind: 'gtid', gtid: '0-1-18' });
+    assert.deepEqual(p.segments.map((f) => f.file), ['binlog.000001', 'binlog.000002'], 'only the files the replay needs are fetched');
+    assert.deepEqual(p.heldBack, { second: at(19).replace('.000000Z', 'Z'), transactions: 4, gtids: '0-1-19..22', includeAllTarget: 'gtid:0-1-22' });
+  });
+
+  test('a file whose last commit is stamped with the instant\'s second is not replayed whole', () => {
+    const p = planAt(10.5);
+    assert.deepEqual(p.segments.map((s) => s.file), ['binlog.000001']);
+    assert.deepEqual(p.stop, { kind: 'gtid', gtid: '0-1-9' });
+    assert.equal(p.heldBack?.gtids, '0-1-10');
+  });
 });
 
 describe('across a failover: the promoted replica\'s file repeats the old primary\'s last one', () => {

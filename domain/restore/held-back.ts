@@ -1,0 +1,69 @@
+import { historyUnion } from '../archive/history';
+import { isoMicros } from '../archive/recoverable';
+import type { Flavor } from '../backup';
+import type { BinlogTime, BinlogTransaction } from '../binlog/types';
+import { mariadbGtid, MariadbGtidSetBuilder } from '../gtid';
+
+/**
+ * Transactions a restore to an instant leaves out although they may have committed at or
+ * before it: the binlog stamps them with a whole second (MariaDB's event headers, a MySQL
+ * binlog without commit timestamps) that holds the instant, so the stamp alone cannot place
+ * them on either side of it.
+ */
+export interface HeldBack {
+  /** The whole second stamped on the first of them: the one the instant falls in. */
+  second: string;
+  transactions: number;
+  /** Exactly those transactions: a MySQL GTID set, MariaDB runs `domain-server-first..last`. */
+  gtids: string;
+  /** A restore target that includes them all: everything through the last of them. */
+  includeAllTarget: string;
+}
+
+/**
+ * The latest instant a transaction stamped `time` can have committed at. A whole-second stamp is
+ * the second its statement started in, truncated: the commit lies somewhere inside that second.
+ */
+export function latestCommitMicros(time: BinlogTime): number {
+  return time.precision === 's' ? Math.floor(time.micros / 1_000_000) * 1_000_000 + 999_999 : time.micros;
+}
+
+/** How finely a flavor's binlog stamps commits: MySQL's GTID events carry microseconds, MariaDB's headers seconds. */
+export function commitPrecision(flavor: Flavor): BinlogTime['precision'] {
+  return flavor === 'mysql' ? 'us' : 's';
+}
+
+function transactionsText(flavor: Flavor, gtids: readonly string[]): string {
+  if (flavor === 'mysql') return historyUnion('mysql', gtids);
+  const builder = new MariadbGtidSetBuilder();
+  for (const gtid of gtids) {
+    const [domain, server, seq] = gtid.split('-');
+    const { domain: d, server: s, seq: n } = mariadbGtid(Number(domain), Number(server), BigInt(seq!));
+    builder.add(d, s, n);
+  }
+  return builder.build().toString();
+}
+
+/**
+ * What a stop before `after` holds back at `targetMicros`: the transactions from `after` on that
+ * may have committed at or before the target, or null when every one of them is surely later.
+ * `applied` is the GTID state the restore reaches; `after` the transactions that follow it, in
+ * binlog order.
+ */
+export function heldBackAt(
+  flavor: Flavor,
+  targetMicros: number,
+  applied: string,
+  after: readonly (BinlogTransaction & { gtid: string })[],
+): HeldBack | null {
+  const undecided = after.filter((t) => t.commitTime.micros <= targetMicros);
+  const last = undecided[undecided.length - 1];
+  if (last === undefined) return null;
+  const through = after.slice(0, after.indexOf(last) + 1).map((t) => t.gtid);
+  return {
+    second: isoMicros(Math.floor(undecided[0]!.commitTime.micros / 1_000_000) * 1_000_000).replace('.000000Z', 'Z'),
+    transactions: undecided.length,
+    gtids: transactionsText(flavor, undecided.map((t) => t.gtid)),
+    includeAllTarget: `gtid:${historyUnion(flavor, [applied, ...through])}`,
+  };
+}
