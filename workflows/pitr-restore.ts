@@ -112,7 +112,7 @@ export async function pitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
       verification = await host.verifyRestore({ plan, server: base.server, schemaTables: base.schemaTables });
       progress.verification = verification;
     }
-    const instance = { host: base.server.host, port: base.server.port, socket: base.server.socket, user: base.server.user };
+    const instance = { host: base.server.host, port: base.server.port, socket: base.server.socket, user: base.server.user, optionFile: base.server.optionFile };
     const durationMs = Date.now() - started;
     await central.recordRestoreOutcome({
       restoreId, tenantId, clusterId, target, status: 'succeeded', backupId, appliedThrough: applied.appliedThrough,

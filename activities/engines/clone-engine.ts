@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import { PitrError } from '../../domain/errors';
 import { startDbInstance, stopDbInstance, type DbInstance } from '../local/db-instance';
-import { CoordinateMissingError, EngineAbortedError, EngineFailedError } from './errors';
+import { ClonePluginMissingError, CoordinateMissingError, EngineAbortedError, EngineFailedError } from './errors';
 import { connectionOf, connectSql, firstRow, withSql } from './sql-connection';
 import { treeBytes } from './staging';
 import { SYSTEM_SCHEMAS } from './system-schemas';
@@ -14,6 +14,12 @@ export const CLONE_DATA_DIR = 'data';
 
 const PROGRESS_POLL_MS = 500;
 
+// The recovery probe reads the clone's coordinate from clone_status, which only the plugin
+// provides. A source that loads it from its configuration leaves no row in the clone's
+// mysql.plugin, so the probe loads it the way such a configuration does (when the row is
+// there too, the server notes the duplicate in its log and runs the one plugin).
+const CLONE_PLUGIN_LIBRARY = 'mysql_clone.so';
+
 const CLONE_STATUS_SOURCE = 'performance_schema.clone_status (of the cloned datadir, after its recovery)';
 
 /**
@@ -22,20 +28,20 @@ const CLONE_STATUS_SOURCE = 'performance_schema.clone_status (of the cloned data
  * capacity keeps the payload small (InnoDB resizes the redo files at every start, and the
  * restored server grows them back to its own setting).
  */
-const RECOVERY_ARGS = ['--skip-replica-start', '--event-scheduler=DISABLED', '--innodb-redo-log-capacity=8M'];
+const RECOVERY_ARGS = ['--skip-replica-start', '--event-scheduler=DISABLED', '--innodb-redo-log-capacity=8M', `--plugin-load-add=${CLONE_PLUGIN_LIBRARY}`];
 
 const THROTTLE_VARIABLES: ReadonlyArray<[string, keyof BackupThrottle]> = [
   ['clone_max_data_bandwidth', 'bandwidthMBps'],
   ['clone_max_concurrency', 'concurrency'],
 ];
 
-async function ensureClonePlugin(conn: Connection): Promise<void> {
+/** The product never installs a plugin on a source: a missing or inactive clone plugin is the operator's to load. */
+async function requireClonePlugin(conn: Connection): Promise<void> {
   const plugin = await firstRow<{ status: string }>(
     conn,
     "SELECT PLUGIN_STATUS AS status FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'clone'",
   );
-  if (!plugin) await conn.query("INSTALL PLUGIN clone SONAME 'mysql_clone.so'");
-  else if (plugin.status !== 'ACTIVE') throw new EngineFailedError('clone', null, `the clone plugin is installed but ${plugin.status}`, false);
+  if (plugin?.status !== 'ACTIVE') throw new ClonePluginMissingError(plugin?.status ?? null, CLONE_PLUGIN_LIBRARY);
 }
 
 /** Sets the global throttle variables the caller asked for; the returned function puts the old values back. */
@@ -151,7 +157,7 @@ export async function cloneBackup(options: BackupOptions): Promise<EngineOutput>
   let toolVersion: string;
   try {
     toolVersion = await withSql(options.db, async (conn) => {
-      await ensureClonePlugin(conn);
+      await requireClonePlugin(conn);
       const restoreThrottle = await applyCloneThrottle(conn, options.throttle);
       let failure: unknown;
       try {

@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs';
+import type { Connection } from 'mysql2/promise';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { toolchain } from '../local/toolchain';
@@ -6,6 +7,7 @@ import { withDefaultsFile } from './defaults-file';
 import { DumpLineScanner, DumpTap } from './dump-scanner';
 import { CoordinateMissingError, EngineFailedError } from './errors';
 import { throttledProgress } from './progress';
+import { connectSql } from './sql-connection';
 import { lowPriority, runTool, toolVersion } from './tool-process';
 import type { BackupOptions, EngineOutput } from './types';
 
@@ -31,6 +33,40 @@ const DUMPS = {
   },
 } as const;
 
+/** How long taking the DDL hold may wait for a running DDL statement before the attempt gives up (transient: lock wait timeout). */
+const DDL_HOLD_WAIT_SECONDS = 60;
+
+const DDL_HOLD = {
+  mysql: { take: ['LOCK INSTANCE FOR BACKUP'], release: 'UNLOCK INSTANCE' },
+  mariadb: { take: ['BACKUP STAGE START', 'BACKUP STAGE BLOCK_DDL'], release: 'BACKUP STAGE END' },
+} as const;
+
+/**
+ * Holds DDL off for the dump's duration from a session of its own, without blocking writes:
+ * a table altered between the dump's snapshot and its read of that table fails the dump
+ * (`Error in field count`, `Table definition has changed`). The application's DDL waits until
+ * the dump ends.
+ */
+async function withDdlHeld<T>(flavor: 'mysql' | 'mariadb', options: BackupOptions, dump: () => Promise<T>): Promise<T> {
+  const { take, release } = DDL_HOLD[flavor];
+  let conn: Connection | undefined;
+  try {
+    conn = await connectSql(options.db);
+    await conn.query(`SET SESSION lock_wait_timeout = ${DDL_HOLD_WAIT_SECONDS}`);
+    for (const statement of take) await conn.query(statement);
+  } catch (err) {
+    await conn?.end().catch(() => undefined);
+    const e = err as { code?: string; sqlMessage?: string; message: string };
+    throw new EngineFailedError(DUMPS[flavor].tool, null, `holding DDL off (${take.join('; ')}): ${e.code ? `${e.code}: ${e.sqlMessage ?? e.message}` : e.message}`);
+  }
+  try {
+    return await dump();
+  } finally {
+    await conn.query(release).catch(() => undefined);
+    await conn.end().catch(() => undefined);
+  }
+}
+
 export async function dumpBackup(flavor: 'mysql' | 'mariadb', options: BackupOptions): Promise<EngineOutput> {
   const { tool, args, source } = DUMPS[flavor];
   const tools = toolchain();
@@ -41,14 +77,14 @@ export async function dumpBackup(flavor: 'mysql' | 'mariadb', options: BackupOpt
   const progress = throttledProgress(options.onProgress);
   const tap = new DumpTap(scanner, progress.report);
 
-  const ioPriority = await withDefaultsFile(options.db, async (defaultsFile) => {
+  const ioPriority = await withDdlHeld(flavor, options, () => withDefaultsFile(options.db, async (defaultsFile) => {
     const { argv, ioPriority } = await lowPriority(command, [`--defaults-extra-file=${defaultsFile}`, ...args]);
     const written = pipeline(tap, createWriteStream(payload)).catch((err: Error) => {
       throw new EngineFailedError(tool, null, `writing ${payload} failed: ${err.message}`);
     });
     await Promise.all([runTool({ tool, argv, stdout: tap, signal: options.signal }), written]);
     return ioPriority;
-  });
+  }));
   progress.flush();
 
   const found = scanner.result();

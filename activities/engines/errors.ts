@@ -16,6 +16,9 @@ const TRANSIENT_PATTERNS: readonly RegExp[] = [
   /query execution was interrupted/i,
   /too many concurrent clone operations/i,
   /concurrent ddl is performed during clone/i,
+  // A dump that met a schema change (where DDL could not be held off) is consistent next time.
+  /error in field count for table/i,
+  /table definition has changed/i,
   /\b(ECONNREFUSED|ECONNRESET|PROTOCOL_CONNECTION_LOST|ETIMEDOUT)\b/,
 ];
 
@@ -61,6 +64,16 @@ export class CoordinateMissingError extends PitrError {
   constructor(engine: string, missing: string, where: string) {
     super(`${engine} finished but ${where} holds no ${missing}`, {
       hint: 'the source server must run with binary logging (log_bin) and GTIDs on; check its configuration',
+      terminal: true,
+    });
+  }
+}
+
+/** A clone backup needs the clone plugin active on the source; the product does not install plugins there. */
+export class ClonePluginMissingError extends PitrError {
+  constructor(status: string | null, library: string) {
+    super(status === null ? 'the clone plugin is not loaded on the source server' : `the clone plugin on the source server is ${status}, not ACTIVE`, {
+      hint: `load it the way the server's other plugins are: add plugin-load-add=${library} to the [mysqld] section of its my.cnf and restart, or run INSTALL PLUGIN clone SONAME '${library}' as an administrator; or back this cluster up with --engine mysqldump`,
       terminal: true,
     });
   }

@@ -1,7 +1,7 @@
 import { createReadStream, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { startDbInstance, stopDbInstance, type DbInstance, type DbInstanceSpec, type Flavor } from '../local/db-instance';
+import { adminAccountSql, startDbInstance, stopDbInstance, type DbInstance, type DbInstanceSpec, type Flavor } from '../local/db-instance';
 import { toolchain } from '../local/toolchain';
 import { CLONE_DATA_DIR } from './clone-engine';
 import { withDefaultsFile } from './defaults-file';
@@ -51,7 +51,8 @@ async function preparedDataDir(engine: PhysicalEngine, request: RestoreRequest):
  * Loads a dump in one client session. MySQL: the binlog and GTID state are reset first so
  * the dump's `SET @@GLOBAL.GTID_PURGED='+...'` leaves exactly its set (the dump turns
  * sql_log_bin off itself). MariaDB: the load is kept out of the binlog, whose GTID state is
- * set from the coordinate afterwards.
+ * set from the coordinate afterwards. The dump brings the source's accounts in: the same
+ * session, still signed in, then puts the product's own account back.
  */
 async function loadDump(flavor: Flavor, instance: DbInstance, dumpFile: string, signal: AbortSignal | undefined): Promise<void> {
   const tools = toolchain();
@@ -60,6 +61,7 @@ async function loadDump(flavor: Flavor, instance: DbInstance, dumpFile: string, 
   async function* script(): AsyncGenerator<Buffer> {
     yield Buffer.from(prologue);
     yield* createReadStream(dumpFile);
+    yield Buffer.from(`\n${adminAccountSql(instance.password)}FLUSH PRIVILEGES;\n`);
   }
   await withDefaultsFile(connectionOf(instance), (defaultsFile) =>
     runTool({ tool, argv: [command, `--defaults-extra-file=${defaultsFile}`], stdin: Readable.from(script(), { objectMode: false }), signal }),

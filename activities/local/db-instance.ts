@@ -1,13 +1,14 @@
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cp } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
 import type { Flavor } from '../../domain/backup';
 import { PitrError } from '../../domain/errors';
+import { clientOptionFile } from '../engines/defaults-file';
 import { freePort, PortInUseError, runningPid, spawnDaemon, stopByPidFile, tcpOpen, waitUntilReady } from './process';
 import { Toolchain, toolchain } from './toolchain';
 
@@ -28,6 +29,8 @@ export interface DbInstance {
   binlogDir: string;
   serverId: number;
   pid: number;
+  /** A 0600 option file with the product's account, for `mysql --defaults-file=…` on this host. */
+  optionFile: string;
 }
 
 export interface DbInstanceSpec {
@@ -58,7 +61,45 @@ function layout(dir: string) {
     socket: socketPath(dir),
     pidFile: join(dir, 'server.pid'),
     logFile: join(dir, 'server.log'),
+    adminSecret: join(dir, 'admin.secret'),
+    adminInitFile: join(dir, 'admin-init.sql'),
+    optionFile: join(dir, 'client.cnf'),
   };
+}
+
+/**
+ * The account the product uses on every server it starts. A datadir or dump restored from a
+ * backup carries the source's accounts (a root with a password the product does not know), so
+ * each start creates or resets this one from `--init-file`, outside the binlog, and the
+ * source's accounts stay as they were for the people who connect afterwards.
+ */
+export const ADMIN_USER = 'pitr_admin';
+
+/** Creates or resets the product's account with `password`; no GTID, no binlog event. */
+export function adminAccountSql(password: string): string {
+  const statements = ['SET SESSION sql_log_bin = 0;'];
+  for (const host of ['localhost', '127.0.0.1']) {
+    const account = `'${ADMIN_USER}'@'${host}'`;
+    statements.push(
+      `CREATE USER IF NOT EXISTS ${account} IDENTIFIED BY '${password}';`,
+      `ALTER USER ${account} IDENTIFIED BY '${password}';`,
+      `GRANT ALL PRIVILEGES ON *.* TO ${account} WITH GRANT OPTION;`,
+    );
+  }
+  return `${statements.join('\n')}\n`;
+}
+
+/** Where the password of the product's account on the server in `dir` is kept (0600). */
+export const adminSecretFile = (dir: string): string => layout(dir).adminSecret;
+
+/** The password of the product's account on the server in `dir`, made once per folder, never passed on a command line. */
+export function adminPassword(dir: string): string {
+  const { adminSecret } = layout(dir);
+  if (existsSync(adminSecret)) return readFileSync(adminSecret, 'utf8').trim();
+  mkdirSync(dir, { recursive: true });
+  const password = randomBytes(24).toString('base64url');
+  writeFileSync(adminSecret, password, { mode: 0o600 });
+  return password;
 }
 
 /**
@@ -103,7 +144,7 @@ function serverArgs(tools: Toolchain, spec: DbInstanceSpec, port: number, server
   const common = [
     '--no-defaults', '--user=root', `--datadir=${l.dataDir}`, `--port=${port}`, '--bind-address=127.0.0.1',
     `--socket=${l.socket}`, `--pid-file=${join(spec.dir, 'mysqld.pidfile')}`, `--server-id=${serverId}`,
-    `--log-bin=${join(l.binlogDir, 'binlog')}`, '--binlog-format=ROW', `--log-error=${l.logFile}`,
+    `--log-bin=${join(l.binlogDir, 'binlog')}`, '--binlog-format=ROW', `--log-error=${l.logFile}`, `--init-file=${l.adminInitFile}`,
   ];
   if (spec.flavor === 'mysql') {
     return [tools.mysqld, [
@@ -130,9 +171,9 @@ function moveDir(from: string, to: string): void {
   }
 }
 
-async function answersSql(port: number, socket: string): Promise<boolean> {
+async function answersSql(port: number, socket: string, password: string): Promise<boolean> {
   if (!(await tcpOpen(port))) return false;
-  const conn = await createConnection({ socketPath: socket, user: 'root' });
+  const conn = await createConnection({ socketPath: socket, user: ADMIN_USER, password });
   try {
     await conn.query('SELECT 1');
     return true;
@@ -162,19 +203,27 @@ export async function startDbInstance(spec: DbInstanceSpec): Promise<DbInstance>
     await cp(join(template, 'data'), copying, { recursive: true });
     renameSync(copying, l.dataDir);
   }
+  const password = adminPassword(spec.dir);
   if (runningPid(l.pidFile) === undefined) {
     if (await tcpOpen(port)) throw new PortInUseError(`${spec.flavor} (${spec.dir})`, port);
+    writeFileSync(l.adminInitFile, adminAccountSql(password), { mode: 0o600 });
+    writeFileSync(l.optionFile, clientOptionFile({ host: '127.0.0.1', port, user: ADMIN_USER, password, socket: l.socket }), { mode: 0o600 });
     const [command, args] = serverArgs(tools, spec, port, serverId);
     const pid = spawnDaemon({ name: spec.flavor, command, args, logFile: l.logFile, pidFile: l.pidFile });
-    await waitUntilReady(`${spec.flavor} server in ${spec.dir}`, pid, l.logFile, () => answersSql(port, l.socket), 90_000);
+    await waitUntilReady(`${spec.flavor} server in ${spec.dir}`, pid, l.logFile, () => answersSql(port, l.socket, password), 90_000);
   }
   return {
-    flavor: spec.flavor, host: '127.0.0.1', port, socket: l.socket, user: 'root', password: '',
-    dir: spec.dir, dataDir: l.dataDir, binlogDir: l.binlogDir, serverId, pid: runningPid(l.pidFile) ?? -1,
+    flavor: spec.flavor, host: '127.0.0.1', port, socket: l.socket, user: ADMIN_USER, password,
+    dir: spec.dir, dataDir: l.dataDir, binlogDir: l.binlogDir, serverId, pid: runningPid(l.pidFile) ?? -1, optionFile: l.optionFile,
   };
 }
 
 export const dbPidFile = (dir: string): string => layout(dir).pidFile;
+
+/** How a process on the same host signs in to a server this module started, from the address a restore reports. */
+export function signInAt(address: { socket: string; user: string; optionFile?: string }): { socketPath: string; user: string; password: string } {
+  return { socketPath: address.socket, user: address.user, password: address.optionFile === undefined ? '' : adminPassword(dirname(address.optionFile)) };
+}
 
 export async function stopDbInstance(dir: string): Promise<boolean> {
   return stopByPidFile(layout(dir).pidFile, 60_000);

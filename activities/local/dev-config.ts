@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentConfig, CentralConfig } from '../config/config';
 import type { StackInfo } from './stack';
+import { adminSecretFile } from './db-instance';
 
 export interface DevConfigFiles {
   central: string;
@@ -58,7 +59,7 @@ export function writeDevConfigs(stack: Omit<StackInfo, 'configs'>): DevConfigFil
       ...common,
       tenantId: DEV_TENANT,
       clusterId: DEV_CLUSTERS[flavor],
-      database: { flavor, host: db.host, port: db.port, socket: db.socket, user: db.user, password: db.password, binlogDir: db.binlogDir },
+      database: { flavor, host: db.host, port: db.port, socket: db.socket, user: db.user, password: { file: adminSecretFile(db.dir) }, binlogDir: db.binlogDir },
       stagingDir: join(stack.stateDir, 'staging', DEV_CLUSTERS[flavor]),
       headroom: 1.3,
       maxDdlSeconds: 60,

@@ -9,6 +9,13 @@ import { dropDatabase, ensureDatabase, postgresHealthy } from './postgres';
 import { freePort, runningPid, stopByPidFile } from './process';
 import { startTemporalServer, stopTemporalServer, temporalHealthy, temporalPidFile, TemporalServerInfo } from './temporal-server';
 
+/**
+ * The local stack's and the tests' source servers are configured the way operators configure
+ * theirs: the clone plugin is loaded from the configuration (plugin-load-add in my.cnf), never
+ * installed by the product.
+ */
+export const SOURCE_SERVER_ARGS: Readonly<Record<Flavor, readonly string[]>> = { mysql: ['--plugin-load-add=mysql_clone.so'], mariadb: [] };
+
 /** Addresses of a running local stack: what `pitr dev up` prints and tests read. */
 export interface StackInfo {
   stateDir: string;
@@ -141,8 +148,8 @@ export async function startStack(spec: StackSpec): Promise<StackInfo> {
       secretAccessKey: 'pitr-dev-secret',
     }),
     ensureDatabase(spec.catalogDatabase),
-    startDbInstance({ flavor: 'mysql', dir: dir('mysql'), port: spec.ports.mysql, serverId: 1 }),
-    startDbInstance({ flavor: 'mariadb', dir: dir('mariadb'), port: spec.ports.mariadb, serverId: 11 }),
+    startDbInstance({ flavor: 'mysql', dir: dir('mysql'), port: spec.ports.mysql, serverId: 1, extraArgs: [...SOURCE_SERVER_ARGS.mysql] }),
+    startDbInstance({ flavor: 'mariadb', dir: dir('mariadb'), port: spec.ports.mariadb, serverId: 11, extraArgs: [...SOURCE_SERVER_ARGS.mariadb] }),
   ] as const);
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {

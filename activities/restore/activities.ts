@@ -12,9 +12,15 @@ import { fetchArchivedSegments } from './fetch';
 import { insertRestoreOutcome } from './outcomes';
 import { loadRestorePlan } from './plan';
 import type { RestoreProvisioner } from './provisioner';
-import type { CentralRestoreActivities, HostRestoreActivities } from './types';
+import type { CentralRestoreActivities, HostRestoreActivities, RestoredServer } from './types';
+import { adminPassword, type DbInstance } from '../local/db-instance';
 import { verifyRestoredBase, verifyRestoredServer } from './verify';
 import { heartbeating } from '../heartbeat';
+
+/** The restored server with the password of the product's account, read on this host from its folder. */
+function signedIn(server: RestoredServer): DbInstance {
+  return { ...server, password: adminPassword(server.dir) };
+}
 
 export function createHostRestoreActivities(
   config: CentralConfig,
@@ -30,7 +36,8 @@ export function createHostRestoreActivities(
         await verifyRestoredBase(restored, manifest.schemaTables);
         return restored;
       });
-      return { server, schemaTables: manifest.schemaTables };
+      const { password: _password, ...withoutPassword } = server;
+      return { server: withoutPassword, schemaTables: manifest.schemaTables };
     },
     async fetchSegments({ restoreId, flavor, plan }) {
       const site = provisioner.siteOf(restoreId, flavor);
@@ -44,7 +51,7 @@ export function createHostRestoreActivities(
       return heartbeating('apply binlogs', (report) =>
         applyBinlogs({
           flavor: plan.flavor,
-          db: connectionOf(server),
+          db: connectionOf(signedIn(server)),
           binlogFiles: files,
           stop,
           ...(stallSeconds === undefined ? {} : { stallSeconds }),
@@ -54,7 +61,7 @@ export function createHostRestoreActivities(
       );
     },
     async verifyRestore({ plan, server, schemaTables }) {
-      return heartbeating('verify', () => verifyRestoredServer(plan, server, schemaTables));
+      return heartbeating('verify', () => verifyRestoredServer(plan, signedIn(server), schemaTables));
     },
     async releaseRestore({ restoreId, flavor }) {
       await provisioner.release(restoreId, flavor);

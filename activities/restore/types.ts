@@ -9,8 +9,11 @@ export interface RestoreSiteRef {
   flavor: Flavor;
 }
 
+/** A restored server as the workflow carries it: without its password, which stays in its folder on the restore host. */
+export type RestoredServer = Omit<DbInstance, 'password'>;
+
 export interface RestoredBase {
-  server: DbInstance;
+  server: RestoredServer;
   /** Tables the signed manifest lists, each found and opened after the base restore. */
   schemaTables: string[];
 }
@@ -49,8 +52,8 @@ export interface HostRestoreActivities {
   /** Provisions the instance and restores the base backup, after checking its signed manifest and artifact checksum. */
   restoreBase(input: RestoreSiteRef & { plan: RestorePlan }): Promise<RestoredBase>;
   fetchSegments(input: RestoreSiteRef & { plan: RestorePlan }): Promise<FetchedSegments>;
-  applyToTarget(input: RestoreSiteRef & { plan: RestorePlan; server: DbInstance; files: string[]; stallSeconds?: number }): Promise<AppliedBinlogs>;
-  verifyRestore(input: { plan: RestorePlan; server: DbInstance; schemaTables: string[] }): Promise<RestoreVerification>;
+  applyToTarget(input: RestoreSiteRef & { plan: RestorePlan; server: RestoredServer; files: string[]; stallSeconds?: number }): Promise<AppliedBinlogs>;
+  verifyRestore(input: { plan: RestorePlan; server: RestoredServer; schemaTables: string[] }): Promise<RestoreVerification>;
   releaseRestore(input: RestoreSiteRef): Promise<void>;
 }
 

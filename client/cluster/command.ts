@@ -2,6 +2,9 @@ import { Command } from 'commander';
 import { listClusters, parseCluster, upsertCluster } from '../../activities/catalog/clusters';
 import { loadRetentionState, setRetentionOverrides } from '../../activities/catalog/retention';
 import { describePolicy, parseRetentionOverrides } from '../../domain/retention/policy';
+import { agentGrants } from '../../activities/engines/grants';
+import { assertEngineName } from '../../activities/engines/run-backup';
+import { InvalidInputError } from '../../domain/errors';
 import { loadCliConfig, printJsonOr, withCatalog } from '../config';
 
 export function clusterCommand(): Command {
@@ -27,6 +30,21 @@ export function clusterCommand(): Command {
       });
       await withCatalog(loadCliConfig(o.config), (catalog) => upsertCluster(catalog, c));
       process.stdout.write(`registered ${c.tenantId}/${c.clusterId} (${c.flavor}, ${c.defaultEngine}, tier ${c.complianceTier})\n`);
+    });
+  cluster
+    .command('grants')
+    .description("print the CREATE USER and GRANT statements for the agent's least-privilege account on a source")
+    .requiredOption('--flavor <mysql|mariadb>')
+    .requiredOption('--engine <engine>', 'the engine its backups use')
+    .option('--archive', 'the agent also archives the binlogs of this source')
+    .option('--user <name>', 'account name', 'pitr_agent')
+    .option('--host <host>', "account host ('%' for any, or the agent's address)", '%')
+    .action((o: { flavor: string; engine: string; archive?: boolean; user: string; host: string }) => {
+      assertEngineName(o.engine);
+      if (o.flavor !== 'mysql' && o.flavor !== 'mariadb') {
+        throw new InvalidInputError(`--flavor ${JSON.stringify(o.flavor)} is neither mysql nor mariadb`, { hint: 'write --flavor mysql or --flavor mariadb' });
+      }
+      process.stdout.write(`${agentGrants({ flavor: o.flavor, engine: o.engine, archive: o.archive === true, user: o.user, host: o.host })}\n`);
     });
   cluster
     .command('list')

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Catalog } from '../../activities/catalog/catalog';
 import { parseCluster, upsertCluster } from '../../activities/catalog/clusters';
 import { loadAgentConfig, loadCentralConfig, resolveSecret } from '../../activities/config/config';
+import { signInAt } from '../../activities/local/db-instance';
 import { DEV_CLUSTERS, DEV_TENANT } from '../../activities/local/dev-config';
 import { DEV_PORTS, previousPorts, startStack } from '../../activities/local/stack';
 import { backupWorkflowId } from '../../domain/backup';
@@ -86,7 +87,7 @@ export function demoCommand(): Command {
             progress = await handle.query(restoreProgressQuery);
           }
           if (progress.phase !== 'kept' || !progress.instance) throw new Error(`restore ${restoreId} ended in ${progress.phase}: ${progress.error}`);
-          const restored = await createConnection({ host: progress.instance.host, port: progress.instance.port, user: progress.instance.user });
+          const restored = await createConnection(signInAt(progress.instance));
           const [rows] = await restored.query('SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS last FROM demo.orders');
           await restored.end();
           const { n, last } = (rows as Array<{ n: number; last: number }>)[0]!;

@@ -22,7 +22,10 @@ export interface RestoreInstanceAddress {
   host: string;
   port: number;
   socket: string;
+  /** The product's own account on the restored server; the source's accounts are there too, with their passwords. */
   user: string;
+  /** On the restore host: a 0600 option file with that account (`mysql --defaults-file=…`); absent from restores before it existed. */
+  optionFile?: string;
 }
 
 /** What verification checked on the restored server at the target, and what it found. */

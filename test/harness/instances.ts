@@ -2,6 +2,7 @@ import { mkdtempSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { DbInstance, Flavor, startDbInstance, stopDbInstance } from '../../activities/local/db-instance';
+import { SOURCE_SERVER_ARGS } from '../../activities/local/stack';
 import { testStack } from './env';
 
 export const INSTANCES_DIR = 'instances';
@@ -14,7 +15,7 @@ export async function freshDbInstance(flavor: Flavor, options: { serverId?: numb
   const root = join(testStack().stateDir, INSTANCES_DIR);
   mkdirSync(root, { recursive: true });
   const dir = mkdtempSync(join(root, `${flavor}-`));
-  const instance = await startDbInstance({ flavor, dir, ...options });
+  const instance = await startDbInstance({ flavor, dir, ...options, extraArgs: [...SOURCE_SERVER_ARGS[flavor], ...(options.extraArgs ?? [])] });
   after(() => stopDbInstance(dir));
   return instance;
 }

@@ -65,7 +65,7 @@ export async function registerTestCluster(
     ...template,
     tenantId: ids.tenantId,
     clusterId: ids.clusterId,
-    database: { ...template.database, host: db.host, port: db.port, socket: db.socket, binlogDir: db.binlogDir },
+    database: { ...template.database, host: db.host, port: db.port, socket: db.socket, user: db.user, password: db.password, binlogDir: db.binlogDir },
     stagingDir,
     ...overrides,
   };

@@ -12,7 +12,7 @@ const ref = { tenantId: 't', clusterId: 'c', backupId: 'b', engine: 'mysqldump' 
 
 function agentFor(db: DbInstance, overrides: Partial<AgentConfig> = {}): AgentConfig {
   const template = loadAgentConfig(testStack().configs.agents[db.flavor]);
-  return { ...template, database: { ...template.database, port: db.port, socket: db.socket }, ...overrides };
+  return { ...template, database: { ...template.database, port: db.port, socket: db.socket, user: db.user, password: db.password }, ...overrides };
 }
 
 const cases: Array<{ name: string; flavor: Flavor; extraArgs?: string[]; source: RegExp; namesBlocker: boolean }> = [

@@ -15,8 +15,6 @@ test('clone throttles through the server variables during the clone and puts the
   const throttleVariables = 'SELECT @@GLOBAL.clone_max_data_bandwidth AS bandwidth, @@GLOBAL.clone_max_concurrency AS concurrency';
   const seen = new Set<string>();
   await withSql(connectionOf(source), async (conn) => {
-    // The variables exist only with the plugin, which the engine would otherwise install itself.
-    await conn.query("INSTALL PLUGIN clone SONAME 'mysql_clone.so'");
     const [rows] = await conn.query(throttleVariables);
     const initial = JSON.stringify((rows as unknown[])[0]);
     let cloning = true;

@@ -8,7 +8,7 @@ import { freshDbInstance } from '../../harness/instances';
 
 test('MySQL 9.7 answers with GTIDs and binlogs on', async () => {
   const { mysql } = testStack();
-  const conn = await createConnection({ host: mysql.host, port: mysql.port, user: mysql.user });
+  const conn = await createConnection({ host: mysql.host, port: mysql.port, user: mysql.user, password: mysql.password });
   try {
     const [rows] = await conn.query('SELECT @@version AS version, @@gtid_mode AS gtidMode, @@log_bin AS logBin');
     const row = (rows as Array<{ version: string; gtidMode: string; logBin: number }>)[0]!;
@@ -22,7 +22,7 @@ test('MySQL 9.7 answers with GTIDs and binlogs on', async () => {
 
 test('MariaDB 10.11 answers with binlogs on and a GTID position that grows', async () => {
   const { mariadb } = testStack();
-  const conn = await createConnection({ host: mariadb.host, port: mariadb.port, user: mariadb.user });
+  const conn = await createConnection({ host: mariadb.host, port: mariadb.port, user: mariadb.user, password: mariadb.password });
   try {
     await conn.query('CREATE DATABASE IF NOT EXISTS smoke');
     const [rows] = await conn.query('SELECT @@version AS version, @@log_bin AS logBin, @@gtid_binlog_pos AS pos');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { createConnection } from 'mysql2/promise';
+import { signInAt } from '../../../activities/local/db-instance';
 import { requestRestore } from '../../../client/restore/request';
 import type { RestoreTarget } from '../../../domain/restore/target';
 import type { PitrRestoreResult, RestoreInstanceAddress, RestoreProgress } from '../../../domain/restore/workflow-types';
@@ -35,7 +36,7 @@ export async function queryRestored<R>(
 }
 
 async function read<R>(instance: RestoreInstanceAddress, query: string): Promise<R[]> {
-  const conn = await createConnection({ host: instance.host, port: instance.port, user: instance.user });
+  const conn = await createConnection(signInAt(instance));
   try {
     const [rows] = await conn.query(query);
     return rows as R[];

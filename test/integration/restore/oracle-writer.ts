@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection, createConnection } from 'mysql2/promise';
-import type { DbInstance } from '../../../activities/local/db-instance';
+import { signInAt, type DbInstance } from '../../../activities/local/db-instance';
+import type { RestoreInstanceAddress } from '../../../domain/restore/workflow-types';
 
 /** A committed row of the oracle table: its id, the server's clock inside its transaction, and the GTID state just after it. */
 export interface CommittedRow {
@@ -60,8 +61,8 @@ export class OracleWriter {
   }
 }
 
-export async function restoredIds(instance: { host: string; port: number; user: string }): Promise<number[]> {
-  const conn = await createConnection({ host: instance.host, port: instance.port, user: instance.user });
+export async function restoredIds(instance: RestoreInstanceAddress): Promise<number[]> {
+  const conn = await createConnection(signInAt(instance));
   try {
     const [rows] = await conn.query('SELECT id FROM oracle.commits ORDER BY id');
     return (rows as Array<{ id: number }>).map((r) => r.id);
