@@ -3,32 +3,34 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 /** The product's own metrics; the workers serve them beside the Temporal SDK's. */
 export const productMetrics = new Registry();
 
+// Per-cluster labels, never per backup or restore: the series grow with the fleet, not with time.
+
 export const backupDuration = new Histogram({
   name: 'pitr_backup_duration_seconds',
-  help: 'Base backups from workflow start to registration or failure, by engine and outcome',
-  labelNames: ['engine', 'outcome'] as const,
+  help: 'Base backups from workflow start to registration or failure, by cluster, engine and outcome',
+  labelNames: ['tenant', 'cluster', 'engine', 'outcome'] as const,
   buckets: [10, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 43200],
   registers: [productMetrics],
 });
 
 export const backupBytes = new Counter({
   name: 'pitr_backup_bytes_total',
-  help: 'Bytes of base backups before compression (plain) and as stored, by engine',
-  labelNames: ['engine', 'form'] as const,
+  help: 'Bytes of base backups before compression (plain) and as stored, by cluster and engine',
+  labelNames: ['tenant', 'cluster', 'engine', 'form'] as const,
   registers: [productMetrics],
 });
 
 export const quarantinedArtifacts = new Counter({
   name: 'pitr_quarantined_artifacts_total',
-  help: 'Artifacts moved under failed/ after a terminal validation failure',
-  labelNames: ['kind'] as const,
+  help: 'Artifacts moved under failed/ after a terminal validation failure, by cluster',
+  labelNames: ['tenant', 'cluster', 'kind'] as const,
   registers: [productMetrics],
 });
 
 export const restoreDuration = new Histogram({
   name: 'pitr_restore_duration_seconds',
-  help: 'Point-in-time restores from request to verified (or failed), by outcome',
-  labelNames: ['outcome'] as const,
+  help: 'Point-in-time restores from request to verified (or failed), by cluster and outcome',
+  labelNames: ['tenant', 'cluster', 'outcome'] as const,
   buckets: [10, 30, 60, 120, 300, 600, 1800, 3600, 7200],
   registers: [productMetrics],
 });

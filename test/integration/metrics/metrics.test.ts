@@ -17,7 +17,7 @@ async function scrape(port: number): Promise<string> {
   return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
 }
 
-test('`pitr worker --metrics` serves backup metrics beside the SDK’s on one page', async () => {
+test('`pitr worker --metrics` serves backup metrics by cluster beside the SDK’s on one page', async () => {
   const port = await freePort();
   const worker = spawn(process.execPath, [cli, 'worker', '--metrics', `127.0.0.1:${port}`], {
     stdio: 'ignore',
@@ -40,9 +40,10 @@ test('`pitr worker --metrics` serves backup metrics beside the SDK’s on one pa
     });
 
     const page = await scrape(port);
-    assert.match(page, /^pitr_backup_duration_seconds_count\{engine="mariadb-dump",outcome="completed"\} 1$/m);
-    assert.match(page, /^pitr_backup_bytes_total\{engine="mariadb-dump",form="stored"\} [1-9]\d*$/m);
-    const rpo = new RegExp(`^pitr_archive_rpo_seconds\\{tenant="${ids.tenantId}",cluster="${ids.clusterId}"\\} ([0-9.e+-]+)$`, 'm').exec(page);
+    const cluster = (c: { tenantId: string; clusterId: string }) => `tenant="${c.tenantId}",cluster="${c.clusterId}"`;
+    assert.match(page, new RegExp(`^pitr_backup_duration_seconds_count\\{${cluster(ids)},engine="mariadb-dump",outcome="completed"\\} 1$`, 'm'));
+    assert.match(page, new RegExp(`^pitr_backup_bytes_total\\{${cluster(ids)},engine="mariadb-dump",form="stored"\\} [1-9]\\d*$`, 'm'));
+    const rpo = new RegExp(`^pitr_archive_rpo_seconds\\{${cluster(ids)}\\} ([0-9.e+-]+)$`, 'm').exec(page);
     assert.ok(rpo && Number(rpo[1]) >= 0 && Number(rpo[1]) < 600, 'the archive RPO of the cluster is exported');
     assert.match(page, /^temporal_workflow_completed\{.*\} [1-9]/m, 'the SDK’s own metrics are on the same page');
   } finally {
