@@ -15,6 +15,8 @@ export function temporalActivity<A extends unknown[], R>(fn: (...args: A) => Pro
           message: err.hint ? `${err.message} (what to do: ${err.hint})` : err.message,
           type: err.name,
           nonRetryable: err.terminal,
+          // Apart, for a workflow that records the failure: its message above carries the hint.
+          details: [{ message: err.message, hint: err.hint ?? null }],
           cause: err,
         });
       }

@@ -1,4 +1,5 @@
 import { createCentralArchiveActivities } from '../activities/archive/central';
+import { createArchivePassActivities } from '../activities/archive/pass-outcome';
 import { createCentralBackupActivities } from '../activities/backup/central';
 import { createVerifyActivities } from '../activities/backup/verify';
 import { Catalog } from '../activities/catalog/catalog';
@@ -39,7 +40,7 @@ export async function startCentralWorkers(
   const catalog = Catalog.open(catalogUrl);
   const services = artifactServicesFromConfig(config);
   const activitiesOf: Record<CentralQueue, object> = {
-    central: temporalActivities({ ...createCentralBackupActivities(config, catalog, services), ...createCentralArchiveActivities(catalog, services), ...createCentralRestoreActivities(catalog, services), ...createRetentionActivities(catalog, services) }),
+    central: temporalActivities({ ...createCentralBackupActivities(config, catalog, services), ...createCentralArchiveActivities(catalog, services), ...createArchivePassActivities(catalog), ...createCentralRestoreActivities(catalog, services), ...createRetentionActivities(catalog, services) }),
     verify: temporalActivities(createVerifyActivities(config, catalog, services)),
     restore: temporalActivities(createHostRestoreActivities(config, services, new LocalProcessProvisioner(restoreRoot()))),
   };

@@ -1,8 +1,13 @@
-import { patched, proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import type { AgentArchiveActivities, CentralArchiveActivities } from '../activities/archive/types';
+import { CancellationScope, patched, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { AgentArchiveActivities, ArchivePassActivities, CentralArchiveActivities } from '../activities/archive/types';
 import type { CentralBackupActivities } from '../activities/backup/types';
+import { unarchivedSinceSeconds } from '../domain/archive/rpo';
 import type { ArchiveRef, BinlogArchiveResult } from '../domain/archive/types';
 import { AGENT_QUEUE_PATCH, agentTaskQueue, legacyAgentTaskQueue } from '../domain/backup';
+import { archivePassError } from './archive-pass-error';
+
+/** Passes that record their outcome (and what they saw of the server) in the catalog. */
+const RECORD_PASS_PATCH = 'archive-records-pass-outcome';
 
 /** More closed binlogs than this wait for the next pass: a run's history stays small. */
 export const MAX_SEGMENTS_PER_PASS = 50;
@@ -24,10 +29,30 @@ const retry = (maximumAttempts: number) => ({
  * pass that stops on a gap fails visibly without stopping the next minute's pass, an agent
  * that is down costs passes rather than one ever-waiting run, and pausing a cluster's archive
  * is pausing its schedule. Passes of one cluster are serialised in the catalog as well.
+ *
+ * Each pass records its outcome in the catalog, ok with the oldest commit it left unarchived
+ * (what the RPO counts from) or failed with its error, for `pitr status`, the archive-failed
+ * alert and the metrics: a pass failing every minute is never silent.
  */
 export async function binlogArchiveWorkflow(input: ArchiveRef): Promise<BinlogArchiveResult> {
+  upsertSearchAttributes({ TenantId: [input.tenantId], ClusterId: [input.clusterId] });
+  if (!patched(RECORD_PASS_PATCH)) return archivePass(input);
+  const { workflowId, runId, startTime } = workflowInfo();
+  const pass = { ...input, workflowId, runId, startedAt: startTime.toISOString() };
+  const recorder = proxyActivities<ArchivePassActivities>({ startToCloseTimeout: '1 minute', retry: retry(10) });
+  try {
+    return await archivePass(input, (seen) => recorder.recordArchivePass({ ...pass, outcome: 'ok', ...seen }));
+  } catch (err) {
+    await CancellationScope.nonCancellable(() => recorder.recordArchivePass({ ...pass, outcome: 'failed', error: archivePassError(err) }));
+    throw err;
+  }
+}
+
+/** What an ok pass saw of the server, for the RPO. */
+type PassSeen = { observedAt: string; unarchivedSinceSeconds?: number | null };
+
+async function archivePass(input: ArchiveRef, recordOk?: (seen: PassSeen) => Promise<void>): Promise<BinlogArchiveResult> {
   const { tenantId, clusterId } = input;
-  upsertSearchAttributes({ TenantId: [tenantId], ClusterId: [clusterId] });
   const central = proxyActivities<CentralArchiveActivities & Pick<CentralBackupActivities, 'loadCluster'>>({
     startToCloseTimeout: '1 minute',
     retry: retry(10),
@@ -48,6 +73,8 @@ export async function binlogArchiveWorkflow(input: ArchiveRef): Promise<BinlogAr
   });
 
   const cluster = await central.loadCluster(input);
+  // Workflow time before the survey: nothing committed after it is claimed archived.
+  const observedAt = new Date().toISOString();
   const survey = await agent.surveyBinlogs({ ...input, rpoSeconds: cluster.rpoSeconds });
   const active = survey.activePreviousGtids === undefined ? undefined : { file: survey.active, previousGtids: survey.activePreviousGtids };
   const { pending } = await central.planArchive({ ...input, server: survey.server, closed: survey.closed, active });
@@ -71,5 +98,7 @@ export async function binlogArchiveWorkflow(input: ArchiveRef): Promise<BinlogAr
     result.archived.push(file);
   }
   setCurrentDetails(`archived ${result.archived.length} binlogs of server ${survey.server.key}; active ${survey.active}`);
+  const seen = unarchivedSinceSeconds(survey, pending.slice(MAX_SEGMENTS_PER_PASS));
+  await recordOk?.(seen === undefined ? { observedAt } : { observedAt, unarchivedSinceSeconds: seen });
   return result;
 }

@@ -12,8 +12,6 @@ import { catalogedFiles, findSegment, insertGap, insertSegment, lastFileOf, lock
 import { ArchiveMovedError, BinlogGapError, BinlogHistoryDivergedError, BinlogRewrittenError } from './errors';
 import { divergedSubject } from './halts';
 import type { CentralArchiveActivities } from './types';
-import { noteArchivedCommit } from '../metrics';
-import { archiveRpoSeconds } from './recoverable';
 
 export class SegmentObjectMissingError extends PitrError {}
 
@@ -126,8 +124,6 @@ export function createCentralArchiveActivities(catalog: Catalog, services: Artif
 
   return {
     async planArchive({ tenantId, clusterId, server, closed, active }) {
-      const rpo = await archiveRpoSeconds(catalog, tenantId, clusterId);
-      if (rpo !== null) noteArchivedCommit(tenantId, clusterId, Date.now() * 1000 - rpo * 1e6);
       const known = await catalogedFiles(catalog, tenantId, clusterId, server.key, closed.map((f) => f.name));
       for (const file of closed) {
         const archived = known.get(file.name);
@@ -200,8 +196,6 @@ export function createCentralArchiveActivities(catalog: Catalog, services: Artif
           });
         }
         await insertSegment(db, tenantId, clusterId, segmentRow(server, inspected, decision.verdict, uploaded));
-        const lastCommit = inspected.summary.lastCommitTime;
-        if (lastCommit) noteArchivedCommit(tenantId, clusterId, lastCommit.micros);
         return { inserted: true };
       });
     },

@@ -130,6 +130,13 @@ export async function surveyBinlogs(config: AgentConfig, rpoSeconds: number): Pr
       files = await listBinlogs(conn);
       head = await activeHead(conn, config, files[files.length - 1]!.name);
     }
-    return { server, closed: await withCreationTimes(config, files.slice(0, -1)), active: files[files.length - 1]!.name, activePreviousGtids: head.previousGtids, rotated };
+    return {
+      server,
+      closed: await withCreationTimes(config, files.slice(0, -1)),
+      active: files[files.length - 1]!.name,
+      activePreviousGtids: head.previousGtids,
+      activeFirstTransactionSeconds: head.oldestTransactionSeconds ?? null,
+      rotated,
+    };
   });
 }

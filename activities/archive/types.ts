@@ -1,5 +1,6 @@
 import type {
   ActiveBinlog,
+  ArchivePassReport,
   ArchiveRef,
   BinlogServer,
   BinlogSurvey,
@@ -32,4 +33,13 @@ export interface CentralArchiveActivities {
   checkSegment(input: ArchiveRef & { server: BinlogServer; inspected: InspectedSegment }): Promise<SegmentCheck>;
   /** Appends an uploaded segment to the stream; registering the same bytes again is a no-op. */
   registerSegment(input: ArchiveRef & { server: BinlogServer; inspected: InspectedSegment; uploaded: UploadedSegment }): Promise<{ inserted: boolean }>;
+}
+
+/** Run by the central worker at the end of every archive pass, ok or failed. */
+export interface ArchivePassActivities {
+  /**
+   * Records the pass as the cluster's last, where `pitr status` reads it; a failed one raises the
+   * archive-failed alert (one per streak of failures) and counts in the metrics.
+   */
+  recordArchivePass(report: ArchivePassReport): Promise<void>;
 }

@@ -49,9 +49,9 @@ export function createCentralBackupActivities(config: CentralConfig, catalog: Ca
         startedAt: input.startedAt,
       });
       if (inserted) {
-        backupDuration.observe({ engine: ref.engine, outcome: 'completed' }, secondsSince(input.startedAt));
-        backupBytes.inc({ engine: ref.engine, form: 'plain' }, uploaded.plainBytes);
-        backupBytes.inc({ engine: ref.engine, form: 'stored' }, uploaded.storedBytes);
+        backupDuration.observe({ tenant: ref.tenantId, cluster: ref.clusterId, engine: ref.engine, outcome: 'completed' }, secondsSince(input.startedAt));
+        backupBytes.inc({ tenant: ref.tenantId, cluster: ref.clusterId, engine: ref.engine, form: 'plain' }, uploaded.plainBytes);
+        backupBytes.inc({ tenant: ref.tenantId, cluster: ref.clusterId, engine: ref.engine, form: 'stored' }, uploaded.storedBytes);
       }
       return { backupId: ref.backupId, manifestKey, inserted };
     }),
@@ -65,7 +65,7 @@ export function createCentralBackupActivities(config: CentralConfig, catalog: Ca
         if (await services.store.head(key)) {
           const target = await quarantineArtifact(services.store, services.prefix, key, new Error(`${phase}: ${reason}`));
           status = 'quarantined';
-          quarantinedArtifacts.inc({ kind: 'backup' });
+          quarantinedArtifacts.inc({ tenant: ref.tenantId, cluster: ref.clusterId, kind: 'backup' });
           detail = `${reason} (artifact moved to ${target})`;
         }
         await raiseAlert(catalog, {
@@ -86,7 +86,7 @@ export function createCentralBackupActivities(config: CentralConfig, catalog: Ca
         reason: detail,
         startedAt,
       });
-      backupDuration.observe({ engine: ref.engine, outcome: status }, secondsSince(startedAt));
+      backupDuration.observe({ tenant: ref.tenantId, cluster: ref.clusterId, engine: ref.engine, outcome: status }, secondsSince(startedAt));
     },
   };
 }

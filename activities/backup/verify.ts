@@ -35,7 +35,7 @@ export function createVerifyActivities(config: CentralConfig, catalog: Catalog, 
         // trusted leaves a healthy artifact where it is; the error says what to fix.
         if (err instanceof ArtifactIntegrityError && (await services.store.head(artifactKey))) {
           const target = await quarantineArtifact(services.store, services.prefix, artifactKey, err);
-          quarantinedArtifacts.inc({ kind: 'backup' });
+          quarantinedArtifacts.inc({ tenant: ref.tenantId, cluster: ref.clusterId, kind: 'backup' });
           const cluster = await getCluster(catalog, ref.tenantId, ref.clusterId);
           const reason = `${err.message} (artifact moved to ${target})`;
           await recordFailedBackup(catalog, {

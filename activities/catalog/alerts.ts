@@ -3,7 +3,7 @@ import { Catalog } from './catalog';
 export interface Alert {
   tenantId: string;
   clusterId: string;
-  kind: 'quarantine' | 'backup-failed' | 'archive-gap' | 'binlog-rewritten';
+  kind: 'quarantine' | 'backup-failed' | 'archive-gap' | 'binlog-rewritten' | 'archive-failed';
   subject: string;
   message: string;
 }

@@ -15,7 +15,7 @@ export async function insertRestoreOutcome(catalog: Catalog, o: RestoreOutcome):
         o.failure, o.startedAt, o.durationMs],
     ),
   );
-  if (inserted.rowCount === 1) restoreDuration.observe({ outcome: o.status }, o.durationMs / 1000);
+  if (inserted.rowCount === 1) restoreDuration.observe({ tenant: o.tenantId, cluster: o.clusterId, outcome: o.status }, o.durationMs / 1000);
 }
 
 export interface RestoreRecord {

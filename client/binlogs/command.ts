@@ -19,6 +19,9 @@ function withClusterOptions(command: Command): Command {
     .option('--config <file>', 'central configuration file');
 }
 
+/** The columns of `pitr binlogs list`; a gap names its files and missing transactions in the last two. */
+const BINLOGS_LIST_HEADER = 'SEQ\tSTATUS\tSERVER\tFILE\tTRANSACTIONS\tGTIDS';
+
 function entryLine(e: ArchiveEntry): string {
   if (e.kind === 'gap') {
     const files = e.missingFromFile ? `${e.missingFromFile}${e.missingToFile !== e.missingFromFile ? ` … ${e.missingToFile}` : ''}` : `before ${e.beforeFile}`;
@@ -32,7 +35,7 @@ export function binlogsCommand(): Command {
   const binlogs = new Command('binlogs').description('the archived binlog stream of a cluster');
   withClusterOptions(binlogs.command('list').description('archived segments and gaps, in stream order')).action(async (o: ClusterOptions) => {
     const entries = await withCatalog(loadCliConfig(o.config), (catalog) => listArchive(catalog, o.tenant, o.cluster));
-    printJsonOr(o.json, entries, (es) => es.map(entryLine).join('\n') || '(nothing archived)');
+    printJsonOr(o.json, entries, (es) => (es.length === 0 ? '(nothing archived)' : [BINLOGS_LIST_HEADER, ...es.map(entryLine)].join('\n')));
   });
   return binlogs;
 }

@@ -1,10 +1,12 @@
+import { failureText } from '../../domain/archive/pass-failure';
 import type { ClusterRecoverability } from '../../activities/archive/recoverable';
 import { windowSpan } from '../../domain/archive/recoverable';
 import { commitPrecision } from '../../domain/restore/held-back';
 
-/** `pitr recoverable` for a person: RPO, what halts the archive, windows, uncovered stretches, gaps. */
+/** `pitr recoverable` for a person: RPO, a failing archive pass, what halts the archive, windows, uncovered stretches, gaps. */
 export function recoverableText(r: ClusterRecoverability): string {
   const lines = [`${r.tenantId}/${r.clusterId}: RPO ${r.rpoSeconds === null ? 'unknown (nothing archived)' : `${r.rpoSeconds.toFixed(1)} s`}, newest archived commit ${r.newestArchivedCommit ?? 'none'}`];
+  if (r.lastPass?.error) lines.push(`FAILING last archive pass ${r.lastPass.finishedAt} (since ${r.lastPass.failingSince}): ${failureText(r.lastPass.error)}`);
   for (const h of r.halted) lines.push(`HALTED  ${h.kind} since ${h.raisedAt}: ${h.message}`);
   for (const w of r.windows) {
     lines.push(`window  ${windowSpan(w)}  from backup ${w.baseBackup.backupId} through ${w.lastFile} (${w.segments} segments, reaches ${w.to})`);

@@ -2,7 +2,9 @@ import type { Client } from '@temporalio/client';
 import { listBackups } from '../../activities/catalog/backups';
 import { Catalog } from '../../activities/catalog/catalog';
 import { loadRecoverability } from '../../activities/archive/recoverable';
+import type { LastArchivePass } from '../../activities/catalog/archive-passes';
 import { listRestores } from '../../activities/restore/outcomes';
+import { failureText } from '../../domain/archive/pass-failure';
 
 export interface RunningWorkflow {
   workflowId: string;
@@ -17,7 +19,14 @@ export interface ClusterStatus {
   tenantId: string;
   clusterId: string;
   lastBackup: { backupId: string; status: string; finishedAt: string; engine: string; detail: string } | null;
-  archive: { rpoSeconds: number | null; newestArchivedCommit: string | null; windows: number; gaps: string[] };
+  archive: {
+    rpoSeconds: number | null;
+    newestArchivedCommit: string | null;
+    windows: number;
+    gaps: string[];
+    /** The last archive pass, ok or failed with its error; null before one was recorded. */
+    lastPass: LastArchivePass | null;
+  };
   lastRestore: { restoreId: string; status: string; target: string; detail: string } | null;
   running: RunningWorkflow[];
 }
@@ -25,7 +34,7 @@ export interface ClusterStatus {
 const iso = (t: { seconds?: unknown; nanos?: number | null } | null | undefined): string | undefined =>
   t?.seconds === undefined || t.seconds === null ? undefined : new Date(Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6)).toISOString();
 
-/** One screen an SRE reads first: last backup, archive RPO and gaps, last restore, and what runs or is stuck. */
+/** One screen an SRE reads first: last backup, archive RPO, gaps and last pass, last restore, and what runs or is stuck. */
 export async function clusterStatus(catalog: Catalog, client: Client, tenantId: string, clusterId: string): Promise<ClusterStatus> {
   const [backups, recoverability, restores] = await Promise.all([
     listBackups(catalog, tenantId, clusterId),
@@ -62,6 +71,7 @@ export async function clusterStatus(catalog: Catalog, client: Client, tenantId: 
       newestArchivedCommit: recoverability.newestArchivedCommit,
       windows: recoverability.windows.length,
       gaps: recoverability.gaps.map((g) => g.description),
+      lastPass: recoverability.lastPass,
     },
     lastRestore: restore ? { restoreId: restore.restoreId, status: restore.status, target: restore.target, detail: restore.appliedThrough ?? restore.failure ?? '' } : null,
     running,
@@ -71,7 +81,8 @@ export async function clusterStatus(catalog: Catalog, client: Client, tenantId: 
 export function formatStatus(s: ClusterStatus): string {
   const lines = [`${s.tenantId}/${s.clusterId}`];
   lines.push(s.lastBackup ? `  last backup   ${s.lastBackup.status} ${s.lastBackup.finishedAt} (${s.lastBackup.engine}) ${s.lastBackup.detail}` : '  last backup   none');
-  lines.push(`  archive RPO   ${s.archive.rpoSeconds === null ? 'nothing archived' : `${s.archive.rpoSeconds.toFixed(1)}s (newest commit ${s.archive.newestArchivedCommit})`}; ${s.archive.windows} recoverable window(s)`);
+  lines.push(`  archive RPO   ${s.archive.rpoSeconds === null ? 'nothing archived' : `${s.archive.rpoSeconds.toFixed(1)}s (newest commit ${s.archive.newestArchivedCommit ?? 'none'})`}; ${s.archive.windows} recoverable window(s)`);
+  lines.push(`  archive pass  ${lastPassText(s.archive.lastPass)}`);
   for (const gap of s.archive.gaps) lines.push(`  GAP           ${gap}`);
   lines.push(s.lastRestore ? `  last restore  ${s.lastRestore.status} to ${s.lastRestore.target}: ${s.lastRestore.detail}` : '  last restore  none');
   for (const w of s.running) {
@@ -81,4 +92,10 @@ export function formatStatus(s: ClusterStatus): string {
     }
   }
   return lines.join('\n');
+}
+
+function lastPassText(p: LastArchivePass | null): string {
+  if (p === null) return 'none recorded';
+  if (p.error === null) return `ok ${p.finishedAt} (${p.workflowId})`;
+  return `FAILED ${p.finishedAt} (${p.workflowId}; failing since ${p.failingSince}) in ${failureText(p.error)}`;
 }

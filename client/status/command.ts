@@ -4,7 +4,7 @@ import { clusterStatus, formatStatus } from './cluster-status';
 
 export function statusCommand(): Command {
   return new Command('status')
-    .description('last backup, archive RPO and gaps, last restore, and any running or stuck workflow of a cluster')
+    .description('last backup, archive RPO, gaps and last pass (with its error), last restore, and any running or stuck workflow of a cluster')
     .requiredOption('--tenant <id>')
     .requiredOption('--cluster <id>')
     .option('--json')

@@ -1,6 +1,7 @@
 import { parseGtid, type GtidFlavor } from '../gtid';
 import { MariadbBinlogState } from './mariadb-binlog-state';
 import { historyContains } from './history';
+import { archiveRpoSeconds, type ArchiveObservation } from './rpo';
 
 /** A catalogued binlog, in archive order. */
 export interface StreamSegment {
@@ -78,7 +79,7 @@ export interface Recoverability {
   uncovered: ArchiveStretch[];
   gaps: NamedGap[];
   newestArchivedCommit: string | null;
-  /** Age of the newest archived commit: the recovery point objective a failure now would meet. */
+  /** The recovery point objective a failure now would meet (see `archiveRpoSeconds`). */
   rpoSeconds: number | null;
 }
 
@@ -143,9 +144,16 @@ interface OpenStretch {
 /**
  * The recoverable windows of an archive: each stretch between gaps, replayed from the oldest
  * completed base backup whose coordinate lies inside it, up to its newest archived commit.
- * Every gap is named; the RPO is the age of the newest archived commit at `nowMicros`.
+ * Every gap is named; the RPO at `nowMicros` counts from what the last archive pass saw of the
+ * server, or without that from the newest archived commit.
  */
-export function recoverability(flavor: GtidFlavor, entries: readonly StreamEntry[], backups: readonly BackupPoint[], nowMicros: number): Recoverability {
+export function recoverability(
+  flavor: GtidFlavor,
+  entries: readonly StreamEntry[],
+  backups: readonly BackupPoint[],
+  nowMicros: number,
+  observation?: ArchiveObservation,
+): Recoverability {
   const stretches: OpenStretch[] = [];
   const gaps: NamedGap[] = [];
   let open: OpenStretch | undefined;
@@ -184,6 +192,6 @@ export function recoverability(flavor: GtidFlavor, entries: readonly StreamEntry
     uncovered,
     gaps,
     newestArchivedCommit: newest === null ? null : isoMicros(newest),
-    rpoSeconds: newest === null ? null : Math.max(0, (nowMicros - newest) / 1_000_000),
+    rpoSeconds: archiveRpoSeconds(nowMicros, newest, observation),
   };
 }

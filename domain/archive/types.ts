@@ -40,6 +40,11 @@ export interface BinlogSurvey {
    * surveys of agents that predate it, which the central worker may still be talking to.
    */
   activePreviousGtids?: string;
+  /**
+   * When the first transaction in the active binlog started, in seconds since the epoch: the
+   * oldest commit not yet archivable; null when it holds none. Absent from older agents.
+   */
+  activeFirstTransactionSeconds?: number | null;
   /** The binlog this pass closed with FLUSH BINARY LOGS because the RPO target was due. */
   rotated: string | undefined;
 }
@@ -93,3 +98,29 @@ export interface BinlogArchiveResult {
   /** Closed files left for the next pass, when there were more than one pass takes. */
   deferred: number;
 }
+
+/** Why an archive pass failed, as the workflow saw it. */
+export interface ArchivePassError {
+  /** The typed error's name (`DatabaseUnavailableError`, ...), or the Temporal failure's. */
+  type: string;
+  message: string;
+  hint: string | null;
+  /** The activity that failed, when one did. */
+  activity: string | null;
+}
+
+/** The outcome of one archive pass, recorded where `pitr status` reads it. */
+export type ArchivePassReport = ArchiveRef & {
+  workflowId: string;
+  runId: string;
+  startedAt: string;
+} & (
+    | {
+        outcome: 'ok';
+        /** When the pass looked at the server: before its survey. */
+        observedAt: string;
+        /** The oldest commit the pass left unarchived, in seconds since the epoch; null: none; absent: unknown. */
+        unarchivedSinceSeconds?: number | null;
+      }
+    | { outcome: 'failed'; error: ArchivePassError }
+  );

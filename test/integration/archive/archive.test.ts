@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { archiveRpoSeconds } from '../../../activities/archive/recoverable';
+import { loadRecoverability } from '../../../activities/archive/recoverable';
 import type { ArchiveEntry } from '../../../activities/catalog/segments';
 import { isoMicros, microsOf } from '../../../domain/archive/recoverable';
 import { backupWorkflowId, type Flavor } from '../../../domain/backup';
@@ -112,7 +112,7 @@ for (const flavor of FLAVORS) {
     assert.equal(await archivedSha256(central, newest), newest.sha256);
     const stored = await storedBinlogObjects(central, ids, segments);
     assert.deepEqual(stored.keys, segments.flatMap((s) => [s.objectKey!, s.indexKey!]).sort());
-    const rpo = await withCentralCatalog((catalog) => archiveRpoSeconds(catalog, ids.tenantId, ids.clusterId));
+    const rpo = await withCentralCatalog((catalog) => loadRecoverability(catalog, ids.tenantId, ids.clusterId)).then((r) => r.rpoSeconds);
     assert.ok(rpo !== null && rpo < 60, `the newest write is archived (RPO ${rpo} s)`);
   });
 

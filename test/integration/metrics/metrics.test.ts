@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createConnection } from 'mysql2/promise';
+import { loadAgentConfig } from '../../../activities/config/config';
 import { freePort } from '../../../activities/local/process';
 import { testStack } from '../../harness/env';
 import { freshDbInstance } from '../../harness/instances';
@@ -17,7 +18,7 @@ async function scrape(port: number): Promise<string> {
   return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
 }
 
-test('`pitr worker --metrics` serves backup metrics beside the SDK’s on one page', async () => {
+test('`pitr worker --metrics` serves backup and archive metrics by cluster beside the SDK’s on one page', async () => {
   const port = await freePort();
   const worker = spawn(process.execPath, [cli, 'worker', '--metrics', `127.0.0.1:${port}`], {
     stdio: 'ignore',
@@ -39,11 +40,25 @@ test('`pitr worker --metrics` serves backup metrics beside the SDK’s on one pa
       args: [{ tenantId: ids.tenantId, clusterId: ids.clusterId }],
     });
 
+    // A cluster whose agent has a wrong database password: its archive pass fails.
+    const denied = { tenantId: ids.tenantId, clusterId: `c-denied-${process.pid}`, engine: 'mariadb-dump' as const };
+    const template = loadAgentConfig(testStack().configs.agents.mariadb);
+    await startTestCluster(db, denied, { database: { ...template.database, host: db.host, port: db.port, socket: db.socket, binlogDir: db.binlogDir, password: 'wrong' } });
+    await assert.rejects(
+      client.workflow.execute(binlogArchiveWorkflow, { taskQueue: CENTRAL_TASK_QUEUE, workflowId: `archive-${denied.clusterId}`, args: [denied] }),
+      /Workflow execution failed/,
+    );
+
     const page = await scrape(port);
-    assert.match(page, /^pitr_backup_duration_seconds_count\{engine="mariadb-dump",outcome="completed"\} 1$/m);
-    assert.match(page, /^pitr_backup_bytes_total\{engine="mariadb-dump",form="stored"\} [1-9]\d*$/m);
-    const rpo = new RegExp(`^pitr_archive_rpo_seconds\\{tenant="${ids.tenantId}",cluster="${ids.clusterId}"\\} ([0-9.e+-]+)$`, 'm').exec(page);
+    const cluster = (c: { tenantId: string; clusterId: string }) => `tenant="${c.tenantId}",cluster="${c.clusterId}"`;
+    assert.match(page, new RegExp(`^pitr_backup_duration_seconds_count\\{${cluster(ids)},engine="mariadb-dump",outcome="completed"\\} 1$`, 'm'));
+    assert.match(page, new RegExp(`^pitr_backup_bytes_total\\{${cluster(ids)},engine="mariadb-dump",form="stored"\\} [1-9]\\d*$`, 'm'));
+    const rpo = new RegExp(`^pitr_archive_rpo_seconds\\{${cluster(ids)}\\} ([0-9.e+-]+)$`, 'm').exec(page);
     assert.ok(rpo && Number(rpo[1]) >= 0 && Number(rpo[1]) < 600, 'the archive RPO of the cluster is exported');
+    assert.match(page, new RegExp(`^pitr_archive_last_pass_success\\{${cluster(ids)}\\} 1$`, 'm'));
+    assert.match(page, new RegExp(`^pitr_archive_last_pass_success\\{${cluster(denied)}\\} 0$`, 'm'));
+    assert.match(page, new RegExp(`^pitr_archive_pass_failures_total\\{${cluster(denied)}\\} 1$`, 'm'));
+    assert.doesNotMatch(page, new RegExp(`^pitr_archive_pass_failures_total\\{${cluster(ids)}\\}`, 'm'));
     assert.match(page, /^temporal_workflow_completed\{.*\} [1-9]/m, 'the SDK’s own metrics are on the same page');
   } finally {
     worker.kill('SIGTERM');

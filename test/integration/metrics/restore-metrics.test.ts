@@ -5,7 +5,7 @@ import { productMetrics } from '../../../activities/metrics';
 import { insertRestoreOutcome } from '../../../activities/restore/outcomes';
 import { freshCatalog } from '../../harness/catalog';
 
-test('each restore outcome is counted once with its duration, however often it is recorded', async () => {
+test('each restore outcome is counted once with its duration and cluster, however often it is recorded', async () => {
   const { catalog } = await freshCatalog();
   await upsertCluster(catalog, parseCluster({ tenantId: 't', clusterId: 'c', flavor: 'mysql', defaultEngine: 'clone' }));
   const outcome = {
@@ -15,6 +15,6 @@ test('each restore outcome is counted once with its duration, however often it i
   await insertRestoreOutcome(catalog, outcome);
   await insertRestoreOutcome(catalog, outcome);
   const page = await productMetrics.getSingleMetricAsString('pitr_restore_duration_seconds');
-  assert.match(page, /^pitr_restore_duration_seconds_count\{outcome="succeeded"\} 1$/m);
-  assert.match(page, /^pitr_restore_duration_seconds_sum\{outcome="succeeded"\} 42$/m);
+  assert.match(page, /^pitr_restore_duration_seconds_count\{tenant="t",cluster="c",outcome="succeeded"\} 1$/m);
+  assert.match(page, /^pitr_restore_duration_seconds_sum\{tenant="t",cluster="c",outcome="succeeded"\} 42$/m);
 });

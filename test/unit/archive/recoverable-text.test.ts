@@ -27,6 +27,7 @@ function report(window: Partial<RecoverableWindow> & Pick<RecoverableWindow, 'ne
     newestArchivedCommit: window.newestCommit,
     rpoSeconds: 12,
     halted,
+    lastPass: null,
   };
 }
 
@@ -48,5 +49,18 @@ describe('pitr recoverable text', () => {
     const lines = recoverableText(report({ newestCommit: '2026-11-24T03:00:40Z' }, [halt])).split('\n');
     assert.equal(lines[1], 'HALTED  binlog-rewritten since 2026-11-24T03:01:00.000Z: binlog binlog.000001 is archived already…');
     assert.match(lines[2]!, /^window /);
+  });
+
+  test('a failing archive pass says where and why, with what to do', () => {
+    const lastPass = {
+      outcome: 'failed' as const, workflowId: 'archive-c-1', runId: 'r', startedAt: '2026-11-24T03:02:00.000Z', finishedAt: '2026-11-24T03:02:01.000Z',
+      failingSince: '2026-11-24T03:01:00.000Z',
+      error: { type: 'DatabaseUnavailableError', message: 'cannot connect: Access denied', hint: 'check the password', activity: 'surveyBinlogs' },
+    };
+    const lines = recoverableText({ ...report({ newestCommit: '2026-11-24T03:00:40Z' }), lastPass }).split('\n');
+    assert.equal(
+      lines[1],
+      'FAILING last archive pass 2026-11-24T03:02:01.000Z (since 2026-11-24T03:01:00.000Z): surveyBinlogs: DatabaseUnavailableError: cannot connect: Access denied (what to do: check the password)',
+    );
   });
 });
