@@ -1,8 +1,9 @@
-import { patched, proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { AgentArchiveActivities, CentralArchiveActivities } from '../activities/archive/types';
 import type { CentralBackupActivities } from '../activities/backup/types';
 import type { ArchiveRef, BinlogArchiveResult } from '../domain/archive/types';
 import { AGENT_QUEUE_PATCH, agentTaskQueue, legacyAgentTaskQueue } from '../domain/backup';
+import { AgentQueueWatch } from './agent-queue-watch';
 
 /** More closed binlogs than this wait for the next pass: a run's history stays small. */
 export const MAX_SEGMENTS_PER_PASS = 50;
@@ -33,19 +34,25 @@ export async function binlogArchiveWorkflow(input: ArchiveRef): Promise<BinlogAr
     retry: retry(10),
   });
   const agentQueue = patched(AGENT_QUEUE_PATCH) ? agentTaskQueue(tenantId, clusterId) : legacyAgentTaskQueue(clusterId);
+  const watch = new AgentQueueWatch(tenantId, clusterId);
+  watch.watch(agentQueue);
   // They heartbeat: a dead agent is noticed in seconds, not at the end of the 10 minutes.
-  const agent = proxyActivities<AgentArchiveActivities>({
-    taskQueue: agentQueue,
-    startToCloseTimeout: '10 minutes',
-    heartbeatTimeout: '30 seconds',
-    retry: retry(5),
-  });
-  const uploader = proxyActivities<AgentArchiveActivities>({
-    taskQueue: agentQueue,
-    startToCloseTimeout: '2 hours',
-    heartbeatTimeout: '10 seconds',
-    retry: retry(10),
-  });
+  const agent = watch.agents(
+    proxyActivities<AgentArchiveActivities>({
+      taskQueue: agentQueue,
+      startToCloseTimeout: '10 minutes',
+      heartbeatTimeout: '30 seconds',
+      retry: retry(5),
+    }),
+  );
+  const uploader = watch.agents(
+    proxyActivities<AgentArchiveActivities>({
+      taskQueue: agentQueue,
+      startToCloseTimeout: '2 hours',
+      heartbeatTimeout: '10 seconds',
+      retry: retry(10),
+    }),
+  );
 
   const cluster = await central.loadCluster(input);
   const survey = await agent.surveyBinlogs({ ...input, rpoSeconds: cluster.rpoSeconds });
@@ -59,7 +66,7 @@ export async function binlogArchiveWorkflow(input: ArchiveRef): Promise<BinlogAr
     deferred: Math.max(0, pending.length - MAX_SEGMENTS_PER_PASS),
   };
   for (const file of pending.slice(0, MAX_SEGMENTS_PER_PASS)) {
-    setCurrentDetails(`archiving **${file}** of server ${survey.server.key} (${result.archived.length} done this pass)`);
+    watch.details(`archiving **${file}** of server ${survey.server.key} (${result.archived.length} done this pass)`);
     const inspected = await agent.inspectSegment({ ...input, file });
     const check = await central.checkSegment({ ...input, server: survey.server, inspected });
     if (check.action === 'skip') {
@@ -70,6 +77,6 @@ export async function binlogArchiveWorkflow(input: ArchiveRef): Promise<BinlogAr
     await central.registerSegment({ ...input, server: survey.server, inspected, uploaded });
     result.archived.push(file);
   }
-  setCurrentDetails(`archived ${result.archived.length} binlogs of server ${survey.server.key}; active ${survey.active}`);
+  watch.details(`archived ${result.archived.length} binlogs of server ${survey.server.key}; active ${survey.active}`);
   return result;
 }
