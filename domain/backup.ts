@@ -1,5 +1,7 @@
 /** Types shared by BaseBackupWorkflow and its activities. No secrets ever appear here. */
 
+import type { NoAgentPolling } from './agent-queue';
+
 export const BACKUP_PHASES = ['prepare', 'execute', 'capture', 'upload', 'register', 'done', 'failed'] as const;
 export type BackupPhase = (typeof BACKUP_PHASES)[number];
 
@@ -113,6 +115,8 @@ export interface BackupProgress {
   phase: BackupPhase;
   bytesDone: number;
   lastError: string | undefined;
+  /** While the run waits on an agent queue that no agent polls. */
+  noAgentPolling?: NoAgentPolling;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createAgentQueueActivities } from '../activities/agent-queue/watch';
 import { createCentralArchiveActivities } from '../activities/archive/central';
 import { createArchivePassActivities } from '../activities/archive/pass-outcome';
 import { createCentralBackupActivities } from '../activities/backup/central';
@@ -15,9 +16,12 @@ import { RESTORE_TASK_QUEUE } from '../domain/restore/workflow-types';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWorker, RunningWorkers, runningWorkers, WorkerSpec } from './create-worker';
-import { CENTRAL_TASK_QUEUE } from './task-queues';
+import { CENTRAL_TASK_QUEUE, WATCH_TASK_QUEUE } from './task-queues';
 
 export type CentralQueue = 'central' | 'verify' | 'restore';
+
+/** Runs whose agent queues one process can watch at once: a watcher mostly sleeps between its checks. */
+const WATCHER_SLOTS = 1000;
 
 export function restoreRoot(): string {
   return process.env.PITR_RESTORE_DIR ?? join(tmpdir(), 'pitr-restores');
@@ -45,8 +49,8 @@ export async function startCentralWorkers(
     restore: temporalActivities(createHostRestoreActivities(config, services, new LocalProcessProvisioner(restoreRoot()))),
   };
   const taskQueueOf: Record<CentralQueue, string> = { central: CENTRAL_TASK_QUEUE, verify: VERIFY_TASK_QUEUE, restore: RESTORE_TASK_QUEUE };
-  const created = await Promise.all(
-    queues.map((q) =>
+  const created = await Promise.all([
+    ...queues.map((q) =>
       createWorker({
         address: config.temporal.address,
         namespace: config.temporal.namespace,
@@ -57,7 +61,20 @@ export async function startCentralWorkers(
         ...(bundle ? { workflowBundle: bundle } : {}),
       }),
     ),
-  );
+    // Beside the workflows they watch for: a run whose watcher is not polled would say nothing.
+    ...(queues.includes('central')
+      ? [
+          createWorker({
+            address: config.temporal.address,
+            namespace: config.temporal.namespace,
+            taskQueue: WATCH_TASK_QUEUE,
+            activities: temporalActivities(createAgentQueueActivities()),
+            activitiesOnly: true,
+            maxConcurrentActivityTaskExecutions: WATCHER_SLOTS,
+          }),
+        ]
+      : []),
+  ]);
   return runningWorkers(created, async () => {
     await catalog.close();
     services.close();

@@ -11,6 +11,7 @@ export interface WorkerSpec {
   /** Poll for activity tasks only (agents run no workflow code). */
   activitiesOnly?: boolean;
   interceptors?: WorkerOptions['interceptors'];
+  maxConcurrentActivityTaskExecutions?: number;
 }
 
 export async function createWorker(spec: WorkerSpec): Promise<{ worker: Worker; connection: NativeConnection }> {
@@ -22,6 +23,7 @@ export async function createWorker(spec: WorkerSpec): Promise<{ worker: Worker; 
     taskQueue: spec.taskQueue,
     activities: spec.activities,
     ...(spec.interceptors ? { interceptors: spec.interceptors } : {}),
+    ...(spec.maxConcurrentActivityTaskExecutions ? { maxConcurrentActivityTaskExecutions: spec.maxConcurrentActivityTaskExecutions } : {}),
     ...(spec.activitiesOnly
       ? {}
       : spec.workflowBundle

@@ -7,7 +7,6 @@ import {
   ParentClosePolicy,
   patched,
   proxyActivities,
-  setCurrentDetails,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -26,6 +25,7 @@ import {
   legacyAgentTaskQueue,
   VERIFY_TASK_QUEUE,
 } from '../domain/backup';
+import { AgentQueueWatch } from './agent-queue-watch';
 import { backupVerificationWorkflow } from './backup-verification';
 
 export const backupProgressQuery = defineQuery<BackupProgress>('progress');
@@ -58,11 +58,12 @@ export async function baseBackupWorkflow(input: BaseBackupInput): Promise<BaseBa
   const backupId = workflowInfo().workflowId;
   const startedAt = workflowInfo().startTime.toISOString();
   const progress: BackupProgress = { phase: 'prepare', bytesDone: 0, lastError: undefined };
-  setHandler(backupProgressQuery, () => progress);
+  const watch = new AgentQueueWatch(tenantId, clusterId);
+  setHandler(backupProgressQuery, () => ({ ...progress, noAgentPolling: watch.waiting }));
   const enter = (phase: BackupPhase, detail: string): void => {
     progress.phase = phase;
     upsertSearchAttributes({ BackupPhase: [phase] });
-    setCurrentDetails(`**${phase}** — ${detail}`);
+    watch.details(`**${phase}** — ${detail}`);
   };
   upsertSearchAttributes({ TenantId: [tenantId], ClusterId: [clusterId] });
 
@@ -74,15 +75,19 @@ export async function baseBackupWorkflow(input: BaseBackupInput): Promise<BaseBa
   const ref: BackupRef = { tenantId, clusterId, backupId, engine };
   // A cancelled phase is waited for until its tool has stopped: removing staging under a tool
   // still writing into it would leave files behind (or fail the tool on a vanished folder).
-  const agent = (phase: BackupPhase, summary: string, timeout: string, heartbeat?: string) =>
-    proxyActivities<AgentBackupActivities>({
-      taskQueue: patched(AGENT_QUEUE_PATCH) ? agentTaskQueue(tenantId, clusterId) : legacyAgentTaskQueue(clusterId),
+  const agent = (phase: BackupPhase, summary: string, timeout: string, heartbeat?: string) => {
+    const taskQueue = patched(AGENT_QUEUE_PATCH) ? agentTaskQueue(tenantId, clusterId) : legacyAgentTaskQueue(clusterId);
+    const activities = proxyActivities<AgentBackupActivities>({
+      taskQueue,
       startToCloseTimeout: timeout,
       ...(heartbeat ? { heartbeatTimeout: heartbeat } : {}),
       ...(patched(WAIT_FOR_CANCELLED_AGENT_PATCH) ? { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED } : {}),
       retry: retry(phase === 'prepare' ? 20 : 5),
       summary,
     });
+    watch.watch(taskQueue);
+    return watch.agents(activities);
+  };
 
   try {
     enter('prepare', `checking headroom, DDL and locks on ${clusterId}`);

@@ -1,9 +1,10 @@
-import { CancellationScope, patched, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { AgentArchiveActivities, ArchivePassActivities, CentralArchiveActivities } from '../activities/archive/types';
 import type { CentralBackupActivities } from '../activities/backup/types';
 import { unarchivedSinceSeconds } from '../domain/archive/rpo';
 import type { ArchiveRef, BinlogArchiveResult } from '../domain/archive/types';
 import { AGENT_QUEUE_PATCH, agentTaskQueue, legacyAgentTaskQueue } from '../domain/backup';
+import { AgentQueueWatch } from './agent-queue-watch';
 import { archivePassError } from './archive-pass-error';
 
 /** Passes that record their outcome (and what they saw of the server) in the catalog. */
@@ -58,19 +59,25 @@ async function archivePass(input: ArchiveRef, recordOk?: (seen: PassSeen) => Pro
     retry: retry(10),
   });
   const agentQueue = patched(AGENT_QUEUE_PATCH) ? agentTaskQueue(tenantId, clusterId) : legacyAgentTaskQueue(clusterId);
+  const watch = new AgentQueueWatch(tenantId, clusterId);
+  watch.watch(agentQueue);
   // They heartbeat: a dead agent is noticed in seconds, not at the end of the 10 minutes.
-  const agent = proxyActivities<AgentArchiveActivities>({
-    taskQueue: agentQueue,
-    startToCloseTimeout: '10 minutes',
-    heartbeatTimeout: '30 seconds',
-    retry: retry(5),
-  });
-  const uploader = proxyActivities<AgentArchiveActivities>({
-    taskQueue: agentQueue,
-    startToCloseTimeout: '2 hours',
-    heartbeatTimeout: '10 seconds',
-    retry: retry(10),
-  });
+  const agent = watch.agents(
+    proxyActivities<AgentArchiveActivities>({
+      taskQueue: agentQueue,
+      startToCloseTimeout: '10 minutes',
+      heartbeatTimeout: '30 seconds',
+      retry: retry(5),
+    }),
+  );
+  const uploader = watch.agents(
+    proxyActivities<AgentArchiveActivities>({
+      taskQueue: agentQueue,
+      startToCloseTimeout: '2 hours',
+      heartbeatTimeout: '10 seconds',
+      retry: retry(10),
+    }),
+  );
 
   const cluster = await central.loadCluster(input);
   // Workflow time before the survey: nothing committed after it is claimed archived.
@@ -86,7 +93,7 @@ async function archivePass(input: ArchiveRef, recordOk?: (seen: PassSeen) => Pro
     deferred: Math.max(0, pending.length - MAX_SEGMENTS_PER_PASS),
   };
   for (const file of pending.slice(0, MAX_SEGMENTS_PER_PASS)) {
-    setCurrentDetails(`archiving **${file}** of server ${survey.server.key} (${result.archived.length} done this pass)`);
+    watch.details(`archiving **${file}** of server ${survey.server.key} (${result.archived.length} done this pass)`);
     const inspected = await agent.inspectSegment({ ...input, file });
     const check = await central.checkSegment({ ...input, server: survey.server, inspected });
     if (check.action === 'skip') {
@@ -97,7 +104,7 @@ async function archivePass(input: ArchiveRef, recordOk?: (seen: PassSeen) => Pro
     await central.registerSegment({ ...input, server: survey.server, inspected, uploaded });
     result.archived.push(file);
   }
-  setCurrentDetails(`archived ${result.archived.length} binlogs of server ${survey.server.key}; active ${survey.active}`);
+  watch.details(`archived ${result.archived.length} binlogs of server ${survey.server.key}; active ${survey.active}`);
   const seen = unarchivedSinceSeconds(survey, pending.slice(MAX_SEGMENTS_PER_PASS));
   await recordOk?.(seen === undefined ? { observedAt } : { observedAt, unarchivedSinceSeconds: seen });
   return result;

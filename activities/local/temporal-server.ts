@@ -11,6 +11,7 @@ export const SEARCH_ATTRIBUTES = {
   ClusterId: 'Keyword',
   BackupPhase: 'Keyword',
   TargetTime: 'Datetime',
+  NoAgentPolling: 'Keyword',
 } as const;
 
 const { IndexedValueType } = temporal.api.enums.v1;
@@ -19,6 +20,7 @@ export const SEARCH_ATTRIBUTE_TYPES: Record<keyof typeof SEARCH_ATTRIBUTES, temp
   ClusterId: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
   BackupPhase: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
   TargetTime: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  NoAgentPolling: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
 };
 
 export class SearchAttributeTypeError extends PitrError {

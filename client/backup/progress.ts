@@ -1,6 +1,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
+import { WATCH_AGENT_POLLERS } from '../../activities/agent-queue/types';
 import type { BackupProgress, ExecuteResult, PrepareResult } from '../../domain/backup';
 import { backupProgressQuery } from '../../workflows';
 
@@ -15,6 +16,8 @@ export interface LiveProgress {
   expectedBytes: number | undefined;
   attempt: number;
   lastError: string | undefined;
+  /** What the run waits for that no one provides: an agent queue nobody polls. */
+  waiting: string | undefined;
 }
 
 /** Sizes the finished phases reported: the data to back up, and what the engine wrote. */
@@ -45,7 +48,7 @@ function heartbeatBytes(activity: PendingActivity | undefined): number | undefin
  * retries are on.
  */
 export function mergeProgress(query: BackupProgress, pending: readonly PendingActivity[], sizes: ExpectedSizes): LiveProgress {
-  const running = pending[0];
+  const running = pending.find((a) => a.activityType?.name !== WATCH_AGENT_POLLERS);
   const expectedBytes = query.phase === 'execute' ? sizes.dataBytes : query.phase === 'upload' ? sizes.executedBytes : undefined;
   return {
     phase: query.phase,
@@ -53,12 +56,13 @@ export function mergeProgress(query: BackupProgress, pending: readonly PendingAc
     expectedBytes,
     attempt: running?.attempt ?? 1,
     lastError: query.lastError ?? running?.lastFailure?.message ?? undefined,
+    waiting: query.noAgentPolling?.message,
   };
 }
 
 const mb = (bytes: number): string => (bytes / 1e6).toFixed(1);
 
-/** One line: the phase, a bar against the expected size when known (an estimate, so capped), attempts and the last error. */
+/** One line: the phase, a bar against the expected size when known (an estimate, so capped), attempts, the last error, and what it waits for. */
 export function renderProgress(p: LiveProgress, width = 24): string {
   let amount: string;
   if (p.expectedBytes && p.expectedBytes > 0) {
@@ -70,7 +74,8 @@ export function renderProgress(p: LiveProgress, width = 24): string {
   }
   const retry = p.attempt > 1 ? ` attempt ${p.attempt}` : '';
   const error = p.lastError ? ` (last error: ${p.lastError})` : '';
-  return `${p.phase.padEnd(8)} ${amount}${retry}${error}`;
+  const waiting = p.waiting ? ` — waiting: ${p.waiting}` : '';
+  return `${p.phase.padEnd(8)} ${amount}${retry}${error}${waiting}`;
 }
 
 /** The results of the phases that finished, read from the workflow's history. */

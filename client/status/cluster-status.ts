@@ -5,6 +5,9 @@ import { loadRecoverability } from '../../activities/archive/recoverable';
 import type { LastArchivePass } from '../../activities/catalog/archive-passes';
 import { listRestores } from '../../activities/restore/outcomes';
 import { failureText } from '../../domain/archive/pass-failure';
+import { WATCH_AGENT_POLLERS } from '../../activities/agent-queue/types';
+import { NoAgentPolling, noAgentPolling } from '../../domain/agent-queue';
+import { NO_AGENT_POLLING } from '../../workflows/agent-queue-watch';
 
 export interface RunningWorkflow {
   workflowId: string;
@@ -13,6 +16,8 @@ export interface RunningWorkflow {
   startedAt: string;
   /** Activities retrying or waiting: what a stuck workflow is stuck on. */
   pending: Array<{ activity: string; attempt: number; lastFailure: string | undefined; lastHeartbeat: string | undefined }>;
+  /** The agent queue the workflow waits on while no agent polls it. */
+  noAgentPolling: NoAgentPolling | null;
 }
 
 export interface ClusterStatus {
@@ -45,17 +50,21 @@ export async function clusterStatus(catalog: Catalog, client: Client, tenantId: 
   const query = `TenantId="${tenantId}" AND ClusterId="${clusterId}" AND ExecutionStatus="Running"`;
   for await (const w of client.workflow.list({ query })) {
     const described = await client.workflow.getHandle(w.workflowId, w.runId).describe();
+    const unpolled = described.typedSearchAttributes.get(NO_AGENT_POLLING);
     running.push({
       workflowId: w.workflowId,
       type: w.type,
       phase: (described.searchAttributes.BackupPhase as string[] | undefined)?.[0],
       startedAt: w.startTime.toISOString(),
-      pending: (described.raw.pendingActivities ?? []).map((a) => ({
-        activity: a.activityType?.name ?? '?',
-        attempt: a.attempt ?? 1,
-        lastFailure: a.lastFailure?.message ?? undefined,
-        lastHeartbeat: iso(a.lastHeartbeatTime),
-      })),
+      pending: (described.raw.pendingActivities ?? [])
+        .filter((a) => a.activityType?.name !== WATCH_AGENT_POLLERS)
+        .map((a) => ({
+          activity: a.activityType?.name ?? '?',
+          attempt: a.attempt ?? 1,
+          lastFailure: a.lastFailure?.message ?? undefined,
+          lastHeartbeat: iso(a.lastHeartbeatTime),
+        })),
+      noAgentPolling: unpolled ? noAgentPolling(unpolled, tenantId, clusterId) : null,
     });
   }
   const backup = backups[0];
@@ -90,6 +99,7 @@ export function formatStatus(s: ClusterStatus): string {
     for (const a of w.pending) {
       lines.push(`                ${a.activity} attempt ${a.attempt}${a.lastFailure ? `, last error: ${a.lastFailure}` : ''}${a.lastHeartbeat ? `, heartbeat ${a.lastHeartbeat}` : ''}`);
     }
+    if (w.noAgentPolling) lines.push(`                waiting: ${w.noAgentPolling.message}`);
   }
   return lines.join('\n');
 }

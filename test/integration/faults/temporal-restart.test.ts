@@ -36,7 +36,7 @@ test('a backup survives the Temporal server restarting in the middle of it', asy
     const workflowId = backupWorkflowId(ids.tenantId, ids.clusterId, new Date());
     await client.workflow.start(baseBackupWorkflow, { taskQueue: CENTRAL_TASK_QUEUE, workflowId, args: [ids] });
     const handle = client.workflow.getHandle<typeof baseBackupWorkflow>(workflowId);
-    while ((await handle.describe()).raw.pendingActivities?.[0]?.activityType?.name !== 'uploadArtifact') await sleep(100);
+    while (!(await handle.describe()).raw.pendingActivities?.some((a) => a.activityType?.name === 'uploadArtifact')) await sleep(100);
 
     await stopTemporalServer(dir);
     await sleep(1000);

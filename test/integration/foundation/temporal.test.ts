@@ -41,7 +41,7 @@ test('the product search attributes are registered with their types', async () =
   try {
     const res = await connection.operatorService.listSearchAttributes({ namespace: stack.temporal.namespace });
     const { INDEXED_VALUE_TYPE_KEYWORD: KEYWORD, INDEXED_VALUE_TYPE_DATETIME: DATETIME } = temporal.api.enums.v1.IndexedValueType;
-    const expected = { TenantId: KEYWORD, ClusterId: KEYWORD, BackupPhase: KEYWORD, TargetTime: DATETIME };
+    const expected = { TenantId: KEYWORD, ClusterId: KEYWORD, BackupPhase: KEYWORD, TargetTime: DATETIME, NoAgentPolling: KEYWORD };
     for (const [name, type] of Object.entries(expected)) assert.equal(res.customAttributes?.[name], type, `${name} has type ${res.customAttributes?.[name]}`);
     assert.deepEqual(Object.keys(SEARCH_ATTRIBUTE_TYPES).sort(), Object.keys(expected).sort());
   } finally {
