@@ -122,6 +122,13 @@ export class UnknownConfigKeyError extends ConfigError {
   }
 }
 
+/** Where a secret's value is read from, for messages: the key that gives it, and the file or variable it names. */
+export function secretSource(secret: Secret, key: string): string {
+  if (typeof secret === 'string') return secret === '' ? `${key} in the configuration, which is empty or unset` : `${key} in the configuration`;
+  if ('file' in secret) return `file ${secret.file} (named by ${key} in the configuration)`;
+  return `environment variable ${secret.env} (named by ${key} in the configuration)`;
+}
+
 export function resolveSecret(secret: Secret, env: NodeJS.ProcessEnv = process.env): string {
   if (typeof secret === 'string') return secret;
   if ('file' in secret) {
