@@ -1,7 +1,6 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentConfig } from '../activities/config/config';
 import { DatabaseUnavailableError, queryOne, withDatabase } from '../activities/db/connect';
 import { PitrError } from '../domain/errors';
@@ -9,34 +8,30 @@ import { PitrError } from '../domain/errors';
 /** The agent refuses to start: its database or its binlog directory is not what its configuration says. */
 export class AgentStartError extends PitrError {}
 
-const RETRY_DELAY_MS = 2_000;
-
 /**
  * The folder the server writes its binlogs to, as the server names it (undefined when binlogs
- * are off). A server that is down or busy is waited for, up to `waitMs`: an agent started
- * together with its server (docker compose) comes up before the server takes connections.
+ * are off or the server does not answer). Only a failure its activities would not retry either
+ * (a wrong password) stops the agent: a server that is down or restarting, or not up yet when
+ * both are started together, is what they already wait for.
  */
-async function serverBinlogDir(db: AgentConfig['database'], configFile: string, waitMs: number): Promise<string | undefined> {
-  const giveUpAt = Date.now() + waitMs;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await withDatabase(db, async (conn) => {
-        const { base } = await queryOne<{ base: string | null }>(conn, 'SELECT @@log_bin_basename AS base');
-        return base === null ? undefined : dirname(base);
-      });
-    } catch (err) {
-      if (!(err instanceof DatabaseUnavailableError)) throw err;
-      if (err.terminal || Date.now() >= giveUpAt) throw refused(err, configFile);
-      if (attempt === 1) process.stderr.write(`${err.message}; waiting up to ${Math.round(waitMs / 1000)} s for it\n`);
-      await sleep(RETRY_DELAY_MS);
-    }
+async function serverBinlogDir(db: AgentConfig['database'], configFile: string): Promise<string | undefined> {
+  try {
+    return await withDatabase(db, async (conn) => {
+      const { base } = await queryOne<{ base: string | null }>(conn, 'SELECT @@log_bin_basename AS base');
+      return base === null ? undefined : dirname(base);
+    });
+  } catch (err) {
+    if (!(err instanceof DatabaseUnavailableError)) throw err;
+    if (err.terminal) throw refused(err, configFile);
+    process.stderr.write(`pitr: ${err.message}; the agent starts anyway, and its backups and archive passes retry until the server answers\n`);
+    return undefined;
   }
 }
 
 function refused(err: DatabaseUnavailableError, configFile: string): AgentStartError {
   return new AgentStartError(`the agent did not start (configuration ${configFile}): ${err.message}`, {
-    hint: err.terminal ? err.hint : `start the server, or correct database.host and database.port in ${configFile}`,
-    exitCode: err.terminal ? 2 : 1,
+    hint: err.hint,
+    exitCode: 2,
     cause: err,
   });
 }
@@ -66,7 +61,7 @@ async function checkBinlogDir(dir: string, configFile: string, serverDir: string
  * a wrong password or a missing mount stops the agent with what to fix, instead of failing
  * every backup and archive pass later.
  */
-export async function checkAgentHost(config: AgentConfig, configFile: string, waitMs = 120_000): Promise<void> {
-  const serverDir = await serverBinlogDir(config.database, configFile, waitMs);
+export async function checkAgentHost(config: AgentConfig, configFile: string): Promise<void> {
+  const serverDir = await serverBinlogDir(config.database, configFile);
   await checkBinlogDir(config.database.binlogDir, configFile, serverDir);
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { createConnection } from 'mysql2/promise';
@@ -47,6 +48,37 @@ function pitrAgent(file: string): Promise<{ code: number | null; stderr: string 
   });
 }
 
+/** Runs `pitr agent` until it says it polls, and returns what it printed by then; it is killed either way. */
+async function untilRunning(file: string): Promise<string> {
+  const child = spawn(process.execPath, [cli, 'agent', '--config', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  try {
+    const outcome = await new Promise<string>((done) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/agent for t-agent-start\/c-agent-start-\d+ running/.test(stderr)) done('running');
+      });
+      child.once('exit', (code) => done(`exited with ${code}`));
+    });
+    assert.equal(outcome, 'running', stderr);
+    return stderr;
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }
+}
+
+async function unusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
 function assertRefused(run: { code: number | null; stderr: string }, code: number, file: string): void {
   assert.equal(run.code, code, run.stderr);
   assert.ok(run.stderr.startsWith(`pitr: the agent did not start (configuration ${file}): `), run.stderr);
@@ -88,23 +120,14 @@ describe('pitr agent checks its database and binlog directory before it starts',
 
   test('with the right password and binlog directory the agent starts and polls', async () => {
     const db = await instanceWithBackupUser();
-    const child = spawn(process.execPath, [cli, 'agent', '--config', configFile(db, 'right', {})], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    try {
-      const outcome = await new Promise<string>((done) => {
-        child.stderr.on('data', (chunk: Buffer) => {
-          stderr += chunk.toString();
-          if (/agent for t-agent-start\/c-agent-start-\d+ running/.test(stderr)) done('running');
-        });
-        child.once('exit', (code) => done(`exited with ${code}`));
-      });
-      assert.equal(outcome, 'running', stderr);
-    } finally {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGKILL');
-        await exited;
-      }
-    }
+    const stderr = await untilRunning(configFile(db, 'right', {}));
+    assert.doesNotMatch(stderr, /pitr:/, 'nothing to report');
+  });
+
+  test('a server that does not answer yet is waited for by the activities, not refused', async () => {
+    const db = await instanceWithBackupUser();
+    const port = await unusedPort();
+    const stderr = await untilRunning(configFile(db, 'server-down', { port }));
+    assert.match(stderr, new RegExp(`pitr: cannot connect to mysql at ${db.host}:${port}: .*; the agent starts anyway`));
   });
 });
