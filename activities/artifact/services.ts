@@ -3,6 +3,7 @@ import { ObjectTenantKeyStore } from '../keys/object-tenant-key-store';
 import { TenantKeys } from '../keys/tenant-keys';
 import { storageSettingsFromEnv } from '../storage/config';
 import { createS3Client, S3ObjectStore } from '../storage/s3-store';
+import { ENV_SETTINGS } from '../storage/settings-origin';
 
 /** The object store of one bucket and the tenant keys kept in it, wired from the environment. */
 export interface ArtifactServices {
@@ -17,7 +18,7 @@ export function artifactServicesFromEnv(bucket: string, env: NodeJS.ProcessEnv =
   const master = masterKeyFromEnv(env);
   const previous = previousMasterKeysFromEnv(env);
   const client = createS3Client(settings);
-  const store = new S3ObjectStore(client, bucket, { checksums: settings.checksums });
+  const store = new S3ObjectStore(client, bucket, { checksums: settings.checksums, origin: ENV_SETTINGS });
   return {
     store,
     keys: new TenantKeys(new ObjectTenantKeyStore(store, settings.prefix), master, previous),

@@ -5,7 +5,16 @@ import { LocalKeyProvider } from '../keys/local-key-provider';
 import { ObjectTenantKeyStore } from '../keys/object-tenant-key-store';
 import { TenantKeys } from '../keys/tenant-keys';
 import { createS3Client, S3ObjectStore, S3StoreOptions } from '../storage/s3-store';
-import { ConfigError, resolveSecret, type AgentConfig, type CentralConfig } from './config';
+import type { SettingsOrigin } from '../storage/settings-origin';
+import { ConfigError, resolveSecret, secretSource, type AgentConfig, type CentralConfig } from './config';
+
+/** The configuration keys (and secret source) the store's settings come from, for its hints. */
+function configuredOrigin(storage: CentralConfig['storage']): SettingsOrigin {
+  return {
+    credentials: `storage.accessKeyId in the configuration ("${storage.accessKeyId}") and the secret key in ${secretSource(storage.secretAccessKey, 'storage.secretAccessKey')}`,
+    endpoint: `storage.endpoint in the configuration (${storage.endpoint})`,
+  };
+}
 
 /** Object storage and tenant keys as a worker's or agent's configuration file names them. */
 export function artifactServicesFromConfig(
@@ -27,7 +36,7 @@ export function artifactServicesFromConfig(
     secretAccessKey: resolveSecret(config.storage.secretAccessKey),
     checksums: config.storage.checksums,
   });
-  const store = new S3ObjectStore(client, config.storage.bucket, { ...storeOptions, checksums: config.storage.checksums });
+  const store = new S3ObjectStore(client, config.storage.bucket, { ...storeOptions, checksums: config.storage.checksums, origin: configuredOrigin(config.storage) });
   return {
     store,
     keys: new TenantKeys(new ObjectTenantKeyStore(store, config.storage.prefix), master, previous),

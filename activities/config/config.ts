@@ -1,12 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { ENGINES, type EngineName } from '../../domain/backup';
 import { InvalidInputError } from '../../domain/errors';
+import { unknownKeys, type UnknownKey } from './unknown-keys';
+
+/*
+ * Every object is strict: a misspelt key (`database.pasword`) is refused with the nearest valid
+ * key, instead of being dropped while the value it meant silently takes its default.
+ */
 
 /** A secret is given inline, or (better) by the file or environment variable that holds it. */
-export const Secret = z.union([z.string(), z.object({ file: z.string() }), z.object({ env: z.string() })]);
+export const Secret = z.union([z.string(), z.strictObject({ file: z.string() }), z.strictObject({ env: z.string() })], {
+  error: 'a secret is a string, {"file": PATH} or {"env": VARIABLE}',
+});
 export type Secret = z.infer<typeof Secret>;
 
-const StorageConfig = z.object({
+const StorageConfig = z.strictObject({
   endpoint: z.string().url(),
   region: z.string().default('us-east-1'),
   bucket: z.string().min(3),
@@ -17,8 +26,8 @@ const StorageConfig = z.object({
   checksums: z.enum(['when-supported', 'when-required']).optional(),
 });
 
-const CommonConfig = z.object({
-  temporal: z.object({ address: z.string(), namespace: z.string().default('default') }),
+const CommonConfig = z.strictObject({
+  temporal: z.strictObject({ address: z.string(), namespace: z.string().default('default') }),
   storage: StorageConfig,
   /** The master key that wraps every tenant's data key (32 bytes, base64, in a file). */
   masterKeyFile: z.string(),
@@ -31,7 +40,7 @@ const CommonConfig = z.object({
 
 export const CentralConfigSchema = CommonConfig.extend({
   catalogUrl: Secret,
-  signing: z.object({
+  signing: z.strictObject({
     keyId: z.string(),
     privateKeyFile: z.string(),
     /** Every key id a manifest may be signed with, to its PEM public key file. */
@@ -40,10 +49,14 @@ export const CentralConfigSchema = CommonConfig.extend({
 });
 export type CentralConfig = z.infer<typeof CentralConfigSchema>;
 
+const ToolPaths = z.strictObject(
+  Object.fromEntries(ENGINES.map((engine) => [engine, z.string().optional()])) as Record<EngineName, z.ZodOptional<z.ZodString>>,
+);
+
 export const AgentConfigSchema = CommonConfig.extend({
   tenantId: z.string(),
   clusterId: z.string(),
-  database: z.object({
+  database: z.strictObject({
     flavor: z.enum(['mysql', 'mariadb']),
     host: z.string().default('127.0.0.1'),
     port: z.number().int().positive(),
@@ -62,7 +75,7 @@ export const AgentConfigSchema = CommonConfig.extend({
   /** A session queued on a metadata lock for longer than this defers the backup, however few wait. */
   maxLockWaitSeconds: z.number().int().nonnegative().default(60),
   throttle: z
-    .object({
+    .strictObject({
       /** mariadb-backup/xtrabackup --throttle (I/O operations per second). */
       ioPerSecond: z.number().int().positive().optional(),
       /** clone_max_data_bandwidth, MiB/s. */
@@ -75,18 +88,46 @@ export const AgentConfigSchema = CommonConfig.extend({
     .default({}),
   /** zstd settings of backup and binlog uploads; unset ones keep the defaults (level 3, one worker per core up to 8). */
   compression: z
-    .object({
+    .strictObject({
       level: z.number().int().min(-7).max(22).optional(),
       /** 0 compresses on the uploading thread. */
       workers: z.number().int().min(0).max(256).optional(),
     })
     .optional(),
-  /** Tool overrides, e.g. `{ "xtrabackup": "/usr/bin/xtrabackup" }`. */
-  tools: z.record(z.string(), z.string()).default({}),
+  /** Tool overrides by engine, e.g. `{ "xtrabackup": "/usr/bin/xtrabackup" }`. */
+  tools: ToolPaths.default({}),
 });
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;
 
 export class ConfigError extends InvalidInputError {}
+
+function named(key: UnknownKey): string {
+  return key.suggestion === undefined ? key.path : `${key.path} (did you mean ${key.suggestion}?)`;
+}
+
+function fix(key: UnknownKey): string {
+  return key.suggestion === undefined ? `remove ${key.path} or use a key allowed there (${key.validKeys.join(', ')})` : `rename ${key.path} to ${key.suggestion}`;
+}
+
+/** A configuration file holds keys its schema does not: each named with its path, and the key probably meant. */
+export class UnknownConfigKeyError extends ConfigError {
+  constructor(
+    readonly file: string,
+    what: string,
+    readonly keys: UnknownKey[],
+  ) {
+    super(`${what} configuration ${file}: unknown key${keys.length > 1 ? 's' : ''} ${keys.map(named).join(', ')}`, {
+      hint: `${keys.map(fix).join('; ')} in ${file}`,
+    });
+  }
+}
+
+/** Where a secret's value is read from, for messages: the key that gives it, and the file or variable it names. */
+export function secretSource(secret: Secret, key: string): string {
+  if (typeof secret === 'string') return secret === '' ? `${key} in the configuration, which is empty or unset` : `${key} in the configuration`;
+  if ('file' in secret) return `file ${secret.file} (named by ${key} in the configuration)`;
+  return `environment variable ${secret.env} (named by ${key} in the configuration)`;
+}
 
 export function resolveSecret(secret: Secret, env: NodeJS.ProcessEnv = process.env): string {
   if (typeof secret === 'string') return secret;
@@ -111,6 +152,8 @@ function load<T>(schema: z.ZodType<T>, file: string, what: string): T {
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
+    const unknown = unknownKeys(schema, parsed.error.issues);
+    if (unknown.length > 0) throw new UnknownConfigKeyError(file, what, unknown);
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(`${what} configuration ${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }

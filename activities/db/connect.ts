@@ -1,7 +1,7 @@
 import { Connection, createConnection } from 'mysql2/promise';
 import { PitrError } from '../../domain/errors';
 import type { AgentConfig } from '../config/config';
-import { resolveSecret } from '../config/config';
+import { resolveSecret, secretSource } from '../config/config';
 
 export class DatabaseUnavailableError extends PitrError {}
 
@@ -12,12 +12,13 @@ const TRANSIENT_CODES = new Set([
 ]);
 
 export async function connectDatabase(db: AgentConfig['database']): Promise<Connection> {
+  const password = resolveSecret(db.password);
   try {
     return await createConnection({
       host: db.host,
       port: db.port,
       user: db.user,
-      password: resolveSecret(db.password),
+      password,
       connectTimeout: 10_000,
       supportBigNumbers: true,
       bigNumberStrings: true,
@@ -26,6 +27,14 @@ export async function connectDatabase(db: AgentConfig['database']): Promise<Conn
     });
   } catch (err) {
     const code = (err as { code?: string }).code ?? '';
+    if (code === 'ER_ACCESS_DENIED_ERROR') {
+      const from = secretSource(db.password, 'database.password');
+      throw new DatabaseUnavailableError(`${db.flavor} at ${db.host}:${db.port} refused user '${db.user}' with the password from ${from}: ${(err as Error).message}`, {
+        hint: `correct the password in ${from}, or database.user; or let '${db.user}' connect from this host on the server`,
+        terminal: true,
+        cause: err,
+      });
+    }
     throw new DatabaseUnavailableError(`cannot connect to ${db.flavor} at ${db.host}:${db.port}: ${(err as Error).message}`, {
       hint: TRANSIENT_CODES.has(code) ? 'the server is down or busy; the backup retries' : 'check the agent configuration’s database user and password',
       terminal: !TRANSIENT_CODES.has(code),

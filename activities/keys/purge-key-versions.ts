@@ -8,7 +8,7 @@ import { DEFAULT_RETRY_POLICY, withRetry } from '../storage/retry';
  * is only one once those are gone. In an unversioned bucket there are none.
  */
 export async function deleteOlderVersions(store: S3ObjectStore, key: string): Promise<number> {
-  const where = { bucket: store.bucket, key };
+  const where = { bucket: store.bucket, key, origin: store.origin };
   const older: string[] = [];
   let keyMarker: string | undefined;
   let versionIdMarker: string | undefined;

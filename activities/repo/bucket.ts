@@ -14,7 +14,7 @@ export async function bucketLifecycleRules(store: S3ObjectStore): Promise<Lifecy
         throw err;
       }
     },
-    { operation: 'get-bucket-lifecycle', bucket: store.bucket, key: '' },
+    { operation: 'get-bucket-lifecycle', bucket: store.bucket, key: '', origin: store.origin },
     DEFAULT_RETRY_POLICY,
   );
 }

@@ -1,4 +1,5 @@
 import { PitrError } from '../../domain/errors';
+import { UNNAMED_SETTINGS, type StorageCall } from './settings-origin';
 
 /** Where a storage call failed: enough for an operator to find the object and the request. */
 export interface StorageFailure {
@@ -113,12 +114,9 @@ export function objectNotFound(where: { operation: string; bucket: string; key: 
 }
 
 /** Turns whatever the SDK or the socket threw into a transient or terminal storage error. */
-export function classifyStorageError(
-  err: unknown,
-  where: { operation: string; bucket: string; key: string },
-  attempts = 1,
-): StorageError {
+export function classifyStorageError(err: unknown, call: StorageCall, attempts = 1): StorageError {
   if (err instanceof StorageError) return err;
+  const { origin = UNNAMED_SETTINGS, ...where } = call;
   const { name, code, status, message } = describe(err);
   const failure: StorageFailure = { ...where, status, code: name ?? code, attempts };
   const url = `s3://${where.bucket}/${where.key}`;
@@ -137,13 +135,13 @@ export function classifyStorageError(
   }
   if (name === 'NoSuchBucket') {
     return new TerminalStorageError(`${what}: bucket ${where.bucket} does not exist`, failure, {
-      hint: `create bucket ${where.bucket} or fix the bucket name; check PITR_S3_ENDPOINT points at the right server`,
+      hint: `create bucket ${where.bucket} or fix the bucket name; check that ${origin.endpoint} points at the right server`,
       cause: err,
     });
   }
   if (status === 401 || status === 403 || (name !== undefined && CREDENTIAL_NAMES.has(name))) {
     return new TerminalStorageError(`${what}: the storage refused our credentials`, failure, {
-      hint: `check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY and that they may ${where.operation} under s3://${where.bucket}/`,
+      hint: `check ${origin.credentials}, and that they may ${where.operation} under s3://${where.bucket}/`,
       cause: err,
     });
   }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { classifyStorageError, StorageError } from './errors';
+import type { StorageCall } from './settings-origin';
 
 /**
  * The one retry loop for storage calls. The SDK's own retries are switched off (maxAttempts 1,
@@ -27,7 +28,7 @@ export type RetryListener = (failure: StorageError) => void;
 
 export async function withRetry<T>(
   call: () => Promise<T>,
-  where: { operation: string; bucket: string; key: string },
+  where: StorageCall,
   policy: RetryPolicy,
   signal?: AbortSignal,
   onRetry?: RetryListener,

@@ -19,6 +19,7 @@ import { Readable } from 'node:stream';
 import { classifyStorageError, ObjectNotFoundError, objectNotFound, StorageError } from './errors';
 import type { CompletedPart, ObjectInfo, ObjectStore, PendingUpload, PutCondition, PutResult } from './object-store';
 import { DEFAULT_RETRY_POLICY, RetryListener, withRetry } from './retry';
+import type { SettingsOrigin } from './settings-origin';
 
 /**
  * `when-supported` (the default): every upload carries a CRC32 the server verifies, part bodies
@@ -89,6 +90,8 @@ export interface S3StoreOptions {
   onRetry?: RetryListener;
   /** As the client was created with (`createS3Client`): `when-required` sends part bodies whole and signed. */
   checksums?: ChecksumMode;
+  /** Where the client's endpoint and credentials came from, named by the hints of failed calls. */
+  origin?: SettingsOrigin;
 }
 
 function copySource(bucket: string, key: string): string {
@@ -105,6 +108,7 @@ export class S3ObjectStore implements ObjectStore {
   private readonly copyPartBytes: number;
   private readonly onRetry: RetryListener | undefined;
   private readonly streamedParts: boolean;
+  readonly origin: SettingsOrigin | undefined;
 
   constructor(
     readonly client: S3Client,
@@ -115,10 +119,11 @@ export class S3ObjectStore implements ObjectStore {
     this.copyPartBytes = options.copyPartBytes ?? COPY_PART_BYTES;
     this.onRetry = options.onRetry;
     this.streamedParts = options.checksums !== 'when-required';
+    this.origin = options.origin;
   }
 
   private call<T>(operation: string, key: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return withRetry(fn, { operation, bucket: this.bucket, key }, DEFAULT_RETRY_POLICY, signal, this.onRetry);
+    return withRetry(fn, { operation, bucket: this.bucket, key, origin: this.origin }, DEFAULT_RETRY_POLICY, signal, this.onRetry);
   }
 
   async put(key: string, body: Buffer, contentType?: string): Promise<{ etag: string }> {
@@ -179,7 +184,7 @@ export class S3ObjectStore implements ObjectStore {
       for await (const piece of body) yield piece as Buffer;
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      throw classifyStorageError(err, { operation: 'get', bucket: this.bucket, key });
+      throw classifyStorageError(err, { operation: 'get', bucket: this.bucket, key, origin: this.origin });
     }
   }
 

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { startMetricsServer } from '../../workers/metrics-server';
 import { loadAgentConfig } from '../../activities/config/config';
 import { InvalidInputError } from '../../domain/errors';
+import { checkAgentHost } from '../../workers/agent-start-checks';
 import { startAgentWorker } from '../../workers/agent-worker';
 import { CentralQueue, startCentralWorkers } from '../../workers/central-worker';
 import type { RunningWorkers } from '../../workers/create-worker';
@@ -57,6 +58,7 @@ export function agentCommand(): Command {
       if (o.cluster && o.cluster !== config.clusterId) {
         throw new InvalidInputError(`--cluster ${o.cluster} does not match the configuration's cluster ${config.clusterId}`);
       }
+      await checkAgentHost(config, o.config);
       const metrics = await serveMetrics(o.metrics);
       await runUntilSignalled(await startAgentWorker(config), `agent for ${config.tenantId}/${config.clusterId}`, metrics);
     });

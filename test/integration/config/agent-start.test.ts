@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { describe, test } from 'node:test';
+import { createConnection } from 'mysql2/promise';
+import { type AgentConfig, loadAgentConfig } from '../../../activities/config/config';
+import type { DbInstance } from '../../../activities/local/db-instance';
+import { testStack } from '../../harness/env';
+import { freshDbInstance } from '../../harness/instances';
+
+const cli = resolve(__dirname, '../../../client/cli.js');
+const PASSWORD = 'Right-0ne-for-backup';
+
+async function instanceWithBackupUser(): Promise<DbInstance> {
+  const db = await freshDbInstance('mysql');
+  const conn = await createConnection({ host: db.host, port: db.port, user: 'root' });
+  await conn.query(`CREATE USER 'backup'@'%' IDENTIFIED BY '${PASSWORD}'`);
+  await conn.query("GRANT ALL ON *.* TO 'backup'@'%'");
+  await conn.end();
+  return db;
+}
+
+/** An agent configuration file for `db`, with the `database` settings changed as given. */
+function configFile(db: DbInstance, name: string, database: Partial<AgentConfig['database']>): string {
+  const stack = testStack();
+  const template = loadAgentConfig(stack.configs.agents.mysql);
+  const dir = join(db.dir, 'agent');
+  mkdirSync(join(dir, 'staging'), { recursive: true });
+  const config: AgentConfig = {
+    ...template,
+    tenantId: 't-agent-start',
+    clusterId: `c-agent-start-${process.pid}`,
+    database: { ...template.database, host: db.host, port: db.port, socket: db.socket, user: 'backup', password: PASSWORD, binlogDir: db.binlogDir, ...database },
+    stagingDir: join(dir, 'staging'),
+  };
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
+function pitrAgent(file: string): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, [cli, 'agent', '--config', file], { timeout: 60_000 }, (err, _stdout, stderr) => {
+      done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stderr });
+    });
+  });
+}
+
+/** Runs `pitr agent` until it says it polls, and returns what it printed by then; it is killed either way. */
+async function untilRunning(file: string): Promise<string> {
+  const child = spawn(process.execPath, [cli, 'agent', '--config', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  try {
+    const outcome = await new Promise<string>((done) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/agent for t-agent-start\/c-agent-start-\d+ running/.test(stderr)) done('running');
+      });
+      child.once('exit', (code) => done(`exited with ${code}`));
+    });
+    assert.equal(outcome, 'running', stderr);
+    return stderr;
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }
+}
+
+async function unusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+function assertRefused(run: { code: number | null; stderr: string }, code: number, file: string): void {
+  assert.equal(run.code, code, run.stderr);
+  assert.ok(run.stderr.startsWith(`pitr: the agent did not start (configuration ${file}): `), run.stderr);
+  assert.match(run.stderr, /\n {2}what to do: /);
+  assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+}
+
+describe('pitr agent checks its database and binlog directory before it starts', { concurrency: true }, () => {
+  test('a wrong password: the user, the server and the configuration key the password came from', async () => {
+    const db = await instanceWithBackupUser();
+    const inline = configFile(db, 'wrong-inline', { password: 'not-the-password' });
+    const secretFile = join(db.dir, 'agent', 'db-password');
+    writeFileSync(secretFile, 'not-the-password-either\n');
+    const fromFile = configFile(db, 'wrong-file', { password: { file: secretFile } });
+    const [byKey, byFile] = await Promise.all([pitrAgent(inline), pitrAgent(fromFile)]);
+
+    assertRefused(byKey, 2, inline);
+    assert.match(byKey.stderr, new RegExp(`mysql at ${db.host}:${db.port} refused user 'backup' with the password from database\\.password in the configuration: Access denied for user 'backup'@`));
+    assert.match(byKey.stderr, /what to do: correct the password in database\.password in the configuration, or database\.user/);
+    assertRefused(byFile, 2, fromFile);
+    assert.match(byFile.stderr, new RegExp(`refused user 'backup' with the password from file ${secretFile} \\(named by database\\.password in the configuration\\)`));
+  });
+
+  test('a missing binlog directory, or a file in its place: the path, and where the server writes its binlogs', async () => {
+    const db = await instanceWithBackupUser();
+    const missingDir = join(db.dir, 'no-such-binlog-dir');
+    const missing = configFile(db, 'missing-dir', { binlogDir: missingDir });
+    const aFilePath = join(db.dir, 'agent', 'binlogs-as-a-file');
+    const notADir = configFile(db, 'file-dir', { binlogDir: aFilePath });
+    writeFileSync(aFilePath, '');
+    const [noDir, aFile] = await Promise.all([pitrAgent(missing), pitrAgent(notADir)]);
+
+    assertRefused(noDir, 1, missing);
+    assert.match(noDir.stderr, new RegExp(`the binlog directory ${missingDir} \\(database\\.binlogDir\\) does not exist\\n`));
+    assert.match(noDir.stderr, new RegExp(`what to do: set database\\.binlogDir to .*; the server writes its binlogs to ${db.binlogDir}\\n`));
+    assertRefused(aFile, 1, notADir);
+    assert.match(aFile.stderr, new RegExp(`the binlog directory ${aFilePath} \\(database\\.binlogDir\\) is not a directory`));
+  });
+
+  test('with the right password and binlog directory the agent starts and polls', async () => {
+    const db = await instanceWithBackupUser();
+    const stderr = await untilRunning(configFile(db, 'right', {}));
+    assert.doesNotMatch(stderr, /pitr:/, 'nothing to report');
+  });
+
+  test('a server that does not answer yet is waited for by the activities, not refused', async () => {
+    const db = await instanceWithBackupUser();
+    const port = await unusedPort();
+    const stderr = await untilRunning(configFile(db, 'server-down', { port }));
+    assert.match(stderr, new RegExp(`pitr: cannot connect to mysql at ${db.host}:${port}: .*; the agent starts anyway`));
+  });
+});
