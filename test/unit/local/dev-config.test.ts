@@ -12,7 +12,7 @@ after(() => rmSync(stateDir, { recursive: true, force: true }));
 
 function db(flavor: DbInstance['flavor'], port: number): DbInstance {
   const dir = join(stateDir, flavor);
-  return { flavor, host: '127.0.0.1', port, socket: join(dir, 'server.sock'), user: 'root', password: '', dir, dataDir: join(dir, 'data'), binlogDir: join(dir, 'binlog'), serverId: 1, pid: 1 };
+  return { flavor, host: '127.0.0.1', port, socket: join(dir, 'server.sock'), user: 'root', password: '', dir, dataDir: join(dir, 'data'), binlogDir: join(dir, 'binlog'), serverId: 1, pid: 1, optionFile: join(dir, 'client.cnf') };
 }
 
 test('the configurations `pitr dev up` writes pass the strict schemas they are loaded with', () => {
