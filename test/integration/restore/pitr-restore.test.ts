@@ -23,6 +23,8 @@ import { startBackup, startTestCentralWorkers, startTestCluster, temporalClient 
 import { archivePass, ENGINE, purgeAllButActive, setRpo, sql, withCentralCatalog, writeAndRotate } from '../archive/archive-harness';
 import { archivedCluster, type Cluster } from './archived-cluster';
 import { restoredIds, type CommittedRow } from './oracle-writer';
+import { createConnection } from 'mysql2/promise';
+import { signInAt } from '../../../activities/local/db-instance';
 
 const RESTORE_ROOT = join(testStack().stateDir, 'restores');
 process.env.PITR_RESTORE_DIR = RESTORE_ROOT;
@@ -296,7 +298,7 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
       progress = await requested.handle.query(restoreProgressQuery);
     } while (progress.phase !== 'kept' && progress.phase !== 'failed');
     assert.equal(progress.phase, 'kept', progress.error ?? '');
-    const restored = await sql({ ...db, host: progress.instance!.host, port: progress.instance!.port });
+    const restored = await createConnection(signInAt(progress.instance!));
     const [rows] = await restored.query('SELECT id FROM shop.items ORDER BY id');
     await restored.end();
     assert.deepEqual((rows as Array<{ id: number }>).map((r) => r.id), [1, 2, 3]);
