@@ -15,8 +15,9 @@ export function temporalActivity<A extends unknown[], R>(fn: (...args: A) => Pro
           message: err.hint ? `${err.message} (what to do: ${err.hint})` : err.message,
           type: err.name,
           nonRetryable: err.terminal,
-          // Apart, for a workflow that records the failure: its message above carries the hint.
-          details: [{ message: err.message, hint: err.hint ?? null }],
+          // Apart, for a workflow that records the failure. Only the hint: the message is long
+          // enough already (a deferred backup names sessions and their SQL) and failures are size-limited.
+          details: [{ hint: err.hint ?? null }],
           cause: err,
         });
       }

@@ -8,13 +8,11 @@ export function archivePassError(err: unknown): ArchivePassError {
   const activity = err instanceof ActivityFailure ? (err.activityType ?? null) : null;
   const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
   if (cause instanceof ApplicationFailure) {
-    const apart = cause.details?.[0] as { message?: unknown; hint?: unknown } | undefined;
-    return {
-      type: cause.type ?? cause.name,
-      message: typeof apart?.message === 'string' ? apart.message : cause.message,
-      hint: typeof apart?.hint === 'string' ? apart.hint : null,
-      activity,
-    };
+    const apart = cause.details?.[0] as { hint?: unknown } | undefined;
+    const hint = typeof apart?.hint === 'string' ? apart.hint : null;
+    const suffix = hint === null ? '' : ` (what to do: ${hint})`;
+    const message = suffix !== '' && cause.message.endsWith(suffix) ? cause.message.slice(0, -suffix.length) : cause.message;
+    return { type: cause.type ?? cause.name, message, hint, activity };
   }
   if (cause instanceof TimeoutFailure) return { type: cause.name, message: cause.message, hint: NO_ANSWER_HINT, activity };
   if (cause instanceof TemporalFailure || cause instanceof Error) return { type: cause.name, message: cause.message, hint: null, activity };
