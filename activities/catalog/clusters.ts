@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidInputError, PitrError } from '../../domain/errors';
+import { InvalidInputError } from '../../domain/errors';
 import { EngineName, ENGINES, ENGINES_BY_FLAVOR } from '../../domain/backup';
 import { Catalog } from './catalog';
 
@@ -21,7 +21,8 @@ export const ClusterSchema = z
   });
 export type Cluster = z.infer<typeof ClusterSchema>;
 
-export class ClusterNotFoundError extends PitrError {
+/** Terminal: a backup, an archive pass or a restore of a cluster the catalog does not know fails at once, not after retries. */
+export class ClusterNotFoundError extends InvalidInputError {
   constructor(tenantId: string, clusterId: string) {
     super(`cluster ${clusterId} of tenant ${tenantId} is not registered`, {
       hint: `register it with \`pitr cluster add --tenant ${tenantId} --cluster ${clusterId} ...\``,

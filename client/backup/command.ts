@@ -1,27 +1,14 @@
-import { WorkflowFailedError } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { listBackups } from '../../activities/catalog/backups';
 import { getCluster } from '../../activities/catalog/clusters';
 import { backupWorkflowId, BaseBackupInput, EngineName, ENGINES, ENGINES_BY_FLAVOR } from '../../domain/backup';
-import { InvalidInputError, PitrError } from '../../domain/errors';
+import { InvalidInputError } from '../../domain/errors';
 import { baseBackupWorkflow } from '../../workflows';
 import { CENTRAL_TASK_QUEUE } from '../../workers/task-queues';
 import { loadCliConfig, printJsonOr, withCatalog, withTemporal } from '../config';
+import { asRunFailure } from '../workflow-failure';
 import { ExpectedSizes, expectedSizes, readLiveProgress, renderProgress } from './progress';
-
-class BackupFailedError extends PitrError {}
-
-/** The workflow's failure as the operator needs it: which error, saying what, and where to look. */
-function backupFailure(workflowId: string, err: WorkflowFailedError): BackupFailedError {
-  let cause: unknown = err.cause;
-  while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
-  const type = (cause as { type?: string } | undefined)?.type ?? (cause instanceof Error ? cause.name : 'unknown');
-  const message = cause instanceof Error ? cause.message : err.message;
-  return new BackupFailedError(`backup ${workflowId} failed: ${type}: ${message}`, {
-    hint: `the failure is recorded in the catalog (pitr backups list) and in the workflow's history in the Temporal UI (${workflowId})`,
-  });
-}
 
 export function backupCommand(): Command {
   return new Command('backup')
@@ -37,8 +24,9 @@ export function backupCommand(): Command {
     .action(async (o: { tenant: string; cluster: string; engine?: EngineName; dryRun?: boolean; wait?: boolean; json?: boolean; config?: string }) => {
       const config = loadCliConfig(o.config);
       const input: BaseBackupInput = { tenantId: o.tenant, clusterId: o.cluster, ...(o.engine ? { engine: o.engine } : {}), dryRun: !!o.dryRun };
+      // An unregistered cluster is refused here, before a workflow exists to retry it.
+      const cluster = await withCatalog(config, (catalog) => getCluster(catalog, o.tenant, o.cluster));
       if (o.engine) {
-        const cluster = await withCatalog(config, (catalog) => getCluster(catalog, o.tenant, o.cluster));
         const engines = ENGINES_BY_FLAVOR[cluster.flavor];
         if (!engines.includes(o.engine)) {
           throw new InvalidInputError(`engine ${o.engine} cannot back up ${o.tenant}/${o.cluster}, a ${cluster.flavor} cluster`, {
@@ -73,7 +61,7 @@ export function backupCommand(): Command {
         }
         if (process.stderr.isTTY && !o.json) process.stderr.write('\n');
         const result = await done.catch((err: unknown) => {
-          throw err instanceof WorkflowFailedError ? backupFailure(workflowId, err) : err;
+          throw asRunFailure(err, workflowId, 'backup');
         });
         printJsonOr(o.json, result, (r) =>
           [

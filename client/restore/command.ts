@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadLegacyPlan } from '../../activities/legacy/plan';
 import { loadRestorePlan } from '../../activities/restore/plan';
+import { getCluster } from '../../activities/catalog/clusters';
 import { InvalidInputError } from '../../domain/errors';
 import { artifactServicesFromConfig } from '../../activities/config/artifact-services';
 import type { Flavor } from '../../domain/backup';
@@ -12,6 +13,8 @@ import { describeTarget, parseRestoreTarget } from '../../domain/restore/target'
 import type { PitrRestoreResult, RestoreProgress, RestoreVerification } from '../../domain/restore/workflow-types';
 import { restoreProgressQuery } from '../../workflows';
 import { loadCliConfig, printJsonOr, withCatalog, withTemporal } from '../config';
+import { WorkflowRunFailedError } from '../workflow-failure';
+import { extendCommand, releaseCommand } from './keep';
 import { requestRestore } from './request';
 
 interface TargetOptions {
@@ -124,6 +127,8 @@ function resultText(r: PitrRestoreResult): string {
 /** `pitr restore`: starts (or, with the same --key, finds) a restore; --wait follows it until it is kept or done. */
 export function restoreCommand(): Command {
   return withTargetOptions(new Command('restore').description('restore a cluster to an instant, a GTID set or latest, on an ephemeral instance'))
+    .addCommand(releaseCommand())
+    .addCommand(extendCommand())
     .option('--keep-for <minutes>', 'keep the restored instance this long for inspection')
     .option('--no-verify', 'skip verification of the restored server')
     .option('--key <key>', 'idempotency key: the same key returns the same restore (default: a new restore)')
@@ -132,6 +137,8 @@ export function restoreCommand(): Command {
       const target = parseRestoreTarget(o.to);
       const keepForMs = o.keepFor === undefined ? undefined : keepForMsOf(o.keepFor);
       const config = loadCliConfig(o.config);
+      // An unregistered cluster is refused here, before a workflow exists to fail.
+      await withCatalog(config, (catalog) => getCluster(catalog, o.tenant, o.cluster));
       await withTemporal(config, async (client) => {
         const requested = await requestRestore(client, {
           tenantId: o.tenant, clusterId: o.cluster, target, verify: o.verify, idempotencyKey: o.key ?? randomUUID(), ...(keepForMs === undefined ? {} : { keepForMs }),
@@ -149,7 +156,13 @@ export function restoreCommand(): Command {
           printJsonOr(o.json, { restoreId: requested.restoreId, ...progress }, (p) => progressText(requested.restoreId, p));
           return;
         }
-        const result = await requested.handle.result();
+        const result = await requested.result().catch((err: unknown) => {
+          // Incident tooling reads one JSON object on stdout either way; the reason goes to stderr too.
+          if (o.json && err instanceof WorkflowRunFailedError) {
+            process.stdout.write(`${JSON.stringify({ restoreId: requested.restoreId, status: 'failed', error: err.failure })}\n`);
+          }
+          throw err;
+        });
         printJsonOr(o.json, result, resultText);
       });
     });

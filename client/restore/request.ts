@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { tenantClusterKey } from '../../domain/backup';
 import { InvalidInputError } from '../../domain/errors';
 import { describeTarget } from '../../domain/restore/target';
-import type { PitrRestoreInput } from '../../domain/restore/workflow-types';
+import type { PitrRestoreInput, PitrRestoreResult } from '../../domain/restore/workflow-types';
+import { asRunFailure } from '../workflow-failure';
 import { pitrRestoreWorkflow } from '../../workflows';
 import { CENTRAL_TASK_QUEUE } from '../../workers/task-queues';
 
@@ -18,6 +19,19 @@ export interface RequestedRestore {
   /** false: an earlier request with the same key had started it. */
   started: boolean;
   handle: WorkflowHandle<typeof pitrRestoreWorkflow>;
+  /** Waits for the restore; a failed one rejects with WorkflowRunFailedError (its type, message, hint and restore id). */
+  result(): Promise<PitrRestoreResult>;
+}
+
+function requested(restoreId: string, started: boolean, handle: WorkflowHandle<typeof pitrRestoreWorkflow>): RequestedRestore {
+  return {
+    restoreId,
+    started,
+    handle,
+    result: () => handle.result().catch((err: unknown) => {
+      throw asRunFailure(err, restoreId, 'restore');
+    }),
+  };
 }
 
 const TENANT_ID = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
@@ -53,7 +67,7 @@ export async function requestRestore(client: Client, request: RestoreRequest): P
     throw new InvalidInputError('the idempotency key is empty', { hint: 'pass a key that names this restore request, e.g. the incident id' });
   }
   const earlier = await earlierRestore(client, input.tenantId, input.clusterId, idempotencyKey);
-  if (earlier) return { restoreId: earlier.workflowId, started: false, handle: earlier };
+  if (earlier) return requested(earlier.workflowId, false, earlier);
   const restoreId = restoreWorkflowId(input.tenantId, input.clusterId, idempotencyKey);
   try {
     const handle = await client.workflow.start(pitrRestoreWorkflow, {
@@ -64,9 +78,9 @@ export async function requestRestore(client: Client, request: RestoreRequest): P
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       memo: { target: describeTarget(input.target) },
     });
-    return { restoreId, started: true, handle };
+    return requested(restoreId, true, handle);
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    return { restoreId, started: false, handle: client.workflow.getHandle<typeof pitrRestoreWorkflow>(restoreId) };
+    return requested(restoreId, false, client.workflow.getHandle<typeof pitrRestoreWorkflow>(restoreId));
   }
 }
