@@ -25,13 +25,20 @@ interface TargetOptions {
   config?: string;
 }
 
-function withTargetOptions(command: Command): Command {
-  return command
-    .requiredOption('--tenant <id>')
-    .requiredOption('--cluster <id>')
-    .requiredOption('--to <target>', 'an ISO-8601 instant with its zone (UTC recommended), gtid:SET, or latest')
-    .option('--json')
-    .option('--config <file>', 'central configuration file');
+/** `required: false` for a command with subcommands, whose own options commander would demand of them too. */
+function withTargetOptions(command: Command, required = true): Command {
+  const option = (flags: string, description?: string) => (required ? command.requiredOption(flags, description) : command.option(flags, description));
+  option('--tenant <id>');
+  option('--cluster <id>');
+  option('--to <target>', 'an ISO-8601 instant with its zone (UTC recommended), gtid:SET, or latest');
+  return command.option('--json').option('--config <file>', 'central configuration file');
+}
+
+function requireTargetOptions(o: Partial<TargetOptions>): asserts o is TargetOptions {
+  const missing = (['tenant', 'cluster', 'to'] as const).filter((k) => o[k] === undefined).map((k) => `--${k}`);
+  if (missing.length > 0) {
+    throw new InvalidInputError(`pitr restore needs ${missing.join(', ')}`, { hint: 'e.g. pitr restore --tenant acme --cluster orders --to 2026-11-27T09:30:00.250000Z --wait; or pitr restore release|extend --restore-id ID' });
+  }
 }
 
 function planText(p: RestorePlan): string {
@@ -126,7 +133,7 @@ function resultText(r: PitrRestoreResult): string {
 
 /** `pitr restore`: starts (or, with the same --key, finds) a restore; --wait follows it until it is kept or done. */
 export function restoreCommand(): Command {
-  return withTargetOptions(new Command('restore').description('restore a cluster to an instant, a GTID set or latest, on an ephemeral instance'))
+  return withTargetOptions(new Command('restore').description('restore a cluster to an instant, a GTID set or latest, on an ephemeral instance'), false)
     .addCommand(releaseCommand())
     .addCommand(extendCommand())
     .option('--keep-for <minutes>', 'keep the restored instance this long for inspection')
@@ -134,6 +141,7 @@ export function restoreCommand(): Command {
     .option('--key <key>', 'idempotency key: the same key returns the same restore (default: a new restore)')
     .option('--wait', 'wait until the instance is kept, or the restore is done or failed')
     .action(async (o: RestoreOptions) => {
+      requireTargetOptions(o);
       const target = parseRestoreTarget(o.to);
       const keepForMs = o.keepFor === undefined ? undefined : keepForMsOf(o.keepFor);
       const config = loadCliConfig(o.config);

@@ -117,15 +117,15 @@ test('an archive pass failing on a rotated database password shows in `pitr stat
     assert.equal(pass.outcome, 'failed');
     assert.equal(pass.error?.type, 'DatabaseUnavailableError');
     assert.equal(pass.error?.activity, 'surveyBinlogs');
-    assert.match(pass.error?.message ?? '', /^cannot connect to mariadb at 127\.0\.0\.1:\d+: Access denied/);
-    assert.equal(pass.error?.hint, 'check the agent configuration’s database user and password');
+    assert.match(pass.error?.message ?? '', /^mariadb at 127\.0\.0\.1:\d+ refused user '\S+' with the password from database\.password in the configuration: Access denied/);
+    assert.match(pass.error?.hint ?? '', /^correct the password in database\.password in the configuration/);
     assert.ok(pass.failingSince !== null && Date.parse(pass.failingSince) < Date.parse(pass.startedAt), 'the streak began with the first failed pass');
     assert.ok(failed.archive.rpoSeconds !== null && failed.archive.rpoSeconds >= 1, `while passes fail the RPO counts from the last ok look (${failed.archive.rpoSeconds} s)`);
-    assert.match(await pitrText('status', '--tenant', ids.tenantId, '--cluster', ids.clusterId), /^ {2}archive pass {2}FAILED .* in surveyBinlogs: DatabaseUnavailableError: cannot connect .*\(what to do: check the agent configuration’s database user and password\)$/m);
+    assert.match(await pitrText('status', '--tenant', ids.tenantId, '--cluster', ids.clusterId), /^ {2}archive pass {2}FAILED .* in surveyBinlogs: DatabaseUnavailableError: mariadb at .* refused user .*\(what to do: correct the password in database\.password in the configuration.*\)$/m);
 
     const alerts = await archiveFailedAlerts(ids);
     assert.deepEqual(alerts.map((a) => a.subject), [`failing-since:${pass.failingSince}`], 'one alert for the streak of failed passes');
-    assert.match(alerts[0]!.message, /DatabaseUnavailableError: cannot connect to mariadb/);
+    assert.match(alerts[0]!.message, /DatabaseUnavailableError: mariadb at \S+ refused user/);
     assert.equal(await metric('pitr_archive_pass_failures_total', ids), 2);
     assert.equal(await metric('pitr_archive_last_pass_success', ids), 0);
 
