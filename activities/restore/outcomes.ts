@@ -3,7 +3,13 @@ import { describeTarget } from '../../domain/restore/target';
 import { Catalog } from '../catalog/catalog';
 import { restoreDuration } from '../metrics';
 
-/** Records a restore's outcome once: a retried record of the same restore changes nothing. */
+const FOREIGN_KEY_VIOLATION = '23503';
+
+/**
+ * Records a restore's outcome once: a retried record of the same restore changes nothing. A
+ * restore of a cluster the catalog does not know has no row to hang on: its failure (the cluster
+ * is not registered) stays the workflow's, not a record that can never be written.
+ */
 export async function insertRestoreOutcome(catalog: Catalog, o: RestoreOutcome): Promise<void> {
   const inserted = await catalog.withTenant(o.tenantId, (db) =>
     db.query(
@@ -14,8 +20,11 @@ export async function insertRestoreOutcome(catalog: Catalog, o: RestoreOutcome):
       [o.tenantId, o.clusterId, o.restoreId, describeTarget(o.target), o.status, o.backupId, o.appliedThrough, o.throughCommit,
         o.failure, o.startedAt, o.durationMs],
     ),
-  );
-  if (inserted.rowCount === 1) restoreDuration.observe({ tenant: o.tenantId, cluster: o.clusterId, outcome: o.status }, o.durationMs / 1000);
+  ).catch((err: unknown) => {
+    if ((err as { code?: string }).code === FOREIGN_KEY_VIOLATION) return undefined;
+    throw err;
+  });
+  if (inserted?.rowCount === 1) restoreDuration.observe({ tenant: o.tenantId, cluster: o.clusterId, outcome: o.status }, o.durationMs / 1000);
 }
 
 export interface RestoreRecord {
