@@ -42,7 +42,9 @@ export function releaseCommand(): Command {
     .requiredOption('--restore-id <id>')
     .option('--json')
     .option('--config <file>', 'central configuration file')
-    .action(async (o: { restoreId: string; json?: boolean; config?: string }) => {
+    .action(async (_o: unknown, command: Command) => {
+      // --config and --json may be given where `pitr restore` reads them too.
+      const o = command.optsWithGlobals<{ restoreId: string; json?: boolean; config?: string }>();
       await withTemporal(loadCliConfig(o.config), async (client) => {
         const { handle, progress } = await runningRestore(client, o.restoreId);
         await handle.signal(releaseRestoreSignal);
@@ -63,7 +65,8 @@ export function extendCommand(): Command {
     .requiredOption('--by <minutes>', 'how much longer, from its current deadline (or from now, if later)')
     .option('--json')
     .option('--config <file>', 'central configuration file')
-    .action(async (o: { restoreId: string; by: string; json?: boolean; config?: string }) => {
+    .action(async (_o: unknown, command: Command) => {
+      const o = command.optsWithGlobals<{ restoreId: string; by: string; json?: boolean; config?: string }>();
       const ms = Math.round(minutesOf(o.by) * 60_000);
       await withTemporal(loadCliConfig(o.config), async (client) => {
         const { handle, progress: before } = await runningRestore(client, o.restoreId);

@@ -130,7 +130,8 @@ test('an archive pass failing on a rotated database password shows in `pitr stat
     assert.equal(await metric('pitr_archive_last_pass_success', ids), 0);
 
     // The server logs both SET PASSWORD statements: closing their binlog lets this pass archive everything.
-    await conn.query("SET PASSWORD = PASSWORD(''); FLUSH BINARY LOGS");
+    await conn.query('SET PASSWORD = PASSWORD(?)', [db.password]);
+    await conn.query('FLUSH BINARY LOGS');
     await archivePass(client, ids);
     const recovered = await statusOf(ids);
     assert.deepEqual([recovered.archive.lastPass?.outcome, recovered.archive.lastPass?.failingSince, recovered.archive.lastPass?.error], ['ok', null, null]);
