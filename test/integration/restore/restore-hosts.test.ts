@@ -15,6 +15,7 @@ import type { RestoreProgress } from '../../../domain/restore/workflow-types';
 import { releaseRestoreSignal, restoreProgressQuery } from '../../../workflows';
 import { withRestoreHosts, type PitrHost } from '../../harness/agent-process';
 import { testStack } from '../../harness/env';
+import { recordHistory } from '../../harness/histories';
 import { startTestCentralWorkers, temporalClient } from '../../harness/workers';
 import { sql } from '../archive/archive-harness';
 import { archivedCluster } from './archived-cluster';
@@ -173,6 +174,7 @@ test('restores on two restore hosts: each stays on the host that holds it', asyn
       assert.equal(existsSync(restoreFolder(other.dir, requested.restoreId)), false, 'the other host holds nothing of it');
       await requested.handle.signal(releaseRestoreSignal);
       await requested.handle.result();
+      await recordHistory(requested.handle, 'pitrRestoreWorkflow.restore-host-kept-mysql');
       assert.equal(alive(pid), false, 'the restored server is stopped');
       assert.deepEqual(claimed(holder), [], 'its folder is removed');
       assert.equal((await hostStepsOf(requested.handle)).identities.size, 1, 'teardown ran where the instance is');
@@ -185,6 +187,7 @@ test('restores on two restore hosts: each stays on the host that holds it', asyn
       const killed = byId.get(applying.host!)!;
       await killed.process.crash();
       const result = await requested.handle.result();
+      await recordHistory(requested.handle, 'pitrRestoreWorkflow.restore-host-started-over-mysql');
       assert.equal(result.verification?.rowCounts['bulk.rows_'], BULK_ROWS);
       assert.equal(result.verification?.rowCounts['oracle.commits'], cluster.rows.length);
       const final = await requested.handle.query(restoreProgressQuery);
