@@ -85,3 +85,10 @@ export const archiveRpo = new Gauge({
     }
   },
 });
+
+export const restoreOrphansRemoved = new Counter({
+  name: 'pitr_restore_orphans_removed_total',
+  help: 'Restored instances and folders a restore host removed because no running restore owned them any more',
+  labelNames: ['host'] as const,
+  registers: [productMetrics],
+});

@@ -7,15 +7,14 @@ import { Catalog } from '../activities/catalog/catalog';
 import { migrateCatalog } from '../activities/catalog/migrate';
 import { artifactServicesFromConfig } from '../activities/config/artifact-services';
 import { CentralConfig, resolveSecret } from '../activities/config/config';
-import { createCentralRestoreActivities, createHostRestoreActivities } from '../activities/restore/activities';
-import { LocalProcessProvisioner } from '../activities/restore/provisioner';
+import { createCentralRestoreActivities } from '../activities/restore/activities';
 import { createRetentionActivities } from '../activities/retention/activities';
 import { temporalActivities } from '../activities/temporal-failure';
 import { VERIFY_TASK_QUEUE } from '../domain/backup';
-import { RESTORE_TASK_QUEUE } from '../domain/restore/workflow-types';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWorker, RunningWorkers, runningWorkers, WorkerSpec } from './create-worker';
+import { startRestoreHost } from './restore-worker';
 import { CENTRAL_TASK_QUEUE, WATCH_TASK_QUEUE } from './task-queues';
 
 export type CentralQueue = 'central' | 'verify' | 'restore';
@@ -30,9 +29,9 @@ export function restoreRoot(): string {
 /**
  * The central worker: workflows and the activities that need only the catalog, object
  * storage and the signing key. `verify` can run on its own workers to scale validation.
- * `restore` runs restored instances as local processes (under PITR_RESTORE_DIR, default the
- * system temp folder), so it needs a host with the MySQL/MariaDB binaries; until restore hosts
- * have a worker of their own, the central worker process serves it.
+ * `restore` makes this process a restore host (see `startRestoreHost`): restored instances run
+ * as local processes under `restoreHost.dir` (else PITR_RESTORE_DIR, else the system temp
+ * folder), so it needs the MySQL/MariaDB binaries.
  */
 export async function startCentralWorkers(
   config: CentralConfig,
@@ -43,23 +42,25 @@ export async function startCentralWorkers(
   await migrateCatalog(catalogUrl);
   const catalog = Catalog.open(catalogUrl);
   const services = artifactServicesFromConfig(config);
-  const activitiesOf: Record<CentralQueue, object> = {
+  const activitiesOf: Record<Exclude<CentralQueue, 'restore'>, object> = {
     central: temporalActivities({ ...createCentralBackupActivities(config, catalog, services), ...createCentralArchiveActivities(catalog, services), ...createArchivePassActivities(catalog), ...createCentralRestoreActivities(catalog, services), ...createRetentionActivities(catalog, services) }),
     verify: temporalActivities(createVerifyActivities(config, catalog, services)),
-    restore: temporalActivities(createHostRestoreActivities(config, services, new LocalProcessProvisioner(restoreRoot()))),
   };
-  const taskQueueOf: Record<CentralQueue, string> = { central: CENTRAL_TASK_QUEUE, verify: VERIFY_TASK_QUEUE, restore: RESTORE_TASK_QUEUE };
+  const taskQueueOf: Record<Exclude<CentralQueue, 'restore'>, string> = { central: CENTRAL_TASK_QUEUE, verify: VERIFY_TASK_QUEUE };
+  const restoreHost = queues.includes('restore') ? await startRestoreHost(config, services, config.restoreHost?.dir ?? restoreRoot()) : undefined;
   const created = await Promise.all([
-    ...queues.map((q) =>
-      createWorker({
-        address: config.temporal.address,
-        namespace: config.temporal.namespace,
-        taskQueue: taskQueueOf[q],
-        activities: activitiesOf[q],
-        // Workflows run on the central queue only.
-        activitiesOnly: q === 'restore',
-        ...(bundle ? { workflowBundle: bundle } : {}),
-      }),
+    ...queues.flatMap((q) =>
+      q === 'restore'
+        ? []
+        : [
+            createWorker({
+              address: config.temporal.address,
+              namespace: config.temporal.namespace,
+              taskQueue: taskQueueOf[q],
+              activities: activitiesOf[q],
+              ...(bundle ? { workflowBundle: bundle } : {}),
+            }),
+          ],
     ),
     // Beside the workflows they watch for: a run whose watcher is not polled would say nothing.
     ...(queues.includes('central')
@@ -75,7 +76,8 @@ export async function startCentralWorkers(
         ]
       : []),
   ]);
-  return runningWorkers(created, async () => {
+  return runningWorkers([...created, ...(restoreHost?.created ?? [])], async () => {
+    await restoreHost?.close();
     await catalog.close();
     services.close();
   });

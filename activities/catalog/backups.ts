@@ -25,6 +25,8 @@ export interface BackupRecord {
   finishedAt: string;
   /** When verification read the whole artifact back and it matched its signed manifest. */
   verifiedAt: string | undefined;
+  /** The source's `@@version`, as the backup's manifest records it. */
+  serverVersion: string | undefined;
 }
 
 export class BackupConflictError extends PitrError {
@@ -127,6 +129,7 @@ interface BackupRow {
   started_at: Date;
   finished_at: Date;
   verified_at: Date | null;
+  manifest: { serverVersion?: unknown } | null;
 }
 
 const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
@@ -153,6 +156,7 @@ function fromRow(r: BackupRow): BackupRecord {
     startedAt: r.started_at.toISOString(),
     finishedAt: r.finished_at.toISOString(),
     verifiedAt: r.verified_at?.toISOString(),
+    serverVersion: typeof r.manifest?.serverVersion === 'string' ? r.manifest.serverVersion : undefined,
   };
 }
 

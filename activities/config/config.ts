@@ -38,8 +38,23 @@ const CommonConfig = z.strictObject({
   previousMasterKeys: z.array(Secret).optional(),
 });
 
+/** A worker that serves the restore queues is a restore host: what it holds and where. */
+const RestoreHostConfig = z.strictObject({
+  /** Names the host's own task queue: unique per host, the same across its restarts (default: the machine's name and a digest of `dir`). */
+  id: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-"').optional(),
+  /** Where restored instances live (default PITR_RESTORE_DIR, else pitr-restores in the system temp folder). */
+  dir: z.string().optional(),
+  /** Restored instances held at once; a full host takes no new restore (default 8). */
+  maxInstances: z.number().int().positive().optional(),
+  /** GiB the restore folders may take together (default: no limit). */
+  maxDiskGiB: z.number().positive().optional(),
+  /** How often the host removes instances no running restore owns (default 300). */
+  sweepSeconds: z.number().int().positive().optional(),
+});
+
 export const CentralConfigSchema = CommonConfig.extend({
   catalogUrl: Secret,
+  restoreHost: RestoreHostConfig.optional(),
   signing: z.strictObject({
     keyId: z.string(),
     privateKeyFile: z.string(),

@@ -16,6 +16,7 @@ import type { CentralRestoreActivities, HostRestoreActivities, RestoredServer } 
 import { adminPassword, type DbInstance } from '../local/db-instance';
 import { verifyRestoredBase, verifyRestoredServer } from './verify';
 import { heartbeating } from '../heartbeat';
+import type { RestoreHost } from './restore-host';
 
 /** The restored server with the password of the product's account, read on this host from its folder. */
 function signedIn(server: RestoredServer): DbInstance {
@@ -26,8 +27,10 @@ export function createHostRestoreActivities(
   config: CentralConfig,
   services: Pick<ArtifactServices, 'store' | 'keys'>,
   provisioner: RestoreProvisioner,
+  host: RestoreHost,
 ): HostRestoreActivities {
   return {
+    claimRestoreHost: ({ restoreId, flavor, needBytes }) => host.claim(restoreId, flavor, needBytes),
     async restoreBase({ restoreId, flavor, plan }) {
       const manifest = await verifiedManifest(config, services, plan);
       const site = await provisioner.provision(restoreId, { flavor, serverVersion: manifest.serverVersion });

@@ -31,7 +31,11 @@ export async function loadRestorePlan(catalog: Catalog, services: Pick<ArtifactS
   const expiredBackups = catalogued.filter((b) => b.status === 'expired' || b.status === 'expiring').map((b) => ({ backupId: b.backupId, finishedAt: b.finishedAt }));
   const backups: PlanBackup[] = catalogued.flatMap((b) =>
     b.status === 'completed' && b.coordinate && b.artifactKey && b.manifestKey && b.storedSha256
-      ? [{ backupId: b.backupId, gtidExecuted: b.coordinate.gtidExecuted, finishedAt: b.finishedAt, engine: b.engine, artifactKey: b.artifactKey, manifestKey: b.manifestKey, storedSha256: b.storedSha256 }]
+      ? [{
+          backupId: b.backupId, gtidExecuted: b.coordinate.gtidExecuted, finishedAt: b.finishedAt, engine: b.engine, artifactKey: b.artifactKey, manifestKey: b.manifestKey, storedSha256: b.storedSha256,
+          ...(b.sizeBytes === undefined ? {} : { sizeBytes: b.sizeBytes }),
+          ...(b.serverVersion === undefined ? {} : { serverVersion: b.serverVersion }),
+        }]
       : [],
   );
   return planFromInput(services, { tenantId, clusterId, flavor, target, backups, expiredBackups, entries, nowMicros: now.getTime() * 1000 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Flavor } from '../../domain/backup';
 import { PitrError } from '../../domain/errors';
+import { majorMinor } from '../../domain/restore/release';
 import { stopDbInstance } from '../local/db-instance';
 import { toolchain } from '../local/toolchain';
 
@@ -41,12 +42,6 @@ export class RestoreServerVersionError extends PitrError {
   }
 }
 
-/** `9.7` of `9.7.4-2`, `10.11` of `10.11.19-MariaDB-log` (or of its handshake form `5.5.5-10.11.19-MariaDB`); null for text without a version. */
-export function majorMinor(version: string): string | null {
-  const match = /(\d+)\.(\d+)\.\d+/.exec(version.replace(/^5\.5\.5-/, ''));
-  return match ? `${match[1]}.${match[2]}` : null;
-}
-
 /** Refuses a restore whose source's major.minor release differs from the restoring binary's. */
 export function checkServerVersion(flavor: Flavor, sourceVersion: string, binaryVersion: string): void {
   const [source, binary] = [majorMinor(sourceVersion), majorMinor(binaryVersion)];
@@ -54,7 +49,7 @@ export function checkServerVersion(flavor: Flavor, sourceVersion: string, binary
 }
 
 /** The version the flavor's server binary on this host reports (`mysqld --version`). */
-async function binaryVersion(flavor: Flavor): Promise<string> {
+export async function binaryVersion(flavor: Flavor): Promise<string> {
   const tools = toolchain();
   const { stdout } = await run(flavor === 'mysql' ? tools.mysqld : tools.mariadbd, ['--version']);
   return /Ver\s+(\S+)/.exec(stdout)?.[1] ?? stdout.trim();
@@ -81,12 +76,17 @@ function restoredServerId(restoreId: string): number {
   return RESTORED_SERVER_ID_BASE + (createHash('sha256').update(restoreId).digest().readUInt32BE(0) % 1_000_000_000);
 }
 
+/** The folder of one restore under a host's restore root. */
+export function restoreFolder(root: string, restoreId: string): string {
+  return join(root, restoreId.replace(/[^A-Za-z0-9._-]/g, '_'));
+}
+
 /** Restored instances as local processes under one folder of this host. */
 export class LocalProcessProvisioner implements RestoreProvisioner {
   constructor(private readonly root: string) {}
 
   siteOf(restoreId: string, flavor: Flavor): RestoreSite {
-    const dir = join(this.root, restoreId.replace(/[^A-Za-z0-9._-]/g, '_'));
+    const dir = restoreFolder(this.root, restoreId);
     return {
       restoreId,
       flavor,
@@ -100,8 +100,10 @@ export class LocalProcessProvisioner implements RestoreProvisioner {
   async provision(restoreId: string, { flavor, serverVersion }: RestoreServerSpec): Promise<RestoreSite> {
     if (serverVersion !== null) checkServerVersion(flavor, serverVersion, await binaryVersion(flavor));
     const site = this.siteOf(restoreId, flavor);
-    // A retried provision starts over: whatever a failed attempt left is not trusted.
-    await this.release(restoreId, flavor);
+    // A retried provision starts over: whatever a failed attempt left is not trusted. The folder itself stays, with
+    // the host's claim on it.
+    await stopDbInstance(site.serverDir);
+    for (const dir of [site.payloadDir, site.binlogDir, site.serverDir]) rmSync(dir, { recursive: true, force: true });
     mkdirSync(site.binlogDir, { recursive: true });
     return site;
   }

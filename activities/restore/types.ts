@@ -47,8 +47,20 @@ export interface RestoreOutcome {
   durationMs: number;
 }
 
-/** Run on the `pitr-restore` task queue, on a host with the MySQL/MariaDB binaries; they share its disk. */
+/** The restore host that took a restore, and the queue where every later step of that restore goes. */
+export interface RestoreHostBinding {
+  hostId: string;
+  taskQueue: string;
+}
+
+/**
+ * Run by a restore host, a worker with the MySQL/MariaDB binaries: `claimRestoreHost` on the
+ * shared queue of a server release, every later step on the queue of the host that claimed the
+ * restore, since they share its disk.
+ */
 export interface HostRestoreActivities {
+  /** Takes the restore onto this host, or refuses it when full (RestoreHostFullError, retryable). */
+  claimRestoreHost(input: RestoreSiteRef & { needBytes: number }): Promise<RestoreHostBinding>;
   /** Provisions the instance and restores the base backup, after checking its signed manifest and artifact checksum. */
   restoreBase(input: RestoreSiteRef & { plan: RestorePlan }): Promise<RestoredBase>;
   fetchSegments(input: RestoreSiteRef & { plan: RestorePlan }): Promise<FetchedSegments>;

@@ -121,7 +121,8 @@ function verificationText(v: RestoreVerification | null): string {
 /** Where a kept restore is served and what it holds; otherwise its phase. */
 export function progressText(restoreId: string, p: RestoreProgress): string {
   const where = p.instance ? ` at ${p.instance.host}:${p.instance.port} (socket ${p.instance.socket}, user ${p.instance.user}${p.instance.optionFile ? `, signs in with --defaults-file=${p.instance.optionFile}` : ''}) until ${p.keptUntil}` : '';
-  const head = `${restoreId}: ${p.phase}${where}${p.appliedThrough ? `, applied through ${p.appliedThrough}` : ''}${p.error ? ` — ${p.error}` : ''}`;
+  const host = `${p.host ? ` on restore host ${p.host}` : ''}${p.waiting ? ` — waiting: ${p.waiting}` : ''}`;
+  const head = `${restoreId}: ${p.phase}${host}${where}${p.appliedThrough ? `, applied through ${p.appliedThrough}` : ''}${p.error ? ` — ${p.error}` : ''}`;
   return p.phase === 'kept' ? `${head}${throughText(p)}${verificationText(p.verification)}` : head;
 }
 

@@ -38,7 +38,7 @@ export function workerCommand(): Command {
   return new Command('worker')
     .description('run the central worker (workflows, catalog and storage activities, verification)')
     .option('--config <file>', 'central configuration file')
-    .option('--queue <queue...>', 'any of central, verify, restore (restore needs the MySQL/MariaDB binaries on this host)', ['central', 'verify', 'restore'])
+    .option('--queue <queue...>', 'any of central, verify, restore (restore makes this a restore host: it needs the MySQL/MariaDB binaries, see restoreHost in the configuration)', ['central', 'verify', 'restore'])
     .option('--metrics <host:port>', 'serve Prometheus metrics (the product’s and the SDK’s) at http://HOST:PORT/metrics')
     .action(async (o: { config?: string; queue: CentralQueue[]; metrics?: string }) => {
       const metrics = await serveMetrics(o.metrics);

@@ -12,6 +12,10 @@ export interface PlanBackup extends BackupPoint {
   artifactKey: string;
   manifestKey: string;
   storedSha256: string;
+  /** Bytes of the backup, when the catalog records them: what a restore host needs room for. */
+  sizeBytes?: number;
+  /** The source's `@@version` as its manifest records it: the server release a restore runs on. */
+  serverVersion?: string;
 }
 
 /** A catalogued segment as planning reads it. */

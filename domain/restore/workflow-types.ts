@@ -1,9 +1,6 @@
 import type { HeldBack } from './held-back';
 import type { RestoreTarget } from './target';
 
-/** Where restore activities run: a host with the MySQL/MariaDB binaries (for now, the central worker process). */
-export const RESTORE_TASK_QUEUE = 'pitr-restore';
-
 export interface PitrRestoreInput {
   tenantId: string;
   clusterId: string;
@@ -59,6 +56,12 @@ export interface RestoreProgress {
   /** ISO-8601 instant the kept instance will be torn down, while kept. */
   keptUntil: string | null;
   error: string | null;
+  /** The restore host that holds the restore, once one claimed it (absent from restores before hosts had queues). */
+  host?: string | null;
+  /** Why the restore waits for a restore host (none polling its release's queue, all full); null when it does not. */
+  waiting?: string | null;
+  /** 1, then 2... each time the restore starts over on a host after the one holding it died or failed. */
+  hostAttempt?: number;
 }
 
 export interface PitrRestoreResult {

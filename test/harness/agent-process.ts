@@ -14,7 +14,8 @@ const cli = resolve(__dirname, '../../client/cli.js');
 export class PitrHost {
   private process: ChildProcess;
   private crashing = false;
-  private readonly logFile: string;
+  /** What the process printed, all its lives. */
+  readonly logFile: string;
   /** Rejects when the process exits without the test having killed it. */
   readonly died: Promise<never>;
   private diedWith!: (err: Error) => void;
@@ -79,4 +80,17 @@ export function withAgentHost<T>(configFile: string, use: (host: PitrHost) => Pr
  */
 export function withCentralWorkerHost<T>(use: (host: PitrHost) => Promise<T>): Promise<T> {
   return withHost(new PitrHost(['worker'], { PITR_CONFIG: testStack().configs.central }), use);
+}
+
+/**
+ * `pitr worker --queue restore` for each configuration: restore hosts of their own, each with its
+ * folder (`restoreHost.dir`), as on separate machines.
+ */
+export async function withRestoreHosts<T>(configFiles: string[], use: (hosts: PitrHost[]) => Promise<T>): Promise<T> {
+  const hosts = configFiles.map((file) => new PitrHost(['worker', '--queue', 'restore', '--config', file]));
+  try {
+    return await Promise.race([use(hosts), ...hosts.map((h) => h.died)]);
+  } finally {
+    await Promise.all(hosts.map((h) => h.crash()));
+  }
 }

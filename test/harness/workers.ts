@@ -11,7 +11,7 @@ import { backupWorkflowId, BaseBackupInput, EngineName } from '../../domain/back
 import { baseBackupWorkflow } from '../../workflows';
 import { CENTRAL_TASK_QUEUE } from '../../workers/task-queues';
 import { startAgentWorker } from '../../workers/agent-worker';
-import { startCentralWorkers } from '../../workers/central-worker';
+import { type CentralQueue, startCentralWorkers } from '../../workers/central-worker';
 import type { RunningWorkers } from '../../workers/create-worker';
 import { ensureRuntime } from '../../workers/runtime';
 import { testStack } from './env';
@@ -40,13 +40,14 @@ export function centralConfig(): CentralConfig {
 let central: Promise<CentralConfig> | undefined;
 
 /**
- * The central and verify workers of the test stack, once per test file. Call it at the top
- * level of the file (not inside a test): they are stopped after the file's last test.
+ * The central and verify workers of the test stack, and a restore host unless `queues` leaves it
+ * out, once per test file. Call it at the top level of the file (not inside a test): they are
+ * stopped after the file's last test.
  */
-export function startTestCentralWorkers(): Promise<CentralConfig> {
+export function startTestCentralWorkers(queues: CentralQueue[] = ['central', 'verify', 'restore']): Promise<CentralConfig> {
   return (central ??= (async () => {
     const config = centralConfig();
-    runInBackground(await startCentralWorkers(config, ['central', 'verify', 'restore'], await workflowBundle()));
+    runInBackground(await startCentralWorkers(config, queues, await workflowBundle()));
     return config;
   })());
 }

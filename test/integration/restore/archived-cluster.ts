@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { listBackups } from '../../../activities/catalog/backups';
+import type { DbInstance } from '../../../activities/local/db-instance';
 import type { EngineName, Flavor } from '../../../domain/backup';
 import { freshDbInstance } from '../../harness/instances';
 import { startBackup, startTestCluster, temporalClient } from '../../harness/workers';
@@ -20,7 +21,13 @@ export interface Cluster {
  * writes (so an instant after it lies in a later binlog than the coordinate), then everything
  * archived. Central workers must be running.
  */
-export async function archivedCluster(flavor: Flavor, pace: WriterPace & { settleMs: number }, name = 'restore'): Promise<Cluster> {
+export async function archivedCluster(
+  flavor: Flavor,
+  pace: WriterPace & { settleMs: number },
+  name = 'restore',
+  /** Writes more, beside the oracle writer, after the rotation. */
+  afterRotation?: (db: DbInstance) => Promise<void>,
+): Promise<Cluster> {
   const db = await freshDbInstance(flavor);
   const ids = { tenantId: 't-restore', clusterId: `c-${name}-${flavor}-${process.pid}`, engine: ENGINE[flavor] };
   await startTestCluster(db, ids);
@@ -34,6 +41,7 @@ export async function archivedCluster(flavor: Flavor, pace: WriterPace & { settl
   await flusher.query('FLUSH BINARY LOGS');
   await flusher.end();
   const rotatedMicros = Date.now() * 1000;
+  await afterRotation?.(db);
   await sleep(pace.settleMs / 2);
   const rows = await writer.stop();
   await sleep(1200);

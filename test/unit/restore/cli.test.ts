@@ -34,3 +34,12 @@ test('pitr restore --wait shows a kept restore with its address, the last transa
   assert.match(text, /new since the backup: shop\.later/);
   assert.doesNotMatch(progressText('restore-1', { ...progress, phase: 'applying', instance: null }), /verified/);
 });
+
+test('pitr restore --wait names the restore host that holds a restore, and why one waits for a host', () => {
+  const waiting: RestoreProgress = {
+    phase: 'restoring-base', backupId: 'b1', segments: 2, appliedThrough: null, throughGtid: null, throughCommit: null, verification: null, instance: null, keptUntil: null, error: null,
+    host: null, waiting: 'restore hosts are full (restore host r1 takes no new restore: it holds 8 of its 8 restored instances)', hostAttempt: 1,
+  };
+  assert.match(progressText('restore-1', waiting), /^restore-1: restoring-base — waiting: restore hosts are full \(restore host r1 .* 8 of its 8/);
+  assert.match(progressText('restore-1', { ...waiting, host: 'r2', waiting: null, phase: 'applying' }), /^restore-1: applying on restore host r2$/);
+});

@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { checkServerVersion, LocalProcessProvisioner, majorMinor, RestoreServerVersionError } from '../../../activities/restore/provisioner';
+import { checkServerVersion, LocalProcessProvisioner, RestoreServerVersionError } from '../../../activities/restore/provisioner';
+import { majorMinor } from '../../../domain/restore/release';
 import { toolchain } from '../../../activities/local/toolchain';
 
 test('the major.minor release of server versions as MySQL and MariaDB report them', () => {
