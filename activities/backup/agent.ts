@@ -36,6 +36,7 @@ export function createAgentBackupActivities(config: AgentConfig): AgentBackupAct
     user: config.database.user,
     password: resolveSecret(config.database.password),
     ...(config.database.socket ? { socket: config.database.socket } : {}),
+    ...(config.database.tls ? { tls: { flavor: config.database.flavor, ...config.database.tls } } : {}),
   });
   const engineResult = (ref: BackupRef) => {
     const result = completedResult(engineDir(ref), ref.engine);

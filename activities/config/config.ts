@@ -79,6 +79,15 @@ export const AgentConfigSchema = CommonConfig.extend({
     user: z.string(),
     password: Secret.default(''),
     binlogDir: z.string(),
+    /** TLS to the server over TCP: required when present; `caFile` verifies its certificate, `verifyIdentity` (default) also its name. */
+    tls: z
+      .strictObject({
+        caFile: z.string().optional(),
+        certFile: z.string().optional(),
+        keyFile: z.string().optional(),
+        verifyIdentity: z.boolean().default(true),
+      })
+      .optional(),
   }),
   stagingDir: z.string(),
   /** Backups are refused when staging has less than `headroom × estimated size` free. */

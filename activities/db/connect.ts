@@ -2,6 +2,7 @@ import { Connection, createConnection } from 'mysql2/promise';
 import { PitrError } from '../../domain/errors';
 import type { AgentConfig } from '../config/config';
 import { resolveSecret, secretSource } from '../config/config';
+import { driverTls } from './tls';
 
 export class DatabaseUnavailableError extends PitrError {}
 
@@ -24,6 +25,7 @@ export async function connectDatabase(db: AgentConfig['database']): Promise<Conn
       bigNumberStrings: true,
       dateStrings: true,
       timezone: 'Z',
+      ...(db.tls ? { ssl: driverTls({ flavor: db.flavor, ...db.tls }) } : {}),
     });
   } catch (err) {
     const code = (err as { code?: string }).code ?? '';
@@ -31,6 +33,21 @@ export async function connectDatabase(db: AgentConfig['database']): Promise<Conn
       const from = secretSource(db.password, 'database.password');
       throw new DatabaseUnavailableError(`${db.flavor} at ${db.host}:${db.port} refused user '${db.user}' with the password from ${from}: ${(err as Error).message}`, {
         hint: `correct the password in ${from}, or database.user; or let '${db.user}' connect from this host on the server`,
+        terminal: true,
+        cause: err,
+      });
+    }
+    if (code === 'ER_SECURE_TRANSPORT_REQUIRED') {
+      throw new DatabaseUnavailableError(`${db.flavor} at ${db.host}:${db.port} accepts only TLS connections: ${(err as Error).message}`, {
+        hint: "set database.tls in the agent configuration, with caFile naming the CA that signed the server's certificate",
+        terminal: true,
+        cause: err,
+      });
+    }
+    // mysql2's code for a TLS handshake that failed; Node's reason (a certificate that does not verify) is its message.
+    if (code === 'HANDSHAKE_SSL_ERROR') {
+      throw new DatabaseUnavailableError(`the TLS handshake with ${db.flavor} at ${db.host}:${db.port} failed, its certificate did not verify: ${(err as Error).message}`, {
+        hint: "database.tls.caFile must name the CA that signed the server's certificate, and the certificate must name database.host (or set database.tls.verifyIdentity to false to check the CA alone)",
         terminal: true,
         cause: err,
       });

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { toolTlsOptions } from '../db/tls';
 import type { DbConnection } from './types';
 
 const OPTION_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
@@ -21,6 +22,7 @@ export function clientOptionFile(db: DbConnection): string {
     lines.push('host=localhost', `socket=${optionValue(db.socket)}`);
   } else {
     lines.push(`host=${optionValue(db.host)}`, `port=${db.port}`, 'protocol=TCP');
+    if (db.tls) lines.push(...toolTlsOptions(db.tls));
   }
   return `${lines.join('\n')}\n`;
 }

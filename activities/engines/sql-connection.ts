@@ -1,5 +1,6 @@
 import { createConnection, type Connection } from 'mysql2/promise';
 import type { DbInstance } from '../local/db-instance';
+import { driverTls } from '../db/tls';
 import type { DbConnection } from './types';
 
 export function connectionOf(instance: DbInstance): DbConnection {
@@ -10,7 +11,7 @@ export function connectSql(db: DbConnection): Promise<Connection> {
   return createConnection(
     db.socket
       ? { socketPath: db.socket, user: db.user, password: db.password }
-      : { host: db.host, port: db.port, user: db.user, password: db.password },
+      : { host: db.host, port: db.port, user: db.user, password: db.password, ...(db.tls ? { ssl: driverTls(db.tls) } : {}) },
   );
 }
 

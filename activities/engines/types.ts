@@ -1,3 +1,4 @@
+import type { DbTls } from '../db/tls';
 import type { Flavor } from '../local/db-instance';
 
 /** How an engine reaches the server it backs up. Tools run on the server's host (clone and mariadb-backup must). */
@@ -8,6 +9,8 @@ export interface DbConnection {
   password: string;
   /** Preferred over host/port when set. */
   socket?: string;
+  /** TLS over TCP (a socket needs none). */
+  tls?: DbTls;
 }
 
 import { ENGINE_FLAVOR, type EngineName } from '../../domain/backup';

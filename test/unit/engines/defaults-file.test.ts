@@ -41,3 +41,16 @@ test('the option file is removed afterwards, also when the tool fails', async ()
   );
   assert.ok(seen !== '' && !existsSync(seen));
 });
+
+test("TLS over TCP speaks each flavor's own option names: MySQL's ssl-mode, MariaDB's ssl and ssl-verify-server-cert", () => {
+  const tcp = { host: 'db1', port: 3306, user: 'u', password: 'p' };
+  const mysql = clientOptionFile({ ...tcp, tls: { flavor: 'mysql', caFile: '/ca.pem', verifyIdentity: true } });
+  assert.match(mysql, /^ssl-mode=VERIFY_IDENTITY$/m);
+  assert.match(mysql, /^ssl-ca=\/ca\.pem$/m);
+  assert.match(clientOptionFile({ ...tcp, tls: { flavor: 'mysql', caFile: '/ca.pem', verifyIdentity: false } }), /^ssl-mode=VERIFY_CA$/m);
+  assert.match(clientOptionFile({ ...tcp, tls: { flavor: 'mysql', verifyIdentity: true } }), /^ssl-mode=REQUIRED$/m);
+  const mariadb = clientOptionFile({ ...tcp, tls: { flavor: 'mariadb', caFile: '/ca.pem', certFile: '/c.pem', keyFile: '/k.pem', verifyIdentity: true } });
+  assert.doesNotMatch(mariadb, /ssl-mode/);
+  assert.deepEqual(mariadb.split('\n').filter((l) => l.startsWith('ssl')), ['ssl', 'ssl-ca=/ca.pem', 'ssl-cert=/c.pem', 'ssl-key=/k.pem', 'ssl-verify-server-cert']);
+  assert.doesNotMatch(clientOptionFile({ ...tcp, socket: '/s.sock', tls: { flavor: 'mysql', verifyIdentity: true } }), /ssl/, 'a socket needs no TLS');
+});
