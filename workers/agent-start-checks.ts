@@ -14,7 +14,7 @@ export class AgentStartError extends PitrError {}
  * (a wrong password) stops the agent: a server that is down or restarting, or not up yet when
  * both are started together, is what they already wait for.
  */
-async function serverBinlogDir(db: AgentConfig['database'], configFile: string): Promise<string | undefined> {
+async function serverBinlogDir(db: AgentConfig['database'], configFile: string, startsWithout: boolean): Promise<string | undefined> {
   try {
     return await withDatabase(db, async (conn) => {
       const { base } = await queryOne<{ base: string | null }>(conn, 'SELECT @@log_bin_basename AS base');
@@ -23,6 +23,7 @@ async function serverBinlogDir(db: AgentConfig['database'], configFile: string):
   } catch (err) {
     if (!(err instanceof DatabaseUnavailableError)) throw err;
     if (err.terminal) throw refused(err, configFile);
+    if (!startsWithout) return undefined;
     process.stderr.write(`pitr: ${err.message}; the agent starts anyway, and its backups and archive passes retry until the server answers\n`);
     return undefined;
   }
@@ -61,7 +62,14 @@ async function checkBinlogDir(dir: string, configFile: string, serverDir: string
  * a wrong password or a missing mount stops the agent with what to fix, instead of failing
  * every backup and archive pass later.
  */
-export async function checkAgentHost(config: AgentConfig, configFile: string): Promise<void> {
-  const serverDir = await serverBinlogDir(config.database, configFile);
-  await checkBinlogDir(config.database.binlogDir, configFile, serverDir);
+export async function checkAgentHost(config: AgentConfig, configFile: string): Promise<AgentConfig> {
+  const serverDir = await serverBinlogDir(config.database, configFile, config.database.binlogDir !== undefined);
+  const binlogDir = config.database.binlogDir ?? serverDir;
+  if (binlogDir === undefined) {
+    throw new AgentStartError(`the agent did not start (configuration ${configFile}): database.binlogDir is not set and the server did not name its binlog folder`, {
+      hint: 'set database.binlogDir to the folder of the server\'s binlogs, or start the agent once its server answers with binary logging on',
+    });
+  }
+  await checkBinlogDir(binlogDir, configFile, serverDir);
+  return { ...config, database: { ...config.database, binlogDir } };
 }

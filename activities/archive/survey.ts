@@ -17,7 +17,14 @@ export function binlogPath(config: AgentConfig, name: string): string {
       terminal: true,
     });
   }
-  return join(config.database.binlogDir, name);
+  const dir = config.database.binlogDir;
+  if (dir === undefined) {
+    throw new BinlogFileMissingError('the agent does not know where the server writes its binlogs', {
+      hint: 'set database.binlogDir in the agent configuration, or start the agent while its server answers (it reads @@log_bin_basename)',
+      terminal: true,
+    });
+  }
+  return join(dir, name);
 }
 
 async function serverIdentity(conn: Connection, flavor: AgentConfig['database']['flavor']): Promise<BinlogServer & { nowSeconds: number }> {

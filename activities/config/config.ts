@@ -78,7 +78,8 @@ export const AgentConfigSchema = CommonConfig.extend({
     socket: z.string().optional(),
     user: z.string(),
     password: Secret.default(''),
-    binlogDir: z.string(),
+    /** Where this host reads the server's binlogs; default: the folder of the server's @@log_bin_basename, read at agent start. */
+    binlogDir: z.string().optional(),
     /** TLS to the server over TCP: required when present; `caFile` verifies its certificate, `verifyIdentity` (default) also its name. */
     tls: z
       .strictObject({

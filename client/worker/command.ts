@@ -58,8 +58,9 @@ export function agentCommand(): Command {
       if (o.cluster && o.cluster !== config.clusterId) {
         throw new InvalidInputError(`--cluster ${o.cluster} does not match the configuration's cluster ${config.clusterId}`);
       }
-      await checkAgentHost(config, o.config);
+      // A binlog folder the configuration leaves out is the server's own, as it names it now.
+      const checked = await checkAgentHost(config, o.config);
       const metrics = await serveMetrics(o.metrics);
-      await runUntilSignalled(await startAgentWorker(config), `agent for ${config.tenantId}/${config.clusterId}`, metrics);
+      await runUntilSignalled(await startAgentWorker(checked), `agent for ${config.tenantId}/${config.clusterId}`, metrics);
     });
 }

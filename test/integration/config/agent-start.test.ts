@@ -9,6 +9,7 @@ import { type AgentConfig, loadAgentConfig } from '../../../activities/config/co
 import type { DbInstance } from '../../../activities/local/db-instance';
 import { testStack } from '../../harness/env';
 import { freshDbInstance } from '../../harness/instances';
+import { checkAgentHost } from '../../../workers/agent-start-checks';
 
 const cli = resolve(__dirname, '../../../client/cli.js');
 const PASSWORD = 'Right-0ne-for-backup';
@@ -122,6 +123,18 @@ describe('pitr agent checks its database and binlog directory before it starts',
     const db = await instanceWithBackupUser();
     const stderr = await untilRunning(configFile(db, 'right', {}));
     assert.doesNotMatch(stderr, /pitr:/, 'nothing to report');
+  });
+
+  test('without database.binlogDir the agent takes the binlog folder the server names; with the server down too it is refused', async () => {
+    const db = await instanceWithBackupUser();
+    const file = configFile(db, 'server-named-dir', { binlogDir: undefined });
+    const checked = await checkAgentHost(loadAgentConfig(file), file);
+    assert.equal(checked.database.binlogDir, db.binlogDir, "the server's @@log_bin_basename folder");
+    await untilRunning(file);
+    const unknown = configFile(db, 'no-dir-server-down', { binlogDir: undefined, port: await unusedPort() });
+    const refused = await pitrAgent(unknown);
+    assertRefused(refused, 1, unknown);
+    assert.match(refused.stderr, /database\.binlogDir is not set and the server did not name its binlog folder/);
   });
 
   test('a server that does not answer yet is waited for by the activities, not refused', async () => {
