@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { requestRestore } from '../../../client/restore/request';
+import type { EngineName, Flavor } from '../../../domain/backup';
+import { testStack } from '../../harness/env';
+import { freshDbInstance } from '../../harness/instances';
+import { startBackup, startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
+import { archivePass, caughtUp, replicate, setRpo, sql } from '../archive/archive-harness';
+import { OracleWriter } from './oracle-writer';
+
+process.env.PITR_RESTORE_DIR = join(testStack().stateDir, 'restores');
+const centralReady = startTestCentralWorkers();
+
+const CASES: Array<{ flavor: Flavor; engine: EngineName }> = [
+  { flavor: 'mysql', engine: 'clone' },
+  { flavor: 'mysql', engine: 'mysqldump' },
+  { flavor: 'mariadb', engine: 'mariadb-dump' },
+  { flavor: 'mariadb', engine: 'mariadb-backup' },
+];
+
+for (const { flavor, engine } of CASES) {
+  test(`${flavor} ${engine}: a backup and the archive taken from a replica while the primary writes restore exactly, to a GTID and to the latest commit`, async () => {
+    await centralReady;
+    const primary = await freshDbInstance(flavor, { serverId: 1 });
+    const replica = await freshDbInstance(flavor, { serverId: 2, extraArgs: [flavor === 'mysql' ? '--log-replica-updates=ON' : '--log-slave-updates=ON'] });
+    const [toPrimary, toReplica] = await Promise.all([sql(primary), sql(replica)]);
+    await replicate(toReplica, primary);
+
+    const ids = { tenantId: 't-replica', clusterId: `c-replica-${engine}-${process.pid}`, engine };
+    await startTestCluster(replica, ids);
+    await setRpo(ids, flavor, 1);
+    const writer = await OracleWriter.open(primary);
+    writer.start({ intervalMs: 30 });
+    await sleep(1000);
+    const backup = await (await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId })).handle.result();
+    assert.ok(backup.artifact, 'the backup of the replica completed');
+    await sleep(1500);
+    const rows = await writer.stop();
+    await caughtUp(toReplica, toPrimary, flavor);
+    await Promise.all([toPrimary.end(), toReplica.end()]);
+    await sleep(1200);
+    await archivePass(await temporalClient(), ids);
+
+    const client = await temporalClient();
+    const middle = rows[Math.floor(rows.length * 0.75)]!;
+    const atGtid = await (await requestRestore(client, { ...ids, target: { kind: 'gtid', set: middle.gtidAfter }, idempotencyKey: 'gtid' })).result();
+    assert.equal(atGtid.verification?.rowCounts['oracle.commits'], middle.id, 'exactly the rows through that GTID');
+    const latest = await (await requestRestore(client, { ...ids, target: { kind: 'latest' }, idempotencyKey: 'latest' })).result();
+    assert.equal(latest.verification?.rowCounts['oracle.commits'], rows.length, 'every row the primary committed');
+    assert.equal(latest.appliedThrough, rows[rows.length - 1]!.gtidAfter, "the primary's GTID state, as the replica logged it");
+  });
+}
