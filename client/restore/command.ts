@@ -4,12 +4,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadLegacyPlan } from '../../activities/legacy/plan';
 import { loadRestorePlan } from '../../activities/restore/plan';
 import { getCluster } from '../../activities/catalog/clusters';
-import { InvalidInputError } from '../../domain/errors';
+import { InvalidInputError, PitrError } from '../../domain/errors';
 import { artifactServicesFromConfig } from '../../activities/config/artifact-services';
+import type { CentralConfig } from '../../activities/config/config';
 import type { Flavor } from '../../domain/backup';
 import { commitPrecision, type HeldBack } from '../../domain/restore/held-back';
 import type { RestorePlan } from '../../domain/restore/plan';
-import { describeTarget, parseRestoreTarget } from '../../domain/restore/target';
+import { describeTarget, parseRestoreTarget, type RestoreTarget } from '../../domain/restore/target';
 import type { PitrRestoreResult, RestoreProgress, RestoreVerification } from '../../domain/restore/workflow-types';
 import { restoreProgressQuery } from '../../workflows';
 import { loadCliConfig, printJsonOr, withCatalog, withTemporal } from '../config';
@@ -142,12 +143,21 @@ export function restoreCommand(): Command {
     .option('--key <key>', 'idempotency key: the same key returns the same restore (default: a new restore)')
     .option('--wait', 'wait until the instance is kept, or the restore is done or failed')
     .action(async (o: RestoreOptions) => {
-      requireTargetOptions(o);
-      const target = parseRestoreTarget(o.to);
-      const keepForMs = o.keepFor === undefined ? undefined : keepForMsOf(o.keepFor);
-      const config = loadCliConfig(o.config);
-      // An unregistered cluster is refused here, before a workflow exists to fail.
-      await withCatalog(config, (catalog) => getCluster(catalog, o.tenant, o.cluster));
+      let request: { target: RestoreTarget; keepForMs: number | undefined; config: CentralConfig };
+      try {
+        requireTargetOptions(o);
+        const config = loadCliConfig(o.config);
+        request = { target: parseRestoreTarget(o.to), keepForMs: o.keepFor === undefined ? undefined : keepForMsOf(o.keepFor), config };
+        // An unregistered cluster is refused here, before a workflow exists to fail.
+        await withCatalog(config, (catalog) => getCluster(catalog, o.tenant, o.cluster));
+      } catch (err) {
+        // Refused before any restore exists: incident tooling still reads one JSON object.
+        if (o.json && err instanceof PitrError) {
+          process.stdout.write(`${JSON.stringify({ restoreId: null, status: 'refused', error: { type: err.name, message: err.message, hint: err.hint ?? null } })}\n`);
+        }
+        throw err;
+      }
+      const { target, keepForMs, config } = request;
       await withTemporal(config, async (client) => {
         const requested = await requestRestore(client, {
           tenantId: o.tenant, clusterId: o.cluster, target, verify: o.verify, idempotencyKey: o.key ?? randomUUID(), ...(keepForMs === undefined ? {} : { keepForMs }),

@@ -77,6 +77,13 @@ test('a backup or restore of an unregistered cluster is refused before anything 
   assert.match(restore.stderr, /is not registered/);
   assert.match(restore.stderr, /what to do: register it with `pitr cluster add/);
   noStackTrace(restore.stderr);
+  const asJson = await pitr('restore', '--tenant', tenantId, '--cluster', clusterId, '--to', 'latest', '--key', 'k', '--wait', '--json');
+  assert.equal(asJson.code, 2);
+  assert.deepEqual(JSON.parse(asJson.stdout), {
+    restoreId: null,
+    status: 'refused',
+    error: { type: 'ClusterNotFoundError', message: `cluster ${clusterId} of tenant ${tenantId} is not registered`, hint: `register it with \`pitr cluster add --tenant ${tenantId} --cluster ${clusterId} ...\`` },
+  });
   const client = await temporalClient();
   await assert.rejects(client.workflow.getHandle(restoreWorkflowId(tenantId, clusterId, 'k')).describe(), WorkflowNotFoundError, 'no restore was started');
   const backup = await pitr('backup', '--tenant', tenantId, '--cluster', clusterId, '--wait');
