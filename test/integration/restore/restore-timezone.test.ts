@@ -72,7 +72,7 @@ test('mysql: with the workers and servers in America/New_York, a restore to an i
   const key = 'new-york';
   const kept = await pitr(ZONE, 'restore', '--tenant', ids.tenantId, '--cluster', ids.clusterId, '--to', newYorkText(instant), '--key', key, '--keep-for', '10', '--wait');
   const restoreId = restoreWorkflowId(ids.tenantId, ids.clusterId, key);
-  assert.match(kept, new RegExp(`^${restoreId}: kept at \\S+:\\d+ .*applied through ${inUtc.expectedGtids}$`, 'm'));
+  assert.match(kept, new RegExp(`^${restoreId}: kept on restore host \\S+ at \\S+:\\d+ .*applied through ${inUtc.expectedGtids}$`, 'm'));
   assert.match(kept, new RegExp(`^last transaction applied {2}${inUtc.throughGtid}, committed ${inUtc.throughCommit!.replace(/\./g, '\\.')}$`, 'm'), 'the same UTC commit time, printed in UTC');
   assert.match(kept, /^ {2}GTID state equals the plan's/m, 'the kept restore says what verification checked');
   const [, host, port, socket, user, optionFile] = /kept at (\S+):(\d+) \(socket (\S+), user (\S+), signs in with --defaults-file=(\S+)\)/.exec(kept)!;
