@@ -75,7 +75,7 @@ test('mysql: with the workers and servers in America/New_York, a restore to an i
   assert.match(kept, new RegExp(`^${restoreId}: kept on restore host \\S+ at \\S+:\\d+ .*applied through ${inUtc.expectedGtids}$`, 'm'));
   assert.match(kept, new RegExp(`^last transaction applied {2}${inUtc.throughGtid}, committed ${inUtc.throughCommit!.replace(/\./g, '\\.')}$`, 'm'), 'the same UTC commit time, printed in UTC');
   assert.match(kept, /^ {2}GTID state equals the plan's/m, 'the kept restore says what verification checked');
-  const [, host, port, socket, user, optionFile] = /kept at (\S+):(\d+) \(socket (\S+), user (\S+), signs in with --defaults-file=(\S+)\)/.exec(kept)!;
+  const [, host, port, socket, user, optionFile] = /kept on restore host \S+ at (\S+):(\d+) \(socket (\S+), user (\S+), signs in with --defaults-file=(\S+)\)/.exec(kept)!;
   assert.deepEqual(await restoredIds({ host: host!, port: Number(port), socket: socket!, user: user!, optionFile: optionFile! }), rows.filter((r) => r.id <= before.id).map((r) => r.id), 'exactly the rows committed at or before the instant');
 
   const handle = (await temporalClient()).workflow.getHandle(restoreId);
