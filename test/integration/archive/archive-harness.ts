@@ -40,6 +40,14 @@ export interface ClusterIds {
 
 export const ENGINE: Record<Flavor, EngineName> = { mysql: 'mysqldump', mariadb: 'mariadb-dump' };
 
+/** Every engine the toolchain runs, with its flavor (xtrabackup has no binary here). */
+export const ENGINES_UNDER_TEST: ReadonlyArray<{ flavor: Flavor; engine: EngineName }> = [
+  { flavor: 'mysql', engine: 'clone' },
+  { flavor: 'mysql', engine: 'mysqldump' },
+  { flavor: 'mariadb', engine: 'mariadb-dump' },
+  { flavor: 'mariadb', engine: 'mariadb-backup' },
+];
+
 export async function withCentralCatalog<T>(fn: (catalog: Catalog) => Promise<T>): Promise<T> {
   const catalog = Catalog.open(resolveSecret(centralConfig().catalogUrl));
   try {

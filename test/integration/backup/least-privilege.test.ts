@@ -5,24 +5,17 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
 import { loadAgentConfig } from '../../../activities/config/config';
-import type { EngineName, Flavor } from '../../../domain/backup';
 import { testStack } from '../../harness/env';
 import { freshDbInstance } from '../../harness/instances';
 import { startBackup, startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
-import { archivePass, segmentsOf, archiveOf } from '../archive/archive-harness';
+import { archivePass, segmentsOf, archiveOf, ENGINES_UNDER_TEST } from '../archive/archive-harness';
 
 const centralReady = startTestCentralWorkers();
 const cli = resolve(__dirname, '../../../client/cli.js');
 const AGENT_PASSWORD = 'Agent-Secret-7';
 
-const CASES: Array<{ flavor: Flavor; engine: EngineName }> = [
-  { flavor: 'mysql', engine: 'clone' },
-  { flavor: 'mysql', engine: 'mysqldump' },
-  { flavor: 'mariadb', engine: 'mariadb-dump' },
-  { flavor: 'mariadb', engine: 'mariadb-backup' },
-];
 
-for (const { flavor, engine } of CASES) {
+for (const { flavor, engine } of ENGINES_UNDER_TEST) {
   test(`${flavor} ${engine}: an agent with exactly the grants pitr cluster grants prints backs up and archives over TCP with a password; root has one too`, async () => {
     await centralReady;
     const db = await freshDbInstance(flavor);

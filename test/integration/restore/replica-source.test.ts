@@ -3,24 +3,17 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requestRestore } from '../../../client/restore/request';
-import type { EngineName, Flavor } from '../../../domain/backup';
 import { testStack } from '../../harness/env';
 import { freshDbInstance } from '../../harness/instances';
 import { startBackup, startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
-import { archivePass, caughtUp, replicate, setRpo, sql } from '../archive/archive-harness';
+import { archivePass, caughtUp, ENGINES_UNDER_TEST, replicate, setRpo, sql } from '../archive/archive-harness';
 import { OracleWriter } from './oracle-writer';
 
 process.env.PITR_RESTORE_DIR = join(testStack().stateDir, 'restores');
 const centralReady = startTestCentralWorkers();
 
-const CASES: Array<{ flavor: Flavor; engine: EngineName }> = [
-  { flavor: 'mysql', engine: 'clone' },
-  { flavor: 'mysql', engine: 'mysqldump' },
-  { flavor: 'mariadb', engine: 'mariadb-dump' },
-  { flavor: 'mariadb', engine: 'mariadb-backup' },
-];
 
-for (const { flavor, engine } of CASES) {
+for (const { flavor, engine } of ENGINES_UNDER_TEST) {
   test(`${flavor} ${engine}: a backup and the archive taken from a replica while the primary writes restore exactly, to a GTID and to the latest commit`, async () => {
     await centralReady;
     const primary = await freshDbInstance(flavor, { serverId: 1 });
