@@ -174,7 +174,7 @@ export async function startStack(spec: StackSpec): Promise<StackInfo> {
     mariadb,
   };
   const info: StackInfo = { ...services, configs: writeDevConfigs(services) };
-  writeFileSync(join(spec.stateDir, STACK_FILE), `${JSON.stringify(info, null, 2)}\n`);
+  writeFileSync(join(spec.stateDir, STACK_FILE), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
   return info;
 }
 
