@@ -146,10 +146,11 @@ export function restoreCommand(): Command {
       let request: { target: RestoreTarget; keepForMs: number | undefined; config: CentralConfig };
       try {
         requireTargetOptions(o);
-        const config = loadCliConfig(o.config);
-        request = { target: parseRestoreTarget(o.to), keepForMs: o.keepFor === undefined ? undefined : keepForMsOf(o.keepFor), config };
+        const target = parseRestoreTarget(o.to);
+        const keepForMs = o.keepFor === undefined ? undefined : keepForMsOf(o.keepFor);
+        request = { target, keepForMs, config: loadCliConfig(o.config) };
         // An unregistered cluster is refused here, before a workflow exists to fail.
-        await withCatalog(config, (catalog) => getCluster(catalog, o.tenant, o.cluster));
+        await withCatalog(request.config, (catalog) => getCluster(catalog, o.tenant, o.cluster));
       } catch (err) {
         // Refused before any restore exists: incident tooling still reads one JSON object.
         if (o.json && err instanceof PitrError) {

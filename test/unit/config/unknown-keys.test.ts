@@ -120,7 +120,7 @@ describe('unknown configuration keys', () => {
     const err = unknownKeyError(() => loadAgentConfig(file({ ...agent, headrom: 2, database: { ...agent.database, colour: 'blue' } })));
     assert.deepEqual(err.keys.map((k) => [k.path, k.suggestion]).sort(), [['database.colour', undefined], ['headrom', 'headroom']]);
     assert.match(err.message, /unknown keys /);
-    assert.match(err.hint ?? '', /remove database\.colour or use a key allowed there \(flavor, host, port, socket, user, password, binlogDir\)/);
+    assert.match(err.hint ?? '', /remove database\.colour or use a key allowed there \(flavor, host, port, socket, user, password, binlogDir, tls\)/);
     assert.match(err.hint ?? '', /rename headrom to headroom/);
   });
 
