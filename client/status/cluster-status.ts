@@ -8,6 +8,7 @@ import { failureText } from '../../domain/archive/pass-failure';
 import { WATCH_AGENT_POLLERS } from '../../activities/agent-queue/types';
 import { NoAgentPolling, noAgentPolling } from '../../domain/agent-queue';
 import { NO_AGENT_POLLING } from '../../workflows/agent-queue-watch';
+import { restoreProgressQuery } from '../../workflows';
 
 export interface RunningWorkflow {
   workflowId: string;
@@ -18,6 +19,10 @@ export interface RunningWorkflow {
   pending: Array<{ activity: string; attempt: number; lastFailure: string | undefined; lastHeartbeat: string | undefined }>;
   /** The agent queue the workflow waits on while no agent polls it. */
   noAgentPolling: NoAgentPolling | null;
+  /** A restore's host, once one holds it. */
+  host: string | null;
+  /** Why a restore waits (every restore host able to run it is full). */
+  waiting: string | null;
 }
 
 export interface ClusterStatus {
@@ -49,12 +54,15 @@ export async function clusterStatus(catalog: Catalog, client: Client, tenantId: 
   const running: RunningWorkflow[] = [];
   const query = `TenantId="${tenantId}" AND ClusterId="${clusterId}" AND ExecutionStatus="Running"`;
   for await (const w of client.workflow.list({ query })) {
-    const described = await client.workflow.getHandle(w.workflowId, w.runId).describe();
+    const handle = client.workflow.getHandle(w.workflowId, w.runId);
+    const described = await handle.describe();
     const unpolled = described.typedSearchAttributes.get(NO_AGENT_POLLING);
+    // A restore says its own phase, host and what it waits for; a run that ends meanwhile answers nothing.
+    const restore = w.type === 'pitrRestoreWorkflow' ? await handle.query(restoreProgressQuery).catch(() => undefined) : undefined;
     running.push({
       workflowId: w.workflowId,
       type: w.type,
-      phase: (described.searchAttributes.BackupPhase as string[] | undefined)?.[0],
+      phase: restore?.phase ?? (described.searchAttributes.BackupPhase as string[] | undefined)?.[0],
       startedAt: w.startTime.toISOString(),
       pending: (described.raw.pendingActivities ?? [])
         .filter((a) => a.activityType?.name !== WATCH_AGENT_POLLERS)
@@ -65,6 +73,8 @@ export async function clusterStatus(catalog: Catalog, client: Client, tenantId: 
           lastHeartbeat: iso(a.lastHeartbeatTime),
         })),
       noAgentPolling: unpolled ? noAgentPolling(unpolled, tenantId, clusterId) : null,
+      host: restore?.host ?? null,
+      waiting: restore?.waiting ?? null,
     });
   }
   const backup = backups[0];
@@ -95,11 +105,12 @@ export function formatStatus(s: ClusterStatus): string {
   for (const gap of s.archive.gaps) lines.push(`  GAP           ${gap}`);
   lines.push(s.lastRestore ? `  last restore  ${s.lastRestore.status} to ${s.lastRestore.target}: ${s.lastRestore.detail}` : '  last restore  none');
   for (const w of s.running) {
-    lines.push(`  running       ${w.type} ${w.workflowId}${w.phase ? ` in ${w.phase}` : ''} since ${w.startedAt}`);
+    lines.push(`  running       ${w.type} ${w.workflowId}${w.phase ? ` in ${w.phase}` : ''}${w.host ? ` on restore host ${w.host}` : ''} since ${w.startedAt}`);
     for (const a of w.pending) {
       lines.push(`                ${a.activity} attempt ${a.attempt}${a.lastFailure ? `, last error: ${a.lastFailure}` : ''}${a.lastHeartbeat ? `, heartbeat ${a.lastHeartbeat}` : ''}`);
     }
     if (w.noAgentPolling) lines.push(`                waiting: ${w.noAgentPolling.message}`);
+    if (w.waiting) lines.push(`                waiting: ${w.waiting}`);
   }
   return lines.join('\n');
 }

@@ -17,7 +17,8 @@ import { withRestoreHosts, type PitrHost } from '../../harness/agent-process';
 import { testStack } from '../../harness/env';
 import { recordHistory } from '../../harness/histories';
 import { startTestCentralWorkers, temporalClient } from '../../harness/workers';
-import { sql } from '../archive/archive-harness';
+import { sql, withCentralCatalog } from '../archive/archive-harness';
+import { clusterStatus, formatStatus } from '../../../client/status/cluster-status';
 import { archivedCluster } from './archived-cluster';
 
 // Restore hosts of their own, in processes a test can kill; no restore host in this process.
@@ -134,6 +135,7 @@ test('restores on two restore hosts: each stays on the host that holds it', asyn
         return { expected: before[i]!.id, requested: await start(parseRestoreTarget(isoMicros(instant)), `ten-${i}`) };
       }));
       const waits = new Set<string>();
+      const inStatus = new Set<string>();
       let mostHeld = 0;
       const results = Promise.all(restores.map((r) => r.requested.handle.result()));
       let settled = false;
@@ -143,6 +145,8 @@ test('restores on two restore hosts: each stays on the host that holds it', asyn
           const waiting = (await r.requested.handle.query(restoreProgressQuery)).waiting;
           if (waiting) waits.add(waiting);
         }
+        const status = await withCentralCatalog((catalog) => clusterStatus(catalog, client, ids.tenantId, ids.clusterId));
+        for (const running of status.running) if (running.waiting) inStatus.add(formatStatus(status));
         mostHeld = Math.max(mostHeld, ...hostsOf.map((h) => claimed(h).length));
         await sleep(500);
       }
@@ -160,6 +164,7 @@ test('restores on two restore hosts: each stays on the host that holds it', asyn
       assert.equal(landed.size, 2, 'both hosts took restores');
       assert.ok(mostHeld <= MAX_INSTANCES, `no host held more than its ${MAX_INSTANCES} instances (${mostHeld})`);
       assert.ok([...waits].some((w) => /restore hosts are full \(restore host test-[ab]-\d+ takes no new restore: it holds 3 of its 3/.test(w)), `a restore said why it waited: ${[...waits].join(' | ')}`);
+      assert.ok([...inStatus].some((text) => /^ {16}waiting: restore hosts are full/m.test(text) && / on restore host test-[ab]-\d+ since /.test(text)), 'pitr status names the waiting restores and the hosts holding the others');
       for (const h of hostsOf) assert.deepEqual(claimed(h), [], `nothing is left on ${h.id}`);
     });
 
