@@ -7,6 +7,7 @@ import { SEARCH_ATTRIBUTE_TYPES } from '../../../activities/local/temporal-serve
 import { stackCheckWorkflow } from '../../../workflows';
 import { createWorker } from '../../../workers/create-worker';
 import { testStack } from '../../harness/env';
+import { recordHistory } from '../../harness/histories';
 
 test('a real workflow runs its activity on the real dev server', async () => {
   const stack = testStack();
@@ -22,6 +23,7 @@ test('a real workflow runs its activity on the real dev server', async () => {
     const client = new Client({ connection, namespace: stack.temporal.namespace });
     const handle = await client.workflow.start(stackCheckWorkflow, { taskQueue, workflowId: `smoke-${Date.now()}` });
     const health = await worker.runUntil(handle.result());
+    await recordHistory(handle, 'stackCheckWorkflow.smoke');
     assert.deepEqual(
       health.map((h) => [h.service, h.healthy]),
       [['temporal', true], ['minio', true], ['postgres', true], ['mysql', true], ['mariadb', true]],
