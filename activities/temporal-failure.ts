@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { PitrError } from '../domain/errors';
+import { withHint } from '../domain/failure-hint';
 
 /**
  * Wraps an activity so the product's typed errors reach the workflow with their type name,
@@ -12,7 +13,7 @@ export function temporalActivity<A extends unknown[], R>(fn: (...args: A) => Pro
     } catch (err) {
       if (err instanceof PitrError) {
         throw ApplicationFailure.create({
-          message: err.hint ? `${err.message} (what to do: ${err.hint})` : err.message,
+          message: withHint(err.message, err.hint),
           type: err.name,
           nonRetryable: err.terminal,
           // Apart, for a workflow that records the failure. Only the hint: the message is long

@@ -1,5 +1,6 @@
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { PitrError } from '../domain/errors';
+import { apartFromHint } from '../domain/failure-hint';
 
 /** Failures that say the request itself was wrong (exit 2), as opposed to the environment (exit 1). */
 const REQUEST_ERRORS = new Set(['InvalidInputError', 'RestoreRefusedError', 'RestoreTargetError', 'ClusterNotFoundError', 'GtidParseError']);
@@ -45,10 +46,7 @@ export function runFailureOf(err: WorkflowFailedError): RunFailure {
   const cause = err.cause instanceof Error ? raisedFailure(err.cause) : err;
   const type = cause instanceof ApplicationFailure ? (cause.type ?? cause.name) : cause.name;
   const detailed = cause instanceof ApplicationFailure ? (cause.details?.[0] as { hint?: unknown } | undefined) : undefined;
-  const appended = / \(what to do: (.*)\)$/s.exec(cause.message);
-  const hint = typeof detailed?.hint === 'string' ? detailed.hint : (appended?.[1] ?? null);
-  const message = appended ? cause.message.slice(0, appended.index) : cause.message;
-  return { type, message, hint };
+  return { type, ...apartFromHint(cause.message, detailed?.hint) };
 }
 
 /** `err` as the typed failure of run `workflowId`, when it is a workflow's failure; anything else as it is. */

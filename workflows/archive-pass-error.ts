@@ -1,5 +1,6 @@
 import { ActivityFailure, ApplicationFailure, TemporalFailure, TimeoutFailure } from '@temporalio/workflow';
 import type { ArchivePassError } from '../domain/archive/types';
+import { apartFromHint } from '../domain/failure-hint';
 
 const NO_ANSWER_HINT = "the cluster's `pitr agent` or the central worker did not answer in time: check that both run and reach Temporal";
 
@@ -9,10 +10,7 @@ export function archivePassError(err: unknown): ArchivePassError {
   const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
   if (cause instanceof ApplicationFailure) {
     const apart = cause.details?.[0] as { hint?: unknown } | undefined;
-    const hint = typeof apart?.hint === 'string' ? apart.hint : null;
-    const suffix = hint === null ? '' : ` (what to do: ${hint})`;
-    const message = suffix !== '' && cause.message.endsWith(suffix) ? cause.message.slice(0, -suffix.length) : cause.message;
-    return { type: cause.type ?? cause.name, message, hint, activity };
+    return { type: cause.type ?? cause.name, ...apartFromHint(cause.message, apart?.hint), activity };
   }
   if (cause instanceof TimeoutFailure) return { type: cause.name, message: cause.message, hint: NO_ANSWER_HINT, activity };
   if (cause instanceof TemporalFailure || cause instanceof Error) return { type: cause.name, message: cause.message, hint: null, activity };

@@ -4,7 +4,7 @@ import type { Connection } from 'mysql2/promise';
 import { PitrError } from '../../domain/errors';
 import { startDbInstance, stopDbInstance, type DbInstance } from '../local/db-instance';
 import { ClonePluginMissingError, CoordinateMissingError, EngineAbortedError, EngineFailedError } from './errors';
-import { connectionOf, connectSql, firstRow, withSql } from './sql-connection';
+import { connectionOf, connectSql, firstRow, sqlErrorText, withSql } from './sql-connection';
 import { treeBytes } from './staging';
 import { SYSTEM_SCHEMAS } from './system-schemas';
 import type { BackupOptions, BackupThrottle, EngineCoordinate, EngineOutput } from './types';
@@ -97,8 +97,7 @@ async function cloneVersion(conn: Connection): Promise<string> {
 function cloneFailure(err: unknown, signal: AbortSignal | undefined): Error {
   if (signal?.aborted) return new EngineAbortedError('clone');
   if (err instanceof PitrError) return err;
-  const e = err as { code?: string; sqlMessage?: string; message: string };
-  return new EngineFailedError('clone', null, e.code ? `${e.code}: ${e.sqlMessage ?? e.message}` : e.message);
+  return new EngineFailedError('clone', null, sqlErrorText(err));
 }
 
 async function readRecoveredClone(probe: DbInstance): Promise<{ coordinate: EngineCoordinate; schemaTables: string[] }> {

@@ -7,7 +7,7 @@ import { withDefaultsFile } from './defaults-file';
 import { DumpLineScanner, DumpTap } from './dump-scanner';
 import { CoordinateMissingError, EngineFailedError } from './errors';
 import { throttledProgress } from './progress';
-import { connectSql } from './sql-connection';
+import { connectSql, sqlErrorText } from './sql-connection';
 import { lowPriority, runTool, toolVersion } from './tool-process';
 import type { BackupOptions, EngineOutput } from './types';
 
@@ -56,8 +56,7 @@ async function withDdlHeld<T>(flavor: 'mysql' | 'mariadb', options: BackupOption
     for (const statement of take) await conn.query(statement);
   } catch (err) {
     await conn?.end().catch(() => undefined);
-    const e = err as { code?: string; sqlMessage?: string; message: string };
-    throw new EngineFailedError(DUMPS[flavor].tool, null, `holding DDL off (${take.join('; ')}): ${e.code ? `${e.code}: ${e.sqlMessage ?? e.message}` : e.message}`);
+    throw new EngineFailedError(DUMPS[flavor].tool, null, `holding DDL off (${take.join('; ')}): ${sqlErrorText(err)}`);
   }
   try {
     return await dump();

@@ -25,6 +25,12 @@ export async function withSql<T>(db: DbConnection, use: (conn: Connection) => Pr
   }
 }
 
+/** A server or driver error in one line: the server's code and message, else the driver's message. */
+export function sqlErrorText(err: unknown): string {
+  const e = err as { code?: string; sqlMessage?: string; message: string };
+  return e.code ? `${e.code}: ${e.sqlMessage ?? e.message}` : e.message;
+}
+
 /** First row of a query's result. */
 export async function firstRow<T>(conn: Connection, sql: string, values: unknown[] = []): Promise<T | undefined> {
   const [rows] = await conn.query(sql, values);
