@@ -19,7 +19,7 @@ export async function backupVerificationWorkflow(input: { ref: BackupRef; manife
   const { verifyBackupArtifact } = proxyActivities<VerifyActivities>({
     startToCloseTimeout: '12 hours',
     heartbeatTimeout: '2 minutes',
-    retry: { initialInterval: '10 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['ArtifactCorruptError', 'ManifestRejectedError'] },
+    retry: { initialInterval: '10 seconds', maximumAttempts: 5 },
     summary: `verify backup ${input.ref.backupId}`,
   });
   if (!patched('retention')) return verifyBackupArtifact(input);

@@ -32,15 +32,11 @@ export const backupProgressQuery = defineQuery<BackupProgress>('progress');
 
 const WAIT_FOR_CANCELLED_AGENT_PATCH = 'agent-phases-wait-for-cancellation';
 
-/** Failures that retrying cannot fix; every other failure is retried with backoff. */
-const TERMINAL = ['InvalidInputError', 'EngineFailedTerminal', 'ArtifactCorruptError', 'ManifestRejectedError', 'CoordinateMismatchError'];
-
 const retry = (maximumAttempts: number) => ({
   initialInterval: '5 seconds',
   backoffCoefficient: 2,
   maximumInterval: '5 minutes',
   maximumAttempts,
-  nonRetryableErrorTypes: TERMINAL,
 });
 
 /** Activities that heartbeat name a heartbeat timeout: a crashed worker is then noticed in seconds, not at the end of the budget. */
@@ -145,7 +141,8 @@ export async function baseBackupWorkflow(input: BaseBackupInput): Promise<BaseBa
 
 function isTerminal(err: unknown): boolean {
   const cause = err instanceof ActivityFailure ? err.cause : err;
-  return cause instanceof ApplicationFailure && (cause.nonRetryable || TERMINAL.includes(cause.type ?? ''));
+  // The activity decided, by the error's type (PitrError.terminal).
+  return cause instanceof ApplicationFailure && cause.nonRetryable === true;
 }
 
 function describe(err: unknown): string {

@@ -18,19 +18,12 @@ export const extendRestoreSignal = defineSignal<[number]>('extend');
 /** Tears the kept instance down now. */
 export const releaseRestoreSignal = defineSignal('release');
 
-const TERMINAL = [
-  'InvalidInputError', 'RestoreRefusedError', 'RestoreTargetError', 'ManifestRejectedError', 'ManifestMismatchError', 'ArtifactCorruptError',
-  'ApplyPlanError', 'ApplyVerificationError', 'RestoreVerificationError',
-  // A stalled apply is reported, not retried on the same half-applied server.
-  'ApplyStalledError',
-];
 
 const retry = (maximumAttempts: number) => ({
   initialInterval: '5 seconds',
   backoffCoefficient: 2,
   maximumInterval: '1 minute',
   maximumAttempts,
-  nonRetryableErrorTypes: TERMINAL,
 });
 
 const central = proxyActivities<CentralRestoreActivities>({ startToCloseTimeout: '2 minutes', retry: retry(10) });
@@ -165,7 +158,7 @@ export async function pitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
           restored = await restoreOn(boundSteps(binding));
           break;
         } catch (err) {
-          if (attempt >= HOST_ATTEMPTS || !startsOver(err, TERMINAL)) throw err;
+          if (attempt >= HOST_ATTEMPTS || !startsOver(err)) throw err;
           log.warn('restore.host-attempt-failed', { restoreId, host: binding.hostId, attempt, error: message(err) });
           // What can be cleaned on that host is; a dead host sweeps it once back, after this restore ends.
           await teardown(siteRef).catch((cleanup: unknown) => log.warn('restore.host-cleanup-failed', { restoreId, host: binding.hostId, error: message(cleanup) }));

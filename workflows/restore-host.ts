@@ -71,8 +71,8 @@ export async function claimHost(
 }
 
 /** A failure another host may not repeat: the host died or timed out, or failed in a way that is not the restore's own. */
-export function startsOver(err: unknown, terminalTypes: readonly string[]): boolean {
+export function startsOver(err: unknown): boolean {
   if (isCancellation(err)) return false;
   const cause = err instanceof ActivityFailure ? err.cause : err;
-  return !(cause instanceof ApplicationFailure && (cause.nonRetryable || terminalTypes.includes(cause.type ?? '')));
+  return !(cause instanceof ApplicationFailure && cause.nonRetryable === true);
 }

@@ -22,7 +22,7 @@ export async function restoreVerificationWorkflow(input: RestoreVerificationInpu
   upsertSearchAttributes({ TenantId: [tenantId], ClusterId: [clusterId] });
   const { pickVerificationTarget } = proxyActivities<CentralRestoreActivities>({
     startToCloseTimeout: '2 minutes',
-    retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['RestoreRefusedError'] },
+    retry: { maximumAttempts: 5 },
   });
   const target = await pickVerificationTarget({ tenantId, clusterId, lookbackSeconds: input.lookbackSeconds ?? DEFAULT_LOOKBACK_SECONDS });
   const result = await executeChild(pitrRestoreWorkflow, {

@@ -30,6 +30,8 @@ export class ApplyStalledError extends PitrError {
   constructor(seconds: number, appliedThrough: string) {
     super(`binlog apply made no progress for ${seconds}s (applied through ${appliedThrough || 'nothing'})`, {
       hint: 'look for a long lock wait or a full disk on the restored server; the restore can be retried',
+      // Reported, not retried on the same half-applied server: a new restore starts from the base backup.
+      terminal: true,
     });
   }
 }

@@ -64,3 +64,9 @@ export async function postgresHealthy(connectionString: string): Promise<boolean
     await client.end().catch(() => undefined);
   }
 }
+
+/** A new database copied from `template` (which nobody may be connected to meanwhile); returns its connection string. */
+export async function createDatabaseFrom(database: string, template: string): Promise<string> {
+  await withAdmin((client) => client.query(`CREATE DATABASE ${quoteIdent(database)} TEMPLATE ${quoteIdent(template)}`));
+  return databaseUrl(database);
+}

@@ -1,4 +1,5 @@
 import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { join } from 'node:path';
 import { PitrError } from '../../domain/errors';
@@ -107,6 +108,38 @@ async function ensureSearchAttributes(server: TemporalServerInfo, dbFile: string
     await connection.close();
   }
 }
+
+/**
+ * Another namespace on a running dev server, with the product's search attributes: what a test
+ * file gets so its task queues, workflow ids and schedules are its own.
+ */
+export async function ensureNamespace(server: TemporalServerInfo): Promise<void> {
+  const connection = await Connection.connect({ address: server.address, connectTimeout: 5000 });
+  try {
+    await connection.workflowService
+      .registerNamespace({ namespace: server.namespace, workflowExecutionRetentionPeriod: msToTs('1 day') })
+      .catch((err: unknown) => {
+        if ((err as { code?: number }).code !== ALREADY_EXISTS) throw err;
+      });
+  } finally {
+    await connection.close();
+  }
+  // The frontend learns of a new namespace when it next refreshes its cache.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await ensureSearchAttributes(server, 'the dev server database');
+      return;
+    } catch (err) {
+      if (Date.now() > deadline || (err as { code?: number }).code !== NOT_FOUND) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+/** gRPC status codes. */
+const NOT_FOUND = 5;
+const ALREADY_EXISTS = 6;
 
 export async function stopTemporalServer(dir: string): Promise<boolean> {
   return stopByPidFile(temporalPidFile(dir));

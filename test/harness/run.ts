@@ -1,16 +1,19 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { freeStackPorts, startStack, stopStack } from '../../activities/local/stack';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { freeStackPorts, StackInfo, startStack, stopStack } from '../../activities/local/stack';
 import { stopEveryPidFileUnder } from '../../activities/local/process';
+import { cacheDir } from '../../activities/local/toolchain';
 import { STACK_ENV } from './env';
+import { dropLane, Lane, laneName, migrateLaneTemplate, prepareLane } from './lanes';
 
 /**
- * Runs the test suite: starts the real stack once on free ports, runs node's test runner
- * with its address in the environment, and tears everything down whatever happened.
- * `--unit` runs the unit tests alone, without the stack. Other arguments name test files
- * or folders (default: all of dist/test/unit and dist/test/integration).
+ * Runs the test suite: starts the real stack once on free ports and runs the test files in
+ * parallel, each integration file in a lane of its own on that stack (see `lanes.ts`), the unit
+ * files together; tears everything down whatever happened. `--unit` runs the unit tests alone,
+ * without the stack. Other arguments name test files or folders (default: all of dist/test/unit
+ * and dist/test/integration). PITR_TEST_JOBS sets how many run at once.
  */
 async function main(argv: string[]): Promise<number> {
   // The SDK version is pinned by the lockfile; its notice about future Node versions is noise here.
@@ -19,37 +22,91 @@ async function main(argv: string[]): Promise<number> {
   const distTest = resolve(__dirname, '..');
   const named = argv.filter((a) => !a.startsWith('--'));
   const defaults = unitOnly ? ['unit'] : ['unit', 'integration'];
-  const targets = named.length > 0 ? named : defaults.map((d) => join(distTest, d)).filter(existsSync);
-  if (unitOnly) return runNodeTest(targets, {});
+  const targets = named.length > 0 ? named.map((t) => resolve(t)) : defaults.map((d) => join(distTest, d)).filter(existsSync);
+  const files = targets.flatMap(testFilesUnder);
+  const unitFiles = files.filter((f) => f.startsWith(join(distTest, 'unit')));
+  const integrationFiles = files.filter((f) => !unitFiles.includes(f));
+  if (integrationFiles.length === 0) return (await runTestFiles('unit', unitFiles, {})).code;
 
   const stateDir = mkdtempSync(join(tmpdir(), 'pitr-test-'));
   const database = `pitr_test_${process.pid}`;
+  const lanes: Lane[] = [];
   let stopping: Promise<void> | undefined;
   const teardown = (): Promise<void> =>
     (stopping ??= (async () => {
       // Every server a test started under the state folder: fresh instances, restored ones a
       // failed test never released, the stack's own services.
       await stopEveryPidFileUnder(stateDir).catch((err) => console.error('teardown:', err));
+      await Promise.all(lanes.map((lane) => dropLane(lane).catch((err) => console.error('teardown:', err))));
       await stopStack(stateDir, { dropCatalog: true }).catch((err) => console.error('teardown:', err));
       rmSync(stateDir, { recursive: true, force: true });
     })());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      if (runningTests) stopGroup(runningTests, 'SIGTERM');
+      for (const child of running) stopGroup(child, 'SIGTERM');
       void teardown().then(() => process.exit(130));
     });
   }
   try {
     const started = Date.now();
-    await startStack({ stateDir, ports: await freeStackPorts(false), catalogDatabase: database, persistentTemporal: false });
-    console.log(`# real stack up in ${((Date.now() - started) / 1000).toFixed(1)}s (${stateDir})`);
-    return await runNodeTest(targets, { [STACK_ENV]: join(stateDir, 'stack.json') });
+    const stack = await startStack({ stateDir, ports: await freeStackPorts(false), catalogDatabase: database, persistentTemporal: false });
+    await migrateLaneTemplate(stack);
+    console.log(`# real stack up in ${seconds(Date.now() - started)} (${stateDir})`);
+    return await runInLanes(stack, distTest, unitFiles, integrationFiles, lanes);
   } finally {
     await teardown();
   }
 }
 
-let runningTests: ChildProcess | undefined;
+/** Every `*.test.js` under a folder, or the file itself. */
+function testFilesUnder(target: string): string[] {
+  if (!statSync(target).isDirectory()) return [target];
+  return readdirSync(target, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.test.js'))
+    .map((f) => join(target, f))
+    .sort();
+}
+
+interface FileRun {
+  label: string;
+  code: number;
+  ms: number;
+  counts: Record<'tests' | 'pass' | 'fail', number>;
+}
+
+async function runInLanes(stack: StackInfo, distTest: string, unitFiles: string[], integrationFiles: string[], lanes: Lane[]): Promise<number> {
+  const jobs = Number(process.env.PITR_TEST_JOBS ?? Math.max(4, availableParallelism() * 2));
+  const durations = readDurations();
+  const labelOf = (file: string) => relative(distTest, file);
+  // Longest first, by the last run's times, so the slowest file does not start last.
+  const lastTime = (file: string) => durations[labelOf(file)] ?? Number.MAX_SAFE_INTEGER;
+  const queue = [...integrationFiles].sort((a, b) => lastTime(b) - lastTime(a));
+  const results: FileRun[] = [];
+  const started = Date.now();
+  console.log(`# ${integrationFiles.length} integration files in lanes of their own, ${jobs} at a time${unitFiles.length ? `, beside ${unitFiles.length} unit files` : ''}`);
+  const unitRun = unitFiles.length ? runTestFiles('unit tests', unitFiles, { [STACK_ENV]: join(stack.stateDir, 'stack.json') }) : undefined;
+  const worker = async () => {
+    for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+      const label = labelOf(file);
+      let lane: Lane;
+      try {
+        lane = await prepareLane(stack, laneName(relative(join(distTest, 'integration'), file)));
+      } catch (err) {
+        console.log(`# ✖ ${label}: its lane could not be prepared: ${err instanceof Error ? err.message : String(err)}`);
+        results.push({ label, code: 1, ms: 0, counts: { tests: 0, pass: 0, fail: 1 } });
+        continue;
+      }
+      lanes.push(lane);
+      results.push(await runTestFiles(label, [file], { [STACK_ENV]: lane.stackFile, PITR_RESTORE_DIR: join(lane.stateDir, 'restores') }));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
+  if (unitRun) results.push(await unitRun);
+  writeDurations({ ...durations, ...Object.fromEntries(results.map((r) => [r.label, r.ms])) });
+  return summarize(results, Date.now() - started);
+}
+
+const running = new Set<ChildProcess>();
 
 function stopGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   try {
@@ -61,29 +118,80 @@ function stopGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 
 /** No single test takes this long; one that does is stuck, and fails instead of holding up the run. */
 const TEST_TIMEOUT_MS = 10 * 60_000;
-/** The whole run's ceiling, well inside CI's limit, so a hang still ends with a report and a teardown. */
-const RUN_TIMEOUT_MS = Number(process.env.PITR_TEST_RUN_TIMEOUT_MS ?? 50 * 60_000);
+/** A file's ceiling, well inside CI's limit, so a hang still ends with a report and a teardown. */
+const FILE_TIMEOUT_MS = Number(process.env.PITR_TEST_FILE_TIMEOUT_MS ?? 25 * 60_000);
 
-function runNodeTest(targets: string[], env: Record<string, string>): Promise<number> {
+/**
+ * One `node --test` run over `files`, its output held and printed whole when it ends, so the
+ * reports of files running at once do not interleave.
+ */
+function runTestFiles(label: string, files: string[], env: Record<string, string>): Promise<FileRun> {
   return new Promise((resolvePromise) => {
-    // One test file at a time: files share the stack's central task queue. A file whose tests are
-    // done exits even if something it started still holds the event loop.
-    const args = ['--test', '--test-reporter=spec', '--test-concurrency=1', `--test-timeout=${TEST_TIMEOUT_MS}`, '--test-force-exit', '--enable-source-maps'];
+    const started = Date.now();
+    // A file whose tests are done exits even if something it started still holds the event loop.
+    const args = ['--test', '--test-reporter=spec', `--test-timeout=${TEST_TIMEOUT_MS}`, '--test-force-exit', '--enable-source-maps'];
     // Its own process group, so stopping it stops the test files it runs and what they started.
-    const child = (runningTests = spawn(process.execPath, [...args, ...targets], {
-      stdio: 'inherit',
+    const child = spawn(process.execPath, [...args, ...files], {
+      stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
       env: { PITR_LOG_LEVEL: 'WARN', ...process.env, ...env },
-    }));
+    });
+    running.add(child);
+    const output: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => output.push(chunk));
     const watchdog = setTimeout(() => {
-      console.error(`# the test run exceeded its ${Math.round(RUN_TIMEOUT_MS / 1000)} s ceiling; stopping it`);
+      output.push(Buffer.from(`# ${label} exceeded its ${seconds(FILE_TIMEOUT_MS)} ceiling; stopped\n`));
       stopGroup(child, 'SIGKILL');
-    }, RUN_TIMEOUT_MS);
-    child.on('exit', (code, signal) => {
+    }, FILE_TIMEOUT_MS);
+    child.on('close', (exitCode, signal) => {
       clearTimeout(watchdog);
-      resolvePromise(code ?? (signal ? 1 : 0));
+      running.delete(child);
+      const ms = Date.now() - started;
+      const text = Buffer.concat(output).toString('utf8');
+      const code = exitCode ?? (signal ? 1 : 0);
+      console.log(`\n# ── ${label} ── ${code === 0 ? 'ok' : 'FAILED'} in ${seconds(ms)}\n${text.trimEnd()}`);
+      resolvePromise({ label, code, ms, counts: { tests: count(text, 'tests'), pass: count(text, 'pass'), fail: count(text, 'fail') } });
     });
   });
+}
+
+const count = (report: string, what: string): number =>
+  [...report.matchAll(new RegExp(`^ℹ ${what} (\\d+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+
+function summarize(results: FileRun[], ms: number): number {
+  const total = (k: keyof FileRun['counts']) => results.reduce((sum, r) => sum + r.counts[k], 0);
+  const failed = results.filter((r) => r.code !== 0);
+  // A file that failed without a failing test (it crashed, or hit its ceiling) still counts one.
+  for (const r of failed) r.counts.fail = Math.max(r.counts.fail, 1);
+  console.log(`\n# ── summary ── ${results.length} runs, ${total('tests')} tests, ${total('pass')} passed, ${total('fail')} failed, in ${seconds(ms)}`);
+  console.log('# slowest:');
+  for (const r of [...results].sort((a, b) => b.ms - a.ms).slice(0, 8)) console.log(`#   ${seconds(r.ms).padStart(7)}  ${r.label}`);
+  for (const r of failed) console.log(`# ✖ ${r.label} (exit ${r.code}; its report is above)`);
+  console.log(`tests: ${total('pass')} passed, ${total('fail')} failed`);
+  return failed.length === 0 ? 0 : 1;
+}
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/** The last run's time per file, kept beside the toolchain (outside the repository). */
+const durationsFile = (): string => join(cacheDir(), 'test-durations.json');
+
+function readDurations(): Record<string, number> {
+  try {
+    return JSON.parse(readFileSync(durationsFile(), 'utf8')) as Record<string, number>;
+  } catch {
+    return {};
+  }
+}
+
+function writeDurations(durations: Record<string, number>): void {
+  try {
+    mkdirSync(dirname(durationsFile()), { recursive: true });
+    writeFileSync(durationsFile(), `${JSON.stringify(durations, null, 1)}\n`);
+  } catch {
+    // Only an ordering aid.
+  }
 }
 
 main(process.argv.slice(2)).then(
