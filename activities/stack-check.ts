@@ -1,4 +1,4 @@
-import { ServiceHealth, stackHealth } from './local/stack';
+import { type ServiceHealth, stackHealth } from './local/stack';
 
 export interface StackCheckActivities {
   checkServices(): Promise<ServiceHealth[]>;

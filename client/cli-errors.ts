@@ -16,6 +16,6 @@ export function reportCliError(err: unknown): number {
     if (failure.hint) process.stderr.write(`  what to do: ${failure.hint}\n`);
     return 1;
   }
-  process.stderr.write(`pitr: unexpected error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`pitr: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return 1;
 }

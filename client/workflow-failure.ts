@@ -3,7 +3,13 @@ import { PitrError } from '../domain/errors';
 import { apartFromHint } from '../domain/failure-hint';
 
 /** Failures that say the request itself was wrong (exit 2), as opposed to the environment (exit 1). */
-const REQUEST_ERRORS = new Set(['InvalidInputError', 'RestoreRefusedError', 'RestoreTargetError', 'ClusterNotFoundError', 'GtidParseError']);
+const REQUEST_ERRORS = new Set([
+  'InvalidInputError',
+  'RestoreRefusedError',
+  'RestoreTargetError',
+  'ClusterNotFoundError',
+  'GtidParseError',
+]);
 
 /** The typed error that ended a workflow run, as the activity or the workflow raised it. */
 export interface RunFailure {

@@ -15,7 +15,9 @@ export const ENGINES = [...MYSQL_ENGINES, ...MARIADB_ENGINES] as const;
 export const ENGINES_BY_FLAVOR: Readonly<Record<Flavor, readonly EngineName[]>> = { mysql: MYSQL_ENGINES, mariadb: MARIADB_ENGINES };
 
 export const ENGINE_FLAVOR = Object.fromEntries(
-  (Object.entries(ENGINES_BY_FLAVOR) as Array<[Flavor, readonly EngineName[]]>).flatMap(([flavor, engines]) => engines.map((e) => [e, flavor])),
+  (Object.entries(ENGINES_BY_FLAVOR) as Array<[Flavor, readonly EngineName[]]>).flatMap(([flavor, engines]) =>
+    engines.map((e) => [e, flavor]),
+  ),
 ) as Readonly<Record<EngineName, Flavor>>;
 
 export interface BaseBackupInput {

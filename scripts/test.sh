@@ -4,5 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+# Format and lint first: seconds, and a finding fails the run like a failing test.
+npx biome ci --colors=off .
 npm run --silent build
 exec node dist/test/harness/run.js "$@"

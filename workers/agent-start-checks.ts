@@ -24,7 +24,9 @@ async function serverBinlogDir(db: AgentConfig['database'], configFile: string, 
     if (!(err instanceof DatabaseUnavailableError)) throw err;
     if (err.terminal) throw refused(err, configFile);
     if (!startsWithout) return undefined;
-    process.stderr.write(`pitr: ${err.message}; the agent starts anyway, and its backups and archive passes retry until the server answers\n`);
+    process.stderr.write(
+      `pitr: ${err.message}; the agent starts anyway, and its backups and archive passes retry until the server answers\n`,
+    );
     return undefined;
   }
 }
@@ -39,9 +41,12 @@ function refused(err: DatabaseUnavailableError, configFile: string): AgentStartE
 
 function unusableBinlogDir(dir: string, configFile: string, problem: string, serverDir: string | undefined): AgentStartError {
   const where = serverDir === undefined ? '' : `; the server writes its binlogs to ${serverDir}`;
-  return new AgentStartError(`the agent did not start (configuration ${configFile}): the binlog directory ${dir} (database.binlogDir) ${problem}`, {
-    hint: `set database.binlogDir to the folder where this host sees the server's binlogs, readable by the agent's user${where}`,
-  });
+  return new AgentStartError(
+    `the agent did not start (configuration ${configFile}): the binlog directory ${dir} (database.binlogDir) ${problem}`,
+    {
+      hint: `set database.binlogDir to the folder where this host sees the server's binlogs, readable by the agent's user${where}`,
+    },
+  );
 }
 
 async function checkBinlogDir(dir: string, configFile: string, serverDir: string | undefined): Promise<void> {
@@ -51,7 +56,12 @@ async function checkBinlogDir(dir: string, configFile: string, serverDir: string
   } catch (err) {
     if (err instanceof AgentStartError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    const problem = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be read by the agent’s user' : `cannot be read: ${(err as Error).message}`;
+    const problem =
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EACCES'
+          ? 'cannot be read by the agent’s user'
+          : `cannot be read: ${(err as Error).message}`;
     throw unusableBinlogDir(dir, configFile, problem, serverDir);
   }
 }
@@ -66,9 +76,12 @@ export async function checkAgentHost(config: AgentConfig, configFile: string): P
   const serverDir = await serverBinlogDir(config.database, configFile, config.database.binlogDir !== undefined);
   const binlogDir = config.database.binlogDir ?? serverDir;
   if (binlogDir === undefined) {
-    throw new AgentStartError(`the agent did not start (configuration ${configFile}): database.binlogDir is not set and the server did not name its binlog folder`, {
-      hint: 'set database.binlogDir to the folder of the server\'s binlogs, or start the agent once its server answers with binary logging on',
-    });
+    throw new AgentStartError(
+      `the agent did not start (configuration ${configFile}): database.binlogDir is not set and the server did not name its binlog folder`,
+      {
+        hint: "set database.binlogDir to the folder of the server's binlogs, or start the agent once its server answers with binary logging on",
+      },
+    );
   }
   await checkBinlogDir(binlogDir, configFile, serverDir);
   return { ...config, database: { ...config.database, binlogDir } };

@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import type { Context } from '@temporalio/activity';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { temporalActivity } from '../activities/temporal-failure';
 import { InvalidInputError } from '../domain/errors';

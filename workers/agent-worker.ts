@@ -1,10 +1,10 @@
 import { createAgentArchiveActivities } from '../activities/archive/agent';
 import { createAgentBackupActivities } from '../activities/backup/agent';
-import { AgentConfig } from '../activities/config/config';
+import type { AgentConfig } from '../activities/config/config';
 import { temporalActivities } from '../activities/temporal-failure';
 import { agentTaskQueue, legacyAgentTaskQueue } from '../domain/backup';
 import { agentTenancyInterceptor } from './agent-tenancy';
-import { createWorker, RunningWorkers, runningWorkers } from './create-worker';
+import { createWorker, type RunningWorkers, runningWorkers } from './create-worker';
 
 /**
  * The agent on a database host: polls its cluster's task queue and runs the activities that

@@ -6,14 +6,14 @@ import { createVerifyActivities } from '../activities/backup/verify';
 import { Catalog } from '../activities/catalog/catalog';
 import { migrateCatalog } from '../activities/catalog/migrate';
 import { artifactServicesFromConfig } from '../activities/config/artifact-services';
-import { CentralConfig, resolveSecret } from '../activities/config/config';
+import { type CentralConfig, resolveSecret } from '../activities/config/config';
 import { createCentralRestoreActivities } from '../activities/restore/activities';
 import { createRetentionActivities } from '../activities/retention/activities';
 import { temporalActivities } from '../activities/temporal-failure';
 import { VERIFY_TASK_QUEUE } from '../domain/backup';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createWorker, RunningWorkers, runningWorkers, WorkerSpec } from './create-worker';
+import { createWorker, type RunningWorkers, runningWorkers, type WorkerSpec } from './create-worker';
 import { startRestoreHost } from './restore-worker';
 import { CENTRAL_TASK_QUEUE, WATCH_TASK_QUEUE } from './task-queues';
 
@@ -43,11 +43,19 @@ export async function startCentralWorkers(
   const catalog = Catalog.open(catalogUrl);
   const services = artifactServicesFromConfig(config);
   const activitiesOf: Record<Exclude<CentralQueue, 'restore'>, object> = {
-    central: temporalActivities({ ...createCentralBackupActivities(config, catalog, services), ...createCentralArchiveActivities(catalog, services), ...createArchivePassActivities(catalog), ...createCentralRestoreActivities(catalog, services), ...createRetentionActivities(catalog, services) }),
+    central: temporalActivities({
+      ...createCentralBackupActivities(config, catalog, services),
+      ...createCentralArchiveActivities(catalog, services),
+      ...createArchivePassActivities(catalog),
+      ...createCentralRestoreActivities(catalog, services),
+      ...createRetentionActivities(catalog, services),
+    }),
     verify: temporalActivities(createVerifyActivities(config, catalog, services)),
   };
   const taskQueueOf: Record<Exclude<CentralQueue, 'restore'>, string> = { central: CENTRAL_TASK_QUEUE, verify: VERIFY_TASK_QUEUE };
-  const restoreHost = queues.includes('restore') ? await startRestoreHost(config, services, config.restoreHost?.dir ?? restoreRoot()) : undefined;
+  const restoreHost = queues.includes('restore')
+    ? await startRestoreHost(config, services, config.restoreHost?.dir ?? restoreRoot())
+    : undefined;
   const created = await Promise.all([
     ...queues.flatMap((q) =>
       q === 'restore'

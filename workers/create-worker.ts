@@ -1,4 +1,4 @@
-import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { ensureRuntime } from './runtime';
 
 export interface WorkerSpec {
@@ -42,14 +42,19 @@ export interface RunningWorkers {
 }
 
 /** Workers of one host run, stop and close together; `release` frees what they shared, after their connections. */
-export function runningWorkers(created: Array<{ worker: Worker; connection: NativeConnection }>, release?: () => Promise<void>): RunningWorkers {
+export function runningWorkers(
+  created: Array<{ worker: Worker; connection: NativeConnection }>,
+  release?: () => Promise<void>,
+): RunningWorkers {
   const workers = created.map((c) => c.worker);
   return {
     workers,
     run: async () => {
       await Promise.all(workers.map((w) => w.run()));
     },
-    shutdown: () => workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown()),
+    shutdown: () => {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    },
     close: async () => {
       await Promise.all(created.map((c) => c.connection.close()));
       await release?.();

@@ -1,4 +1,4 @@
-import { createServer, Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { productMetrics } from '../activities/metrics';
 
 /**
@@ -14,7 +14,9 @@ export function startMetricsServer(host: string, port: number, sdkAddress: strin
     void (async () => {
       const own = await productMetrics.metrics();
       const sdk = sdkAddress
-        ? await fetch(`http://${sdkAddress}/metrics`, { signal: AbortSignal.timeout(2000) }).then((r) => r.text()).catch(() => '')
+        ? await fetch(`http://${sdkAddress}/metrics`, { signal: AbortSignal.timeout(2000) })
+            .then((r) => r.text())
+            .catch(() => '')
         : '';
       res.writeHead(200, { 'content-type': productMetrics.contentType }).end(`${own}\n${sdk}`);
     })();

@@ -71,7 +71,9 @@ export async function startRestoreHost(
     try {
       await sweepOrphans(host, provisioner, isRunning, say);
     } catch (err) {
-      say(`restore host ${host.id} could not sweep its restore folder ${root} (next try in ${settings.sweepSeconds ?? DEFAULT_SWEEP_SECONDS}s): ${(err as Error).message}`);
+      say(
+        `restore host ${host.id} could not sweep its restore folder ${root} (next try in ${settings.sweepSeconds ?? DEFAULT_SWEEP_SECONDS}s): ${(err as Error).message}`,
+      );
     }
   };
   await sweep();
@@ -82,7 +84,9 @@ export async function startRestoreHost(
   const queues = [...releases.map((r) => restoreReleaseQueue(r.flavor, r.release)), host.taskQueue, LEGACY_RESTORE_TASK_QUEUE];
   say(`restore host ${host.id} (${root}) polls ${queues.join(', ')}`);
   const created = await Promise.all(
-    queues.map((taskQueue) => createWorker({ address: config.temporal.address, namespace: config.temporal.namespace, taskQueue, activities, activitiesOnly: true })),
+    queues.map((taskQueue) =>
+      createWorker({ address: config.temporal.address, namespace: config.temporal.namespace, taskQueue, activities, activitiesOnly: true }),
+    ),
   );
   return {
     created,

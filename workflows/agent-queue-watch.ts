@@ -1,7 +1,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { CancellationScope, log, patched, proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { AgentQueueActivities } from '../activities/agent-queue/types';
-import { NoAgentPolling, noAgentPolling } from '../domain/agent-queue';
+import { type NoAgentPolling, noAgentPolling } from '../domain/agent-queue';
 import { WATCH_TASK_QUEUE } from '../workers/task-queues';
 
 /** Set to the agent queue a run waits on while no agent polls it; absent otherwise. */

@@ -1,4 +1,12 @@
-import { CancellationScope, ParentClosePolicy, patched, proxyActivities, startChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  ParentClosePolicy,
+  patched,
+  proxyActivities,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { VerifyActivities } from '../activities/backup/types';
 import type { RetentionActivities } from '../activities/retention/types';
 import type { BackupRef } from '../domain/backup';
@@ -14,7 +22,10 @@ import { expireWorkflow } from './expire';
  * favour of one that verification is about to quarantine. The expiry is an abandoned child:
  * it outlives this workflow, and its id (`<backup>-expire`) makes a replayed start a no-op.
  */
-export async function backupVerificationWorkflow(input: { ref: BackupRef; manifestKey: string }): Promise<{ plainBytes: number; storedSha256: string }> {
+export async function backupVerificationWorkflow(input: {
+  ref: BackupRef;
+  manifestKey: string;
+}): Promise<{ plainBytes: number; storedSha256: string }> {
   upsertSearchAttributes({ TenantId: [input.ref.tenantId], ClusterId: [input.ref.clusterId] });
   const { verifyBackupArtifact } = proxyActivities<VerifyActivities>({
     startToCloseTimeout: '12 hours',
@@ -24,7 +35,11 @@ export async function backupVerificationWorkflow(input: { ref: BackupRef; manife
   });
   if (!patched('retention')) return verifyBackupArtifact(input);
 
-  const retention = proxyActivities<RetentionActivities>({ taskQueue: CENTRAL_TASK_QUEUE, startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 10 } });
+  const retention = proxyActivities<RetentionActivities>({
+    taskQueue: CENTRAL_TASK_QUEUE,
+    startToCloseTimeout: '2 minutes',
+    retry: { maximumAttempts: 10 },
+  });
   const { tenantId, clusterId, backupId } = input.ref;
   const holder = workflowInfo().workflowId;
   await retention.holdArtifacts({ tenantId, clusterId, holder, backupIds: [backupId], segments: [] });

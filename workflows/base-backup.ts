@@ -16,11 +16,11 @@ import type { AgentBackupActivities, CentralBackupActivities } from '../activiti
 import {
   AGENT_QUEUE_PATCH,
   agentTaskQueue,
-  BackupPhase,
-  BackupProgress,
-  BackupRef,
-  BaseBackupInput,
-  BaseBackupResult,
+  type BackupPhase,
+  type BackupProgress,
+  type BackupRef,
+  type BaseBackupInput,
+  type BaseBackupResult,
   ENGINES_BY_FLAVOR,
   legacyAgentTaskQueue,
   VERIFY_TASK_QUEUE,
@@ -41,7 +41,11 @@ const retry = (maximumAttempts: number) => ({
 
 /** Activities that heartbeat name a heartbeat timeout: a crashed worker is then noticed in seconds, not at the end of the budget. */
 function central(heartbeatTimeout?: string) {
-  return proxyActivities<CentralBackupActivities>({ startToCloseTimeout: '2 minutes', ...(heartbeatTimeout ? { heartbeatTimeout } : {}), retry: retry(10) });
+  return proxyActivities<CentralBackupActivities>({
+    startToCloseTimeout: '2 minutes',
+    ...(heartbeatTimeout ? { heartbeatTimeout } : {}),
+    retry: retry(10),
+  });
 }
 
 /**
@@ -87,11 +91,18 @@ export async function baseBackupWorkflow(input: BaseBackupInput): Promise<BaseBa
 
   try {
     enter('prepare', `checking headroom, DDL and locks on ${clusterId}`);
-    const prepared = await agent('prepare', `prepare ${engine} backup of ${tenantId}/${clusterId}`, '5 minutes', '30 seconds').prepareBackup(ref);
+    const prepared = await agent(
+      'prepare',
+      `prepare ${engine} backup of ${tenantId}/${clusterId}`,
+      '5 minutes',
+      '30 seconds',
+    ).prepareBackup(ref);
 
     if (input.dryRun) {
       enter('capture', 'dry run: reading the server’s position and cross-checking it');
-      const captured = await agent('capture', `dry-run capture of ${clusterId}`, '5 minutes', '30 seconds').captureCoordinates(ref, { dryRun: true });
+      const captured = await agent('capture', `dry-run capture of ${clusterId}`, '5 minutes', '30 seconds').captureCoordinates(ref, {
+        dryRun: true,
+      });
       enter('register', 'dry run: validating the manifest without writing it');
       const executed = { toolVersion: 'dry-run', bytes: 0, schemaTables: [] };
       await central().validateManifest({ ref, prepared, executed, captured });
@@ -107,8 +118,12 @@ export async function baseBackupWorkflow(input: BaseBackupInput): Promise<BaseBa
     const captured = await agent('capture', `capture GTID coordinates of ${clusterId}`, '5 minutes', '30 seconds').captureCoordinates(ref);
 
     enter('upload', `compress, encrypt and upload ${executed.bytes} bytes`);
-    const uploaded = await agent('upload', `upload ${engine} backup of ${clusterId} to object storage`, '12 hours', '30 seconds')
-      .uploadArtifact(ref);
+    const uploaded = await agent(
+      'upload',
+      `upload ${engine} backup of ${clusterId} to object storage`,
+      '12 hours',
+      '30 seconds',
+    ).uploadArtifact(ref);
     progress.bytesDone = uploaded.plainBytes;
 
     enter('register', `validating s3://${uploaded.bucket}/${uploaded.key} and signing its manifest`);
@@ -128,14 +143,18 @@ export async function baseBackupWorkflow(input: BaseBackupInput): Promise<BaseBa
     enter('failed', `${failedPhase}: ${progress.lastError}`);
     if (!input.dryRun) {
       await CancellationScope.nonCancellable(() =>
-        central().recordBackupFailure({ ref, phase: failedPhase, reason: progress.lastError ?? 'unknown', terminal: isTerminal(err), startedAt }),
+        central().recordBackupFailure({
+          ref,
+          phase: failedPhase,
+          reason: progress.lastError ?? 'unknown',
+          terminal: isTerminal(err),
+          startedAt,
+        }),
       );
     }
     throw err;
   } finally {
-    await CancellationScope.nonCancellable(() =>
-      agent('done', `remove staging of ${backupId}`, '10 minutes').removeStaging(ref),
-    );
+    await CancellationScope.nonCancellable(() => agent('done', `remove staging of ${backupId}`, '10 minutes').removeStaging(ref));
   }
 }
 

@@ -1,15 +1,23 @@
-import { ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, log, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  defineQuery,
+  defineSignal,
+  log,
+  patched,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { CentralRestoreActivities, HostRestoreActivities, RestoreHostBinding, RestoreSiteRef } from '../activities/restore/types';
 import type { RetentionActivities } from '../activities/retention/types';
 import type { RestorePlan } from '../domain/restore/plan';
 import { describeTarget } from '../domain/restore/target';
 import { LEGACY_RESTORE_TASK_QUEUE, restoreQueueOfVersion } from '../domain/restore/task-queues';
-import {
-  type PitrRestoreInput,
-  type PitrRestoreResult,
-  type RestorePhase,
-  type RestoreProgress,
-} from '../domain/restore/workflow-types';
+import type { PitrRestoreInput, PitrRestoreResult, RestorePhase, RestoreProgress } from '../domain/restore/workflow-types';
 import { boundSteps, boundTeardown, claimHost, HOST_ATTEMPTS, startsOver } from './restore-host';
 
 export const restoreProgressQuery = defineQuery<RestoreProgress>('progress');
@@ -17,7 +25,6 @@ export const restoreProgressQuery = defineQuery<RestoreProgress>('progress');
 export const extendRestoreSignal = defineSignal<[number]>('extend');
 /** Tears the kept instance down now. */
 export const releaseRestoreSignal = defineSignal('release');
-
 
 const retry = (maximumAttempts: number) => ({
   initialInterval: '5 seconds',
@@ -35,7 +42,11 @@ const legacyHost = proxyActivities<HostRestoreActivities>({
   heartbeatTimeout: '1 minute',
   retry: retry(3),
 });
-const legacyRelease = proxyActivities<HostRestoreActivities>({ taskQueue: LEGACY_RESTORE_TASK_QUEUE, startToCloseTimeout: '5 minutes', retry: retry(10) });
+const legacyRelease = proxyActivities<HostRestoreActivities>({
+  taskQueue: LEGACY_RESTORE_TASK_QUEUE,
+  startToCloseTimeout: '5 minutes',
+  retry: retry(10),
+});
 
 function message(err: unknown): string {
   const cause = (err as { cause?: unknown }).cause;
@@ -82,7 +93,16 @@ export async function pitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
   const restoreId = workflowInfo().workflowId;
   const started = Date.now();
   const progress: RestoreProgress = {
-    phase: 'planning', backupId: null, segments: 0, appliedThrough: null, throughGtid: null, throughCommit: null, verification: null, instance: null, keptUntil: null, error: null,
+    phase: 'planning',
+    backupId: null,
+    segments: 0,
+    appliedThrough: null,
+    throughGtid: null,
+    throughCommit: null,
+    verification: null,
+    instance: null,
+    keptUntil: null,
+    error: null,
   };
   setHandler(restoreProgressQuery, () => progress);
   const enter = (phase: RestorePhase, detail: string): void => {
@@ -123,12 +143,21 @@ export async function pitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
     site = siteRef;
 
     const restoreOn = async (host: HostRestoreActivities) => {
-      enter('restoring-base', `backup ${plan.backup.backupId} (${plan.backup.engine})${progress.host ? ` on restore host ${progress.host}` : ''}`);
+      enter(
+        'restoring-base',
+        `backup ${plan.backup.backupId} (${plan.backup.engine})${progress.host ? ` on restore host ${progress.host}` : ''}`,
+      );
       const base = await host.restoreBase({ ...siteRef, plan });
       enter('fetching-binlogs', `${plan.segments.length} archived binlogs`);
       const fetched = await host.fetchSegments({ ...siteRef, plan });
       enter('applying', `to ${describeTarget(target)}${plan.throughGtid ? ` (through ${plan.throughGtid})` : ''}`);
-      const applied = await host.applyToTarget({ ...siteRef, plan, server: base.server, files: fetched.files, stallSeconds: input.applyStallSeconds });
+      const applied = await host.applyToTarget({
+        ...siteRef,
+        plan,
+        server: base.server,
+        files: fetched.files,
+        stallSeconds: input.applyStallSeconds,
+      });
       progress.appliedThrough = applied.appliedThrough;
       progress.throughGtid = plan.throughGtid;
       progress.throughCommit = plan.throughCommit;
@@ -161,7 +190,9 @@ export async function pitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
           if (attempt >= HOST_ATTEMPTS || !startsOver(err)) throw err;
           log.warn('restore.host-attempt-failed', { restoreId, host: binding.hostId, attempt, error: message(err) });
           // What can be cleaned on that host is; a dead host sweeps it once back, after this restore ends.
-          await teardown(siteRef).catch((cleanup: unknown) => log.warn('restore.host-cleanup-failed', { restoreId, host: binding.hostId, error: message(cleanup) }));
+          await teardown(siteRef).catch((cleanup: unknown) =>
+            log.warn('restore.host-cleanup-failed', { restoreId, host: binding.hostId, error: message(cleanup) }),
+          );
           teardown = undefined;
           progress.host = null;
         }
@@ -171,16 +202,47 @@ export async function pitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
       restored = await restoreOn(legacyHost);
     }
     const { base, applied, verification } = restored;
-    const instance = { host: base.server.host, port: base.server.port, socket: base.server.socket, user: base.server.user, optionFile: base.server.optionFile };
+    const instance = {
+      host: base.server.host,
+      port: base.server.port,
+      socket: base.server.socket,
+      user: base.server.user,
+      optionFile: base.server.optionFile,
+    };
     const durationMs = Date.now() - started;
     await central.recordRestoreOutcome({
-      restoreId, tenantId, clusterId, target, status: 'succeeded', backupId, appliedThrough: applied.appliedThrough,
-      throughCommit: plan.throughCommit, failure: null, startedAt: new Date(started).toISOString(), durationMs,
+      restoreId,
+      tenantId,
+      clusterId,
+      target,
+      status: 'succeeded',
+      backupId,
+      appliedThrough: applied.appliedThrough,
+      throughCommit: plan.throughCommit,
+      failure: null,
+      startedAt: new Date(started).toISOString(),
+      durationMs,
     });
-    log.info('restore.success', { restoreId, tenantId, clusterId, target: describeTarget(target), durationMs, backupId, appliedThrough: applied.appliedThrough });
+    log.info('restore.success', {
+      restoreId,
+      tenantId,
+      clusterId,
+      target: describeTarget(target),
+      durationMs,
+      backupId,
+      appliedThrough: applied.appliedThrough,
+    });
     const result: PitrRestoreResult = {
-      restoreId, backupId: plan.backup.backupId, appliedThrough: applied.appliedThrough, throughGtid: plan.throughGtid, throughCommit: plan.throughCommit,
-      heldBack: plan.heldBack ?? null, transactionsApplied: applied.transactionsApplied, verification, instance: null, durationMs,
+      restoreId,
+      backupId: plan.backup.backupId,
+      appliedThrough: applied.appliedThrough,
+      throughGtid: plan.throughGtid,
+      throughCommit: plan.throughCommit,
+      heldBack: plan.heldBack ?? null,
+      transactionsApplied: applied.transactionsApplied,
+      verification,
+      instance: null,
+      durationMs,
     };
 
     if (input.keepForMs !== undefined && input.keepForMs > 0) {
@@ -219,8 +281,17 @@ export async function pitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
       }
       await releaseHolds();
       await central.recordRestoreOutcome({
-        restoreId, tenantId, clusterId, target, status: 'failed', backupId, appliedThrough: progress.appliedThrough, throughCommit: null,
-        failure, startedAt: new Date(started).toISOString(), durationMs,
+        restoreId,
+        tenantId,
+        clusterId,
+        target,
+        status: 'failed',
+        backupId,
+        appliedThrough: progress.appliedThrough,
+        throughCommit: null,
+        failure,
+        startedAt: new Date(started).toISOString(),
+        durationMs,
       });
     });
     log.error('restore.failure', { restoreId, tenantId, clusterId, target: describeTarget(target), durationMs, error: progress.error });

@@ -17,7 +17,9 @@ const DEFAULT_LOOKBACK_SECONDS = 24 * 3600;
  * Proves a cluster recoverable: restores it to a random recent instant, verifies it and tears
  * it down. Run by a Temporal Schedule per cluster; a failed run is the alert.
  */
-export async function restoreVerificationWorkflow(input: RestoreVerificationInput): Promise<{ target: RestoreTarget; result: PitrRestoreResult }> {
+export async function restoreVerificationWorkflow(
+  input: RestoreVerificationInput,
+): Promise<{ target: RestoreTarget; result: PitrRestoreResult }> {
   const { tenantId, clusterId } = input;
   upsertSearchAttributes({ TenantId: [tenantId], ClusterId: [clusterId] });
   const { pickVerificationTarget } = proxyActivities<CentralRestoreActivities>({

@@ -12,7 +12,9 @@ type PollerInfo = temporal.api.taskqueue.v1.IPollerInfo;
 export const LIVE_POLL_MS = 2 * 60_000;
 
 export function queuePollers(pollers: readonly PollerInfo[], now: Date): QueuePollers {
-  const times = pollers.flatMap((p) => (p.lastAccessTime?.seconds == null ? [] : [Number(p.lastAccessTime.seconds) * 1000 + Math.floor((p.lastAccessTime.nanos ?? 0) / 1e6)]));
+  const times = pollers.flatMap((p) =>
+    p.lastAccessTime?.seconds == null ? [] : [Number(p.lastAccessTime.seconds) * 1000 + Math.floor((p.lastAccessTime.nanos ?? 0) / 1e6)],
+  );
   if (times.length === 0) return { polled: false, lastPollAt: undefined };
   const last = Math.max(...times);
   return { polled: now.getTime() - last <= LIVE_POLL_MS, lastPollAt: new Date(last).toISOString() };

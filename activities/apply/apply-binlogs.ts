@@ -13,7 +13,12 @@ import type { ApplyRequest, ApplyResult, ApplyRoute } from './types';
 const DEFAULT_PROGRESS_INTERVAL_MS = 2000;
 const DEFAULT_STALL_SECONDS = 300;
 
-async function applyWith<T extends GtidAlgebra<T>>(gtids: FlavorGtids<T>, request: ApplyRequest, route: ApplyRoute, started: number): Promise<ApplyResult> {
+async function applyWith<T extends GtidAlgebra<T>>(
+  gtids: FlavorGtids<T>,
+  request: ApplyRequest,
+  route: ApplyRoute,
+  started: number,
+): Promise<ApplyResult> {
   const files = await indexBinlogFiles(request.binlogFiles);
   return withSql(request.db, async (conn) => {
     const restored = gtids.parse(await readExecutedGtids(conn, gtids.flavor));
@@ -34,7 +39,12 @@ async function applyWith<T extends GtidAlgebra<T>>(gtids: FlavorGtids<T>, reques
     }
     const applied = gtids.parse(await readExecutedGtids(conn, gtids.flavor));
     if (!applied.equals(plan.expected)) {
-      throw new ApplyVerificationError(plan.expected.toString(), applied.toString(), plan.expected.subtract(applied).toString(), applied.subtract(plan.expected).toString());
+      throw new ApplyVerificationError(
+        plan.expected.toString(),
+        applied.toString(),
+        plan.expected.subtract(applied).toString(),
+        applied.subtract(plan.expected).toString(),
+      );
     }
     return { route, appliedThrough: applied.toString(), transactionsApplied: plan.pending.length, seconds: (Date.now() - started) / 1000 };
   });

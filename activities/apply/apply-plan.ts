@@ -90,11 +90,15 @@ function locateTransactions<T extends GtidAlgebra<T>>(gtids: FlavorGtids<T>, fil
       );
     }
     if (reached !== undefined && !before.union(own).contains(reached)) {
-      throw new ApplyPlanError(`${binlog.path} does not continue ${previous.path}: its server never executed ${reached.subtract(before.union(own))}, which the binlogs before it hold`, {
-        hint: 'the files come from servers whose histories diverged; restore only the range of one history',
-      });
+      throw new ApplyPlanError(
+        `${binlog.path} does not continue ${previous.path}: its server never executed ${reached.subtract(before.union(own))}, which the binlogs before it hold`,
+        {
+          hint: 'the files come from servers whose histories diverged; restore only the range of one history',
+        },
+      );
     }
-    for (const { gtid, start, end } of transactions) located.push({ file, gtid, start, end, repeat: reached !== undefined && gtids.holds(reached, gtid) });
+    for (const { gtid, start, end } of transactions)
+      located.push({ file, gtid, start, end, repeat: reached !== undefined && gtids.holds(reached, gtid) });
     reached = (reached ?? before).union(before).union(own);
     previous = binlog;
   });
@@ -149,9 +153,12 @@ export function planApply<T extends GtidAlgebra<T>>(
   const upToStop = transactions.slice(0, last + 1);
   const expected = restored.union(gtids.ofTransactions(upToStop.map((t) => t.gtid)));
   if (stop.kind === 'gtid-set' && !expected.contains(gtids.parse(stop.set))) {
-    throw new ApplyPlanError(`${gtids.parse(stop.set).subtract(expected)} of the stop set are neither in the restored server nor in the binlogs`, {
-      hint: 'the stop set must be reachable from the backup through these binlogs',
-    });
+    throw new ApplyPlanError(
+      `${gtids.parse(stop.set).subtract(expected)} of the stop set are neither in the restored server nor in the binlogs`,
+      {
+        hint: 'the stop set must be reachable from the backup through these binlogs',
+      },
+    );
   }
   const firstPending = upToStop.findIndex((t) => !gtids.holds(restored, t.gtid));
   if (firstPending < 0) return { runs: [], pending: [], bytesTotal: 0, restored, expected };
@@ -175,9 +182,12 @@ export function planApply<T extends GtidAlgebra<T>>(
   for (const t of located.slice(located.indexOf(upToStop[firstPending]!), located.indexOf(stopAt) + 1)) {
     const held = gtids.holds(restored, t.gtid);
     if (held && !t.repeat && !gtids.skipsExecuted) {
-      throw new ApplyPlanError(`the restored server holds ${t.gtid} but not ${upToStop[firstPending]!.gtid}, which comes before it in the binlogs`, {
-        hint: 'the restored GTID position must be a point of these binlogs: restore the base backup again',
-      });
+      throw new ApplyPlanError(
+        `the restored server holds ${t.gtid} but not ${upToStop[firstPending]!.gtid}, which comes before it in the binlogs`,
+        {
+          hint: 'the restored GTID position must be a point of these binlogs: restore the base backup again',
+        },
+      );
     }
     if (held || t.repeat) {
       if (!gtids.skipsExecuted) close();
@@ -197,7 +207,11 @@ export function planApply<T extends GtidAlgebra<T>>(
  * How many pending transactions a server in state `executed` has applied. Both routes commit in
  * binlog order, so the applied ones are a prefix of `pending`, found by bisection.
  */
-export function appliedPrefix<T extends GtidAlgebra<T>>(gtids: FlavorGtids<T>, pending: readonly PendingTransaction[], executed: T): number {
+export function appliedPrefix<T extends GtidAlgebra<T>>(
+  gtids: FlavorGtids<T>,
+  pending: readonly PendingTransaction[],
+  executed: T,
+): number {
   let low = 0;
   let high = pending.length;
   while (low < high) {

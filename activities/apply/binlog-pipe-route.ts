@@ -52,7 +52,10 @@ export async function applyThroughBinlogPipe<T extends GtidAlgebra<T>>(
     for (const run of plan.runs) {
       await runPipe(
         binlogToolCommand(flavor, flavor === 'mysql' ? tools.mysqlbinlog : tools.mariadbBinlog, run),
-        { tool: flavor, argv: [client, `--defaults-extra-file=${defaultsFile}`, '--binary-mode', `--max-allowed-packet=${MAX_PACKET_BYTES}`] },
+        {
+          tool: flavor,
+          argv: [client, `--defaults-extra-file=${defaultsFile}`, '--binary-mode', `--max-allowed-packet=${MAX_PACKET_BYTES}`],
+        },
         (bytes) => (bytesPiped += bytes),
         stopPipe.signal,
       );
@@ -65,7 +68,11 @@ export async function applyThroughBinlogPipe<T extends GtidAlgebra<T>>(
     const executed = await watchApply({ ...watch, wake: piping }, async () => {
       const finished = outcome;
       if (finished?.error !== undefined) throw finished.error;
-      return { executed: await readExecutedGtids(conn, flavor), activity: `${bytesPiped}|${await rowsWritten(conn)}`, done: finished !== undefined };
+      return {
+        executed: await readExecutedGtids(conn, flavor),
+        activity: `${bytesPiped}|${await rowsWritten(conn)}`,
+        done: finished !== undefined,
+      };
     });
     if (flavor === 'mariadb') await conn.query('SET GLOBAL gtid_slave_pos = ?', [executed]);
   } finally {

@@ -22,7 +22,10 @@ export async function withoutCommitSyncs<T>(conn: Connection, apply: () => Promi
   } finally {
     // LOCAL: a FLUSH otherwise goes to the binlog, under a GTID of the restored server's own.
     const restore = (async () => {
-      await conn.query('SET GLOBAL sync_binlog = ?, GLOBAL innodb_flush_log_at_trx_commit = ?', [settings?.syncBinlog ?? 1, settings?.flushLog ?? 1]);
+      await conn.query('SET GLOBAL sync_binlog = ?, GLOBAL innodb_flush_log_at_trx_commit = ?', [
+        settings?.syncBinlog ?? 1,
+        settings?.flushLog ?? 1,
+      ]);
       await conn.query('FLUSH LOCAL BINARY LOGS');
       await conn.query('FLUSH LOCAL ENGINE LOGS');
     })();

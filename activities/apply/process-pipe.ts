@@ -47,7 +47,12 @@ function failure(command: PipeCommand, finished: Finished): string {
  * for both. Either one failing throws ApplyFailedError with the stderr tail of each that
  * failed, the consumer's first: when the consumer stops on an error, the producer is stopped.
  */
-export async function runPipe(producer: PipeCommand, consumer: PipeCommand, onBytes: (bytes: number) => void, signal: AbortSignal): Promise<void> {
+export async function runPipe(
+  producer: PipeCommand,
+  consumer: PipeCommand,
+  onBytes: (bytes: number) => void,
+  signal: AbortSignal,
+): Promise<void> {
   if (signal.aborted) throw new ApplyAbortedError();
   const [producerCommand, ...producerArgs] = producer.argv as [string, ...string[]];
   const [consumerCommand, ...consumerArgs] = consumer.argv as [string, ...string[]];
@@ -65,7 +70,10 @@ export async function runPipe(producer: PipeCommand, consumer: PipeCommand, onBy
     const [produced, consumed] = await Promise.all([run(from), run(to).finally(() => stopGroup(from)), streamed]);
     if (signal.aborted) throw new ApplyAbortedError();
     // A producer we killed because the consumer had stopped has nothing to add.
-    const errors = [consumed.code !== 0 ? failure(consumer, consumed) : '', produced.code !== 0 && produced.signal === null ? failure(producer, produced) : ''];
+    const errors = [
+      consumed.code !== 0 ? failure(consumer, consumed) : '',
+      produced.code !== 0 && produced.signal === null ? failure(producer, produced) : '',
+    ];
     const message = errors.filter((e) => e !== '').join('\n');
     if (message !== '') throw new ApplyFailedError(`replaying binlogs through ${producer.tool} | ${consumer.tool} failed`, message);
   } catch (err) {

@@ -57,6 +57,14 @@ export async function watchApply<T extends GtidAlgebra<T>>(options: WatchOptions
       throw new ApplyStalledError(Math.round((now - changedAt) / 1000), options.gtids.parse(look.executed).toString());
     }
     const pause = sleep(options.intervalMs, undefined, options.signal ? { signal: options.signal } : undefined).catch(() => undefined);
-    await (options.wake ? Promise.race([pause, options.wake.then(() => undefined, () => undefined)]) : pause);
+    await (options.wake
+      ? Promise.race([
+          pause,
+          options.wake.then(
+            () => undefined,
+            () => undefined,
+          ),
+        ])
+      : pause);
   }
 }

@@ -53,7 +53,11 @@ interface ApplierStatus {
 
 async function applierStatus(conn: Connection, flavor: Flavor): Promise<ApplierStatus> {
   const row = await firstRow<Record<string, string | number>>(conn, SQL[flavor].status);
-  if (row === undefined) throw new ApplyFailedError('the replication applier vanished', `${SQL[flavor].status} returned nothing: someone reset replication during the apply`);
+  if (row === undefined)
+    throw new ApplyFailedError(
+      'the replication applier vanished',
+      `${SQL[flavor].status} returned nothing: someone reset replication during the apply`,
+    );
   return {
     running: row[SQL[flavor].running] === 'Yes',
     errno: Number(row.Last_SQL_Errno ?? 0),
@@ -135,7 +139,12 @@ export async function applyThroughReplication<T extends GtidAlgebra<T>>(
   for (const run of plan.runs) await applyRun(conn, run, relayLog, watch);
 }
 
-async function applyRun<T extends GtidAlgebra<T>>(conn: Connection, run: ApplyRun<T>, relayLog: RelayLog, watch: Omit<WatchOptions<T>, 'wake'>): Promise<void> {
+async function applyRun<T extends GtidAlgebra<T>>(
+  conn: Connection,
+  run: ApplyRun<T>,
+  relayLog: RelayLog,
+  watch: Omit<WatchOptions<T>, 'wake'>,
+): Promise<void> {
   const flavor = watch.gtids.flavor;
   const sql = SQL[flavor];
   await conn.query(sql.stop);
@@ -145,12 +154,14 @@ async function applyRun<T extends GtidAlgebra<T>>(conn: Connection, run: ApplyRu
   try {
     const first = basename(relayFiles[0]!);
     const last = basename(relayFiles[relayFiles.length - 1]!);
-    const changeArgs = flavor === 'mysql' ? [NO_SOURCE_HOST, first, run.startOffset] : [NO_SOURCE_HOST, first, run.startOffset, first, run.startOffset];
+    const changeArgs =
+      flavor === 'mysql' ? [NO_SOURCE_HOST, first, run.startOffset] : [NO_SOURCE_HOST, first, run.startOffset, first, run.startOffset];
     await conn.query(sql.change, changeArgs);
     await conn.query(sql.start, [last, run.stopOffset]);
     await watchApply(watch, async () => {
       const status = await applierStatus(conn, flavor);
-      if (!status.running && status.errno !== 0) throw new ApplyFailedError('the replication applier stopped on an error', await applierError(conn, flavor, status));
+      if (!status.running && status.errno !== 0)
+        throw new ApplyFailedError('the replication applier stopped on an error', await applierError(conn, flavor, status));
       const executed = await readExecutedGtids(conn, flavor);
       // MariaDB checks a relay position only on reading the next event: at the very end of the
       // relay log it waits instead. The UNTIL position still keeps it from going past the stop.

@@ -12,16 +12,28 @@ const DEFAULT_APPLIER_WORKERS = 4;
  */
 export function applierServerArgs(flavor: Flavor, dir: string, options: { parallelWorkers?: number } = {}): string[] {
   const workers = options.parallelWorkers ?? DEFAULT_APPLIER_WORKERS;
-  const relay = [`--relay-log=${join(dir, 'relay', 'relay-bin')}`, `--relay-log-index=${join(dir, 'relay', 'relay-bin.index')}`, '--relay-log-recovery=OFF'];
+  const relay = [
+    `--relay-log=${join(dir, 'relay', 'relay-bin')}`,
+    `--relay-log-index=${join(dir, 'relay', 'relay-bin.index')}`,
+    '--relay-log-recovery=OFF',
+  ];
   if (flavor === 'mysql') {
     return [
-      ...relay, '--skip-replica-start', `--replica-parallel-workers=${workers}`, '--replica-preserve-commit-order=ON',
-      '--replica-sql-verify-checksum=ON', '--log-replica-updates=ON',
+      ...relay,
+      '--skip-replica-start',
+      `--replica-parallel-workers=${workers}`,
+      '--replica-preserve-commit-order=ON',
+      '--replica-sql-verify-checksum=ON',
+      '--log-replica-updates=ON',
     ];
   }
   // MariaDB commits in binlog order in every parallel mode; optimistic runs non-conflicting transactions side by side.
   return [
-    ...relay, '--skip-slave-start', `--slave-parallel-threads=${workers}`, '--slave-parallel-mode=optimistic',
-    '--slave-sql-verify-checksum=ON', '--log-slave-updates=ON',
+    ...relay,
+    '--skip-slave-start',
+    `--slave-parallel-threads=${workers}`,
+    '--slave-parallel-mode=optimistic',
+    '--slave-sql-verify-checksum=ON',
+    '--log-slave-updates=ON',
   ];
 }

@@ -13,8 +13,13 @@ export async function readExecutedGtids(conn: Connection, flavor: Flavor): Promi
     const row = await firstRow<{ gtid: string }>(conn, 'SELECT @@GLOBAL.gtid_executed AS gtid');
     return (row?.gtid ?? '').replace(/\s+/g, '');
   }
-  const row = await firstRow<{ slave: string; binlog: string }>(conn, 'SELECT @@GLOBAL.gtid_slave_pos AS slave, @@GLOBAL.gtid_binlog_pos AS binlog');
-  return MariadbGtidPosition.parse(row?.slave ?? '').union(MariadbGtidPosition.parse(row?.binlog ?? '')).toString();
+  const row = await firstRow<{ slave: string; binlog: string }>(
+    conn,
+    'SELECT @@GLOBAL.gtid_slave_pos AS slave, @@GLOBAL.gtid_binlog_pos AS binlog',
+  );
+  return MariadbGtidPosition.parse(row?.slave ?? '')
+    .union(MariadbGtidPosition.parse(row?.binlog ?? ''))
+    .toString();
 }
 
 /**
@@ -22,6 +27,8 @@ export async function readExecutedGtids(conn: Connection, flavor: Flavor): Promi
  * InnoDB. It moves during one huge transaction, when the executed GTIDs do not.
  */
 export async function rowsWritten(conn: Connection): Promise<number> {
-  const [rows] = await conn.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_rows_inserted', 'Innodb_rows_updated', 'Innodb_rows_deleted')");
+  const [rows] = await conn.query(
+    "SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_rows_inserted', 'Innodb_rows_updated', 'Innodb_rows_deleted')",
+  );
   return (rows as { Value: string }[]).reduce((sum, row) => sum + Number(row.Value), 0);
 }

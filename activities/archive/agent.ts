@@ -105,7 +105,8 @@ export function createAgentArchiveActivities(config: AgentConfig): AgentArchiveA
     } catch (err) {
       throw missingFile(file, path, err);
     }
-    const gtids = summary.flavor === 'mysql' ? summary.gtids : MariadbBinlogState.parse([...lastOfEachServer.values()].join(',')).toString();
+    const gtids =
+      summary.flavor === 'mysql' ? summary.gtids : MariadbBinlogState.parse([...lastOfEachServer.values()].join(',')).toString();
     return { file, sizeBytes: summary.bytes, sha256: hash.digest('hex'), gtids, summary };
   }
 
@@ -128,29 +129,31 @@ export function createAgentArchiveActivities(config: AgentConfig): AgentArchiveA
       try {
         const key = segmentKey(services.prefix, { tenantId, clusterId }, server.key, file);
         const resume = artifactUploadStateSchema.safeParse(Context.current().info.heartbeatDetails as unknown);
-        const packed = await uploadHeartbeating((report) => packArtifact({
-          store: services.store,
-          key,
-          tenant: tenantId,
-          keys: services.keys,
-          encoding: uploadEncoding(config),
-          openInput: () => {
-            read?.index.close();
-            const current: UploadRead = {
-              hash: createHash('sha256'),
-              indexer: new BinlogIndexer((trx) => current.index.add(trx), file),
-              index: new SegmentIndexWriter(indexPath, segmentIndexHeader(file, server.key, config.database.flavor)),
-            };
-            read = current;
-            const bytes = createReadStream(path, { highWaterMark: 1024 * 1024 });
-            const limit = config.throttle.uploadMBps;
-            // pipeline() hands a failure of either stream to the one the uploader reads.
-            return observed(limit ? pipeline(bytes, rateLimit(limit * 1024 * 1024), () => undefined) : bytes, current);
-          },
-          ...(resume.success && resume.data.key === key ? { resume: resume.data } : {}),
-          onProgress: (state) => report(state),
-          signal: Context.current().cancellationSignal,
-        })).catch((err: unknown) => {
+        const packed = await uploadHeartbeating((report) =>
+          packArtifact({
+            store: services.store,
+            key,
+            tenant: tenantId,
+            keys: services.keys,
+            encoding: uploadEncoding(config),
+            openInput: () => {
+              read?.index.close();
+              const current: UploadRead = {
+                hash: createHash('sha256'),
+                indexer: new BinlogIndexer((trx) => current.index.add(trx), file),
+                index: new SegmentIndexWriter(indexPath, segmentIndexHeader(file, server.key, config.database.flavor)),
+              };
+              read = current;
+              const bytes = createReadStream(path, { highWaterMark: 1024 * 1024 });
+              const limit = config.throttle.uploadMBps;
+              // pipeline() hands a failure of either stream to the one the uploader reads.
+              return observed(limit ? pipeline(bytes, rateLimit(limit * 1024 * 1024), () => undefined) : bytes, current);
+            },
+            ...(resume.success && resume.data.key === key ? { resume: resume.data } : {}),
+            onProgress: (state) => report(state),
+            signal: Context.current().cancellationSignal,
+          }),
+        ).catch((err: unknown) => {
           throw missingFile(file, path, err);
         });
         const done = read!;

@@ -6,9 +6,18 @@ import type { ActiveBinlog, ArchiveRef, BinlogServer, InspectedSegment, SegmentC
 import { InvalidInputError, PitrError } from '../../domain/errors';
 import type { ArtifactServices } from '../artifact/services';
 import { raiseAlert } from '../catalog/alerts';
-import { Catalog } from '../catalog/catalog';
+import type { Catalog } from '../catalog/catalog';
 import { getCluster } from '../catalog/clusters';
-import { catalogedFiles, findSegment, insertGap, insertSegment, lastFileOf, lockArchive, streamHead, type NewSegment } from '../catalog/segments';
+import {
+  catalogedFiles,
+  findSegment,
+  insertGap,
+  insertSegment,
+  lastFileOf,
+  lockArchive,
+  streamHead,
+  type NewSegment,
+} from '../catalog/segments';
 import { ArchiveMovedError, BinlogGapError, BinlogHistoryDivergedError, BinlogRewrittenError } from './errors';
 import { divergedSubject } from './halts';
 import type { CentralArchiveActivities } from './types';
@@ -21,20 +30,38 @@ type Decision =
   | { kind: 'placed'; verdict: ContinuityVerdict; head: { reached: string; lastFile: string | null } | undefined };
 
 /** Where a file stands against the stream, decided under the cluster's archive lock. */
-async function decide(db: PoolClient, ref: ArchiveRef, server: BinlogServer, inspected: InspectedSegment, flavor: 'mysql' | 'mariadb'): Promise<Decision> {
+async function decide(
+  db: PoolClient,
+  ref: ArchiveRef,
+  server: BinlogServer,
+  inspected: InspectedSegment,
+  flavor: 'mysql' | 'mariadb',
+): Promise<Decision> {
   if (inspected.summary.flavor !== flavor) {
-    throw new InvalidInputError(`binlog ${inspected.file} was written by ${inspected.summary.flavor}, but cluster ${ref.clusterId} is ${flavor}`, {
-      hint: 'the agent of this cluster points at another server: check its database settings',
-    });
+    throw new InvalidInputError(
+      `binlog ${inspected.file} was written by ${inspected.summary.flavor}, but cluster ${ref.clusterId} is ${flavor}`,
+      {
+        hint: 'the agent of this cluster points at another server: check its database settings',
+      },
+    );
   }
   await lockArchive(db, ref.clusterId);
   const existing = await findSegment(db, ref.clusterId, server.key, inspected.file);
   if (existing) return existing.sha256 === inspected.sha256 ? { kind: 'known' } : { kind: 'rewritten', archivedSha256: existing.sha256 };
   const head = await streamHead(db, ref.clusterId);
-  return { kind: 'placed', verdict: checkContinuity(flavor, head?.reached, { previousGtids: inspected.summary.previousGtids, gtids: inspected.gtids }), head };
+  return {
+    kind: 'placed',
+    verdict: checkContinuity(flavor, head?.reached, { previousGtids: inspected.summary.previousGtids, gtids: inspected.gtids }),
+    head,
+  };
 }
 
-function segmentRow(server: BinlogServer, inspected: InspectedSegment, verdict: ContinuityVerdict, uploaded: UploadedSegment | undefined): NewSegment {
+function segmentRow(
+  server: BinlogServer,
+  inspected: InspectedSegment,
+  verdict: ContinuityVerdict,
+  uploaded: UploadedSegment | undefined,
+): NewSegment {
   const s = inspected.summary;
   return {
     server,
@@ -124,7 +151,13 @@ export function createCentralArchiveActivities(catalog: Catalog, services: Artif
 
   return {
     async planArchive({ tenantId, clusterId, server, closed, active }) {
-      const known = await catalogedFiles(catalog, tenantId, clusterId, server.key, closed.map((f) => f.name));
+      const known = await catalogedFiles(
+        catalog,
+        tenantId,
+        clusterId,
+        server.key,
+        closed.map((f) => f.name),
+      );
       for (const file of closed) {
         const archived = known.get(file.name);
         if (archived && archived.sizeBytes !== file.sizeBytes) {
@@ -134,7 +167,12 @@ export function createCentralArchiveActivities(catalog: Catalog, services: Artif
         const archivedCreated = archived?.firstEventAt ? Math.floor(microsOf(archived.firstEventAt) / 1_000_000) : undefined;
         if (archivedCreated !== undefined && file.createdSeconds !== undefined && file.createdSeconds !== archivedCreated) {
           const when = (seconds: number) => new Date(seconds * 1000).toISOString();
-          throw await rewritten({ tenantId, clusterId }, server, file.name, `created at ${when(file.createdSeconds)}, archived as created at ${when(archivedCreated)}`);
+          throw await rewritten(
+            { tenantId, clusterId },
+            server,
+            file.name,
+            `created at ${when(file.createdSeconds)}, archived as created at ${when(archivedCreated)}`,
+          );
         }
       }
       const pending = inBinlogOrder(closed.filter((f) => !known.has(f.name))).map((f) => f.name);
@@ -149,11 +187,17 @@ export function createCentralArchiveActivities(catalog: Catalog, services: Artif
       const outcome = await catalog.withTenant(tenantId, async (db): Promise<SegmentCheck | PitrError> => {
         const decision = await decide(db, ref, server, inspected, flavor);
         if (decision.kind === 'known') return { action: 'skip', reason: 'archived already, with the same SHA-256' };
-        if (decision.kind === 'rewritten') return rewritten(ref, server, inspected.file, `SHA-256 ${inspected.sha256}, archived as ${decision.archivedSha256}`);
+        if (decision.kind === 'rewritten')
+          return rewritten(ref, server, inspected.file, `SHA-256 ${inspected.sha256}, archived as ${decision.archivedSha256}`);
         const { continuity } = decision.verdict;
         switch (continuity.kind) {
           case 'gap':
-            return recordGap(db, ref, server, inspected.file, { flavor, missing: continuity.missing, reached: decision.verdict.reached, head: decision.head });
+            return recordGap(db, ref, server, inspected.file, {
+              flavor,
+              missing: continuity.missing,
+              reached: decision.verdict.reached,
+              head: decision.head,
+            });
           case 'diverged':
             return refuseDiverged(ref, server, inspected.file, continuity.lacking);
           case 'redundant':
@@ -173,13 +217,19 @@ export function createCentralArchiveActivities(catalog: Catalog, services: Artif
         await raiseAlert(catalog, { tenantId, clusterId, kind: 'binlog-rewritten', subject: `${server.key}/${inspected.file}`, message });
         throw new BinlogRewrittenError(message);
       }
-      for (const [key, bytes] of [[uploaded.objectKey, uploaded.storedBytes], [uploaded.indexKey, uploaded.indexStoredBytes]] as const) {
+      for (const [key, bytes] of [
+        [uploaded.objectKey, uploaded.storedBytes],
+        [uploaded.indexKey, uploaded.indexStoredBytes],
+      ] as const) {
         const stored = await services.store.head(key);
         if (stored?.size !== bytes) {
-          throw new SegmentObjectMissingError(`s3://${services.store.bucket}/${key} holds ${stored ? `${stored.size} bytes` : 'nothing'}, the agent uploaded ${bytes}`, {
-            hint: 'object storage lost or replaced the upload; the next archive pass uploads this binlog again',
-            terminal: true,
-          });
+          throw new SegmentObjectMissingError(
+            `s3://${services.store.bucket}/${key} holds ${stored ? `${stored.size} bytes` : 'nothing'}, the agent uploaded ${bytes}`,
+            {
+              hint: 'object storage lost or replaced the upload; the next archive pass uploads this binlog again',
+              terminal: true,
+            },
+          );
         }
       }
       const ref = { tenantId, clusterId };
@@ -187,13 +237,17 @@ export function createCentralArchiveActivities(catalog: Catalog, services: Artif
       return catalog.withTenant(tenantId, async (db) => {
         const decision = await decide(db, ref, server, inspected, flavor);
         if (decision.kind === 'known') return { inserted: false };
-        if (decision.kind === 'rewritten') throw await rewritten(ref, server, inspected.file, `SHA-256 ${inspected.sha256}, archived as ${decision.archivedSha256}`);
+        if (decision.kind === 'rewritten')
+          throw await rewritten(ref, server, inspected.file, `SHA-256 ${inspected.sha256}, archived as ${decision.archivedSha256}`);
         const { kind } = decision.verdict.continuity;
         if (kind !== 'starts' && kind !== 'continues' && kind !== 'overlaps') {
-          throw new ArchiveMovedError(`the archive of ${clusterId} moved while ${inspected.file} was uploaded: it now ${kind === 'gap' ? 'leaves a gap before' : kind === 'diverged' ? 'diverges from' : 'already holds'} it`, {
-            hint: 'another archive pass ran at the same time; the next pass checks this file again',
-            terminal: true,
-          });
+          throw new ArchiveMovedError(
+            `the archive of ${clusterId} moved while ${inspected.file} was uploaded: it now ${kind === 'gap' ? 'leaves a gap before' : kind === 'diverged' ? 'diverges from' : 'already holds'} it`,
+            {
+              hint: 'another archive pass ran at the same time; the next pass checks this file again',
+              terminal: true,
+            },
+          );
         }
         await insertSegment(db, tenantId, clusterId, segmentRow(server, inspected, decision.verdict, uploaded));
         return { inserted: true };

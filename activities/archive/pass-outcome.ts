@@ -1,7 +1,7 @@
 import { failureText } from '../../domain/archive/pass-failure';
 import { recordArchivePass } from '../catalog/archive-passes';
 import { raiseAlert } from '../catalog/alerts';
-import { Catalog } from '../catalog/catalog';
+import type { Catalog } from '../catalog/catalog';
 import { newestArchivedCommitMicros } from '../catalog/segments';
 import { archivePassFailures, noteArchivePass } from '../metrics';
 import { BinlogGapError, BinlogHistoryDivergedError, BinlogRewrittenError } from './errors';

@@ -2,7 +2,7 @@ import { recoverability, type BackupPoint, type Recoverability } from '../../dom
 import type { Flavor } from '../../domain/backup';
 import { archivePassState, type LastArchivePass } from '../catalog/archive-passes';
 import { listBackups } from '../catalog/backups';
-import { Catalog } from '../catalog/catalog';
+import type { Catalog } from '../catalog/catalog';
 import { getCluster } from '../catalog/clusters';
 import { archiveEntries, streamEntries } from '../catalog/segments';
 import { openHalts, type ArchiveHalt } from './halts';
@@ -18,7 +18,12 @@ export type ClusterRecoverability = Recoverability & {
 };
 
 /** What `pitr recoverable` reports: windows, gaps, RPO, the last pass and what halts the archive of one cluster, from the catalog. */
-export async function loadRecoverability(catalog: Catalog, tenantId: string, clusterId: string, now = new Date()): Promise<ClusterRecoverability> {
+export async function loadRecoverability(
+  catalog: Catalog,
+  tenantId: string,
+  clusterId: string,
+  now = new Date(),
+): Promise<ClusterRecoverability> {
   const { flavor } = await getCluster(catalog, tenantId, clusterId);
   const { archive, halted, pass } = await catalog.withTenant(tenantId, async (db) => ({
     archive: await archiveEntries(db, clusterId),
@@ -27,7 +32,9 @@ export async function loadRecoverability(catalog: Catalog, tenantId: string, clu
   }));
   const entries = streamEntries(archive);
   const backups: BackupPoint[] = (await listBackups(catalog, tenantId, clusterId)).flatMap((b) =>
-    b.status === 'completed' && b.coordinate ? [{ backupId: b.backupId, gtidExecuted: b.coordinate.gtidExecuted, finishedAt: b.finishedAt }] : [],
+    b.status === 'completed' && b.coordinate
+      ? [{ backupId: b.backupId, gtidExecuted: b.coordinate.gtidExecuted, finishedAt: b.finishedAt }]
+      : [],
   );
   return {
     tenantId,

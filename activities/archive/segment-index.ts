@@ -25,7 +25,13 @@ const headerSchema = z.object({
 });
 export type SegmentIndexHeader = z.infer<typeof headerSchema>;
 
-const lineSchema = z.tuple([z.string().nullable(), z.number().int().min(0), z.number().int().min(0), z.number().int(), z.enum(['us', 's'])]);
+const lineSchema = z.tuple([
+  z.string().nullable(),
+  z.number().int().min(0),
+  z.number().int().min(0),
+  z.number().int(),
+  z.enum(['us', 's']),
+]);
 
 export class SegmentIndexCorruptError extends PitrError {}
 
@@ -93,9 +99,12 @@ export function parseSegmentIndex(text: string, name: string): { header: Segment
 }
 
 /** Downloads, verifies and decrypts a segment's index. */
-export async function readSegmentIndex(
-  request: { store: ObjectStore; keys: DataKeySource; key: string; tenant: string },
-): Promise<{ header: SegmentIndexHeader; transactions: BinlogTransaction[] }> {
+export async function readSegmentIndex(request: {
+  store: ObjectStore;
+  keys: DataKeySource;
+  key: string;
+  tenant: string;
+}): Promise<{ header: SegmentIndexHeader; transactions: BinlogTransaction[] }> {
   const chunks: Buffer[] = [];
   const collect = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -103,6 +112,12 @@ export async function readSegmentIndex(
       done();
     },
   });
-  await unpackArtifact({ store: request.store, key: request.key, keys: request.keys, expected: { tenant: request.tenant }, destination: collect });
+  await unpackArtifact({
+    store: request.store,
+    key: request.key,
+    keys: request.keys,
+    expected: { tenant: request.tenant },
+    destination: collect,
+  });
   return parseSegmentIndex(Buffer.concat(chunks).toString('utf8'), request.key);
 }

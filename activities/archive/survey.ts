@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import { inBinlogOrder } from '../../domain/archive/binlog-names';
@@ -29,7 +29,10 @@ export function binlogPath(config: AgentConfig, name: string): string {
 
 async function serverIdentity(conn: Connection, flavor: AgentConfig['database']['flavor']): Promise<BinlogServer & { nowSeconds: number }> {
   if (flavor === 'mysql') {
-    const row = await queryOne<{ uuid: string; id: string; now: string }>(conn, 'SELECT @@server_uuid AS uuid, @@server_id AS id, UNIX_TIMESTAMP() AS now');
+    const row = await queryOne<{ uuid: string; id: string; now: string }>(
+      conn,
+      'SELECT @@server_uuid AS uuid, @@server_id AS id, UNIX_TIMESTAMP() AS now',
+    );
     return { key: binlogServerKey(row.uuid, Number(row.id)), uuid: row.uuid, id: Number(row.id), nowSeconds: Number(row.now) };
   }
   const row = await queryOne<{ id: string; now: string }>(conn, 'SELECT @@server_id AS id, UNIX_TIMESTAMP() AS now');
@@ -38,7 +41,9 @@ async function serverIdentity(conn: Connection, flavor: AgentConfig['database'][
 
 async function listBinlogs(conn: Connection): Promise<ServerBinlog[]> {
   const [rows] = await conn.query('SHOW BINARY LOGS');
-  return inBinlogOrder((rows as Array<{ Log_name: string; File_size: string }>).map((r) => ({ name: r.Log_name, sizeBytes: Number(r.File_size) })));
+  return inBinlogOrder(
+    (rows as Array<{ Log_name: string; File_size: string }>).map((r) => ({ name: r.Log_name, sizeBytes: Number(r.File_size) })),
+  );
 }
 
 /** The binlog magic, then the Format_description event's header, whose first field is its timestamp. */
@@ -49,7 +54,7 @@ async function withCreationTimes(config: AgentConfig, files: ServerBinlog[]): Pr
   const timestamp = Buffer.alloc(4);
   const dated: ServerBinlog[] = [];
   for (const file of files) {
-    let handle;
+    let handle: FileHandle;
     try {
       handle = await open(binlogPath(config, file.name), 'r');
     } catch (err) {
@@ -88,12 +93,12 @@ async function activeHead(conn: Connection, config: AgentConfig, active: string)
   const headerEnd = header === undefined ? 0 : Number(header.End_log_pos);
   const first = events.find((e) => TRANSACTION_START.test(e.Event_type));
   const path = binlogPath(config, active);
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(path, 'r');
   } catch (err) {
     throw new BinlogFileMissingError(`the server's active binlog ${active} is not at ${path}: ${(err as Error).message}`, {
-      hint: 'set database.binlogDir in the agent configuration to the folder of the server\'s log_bin',
+      hint: "set database.binlogDir in the agent configuration to the folder of the server's log_bin",
       terminal: true,
       cause: err,
     });
@@ -125,10 +130,13 @@ export async function surveyBinlogs(config: AgentConfig, rpoSeconds: number): Pr
     let rotated: string | undefined;
     const active = files[files.length - 1]?.name;
     if (active === undefined) {
-      throw new BinlogFileMissingError(`the ${config.database.flavor} server at ${config.database.host}:${config.database.port} lists no binlogs`, {
-        hint: 'enable binary logging (log_bin) on the server; there is nothing to archive without it',
-        terminal: true,
-      });
+      throw new BinlogFileMissingError(
+        `the ${config.database.flavor} server at ${config.database.host}:${config.database.port} lists no binlogs`,
+        {
+          hint: 'enable binary logging (log_bin) on the server; there is nothing to archive without it',
+          terminal: true,
+        },
+      );
     }
     let head = await activeHead(conn, config, active);
     if (rotationDue({ oldestUnarchivedSeconds: head.oldestTransactionSeconds, nowSeconds, rpoSeconds })) {

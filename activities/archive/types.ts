@@ -32,7 +32,9 @@ export interface CentralArchiveActivities {
    */
   checkSegment(input: ArchiveRef & { server: BinlogServer; inspected: InspectedSegment }): Promise<SegmentCheck>;
   /** Appends an uploaded segment to the stream; registering the same bytes again is a no-op. */
-  registerSegment(input: ArchiveRef & { server: BinlogServer; inspected: InspectedSegment; uploaded: UploadedSegment }): Promise<{ inserted: boolean }>;
+  registerSegment(
+    input: ArchiveRef & { server: BinlogServer; inspected: InspectedSegment; uploaded: UploadedSegment },
+  ): Promise<{ inserted: boolean }>;
 }
 
 /** Run by the central worker at the end of every archive pass, ok or failed. */

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync } from 'node:crypto';
-import { encodeFrameHeader, FrameHeader, KEY_CHECK_BYTES } from './format';
+import { encodeFrameHeader, type FrameHeader, KEY_CHECK_BYTES } from './format';
 
 /**
  * Each artifact gets its own AES-256 key, derived from the tenant data key and the random

@@ -1,9 +1,9 @@
-import { Transform, TransformCallback, Writable } from 'node:stream';
+import { Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DecompressStream } from 'zstd-napi';
 import type { DataKeySource } from '../keys/tenant-keys';
 import { ArtifactCorruptError } from './errors';
-import { ArtifactReader, ExpectedArtifact } from './reader';
+import { ArtifactReader, type ExpectedArtifact } from './reader';
 
 export interface DecodedArtifact {
   tenant: string;
@@ -52,7 +52,11 @@ class ArtifactDecompressStream extends DecompressStream {
  * is written before the header and key check out; a failure later leaves `destination`
  * partial, so callers write to a temporary place and keep it only on success.
  */
-export async function decodeArtifact(stored: AsyncIterable<Buffer>, destination: Writable, options: DecodeOptions): Promise<DecodedArtifact> {
+export async function decodeArtifact(
+  stored: AsyncIterable<Buffer>,
+  destination: Writable,
+  options: DecodeOptions,
+): Promise<DecodedArtifact> {
   const reader = new ArtifactReader(stored, options.artifact);
   const { header } = await reader.open(options.keys, options.expected);
   let plaintextBytes = 0;

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import type { DataKeySource } from '../keys/tenant-keys';
 import type { ObjectStore } from '../storage/object-store';
 import { formatS3Url } from '../storage/s3-url';
-import { decodeArtifact, DecodedArtifact } from './decode';
+import { decodeArtifact, type DecodedArtifact } from './decode';
 import type { ExpectedArtifact } from './reader';
 
 export interface ReadArtifactRequest {

@@ -18,13 +18,19 @@ export interface ArtifactEncoding {
 export const MAX_DEFAULT_COMPRESSION_WORKERS = 8;
 
 export function defaultEncoding(): ArtifactEncoding {
-  return { chunkSize: DEFAULT_CHUNK_SIZE, compressionLevel: 3, compressionWorkers: Math.min(availableParallelism(), MAX_DEFAULT_COMPRESSION_WORKERS) };
+  return {
+    chunkSize: DEFAULT_CHUNK_SIZE,
+    compressionLevel: 3,
+    compressionWorkers: Math.min(availableParallelism(), MAX_DEFAULT_COMPRESSION_WORKERS),
+  };
 }
 
 export function checkEncoding(encoding: ArtifactEncoding): ArtifactEncoding {
   checkChunkSize(encoding.chunkSize);
   if (!Number.isInteger(encoding.compressionLevel) || encoding.compressionLevel < -7 || encoding.compressionLevel > 22) {
-    throw new InvalidInputError(`zstd level ${encoding.compressionLevel} is outside -7..22`, { hint: 'use 3 (the default) or another level in range' });
+    throw new InvalidInputError(`zstd level ${encoding.compressionLevel} is outside -7..22`, {
+      hint: 'use 3 (the default) or another level in range',
+    });
   }
   if (!Number.isInteger(encoding.compressionWorkers) || encoding.compressionWorkers < 0 || encoding.compressionWorkers > 256) {
     throw new InvalidInputError(`${encoding.compressionWorkers} zstd workers is not a count between 0 and 256`, {
@@ -66,7 +72,9 @@ export async function* sealStream(compressed: AsyncIterable<Buffer>, plan: Seali
     pending.push(piece);
     while (pending.bytes > plan.chunkSize) {
       if (index === MAX_CHUNK_INDEX) {
-        throw new InvalidInputError(`the input needs more than ${MAX_CHUNK_INDEX} chunks of ${plan.chunkSize} bytes`, { hint: 'use a larger chunk size' });
+        throw new InvalidInputError(`the input needs more than ${MAX_CHUNK_INDEX} chunks of ${plan.chunkSize} bytes`, {
+          hint: 'use a larger chunk size',
+        });
       }
       yield* sealChunk(key, digest, { noncePrefix, index: index++, final: false }, pending.takePieces(plan.chunkSize));
     }

@@ -33,7 +33,8 @@ export abstract class ArtifactIntegrityError extends PitrError {
     detail: string,
     hint: string,
   ) {
-    const where = failure.chunkIndex === undefined ? `at byte ${failure.offset}` : `in chunk ${failure.chunkIndex} at byte ${failure.offset}`;
+    const where =
+      failure.chunkIndex === undefined ? `at byte ${failure.offset}` : `in chunk ${failure.chunkIndex} at byte ${failure.offset}`;
     super(`${failure.artifact}: ${detail} (${failure.check} check failed ${where})`, { hint, terminal: true });
   }
 }
@@ -41,7 +42,11 @@ export abstract class ArtifactIntegrityError extends PitrError {
 /** Bytes were altered: a flipped bit in the header or a chunk, an impossible length, bytes after the end. */
 export class ArtifactCorruptError extends ArtifactIntegrityError {
   constructor(failure: IntegrityFailure, detail: string) {
-    super(failure, detail, 'the stored bytes were altered: re-create the artifact from its source (re-run the backup, re-upload the binlog) and check the storage\'s health; `pitr artifact verify --quarantine` moves it aside');
+    super(
+      failure,
+      detail,
+      "the stored bytes were altered: re-create the artifact from its source (re-run the backup, re-upload the binlog) and check the storage's health; `pitr artifact verify --quarantine` moves it aside",
+    );
   }
 }
 
@@ -62,13 +67,21 @@ export class ArtifactForeignHeaderError extends ArtifactIntegrityError {
 /** A chunk from another artifact, or from another position, was spliced in. */
 export class ArtifactMisplacedChunkError extends ArtifactIntegrityError {
   constructor(failure: IntegrityFailure, detail: string) {
-    super(failure, detail, 'chunks were reordered, dropped or copied in from another artifact: the object was tampered with or mis-assembled; re-create it from its source');
+    super(
+      failure,
+      detail,
+      'chunks were reordered, dropped or copied in from another artifact: the object was tampered with or mis-assembled; re-create it from its source',
+    );
   }
 }
 
 /** Written by a format version this build does not read. */
 export class UnsupportedArtifactVersionError extends ArtifactIntegrityError {
   constructor(failure: IntegrityFailure, version: number, supported: number) {
-    super(failure, `format version ${version} is not supported (this build reads version ${supported})`, 'read it with the pitr release that wrote it, or a newer one');
+    super(
+      failure,
+      `format version ${version} is not supported (this build reads version ${supported})`,
+      'read it with the pitr release that wrote it, or a newer one',
+    );
   }
 }

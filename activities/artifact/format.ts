@@ -110,7 +110,11 @@ export function headerLength(preamble: Buffer, artifact: string): number {
   if (version !== FORMAT_VERSION) throw new UnsupportedArtifactVersionError({ ...at, check: 'version' }, version, FORMAT_VERSION);
   const length = preamble.readUInt16BE(10);
   const minimum = HEADER_PREAMBLE_BYTES + 8 + ARTIFACT_ID_BYTES + KEY_CHECK_BYTES + 4 + DIGEST_BYTES;
-  if (length < minimum) throw new ArtifactCorruptError({ ...at, check: 'header' }, `the header claims ${length} bytes, fewer than the ${minimum} any header has`);
+  if (length < minimum)
+    throw new ArtifactCorruptError(
+      { ...at, check: 'header' },
+      `the header claims ${length} bytes, fewer than the ${minimum} any header has`,
+    );
   return length;
 }
 

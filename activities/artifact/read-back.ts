@@ -3,7 +3,7 @@ import type { ObjectStore } from '../storage/object-store';
 import { formatS3Url } from '../storage/s3-url';
 import { ArtifactCorruptError } from './errors';
 import type { EncodedHeader } from './format';
-import { ArtifactReader, ExpectedArtifact } from './reader';
+import { ArtifactReader, type ExpectedArtifact } from './reader';
 
 const READ_BACK_BYTES = 1024 * 1024;
 

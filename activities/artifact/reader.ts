@@ -8,14 +8,14 @@ import {
   ArtifactForeignHeaderError,
   ArtifactMisplacedChunkError,
   ArtifactTruncatedError,
-  IntegrityCheck,
-  IntegrityFailure,
+  type IntegrityCheck,
+  type IntegrityFailure,
 } from './errors';
 import {
   checkMagic,
   decodeFrameHeader,
   decodeHeader,
-  EncodedHeader,
+  type EncodedHeader,
   FRAME_HEADER_BYTES,
   HEADER_PREAMBLE_BYTES,
   headerLength,
@@ -75,7 +75,9 @@ export class ArtifactReader {
       throw foreign(`the artifact belongs to tenant ${header.tenant}, not ${expected.tenant}`);
     }
     if (expected.artifactId !== undefined && !expected.artifactId.equals(header.artifactId)) {
-      throw foreign(`the artifact is ${header.artifactId.toString('hex')}, not ${expected.artifactId.toString('hex')}: another writer replaced it`);
+      throw foreign(
+        `the artifact is ${header.artifactId.toString('hex')}, not ${expected.artifactId.toString('hex')}: another writer replaced it`,
+      );
     }
     const dataKey = await keys.keyForReading(header.tenant, header.dataKeyId);
     if (!timingSafeEqual(keyCheckValue(dataKey.material), header.keyCheck)) {
@@ -97,9 +99,13 @@ export class ArtifactReader {
     const at = (check: IntegrityCheck): IntegrityFailure => this.failure(check, index, start);
     const frameBytes = await this.read(FRAME_HEADER_BYTES);
     if (frameBytes.length === 0) {
-      throw new ArtifactTruncatedError(at('final-chunk'), `the object ends after chunk ${index - 1}, which is not marked final: chunks are missing at the end`);
+      throw new ArtifactTruncatedError(
+        at('final-chunk'),
+        `the object ends after chunk ${index - 1}, which is not marked final: chunks are missing at the end`,
+      );
     }
-    if (frameBytes.length < FRAME_HEADER_BYTES) throw new ArtifactTruncatedError(at('frame'), 'the object ends inside a chunk\'s frame header');
+    if (frameBytes.length < FRAME_HEADER_BYTES)
+      throw new ArtifactTruncatedError(at('frame'), "the object ends inside a chunk's frame header");
     const frame = decodeFrameHeader(frameBytes);
     const prefix = noncePrefixOf(encoded.header.artifactId);
     if (!frame.noncePrefix.equals(prefix)) {
@@ -109,19 +115,31 @@ export class ArtifactReader {
       );
     }
     if (frame.index !== index) {
-      throw new ArtifactMisplacedChunkError(at('chunk-order'), `the chunk at position ${index} carries index ${frame.index}: chunks were reordered, dropped or repeated`);
+      throw new ArtifactMisplacedChunkError(
+        at('chunk-order'),
+        `the chunk at position ${index} carries index ${frame.index}: chunks were reordered, dropped or repeated`,
+      );
     }
     const { chunkSize } = encoded.header;
     if (frame.length > chunkSize || (!frame.final && frame.length !== chunkSize)) {
-      throw new ArtifactCorruptError(at('frame'), `a ${frame.final ? 'final' : 'non-final'} chunk of ${frame.length} bytes is impossible with chunk size ${chunkSize}`);
+      throw new ArtifactCorruptError(
+        at('frame'),
+        `a ${frame.final ? 'final' : 'non-final'} chunk of ${frame.length} bytes is impossible with chunk size ${chunkSize}`,
+      );
     }
     const sealed = await this.read(frame.length + TAG_BYTES);
     if (sealed.length < frame.length + TAG_BYTES) {
-      throw new ArtifactTruncatedError(at('frame'), `the object ends ${frame.length + TAG_BYTES - sealed.length} bytes before the end of this chunk`);
+      throw new ArtifactTruncatedError(
+        at('frame'),
+        `the object ends ${frame.length + TAG_BYTES - sealed.length} bytes before the end of this chunk`,
+      );
     }
     const plaintext = openChunk(key, encoded.digest, frameBytes, sealed.subarray(0, frame.length), sealed.subarray(frame.length));
     if (!plaintext) {
-      throw new ArtifactCorruptError(at('chunk-authentication'), 'the chunk does not authenticate: its bytes, its frame or the header were altered');
+      throw new ArtifactCorruptError(
+        at('chunk-authentication'),
+        'the chunk does not authenticate: its bytes, its frame or the header were altered',
+      );
     }
     this.nextIndex++;
     if (frame.final) {
@@ -143,11 +161,15 @@ export class ArtifactReader {
     const preamble = await this.read(HEADER_PREAMBLE_BYTES);
     if (preamble.length < HEADER_PREAMBLE_BYTES) {
       checkMagic(preamble, this.artifact);
-      throw new ArtifactTruncatedError(this.failure('header', undefined, 0), preamble.length === 0 ? 'the object is empty' : 'the object ends inside the header');
+      throw new ArtifactTruncatedError(
+        this.failure('header', undefined, 0),
+        preamble.length === 0 ? 'the object is empty' : 'the object ends inside the header',
+      );
     }
     const length = headerLength(preamble, this.artifact);
     const rest = await this.read(length - HEADER_PREAMBLE_BYTES);
-    if (rest.length < length - HEADER_PREAMBLE_BYTES) throw new ArtifactTruncatedError(this.failure('header', undefined, 0), 'the object ends inside the header');
+    if (rest.length < length - HEADER_PREAMBLE_BYTES)
+      throw new ArtifactTruncatedError(this.failure('header', undefined, 0), 'the object ends inside the header');
     this.encoded = decodeHeader(Buffer.concat([preamble, rest]), this.artifact);
     return this.encoded;
   }

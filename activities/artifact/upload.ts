@@ -5,7 +5,7 @@ import { checkTenantId } from '../keys/tenant-id';
 import type { DataKey, DataKeySource } from '../keys/tenant-keys';
 import type { ObjectStore } from '../storage/object-store';
 import { ResumeRejectedError, uploadProgressSchema, uploadStream } from '../storage/stream-upload';
-import { ArtifactEncoding, checkEncoding, defaultEncoding, encodeArtifact } from './encode';
+import { type ArtifactEncoding, checkEncoding, defaultEncoding, encodeArtifact } from './encode';
 import { ARTIFACT_ID_BYTES } from './format';
 import { readBackHead } from './read-back';
 
@@ -132,25 +132,25 @@ async function runAttempt(request: PackArtifactRequest, attempt: Attempt, resume
   }
   const stored = encodeArtifact(counted(request.openInput()), { key: dataKey, artifactId, ...encoding });
   const uploaded = await uploadStream({
-      store: request.store,
-      key: request.key,
-      body: stored,
-      partSize: request.partSize ?? DEFAULT_PART_SIZE,
-      partsInFlight: request.partsInFlight ?? DEFAULT_PARTS_IN_FLIGHT,
-      resume: attempt.resume?.upload,
-      signal: request.signal,
-      onProgress: (upload) =>
-        request.onProgress?.({
-          format: 'pitr-artifact-upload/1',
-          key: request.key,
-          tenant: dataKey.tenant,
-          dataKeyId: dataKey.id,
-          artifactId: artifactId.toString('hex'),
-          encoding,
-          inputBytes,
-          upload,
-        }),
-    });
+    store: request.store,
+    key: request.key,
+    body: stored,
+    partSize: request.partSize ?? DEFAULT_PART_SIZE,
+    partsInFlight: request.partsInFlight ?? DEFAULT_PARTS_IN_FLIGHT,
+    resume: attempt.resume?.upload,
+    signal: request.signal,
+    onProgress: (upload) =>
+      request.onProgress?.({
+        format: 'pitr-artifact-upload/1',
+        key: request.key,
+        tenant: dataKey.tenant,
+        dataKeyId: dataKey.id,
+        artifactId: artifactId.toString('hex'),
+        encoding,
+        inputBytes,
+        upload,
+      }),
+  });
   await readBackHead(request.store, request.key, request.keys, { tenant: dataKey.tenant, artifactId, storedBytes: uploaded.size });
   return {
     key: request.key,

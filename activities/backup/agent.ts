@@ -6,7 +6,7 @@ import type { BackupRef, UploadResult } from '../../domain/backup';
 import { PitrError } from '../../domain/errors';
 import { artifactUploadStateSchema, packArtifact } from '../artifact/upload';
 import { artifactServicesFromConfig, uploadEncoding } from '../config/artifact-services';
-import { AgentConfig, resolveSecret } from '../config/config';
+import { type AgentConfig, resolveSecret } from '../config/config';
 import { packPayload, runBackup } from '../engines';
 import { completedResult } from '../engines/staging';
 import { heartbeating, uploadHeartbeating } from '../heartbeat';
@@ -68,7 +68,9 @@ export function createAgentBackupActivities(config: AgentConfig): AgentBackupAct
     },
 
     captureCoordinates: (ref, options) =>
-      heartbeating('capture', () => captureCoordinates(config, options?.dryRun ? undefined : { ...engineResult(ref).coordinate, gtidPurged: '' })),
+      heartbeating('capture', () =>
+        captureCoordinates(config, options?.dryRun ? undefined : { ...engineResult(ref).coordinate, gtidPurged: '' }),
+      ),
 
     async uploadArtifact(ref) {
       const marker = join(stagingOf(ref), UPLOAD_MARKER);
@@ -84,22 +86,24 @@ export function createAgentBackupActivities(config: AgentConfig): AgentBackupAct
         const payload = engineResult(ref).payload;
         const details = Context.current().info.heartbeatDetails as unknown;
         const resume = artifactUploadStateSchema.safeParse(details);
-        const packed = await uploadHeartbeating((report) => packArtifact({
-          store: services.store,
-          key,
-          tenant: ref.tenantId,
-          keys: services.keys,
-          encoding: uploadEncoding(config),
-          openInput: () => {
-            const tar = packPayload(payload);
-            const limit = config.throttle.uploadMBps;
-            // pipeline() hands a failure of either stream to the one the uploader reads.
-            return limit ? pipeline(tar, rateLimit(limit * 1024 * 1024), () => undefined) : tar;
-          },
-          ...(resume.success && resume.data.key === key ? { resume: resume.data } : {}),
-          onProgress: (state) => report(state),
-          signal: Context.current().cancellationSignal,
-        }));
+        const packed = await uploadHeartbeating((report) =>
+          packArtifact({
+            store: services.store,
+            key,
+            tenant: ref.tenantId,
+            keys: services.keys,
+            encoding: uploadEncoding(config),
+            openInput: () => {
+              const tar = packPayload(payload);
+              const limit = config.throttle.uploadMBps;
+              // pipeline() hands a failure of either stream to the one the uploader reads.
+              return limit ? pipeline(tar, rateLimit(limit * 1024 * 1024), () => undefined) : tar;
+            },
+            ...(resume.success && resume.data.key === key ? { resume: resume.data } : {}),
+            onProgress: (state) => report(state),
+            signal: Context.current().cancellationSignal,
+          }),
+        );
         const result: UploadResult = {
           bucket: services.store.bucket,
           key,

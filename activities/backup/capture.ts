@@ -38,7 +38,13 @@ async function serverGtidState(conn: Connection, flavor: Flavor): Promise<Server
       currentBinlog,
     };
   }
-  const s = await queryOne<{ executed: string; state: string; purged: string | null; serverId: number | string; domainId: number | string }>(
+  const s = await queryOne<{
+    executed: string;
+    state: string;
+    purged: string | null;
+    serverId: number | string;
+    domainId: number | string;
+  }>(
     conn,
     `SELECT @@global.gtid_binlog_pos AS executed, @@global.gtid_binlog_state AS state, BINLOG_GTID_POS(?, 4) AS purged,
             @@server_id AS serverId, @@gtid_domain_id AS domainId`,
@@ -70,7 +76,9 @@ const NOT_THIS_SERVER = 'the backup was not taken from this server; check the ag
 function foreignGtids(coordinate: Coordinate, server: ServerGtidState): string | undefined {
   if (server.identity.flavor === 'mysql') {
     const known = new Set(MysqlGtidSet.parse(server.gtidExecuted).sources());
-    const foreign = MysqlGtidSet.parse(coordinate.gtidExecuted).sources().filter((source) => !known.has(source));
+    const foreign = MysqlGtidSet.parse(coordinate.gtidExecuted)
+      .sources()
+      .filter((source) => !known.has(source));
     return foreign.length > 0 ? `source(s) ${foreign.join(', ')}` : undefined;
   }
   const missing = MariadbBinlogState.parse(coordinate.gtidExecuted).subtract(MariadbBinlogState.parse(server.binlogState));
@@ -100,7 +108,10 @@ export function crossCheck(flavor: Flavor, coordinate: Coordinate, server: Serve
   if (!historyContains(flavor, coordinate.gtidExecuted, server.gtidPurged)) {
     throw new ArchiveGapError(
       `the server has purged binlogs past the backup's coordinate: purged ${server.gtidPurged}, coordinate ${coordinate.gtidExecuted}; transactions after the backup exist nowhere but in the backup`,
-      { hint: 'raise binlog retention (binlog_expire_logs_seconds / expire_logs_days) so binlogs outlive a backup, then back up again', terminal: true },
+      {
+        hint: 'raise binlog retention (binlog_expire_logs_seconds / expire_logs_days) so binlogs outlive a backup, then back up again',
+        terminal: true,
+      },
     );
   }
 }
@@ -122,7 +133,10 @@ export function crossCheckAfterFlush(flavor: Flavor, coordinate: Coordinate, bef
 
 /** The server's own position now: what a dry run, which takes no backup, checks in its place. */
 async function serverCoordinate(conn: Connection, flavor: Flavor, state: ServerGtidState): Promise<Coordinate> {
-  const status = await queryOne<{ File: string; Position: string }>(conn, flavor === 'mysql' ? 'SHOW BINARY LOG STATUS' : 'SHOW BINLOG STATUS');
+  const status = await queryOne<{ File: string; Position: string }>(
+    conn,
+    flavor === 'mysql' ? 'SHOW BINARY LOG STATUS' : 'SHOW BINLOG STATUS',
+  );
   return {
     gtidExecuted: state.gtidExecuted,
     gtidPurged: state.gtidPurged,

@@ -3,11 +3,11 @@ import { parseManifest } from '../../domain/manifest';
 import { signManifest } from '../../domain/manifest/signature';
 import { readBackHead } from '../artifact/read-back';
 import { quarantineArtifact } from '../artifact/quarantine';
-import { ArtifactServices } from '../artifact/services';
+import type { ArtifactServices } from '../artifact/services';
 import { raiseAlert } from '../catalog/alerts';
 import { insertCompletedBackup, recordFailedBackup } from '../catalog/backups';
 import { backupBytes, backupDuration, quarantinedArtifacts, secondsSince } from '../metrics';
-import { Catalog } from '../catalog/catalog';
+import type { Catalog } from '../catalog/catalog';
 import { getCluster } from '../catalog/clusters';
 import { refuseErasedTenant } from '../catalog/erasures';
 import { heartbeating } from '../heartbeat';
@@ -16,7 +16,11 @@ import { artifactKey } from './agent';
 import { buildManifest, manifestKeyOf, signingKey } from './manifest';
 import type { CentralBackupActivities } from './types';
 
-export function createCentralBackupActivities(config: CentralConfig, catalog: Catalog, services: ArtifactServices): CentralBackupActivities {
+export function createCentralBackupActivities(
+  config: CentralConfig,
+  catalog: Catalog,
+  services: ArtifactServices,
+): CentralBackupActivities {
   const key = signingKey(config);
   return {
     async loadCluster({ tenantId, clusterId }) {
@@ -29,32 +33,36 @@ export function createCentralBackupActivities(config: CentralConfig, catalog: Ca
       parseManifest(buildManifest(cluster, { ...input, uploaded: undefined }));
     },
 
-    registerBackup: (input) => heartbeating('register', async () => {
-      const { ref, uploaded } = input;
-      const cluster = await getCluster(catalog, ref.tenantId, ref.clusterId);
-      await readBackHead(services.store, uploaded.key, services.keys, { tenant: ref.tenantId, storedBytes: uploaded.storedBytes });
-      const signed = signManifest(buildManifest(cluster, input), key);
-      const manifestKey = manifestKeyOf(uploaded.key);
-      await services.store.put(manifestKey, Buffer.from(`${JSON.stringify(signed, null, 2)}\n`), 'application/json');
-      const inserted = await insertCompletedBackup(catalog, {
-        ref,
-        complianceTier: cluster.complianceTier,
-        flavor: cluster.flavor,
-        coordinate: input.captured.coordinate,
-        artifactKey: uploaded.key,
-        manifestKey,
-        sizeBytes: uploaded.storedBytes,
-        storedSha256: uploaded.storedSha256,
-        manifest: signed.manifest,
-        startedAt: input.startedAt,
-      });
-      if (inserted) {
-        backupDuration.observe({ tenant: ref.tenantId, cluster: ref.clusterId, engine: ref.engine, outcome: 'completed' }, secondsSince(input.startedAt));
-        backupBytes.inc({ tenant: ref.tenantId, cluster: ref.clusterId, engine: ref.engine, form: 'plain' }, uploaded.plainBytes);
-        backupBytes.inc({ tenant: ref.tenantId, cluster: ref.clusterId, engine: ref.engine, form: 'stored' }, uploaded.storedBytes);
-      }
-      return { backupId: ref.backupId, manifestKey, inserted };
-    }),
+    registerBackup: (input) =>
+      heartbeating('register', async () => {
+        const { ref, uploaded } = input;
+        const cluster = await getCluster(catalog, ref.tenantId, ref.clusterId);
+        await readBackHead(services.store, uploaded.key, services.keys, { tenant: ref.tenantId, storedBytes: uploaded.storedBytes });
+        const signed = signManifest(buildManifest(cluster, input), key);
+        const manifestKey = manifestKeyOf(uploaded.key);
+        await services.store.put(manifestKey, Buffer.from(`${JSON.stringify(signed, null, 2)}\n`), 'application/json');
+        const inserted = await insertCompletedBackup(catalog, {
+          ref,
+          complianceTier: cluster.complianceTier,
+          flavor: cluster.flavor,
+          coordinate: input.captured.coordinate,
+          artifactKey: uploaded.key,
+          manifestKey,
+          sizeBytes: uploaded.storedBytes,
+          storedSha256: uploaded.storedSha256,
+          manifest: signed.manifest,
+          startedAt: input.startedAt,
+        });
+        if (inserted) {
+          backupDuration.observe(
+            { tenant: ref.tenantId, cluster: ref.clusterId, engine: ref.engine, outcome: 'completed' },
+            secondsSince(input.startedAt),
+          );
+          backupBytes.inc({ tenant: ref.tenantId, cluster: ref.clusterId, engine: ref.engine, form: 'plain' }, uploaded.plainBytes);
+          backupBytes.inc({ tenant: ref.tenantId, cluster: ref.clusterId, engine: ref.engine, form: 'stored' }, uploaded.storedBytes);
+        }
+        return { backupId: ref.backupId, manifestKey, inserted };
+      }),
 
     async recordBackupFailure({ ref, phase, reason, terminal, startedAt }) {
       const cluster = await getCluster(catalog, ref.tenantId, ref.clusterId);
@@ -86,7 +94,10 @@ export function createCentralBackupActivities(config: CentralConfig, catalog: Ca
         reason: detail,
         startedAt,
       });
-      backupDuration.observe({ tenant: ref.tenantId, cluster: ref.clusterId, engine: ref.engine, outcome: status }, secondsSince(startedAt));
+      backupDuration.observe(
+        { tenant: ref.tenantId, cluster: ref.clusterId, engine: ref.engine, outcome: status },
+        secondsSince(startedAt),
+      );
     },
   };
 }

@@ -142,7 +142,8 @@ async function lockWaiters(conn: Connection, flavor: Flavor): Promise<{ waiters:
     const waiting = await processlistWaiters(conn);
     return {
       waiters: waiting.map((w) => ({ ...w, blockers: [] })),
-      source: 'processlist only: performance_schema is off, so blocking sessions cannot be named (start the server with performance_schema=ON)',
+      source:
+        'processlist only: performance_schema is off, so blocking sessions cannot be named (start the server with performance_schema=ON)',
     };
   }
   const waiting = await processlistWaiters(conn);
@@ -153,7 +154,8 @@ async function lockWaiters(conn: Connection, flavor: Flavor): Promise<{ waiters:
   if (Number(plugin.n) > 0) return { waiters: await mariadbWaiters(conn, waiting), source: 'information_schema.METADATA_LOCK_INFO' };
   return {
     waiters: waiting.map((w) => ({ ...w, blockers: [] })),
-    source: "processlist only: the metadata_lock_info plugin is not installed, so blocking sessions cannot be named (INSTALL SONAME 'metadata_lock_info')",
+    source:
+      "processlist only: the metadata_lock_info plugin is not installed, so blocking sessions cannot be named (INSTALL SONAME 'metadata_lock_info')",
   };
 }
 

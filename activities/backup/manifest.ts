@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { ManifestInput } from '../../domain/manifest';
-import { loadManifestSigningKey, loadManifestVerifyingKey, ManifestSigningKey, ManifestVerifyingKey } from '../../domain/manifest/signature';
+import {
+  loadManifestSigningKey,
+  loadManifestVerifyingKey,
+  type ManifestSigningKey,
+  type ManifestVerifyingKey,
+} from '../../domain/manifest/signature';
 import type { CentralConfig } from '../config/config';
 import { ConfigError } from '../config/config';
 import type { Cluster } from '../catalog/clusters';
@@ -41,7 +46,10 @@ export function trustedKeys(config: CentralConfig): ManifestVerifyingKey[] {
  * manifest (createdAt is the capture's worker clock), so a retried registration writes
  * byte-identical content.
  */
-export function buildManifest(cluster: Cluster, input: Omit<RegisterInput, 'uploaded' | 'startedAt'> & { uploaded: RegisterInput['uploaded'] | undefined }): ManifestInput {
+export function buildManifest(
+  cluster: Cluster,
+  input: Omit<RegisterInput, 'uploaded' | 'startedAt'> & { uploaded: RegisterInput['uploaded'] | undefined },
+): ManifestInput {
   const { ref, prepared, executed, captured, uploaded } = input;
   const common = {
     schemaVersion: 1 as const,

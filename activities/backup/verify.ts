@@ -3,11 +3,11 @@ import { verifySignedManifest } from '../../domain/manifest/signature';
 import { verifyArtifact } from '../artifact/download';
 import { quarantineArtifact } from '../artifact/quarantine';
 import { ArtifactIntegrityError } from '../artifact/errors';
-import { ArtifactServices } from '../artifact/services';
+import type { ArtifactServices } from '../artifact/services';
 import { raiseAlert } from '../catalog/alerts';
 import { quarantinedArtifacts } from '../metrics';
 import { recordFailedBackup } from '../catalog/backups';
-import { Catalog } from '../catalog/catalog';
+import type { Catalog } from '../catalog/catalog';
 import { getCluster } from '../catalog/clusters';
 import type { CentralConfig } from '../config/config';
 import { trustedKeys } from './manifest';
@@ -39,10 +39,21 @@ export function createVerifyActivities(config: CentralConfig, catalog: Catalog, 
           const cluster = await getCluster(catalog, ref.tenantId, ref.clusterId);
           const reason = `${err.message} (artifact moved to ${target})`;
           await recordFailedBackup(catalog, {
-            ref, complianceTier: cluster.complianceTier, flavor: cluster.flavor, status: 'quarantined',
-            phase: 'verify', reason, startedAt: new Date().toISOString(),
+            ref,
+            complianceTier: cluster.complianceTier,
+            flavor: cluster.flavor,
+            status: 'quarantined',
+            phase: 'verify',
+            reason,
+            startedAt: new Date().toISOString(),
           });
-          await raiseAlert(catalog, { tenantId: ref.tenantId, clusterId: ref.clusterId, kind: 'quarantine', subject: ref.backupId, message: reason });
+          await raiseAlert(catalog, {
+            tenantId: ref.tenantId,
+            clusterId: ref.clusterId,
+            kind: 'quarantine',
+            subject: ref.backupId,
+            message: reason,
+          });
         }
         throw err;
       } finally {

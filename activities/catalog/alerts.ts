@@ -1,4 +1,4 @@
-import { Catalog } from './catalog';
+import type { Catalog } from './catalog';
 
 export interface Alert {
   tenantId: string;

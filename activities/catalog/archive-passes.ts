@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { ArchiveObservation } from '../../domain/archive/rpo';
 import type { ArchivePassError, ArchivePassReport } from '../../domain/archive/types';
-import { Catalog } from './catalog';
+import type { Catalog } from './catalog';
 import { lockArchive } from './segments';
 
 /** The last archive pass of a cluster, as `pitr status` shows it. */
@@ -49,7 +49,10 @@ function stateOf(r: PassRow): ArchivePassState {
       startedAt: r.started_at.toISOString(),
       finishedAt: r.finished_at.toISOString(),
       failingSince: r.failing_since?.toISOString() ?? null,
-      error: r.error_type === null ? null : { type: r.error_type, message: r.error_message ?? '', hint: r.error_hint, activity: r.error_activity },
+      error:
+        r.error_type === null
+          ? null
+          : { type: r.error_type, message: r.error_message ?? '', hint: r.error_hint, activity: r.error_activity },
     },
     observation:
       r.observed_at_us === null
@@ -73,7 +76,10 @@ export async function archivePassState(db: PoolClient, clusterId: string): Promi
  * already. `recorded` is false when nothing changed: that pass, or the same one again (a retry).
  * A failed pass keeps the last ok pass's observation: nothing newer is known.
  */
-export async function recordArchivePass(catalog: Catalog, report: ArchivePassReport): Promise<{ recorded: boolean; state: ArchivePassState }> {
+export async function recordArchivePass(
+  catalog: Catalog,
+  report: ArchivePassReport,
+): Promise<{ recorded: boolean; state: ArchivePassState }> {
   return catalog.withTenant(report.tenantId, async (db) => {
     await lockArchive(db, report.clusterId);
     const before = await archivePassState(db, report.clusterId);
@@ -81,7 +87,7 @@ export async function recordArchivePass(catalog: Catalog, report: ArchivePassRep
       return { recorded: false, state: before };
     }
     const failed = report.outcome === 'failed' ? report.error : null;
-    const failingSince = failed === null ? null : before?.last.failingSince ?? report.startedAt;
+    const failingSince = failed === null ? null : (before?.last.failingSince ?? report.startedAt);
     const observed = report.outcome === 'ok' && report.unarchivedSinceSeconds !== undefined;
     const res = await db.query<PassRow>(
       `INSERT INTO archive_passes (tenant_id, cluster_id, workflow_id, run_id, outcome, started_at, error_type, error_message, error_hint,
@@ -96,9 +102,20 @@ export async function recordArchivePass(catalog: Catalog, report: ArchivePassRep
          unarchived_since = CASE WHEN EXCLUDED.outcome = 'ok' THEN EXCLUDED.unarchived_since ELSE archive_passes.unarchived_since END
        RETURNING ${PASS_COLUMNS}`,
       [
-        report.tenantId, report.clusterId, report.workflowId, report.runId, report.outcome, report.startedAt,
-        failed?.type ?? null, failed?.message ?? null, failed?.hint ?? null, failed?.activity ?? null, failingSince,
-        observed, report.outcome === 'ok' ? report.observedAt : null, report.outcome === 'ok' ? (report.unarchivedSinceSeconds ?? null) : null,
+        report.tenantId,
+        report.clusterId,
+        report.workflowId,
+        report.runId,
+        report.outcome,
+        report.startedAt,
+        failed?.type ?? null,
+        failed?.message ?? null,
+        failed?.hint ?? null,
+        failed?.activity ?? null,
+        failingSince,
+        observed,
+        report.outcome === 'ok' ? report.observedAt : null,
+        report.outcome === 'ok' ? (report.unarchivedSinceSeconds ?? null) : null,
       ],
     );
     return { recorded: true, state: stateOf(res.rows[0]!) };

@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { BackupRef, Coordinate, EngineName, Flavor } from '../../domain/backup';
 import { PitrError } from '../../domain/errors';
-import { Catalog } from './catalog';
+import type { Catalog } from './catalog';
 
 /** `expiring`/`expired`: a completed backup retention removes (or removed); the row stays as history. */
 export type BackupStatus = 'completed' | 'failed' | 'quarantined' | 'expiring' | 'expired';
@@ -62,9 +62,23 @@ export async function insertCompletedBackup(catalog: Catalog, b: CompletedBackup
          gtid_executed, binlog_file, binlog_position, artifact_key, manifest_key, size_bytes, stored_sha256, manifest, started_at)
        VALUES ($1, $2, $3, $4, $3, $5, $6, 'completed', $7, $8, $9, $10, $11, $12, $13, $14, $15)
        ON CONFLICT (tenant_id, cluster_id, backup_id) DO NOTHING`,
-      [b.ref.tenantId, b.ref.clusterId, b.ref.backupId, b.complianceTier, b.ref.engine, b.flavor,
-        b.coordinate.gtidExecuted, b.coordinate.binlogFile, b.coordinate.binlogPosition, b.artifactKey, b.manifestKey,
-        b.sizeBytes, b.storedSha256, JSON.stringify(b.manifest), b.startedAt],
+      [
+        b.ref.tenantId,
+        b.ref.clusterId,
+        b.ref.backupId,
+        b.complianceTier,
+        b.ref.engine,
+        b.flavor,
+        b.coordinate.gtidExecuted,
+        b.coordinate.binlogFile,
+        b.coordinate.binlogPosition,
+        b.artifactKey,
+        b.manifestKey,
+        b.sizeBytes,
+        b.storedSha256,
+        JSON.stringify(b.manifest),
+        b.startedAt,
+      ],
     );
     if (inserted.rowCount === 1) return true;
     const existing = await backupRow(db, b.ref);
@@ -76,10 +90,11 @@ export async function insertCompletedBackup(catalog: Catalog, b: CompletedBackup
 }
 
 async function backupRow(db: PoolClient, ref: { tenantId: string; clusterId: string; backupId: string }) {
-  const res = await db.query<BackupRow>(
-    'SELECT * FROM backups WHERE tenant_id = $1 AND cluster_id = $2 AND backup_id = $3',
-    [ref.tenantId, ref.clusterId, ref.backupId],
-  );
+  const res = await db.query<BackupRow>('SELECT * FROM backups WHERE tenant_id = $1 AND cluster_id = $2 AND backup_id = $3', [
+    ref.tenantId,
+    ref.clusterId,
+    ref.backupId,
+  ]);
   return res.rows[0];
 }
 
@@ -146,7 +161,13 @@ function fromRow(r: BackupRow): BackupRecord {
     coordinate:
       r.gtid_executed === null
         ? undefined
-        : { gtidExecuted: r.gtid_executed, gtidPurged: '', binlogFile: r.binlog_file ?? '', binlogPosition: Number(r.binlog_position ?? 0), source: 'catalog' },
+        : {
+            gtidExecuted: r.gtid_executed,
+            gtidPurged: '',
+            binlogFile: r.binlog_file ?? '',
+            binlogPosition: Number(r.binlog_position ?? 0),
+            source: 'catalog',
+          },
     artifactKey: opt(r.artifact_key),
     manifestKey: opt(r.manifest_key),
     sizeBytes: r.size_bytes === null ? undefined : Number(r.size_bytes),
@@ -166,12 +187,17 @@ export async function listBackups(catalog: Catalog, tenantId: string, clusterId:
 
 /** `listBackups` inside a transaction the caller holds. */
 export async function backupRecords(db: PoolClient, clusterId: string): Promise<BackupRecord[]> {
-  return (await db.query<BackupRow>('SELECT * FROM backups WHERE cluster_id = $1 ORDER BY finished_at DESC', [clusterId])).rows.map(fromRow);
+  return (await db.query<BackupRow>('SELECT * FROM backups WHERE cluster_id = $1 ORDER BY finished_at DESC', [clusterId])).rows.map(
+    fromRow,
+  );
 }
 
 /** Records that verification read the whole artifact back and it matched its signed manifest. */
 export async function markBackupVerified(catalog: Catalog, ref: { tenantId: string; clusterId: string; backupId: string }): Promise<void> {
   await catalog.withTenant(ref.tenantId, (db) =>
-    db.query(`UPDATE backups SET verified_at = now() WHERE cluster_id = $1 AND backup_id = $2 AND status = 'completed' AND verified_at IS NULL`, [ref.clusterId, ref.backupId]),
+    db.query(
+      `UPDATE backups SET verified_at = now() WHERE cluster_id = $1 AND backup_id = $2 AND status = 'completed' AND verified_at IS NULL`,
+      [ref.clusterId, ref.backupId],
+    ),
   );
 }

@@ -1,4 +1,4 @@
-import { Pool, PoolClient } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { PitrError } from '../../domain/errors';
 
 export class CatalogUnavailableError extends PitrError {}

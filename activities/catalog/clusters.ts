@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../../domain/errors';
-import { EngineName, ENGINES, ENGINES_BY_FLAVOR } from '../../domain/backup';
-import { Catalog } from './catalog';
-
+import { type EngineName, ENGINES, ENGINES_BY_FLAVOR } from '../../domain/backup';
+import type { Catalog } from './catalog';
 
 const idPattern = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 
@@ -72,8 +71,10 @@ export async function upsertCluster(catalog: Catalog, cluster: Cluster): Promise
 }
 
 export async function getCluster(catalog: Catalog, tenantId: string, clusterId: string): Promise<Cluster> {
-  const rows = await catalog.withTenant(tenantId, async (db) =>
-    (await db.query<ClusterRow>('SELECT * FROM clusters WHERE tenant_id = $1 AND cluster_id = $2', [tenantId, clusterId])).rows,
+  const rows = await catalog.withTenant(
+    tenantId,
+    async (db) =>
+      (await db.query<ClusterRow>('SELECT * FROM clusters WHERE tenant_id = $1 AND cluster_id = $2', [tenantId, clusterId])).rows,
   );
   if (rows.length === 0) throw new ClusterNotFoundError(tenantId, clusterId);
   return fromRow(rows[0]!);

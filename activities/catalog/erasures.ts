@@ -1,5 +1,5 @@
 import { TenantKeyErasedError } from '../keys/errors';
-import { Catalog } from './catalog';
+import type { Catalog } from './catalog';
 
 /** A tenant's crypto-shredding as the catalog records it. Times are ISO-8601. */
 export interface TenantErasure {
@@ -30,14 +30,18 @@ const erasureOf = (r: ErasureRow): TenantErasure => ({
 });
 
 export async function findErasure(catalog: Catalog, tenantId: string): Promise<TenantErasure | undefined> {
-  const rows = await catalog.withTenant(tenantId, async (db) =>
-    (await db.query<ErasureRow>('SELECT * FROM tenant_erasures WHERE tenant_id = $1', [tenantId])).rows,
+  const rows = await catalog.withTenant(
+    tenantId,
+    async (db) => (await db.query<ErasureRow>('SELECT * FROM tenant_erasures WHERE tenant_id = $1', [tenantId])).rows,
   );
   return rows[0] && erasureOf(rows[0]);
 }
 
 /** Records an erasure once; returns the recorded one, which is the earlier row when there was one. */
-export async function recordErasure(catalog: Catalog, e: Omit<TenantErasure, 'recordedAt'>): Promise<{ erasure: TenantErasure; inserted: boolean }> {
+export async function recordErasure(
+  catalog: Catalog,
+  e: Omit<TenantErasure, 'recordedAt'>,
+): Promise<{ erasure: TenantErasure; inserted: boolean }> {
   return catalog.withTenant(e.tenantId, async (db) => {
     const inserted = await db.query<ErasureRow>(
       `INSERT INTO tenant_erasures (tenant_id, erased_at, erased_by, reason, data_key_id) VALUES ($1, $2, $3, $4, $5)

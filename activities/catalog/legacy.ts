@@ -3,7 +3,7 @@ import { isoMicros } from '../../domain/archive/recoverable';
 import { InvalidInputError } from '../../domain/errors';
 import type { Compression } from '../../domain/legacy/object-kind';
 import type { LegacyGap, PlacedSegment } from '../../domain/legacy/stream';
-import { Catalog } from './catalog';
+import type { Catalog } from './catalog';
 
 export interface LegacySourceRef {
   tenantId: string;
@@ -94,30 +94,45 @@ const SOURCE_COLUMNS = `tenant_id, cluster_id, prefix, completed_by, ${micros('o
 /** A legacy prefix must not be the product's own, nor contain it, nor lie inside it. */
 export function checkLegacyPrefix(prefix: string, productPrefix: string): void {
   if (prefix === '' || !prefix.endsWith('/') || prefix.startsWith('/')) {
-    throw new InvalidInputError(`--prefix ${JSON.stringify(prefix)} is not a folder of the bucket`, { hint: 'give the older system\'s folder with its trailing slash, e.g. --prefix legacy/' });
+    throw new InvalidInputError(`--prefix ${JSON.stringify(prefix)} is not a folder of the bucket`, {
+      hint: "give the older system's folder with its trailing slash, e.g. --prefix legacy/",
+    });
   }
   if (prefix.startsWith(productPrefix) || productPrefix.startsWith(prefix)) {
     throw new InvalidInputError(`--prefix ${prefix} overlaps the product's own prefix ${productPrefix || '(the whole bucket)'}`, {
-      hint: 'a legacy source is another system\'s folder beside the product\'s own; its objects are never written to',
+      hint: "a legacy source is another system's folder beside the product's own; its objects are never written to",
     });
   }
 }
 
 /** Opens the migration of a prefix on its first import; an import of a completed migration is refused. */
 export async function openLegacySource(db: PoolClient, ref: LegacySourceRef): Promise<LegacySource> {
-  await db.query('INSERT INTO legacy_sources (tenant_id, cluster_id, prefix) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [ref.tenantId, ref.clusterId, ref.prefix]);
-  const res = await db.query(`SELECT ${SOURCE_COLUMNS} FROM legacy_sources WHERE cluster_id = $1 AND prefix = $2 FOR UPDATE`, [ref.clusterId, ref.prefix]);
+  await db.query('INSERT INTO legacy_sources (tenant_id, cluster_id, prefix) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+    ref.tenantId,
+    ref.clusterId,
+    ref.prefix,
+  ]);
+  const res = await db.query(`SELECT ${SOURCE_COLUMNS} FROM legacy_sources WHERE cluster_id = $1 AND prefix = $2 FOR UPDATE`, [
+    ref.clusterId,
+    ref.prefix,
+  ]);
   const source = sourceOf(res.rows[0]);
   if (source.completedAt !== null) {
-    throw new InvalidInputError(`the migration from ${ref.prefix} of ${ref.tenantId}/${ref.clusterId} was completed at ${source.completedAt} by ${source.completedBy}`, {
-      hint: 'a completed migration is closed: its legacy prefix follows its own retention and is no longer imported',
-    });
+    throw new InvalidInputError(
+      `the migration from ${ref.prefix} of ${ref.tenantId}/${ref.clusterId} was completed at ${source.completedAt} by ${source.completedBy}`,
+      {
+        hint: 'a completed migration is closed: its legacy prefix follows its own retention and is no longer imported',
+      },
+    );
   }
   return source;
 }
 
 export async function getLegacySource(db: PoolClient, ref: LegacySourceRef): Promise<LegacySource> {
-  const res = await db.query(`SELECT ${SOURCE_COLUMNS} FROM legacy_sources WHERE cluster_id = $1 AND prefix = $2`, [ref.clusterId, ref.prefix]);
+  const res = await db.query(`SELECT ${SOURCE_COLUMNS} FROM legacy_sources WHERE cluster_id = $1 AND prefix = $2`, [
+    ref.clusterId,
+    ref.prefix,
+  ]);
   if (res.rows.length === 0) {
     throw new InvalidInputError(`nothing was imported from ${ref.prefix} for ${ref.tenantId}/${ref.clusterId}`, {
       hint: `run \`pitr legacy import --tenant ${ref.tenantId} --cluster ${ref.clusterId} --prefix ${ref.prefix}\` first`,
@@ -134,7 +149,13 @@ const SEGMENT_COLUMNS = `${OBJECT_COLUMNS}, server_key, server_id, file_name, pr
 type Row = Record<string, string | null>;
 
 function objectOf(r: Row): StoredObject {
-  return { objectKey: r.object_key!, etag: r.etag!, storedBytes: Number(r.stored_bytes), storedSha256: r.stored_sha256!, compression: r.compression as Compression };
+  return {
+    objectKey: r.object_key!,
+    etag: r.etag!,
+    storedBytes: Number(r.stored_bytes),
+    storedSha256: r.stored_sha256!,
+    compression: r.compression as Compression,
+  };
 }
 
 function backupOf(r: Row): LegacyBackupRecord {
@@ -176,14 +197,23 @@ function segmentOf(r: Row): LegacySegmentRecord {
 export async function readLegacyArchive(db: PoolClient, ref: LegacySourceRef): Promise<LegacyArchive> {
   const source = await getLegacySource(db, ref);
   const args = [ref.clusterId, ref.prefix];
-  const backups = await db.query<Row>(`SELECT ${BACKUP_COLUMNS} FROM legacy_backups WHERE cluster_id = $1 AND prefix = $2 ORDER BY finished_at`, args);
-  const segments = await db.query<Row>(`SELECT ${SEGMENT_COLUMNS} FROM legacy_segments WHERE cluster_id = $1 AND prefix = $2 ORDER BY stream_seq NULLS LAST, object_key`, args);
+  const backups = await db.query<Row>(
+    `SELECT ${BACKUP_COLUMNS} FROM legacy_backups WHERE cluster_id = $1 AND prefix = $2 ORDER BY finished_at`,
+    args,
+  );
+  const segments = await db.query<Row>(
+    `SELECT ${SEGMENT_COLUMNS} FROM legacy_segments WHERE cluster_id = $1 AND prefix = $2 ORDER BY stream_seq NULLS LAST, object_key`,
+    args,
+  );
   const gaps = await db.query<Row>(
     `SELECT stream_seq, server_key, after_file, before_file, reached_before, missing_gtids, reached_gtids, ${micros('detected_at')}
      FROM legacy_gaps WHERE cluster_id = $1 AND prefix = $2 ORDER BY stream_seq`,
     args,
   );
-  const rejected = await db.query<Row>('SELECT object_key, etag, reason FROM legacy_rejected WHERE cluster_id = $1 AND prefix = $2 ORDER BY object_key', args);
+  const rejected = await db.query<Row>(
+    'SELECT object_key, etag, reason FROM legacy_rejected WHERE cluster_id = $1 AND prefix = $2 ORDER BY object_key',
+    args,
+  );
   return {
     source,
     backups: backups.rows.map(backupOf),
@@ -212,7 +242,21 @@ export async function insertLegacyBackup(db: PoolClient, ref: LegacySourceRef, b
     `INSERT INTO legacy_backups (tenant_id, cluster_id, prefix, object_key, etag, stored_bytes, stored_sha256, compression, engine, gtid_executed,
        size_bytes, finished_at, completed_text)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING`,
-    [ref.tenantId, ref.clusterId, ref.prefix, b.objectKey, b.etag, b.storedBytes, b.storedSha256, b.compression, b.engine, b.gtidExecuted, b.sizeBytes, b.finishedAt, b.completedText],
+    [
+      ref.tenantId,
+      ref.clusterId,
+      ref.prefix,
+      b.objectKey,
+      b.etag,
+      b.storedBytes,
+      b.storedSha256,
+      b.compression,
+      b.engine,
+      b.gtidExecuted,
+      b.sizeBytes,
+      b.finishedAt,
+      b.completedText,
+    ],
   );
 }
 
@@ -221,8 +265,29 @@ export async function insertLegacySegment(db: PoolClient, ref: LegacySourceRef, 
     `INSERT INTO legacy_segments (tenant_id, cluster_id, prefix, object_key, etag, stored_bytes, stored_sha256, compression, server_key, server_id,
        file_name, previous_gtids, gtids, first_gtid, last_gtid, transactions, first_commit_at, last_commit_at, size_bytes, sha256, index_key)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) ON CONFLICT DO NOTHING`,
-    [ref.tenantId, ref.clusterId, ref.prefix, s.objectKey, s.etag, s.storedBytes, s.storedSha256, s.compression, s.serverKey, s.serverId,
-      s.file, s.previousGtids, s.gtids, s.firstGtid, s.lastGtid, s.transactions, s.firstCommitAt, s.lastCommitAt, s.sizeBytes, s.sha256, s.indexKey],
+    [
+      ref.tenantId,
+      ref.clusterId,
+      ref.prefix,
+      s.objectKey,
+      s.etag,
+      s.storedBytes,
+      s.storedSha256,
+      s.compression,
+      s.serverKey,
+      s.serverId,
+      s.file,
+      s.previousGtids,
+      s.gtids,
+      s.firstGtid,
+      s.lastGtid,
+      s.transactions,
+      s.firstCommitAt,
+      s.lastCommitAt,
+      s.sizeBytes,
+      s.sha256,
+      s.indexKey,
+    ],
   );
 }
 
@@ -238,12 +303,21 @@ export async function markListed(db: PoolClient, ref: LegacySourceRef, listed: r
 }
 
 /** Replaces the stream's placement and gaps with what this import found. */
-export async function replaceLegacyStream(db: PoolClient, ref: LegacySourceRef, placed: readonly PlacedSegment[], gaps: readonly LegacyGap[]): Promise<void> {
-  await db.query('UPDATE legacy_segments SET stream_seq = NULL, status = NULL, reached_gtids = NULL WHERE cluster_id = $1 AND prefix = $2', [ref.clusterId, ref.prefix]);
+export async function replaceLegacyStream(
+  db: PoolClient,
+  ref: LegacySourceRef,
+  placed: readonly PlacedSegment[],
+  gaps: readonly LegacyGap[],
+): Promise<void> {
+  await db.query(
+    'UPDATE legacy_segments SET stream_seq = NULL, status = NULL, reached_gtids = NULL WHERE cluster_id = $1 AND prefix = $2',
+    [ref.clusterId, ref.prefix],
+  );
   for (const p of placed) {
-    await db.query('UPDATE legacy_segments SET stream_seq = $3, status = $4, reached_gtids = $5 WHERE cluster_id = $1 AND prefix = $2 AND object_key = $6', [
-      ref.clusterId, ref.prefix, p.seq, p.status, p.reached, p.objectKey,
-    ]);
+    await db.query(
+      'UPDATE legacy_segments SET stream_seq = $3, status = $4, reached_gtids = $5 WHERE cluster_id = $1 AND prefix = $2 AND object_key = $6',
+      [ref.clusterId, ref.prefix, p.seq, p.status, p.reached, p.objectKey],
+    );
   }
   const recorded = (await readLegacyArchive(db, ref)).gaps.map(({ detectedAt: _detectedAt, ...g }) => g);
   // The same gaps found again keep the time they were first detected.
@@ -261,9 +335,10 @@ export async function replaceLegacyStream(db: PoolClient, ref: LegacySourceRef, 
 export async function replaceLegacyRejections(db: PoolClient, ref: LegacySourceRef, rejected: readonly LegacyRejection[]): Promise<void> {
   await db.query('DELETE FROM legacy_rejected WHERE cluster_id = $1 AND prefix = $2', [ref.clusterId, ref.prefix]);
   for (const r of rejected) {
-    await db.query('INSERT INTO legacy_rejected (tenant_id, cluster_id, prefix, object_key, etag, reason) VALUES ($1, $2, $3, $4, $5, $6)', [
-      ref.tenantId, ref.clusterId, ref.prefix, r.objectKey, r.etag, r.reason,
-    ]);
+    await db.query(
+      'INSERT INTO legacy_rejected (tenant_id, cluster_id, prefix, object_key, etag, reason) VALUES ($1, $2, $3, $4, $5, $6)',
+      [ref.tenantId, ref.clusterId, ref.prefix, r.objectKey, r.etag, r.reason],
+    );
   }
   await db.query('UPDATE legacy_sources SET imported_at = now() WHERE cluster_id = $1 AND prefix = $2', [ref.clusterId, ref.prefix]);
 }
@@ -273,7 +348,11 @@ export async function completeLegacySource(catalog: Catalog, ref: LegacySourceRe
   return catalog.withTenant(ref.tenantId, async (db) => {
     const source = await getLegacySource(db, ref);
     if (source.completedAt !== null) return source;
-    await db.query('UPDATE legacy_sources SET completed_at = now(), completed_by = $3 WHERE cluster_id = $1 AND prefix = $2', [ref.clusterId, ref.prefix, by]);
+    await db.query('UPDATE legacy_sources SET completed_at = now(), completed_by = $3 WHERE cluster_id = $1 AND prefix = $2', [
+      ref.clusterId,
+      ref.prefix,
+      by,
+    ]);
     return getLegacySource(db, ref);
   });
 }
@@ -281,7 +360,10 @@ export async function completeLegacySource(catalog: Catalog, ref: LegacySourceRe
 /** The prefixes of a cluster whose migration is open: no object under them may be expired, moved or "repaired". */
 export async function openLegacyPrefixes(catalog: Catalog, tenantId: string, clusterId: string): Promise<string[]> {
   return catalog.withTenant(tenantId, async (db) => {
-    const res = await db.query<{ prefix: string }>('SELECT prefix FROM legacy_sources WHERE cluster_id = $1 AND completed_at IS NULL ORDER BY prefix', [clusterId]);
+    const res = await db.query<{ prefix: string }>(
+      'SELECT prefix FROM legacy_sources WHERE cluster_id = $1 AND completed_at IS NULL ORDER BY prefix',
+      [clusterId],
+    );
     return res.rows.map((r) => r.prefix);
   });
 }

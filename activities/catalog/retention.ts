@@ -4,7 +4,7 @@ import { PitrError } from '../../domain/errors';
 import { segmentId, type RetentionEntry, type RetentionInput, type SegmentRef } from '../../domain/retention/expiry';
 import { effectivePolicy, type RetentionOverrides } from '../../domain/retention/policy';
 import { backupRecords, type BackupRecord } from './backups';
-import { Catalog } from './catalog';
+import type { Catalog } from './catalog';
 import { ClusterNotFoundError } from './clusters';
 import { archiveEntries, streamEntries, type ArchiveEntry } from './segments';
 
@@ -39,13 +39,21 @@ const retentionOf = (r: ClusterRetentionRow): ClusterRetention => ({
 });
 
 async function clusterRetention(db: PoolClient, tenantId: string, clusterId: string): Promise<ClusterRetention> {
-  const res = await db.query<ClusterRetentionRow>('SELECT flavor, compliance_tier, keep_backups, keep_days FROM clusters WHERE cluster_id = $1', [clusterId]);
+  const res = await db.query<ClusterRetentionRow>(
+    'SELECT flavor, compliance_tier, keep_backups, keep_days FROM clusters WHERE cluster_id = $1',
+    [clusterId],
+  );
   if (!res.rows[0]) throw new ClusterNotFoundError(tenantId, clusterId);
   return retentionOf(res.rows[0]);
 }
 
 /** Sets the rules given; a rule left out keeps its current setting. */
-export async function setRetentionOverrides(catalog: Catalog, tenantId: string, clusterId: string, overrides: Partial<RetentionOverrides>): Promise<ClusterRetention> {
+export async function setRetentionOverrides(
+  catalog: Catalog,
+  tenantId: string,
+  clusterId: string,
+  overrides: Partial<RetentionOverrides>,
+): Promise<ClusterRetention> {
   const res = await catalog.withTenant(tenantId, (db) =>
     db.query<ClusterRetentionRow>(
       `UPDATE clusters SET keep_backups = CASE WHEN $2 THEN $3::integer ELSE keep_backups END, keep_days = CASE WHEN $4 THEN $5::integer ELSE keep_days END
@@ -86,16 +94,26 @@ export async function retentionState(db: PoolClient, tenantId: string, clusterId
   const backups = await backupRecords(db, clusterId);
   const archive = await archiveEntries(db, clusterId);
   const holds = await activeHolds(db, clusterId);
-  const entries = streamEntries(archive).map((e, i): RetentionEntry => (e.kind === 'gap' ? e : { ...e, status: (archive[i] as Extract<ArchiveEntry, { kind: 'segment' }>).status }));
+  const entries = streamEntries(archive).map(
+    (e, i): RetentionEntry => (e.kind === 'gap' ? e : { ...e, status: (archive[i] as Extract<ArchiveEntry, { kind: 'segment' }>).status }),
+  );
   const heldSegments = new Set(holds.filter((h) => h.kind === 'segment').map((h) => h.artifactId));
   const input: RetentionInput = {
     flavor: cluster.flavor,
     policy: effectivePolicy(cluster.complianceTier, cluster.overrides),
-    backups: backups.map((b) => ({ backupId: b.backupId, status: b.status, gtidExecuted: b.coordinate?.gtidExecuted ?? null, finishedAt: b.finishedAt, verified: b.verifiedAt !== undefined })),
+    backups: backups.map((b) => ({
+      backupId: b.backupId,
+      status: b.status,
+      gtidExecuted: b.coordinate?.gtidExecuted ?? null,
+      finishedAt: b.finishedAt,
+      verified: b.verifiedAt !== undefined,
+    })),
     entries,
     holds: {
       backups: holds.filter((h) => h.kind === 'backup').map((h) => h.artifactId),
-      segments: entries.filter((e): e is Extract<RetentionEntry, { kind: 'segment' }> => e.kind === 'segment' && heldSegments.has(segmentId(e))).map((e) => ({ serverKey: e.serverKey, file: e.file })),
+      segments: entries
+        .filter((e): e is Extract<RetentionEntry, { kind: 'segment' }> => e.kind === 'segment' && heldSegments.has(segmentId(e)))
+        .map((e) => ({ serverKey: e.serverKey, file: e.file })),
     },
     nowMicros: now.getTime() * 1000,
   };
@@ -127,10 +145,13 @@ export async function holdArtifacts(catalog: Catalog, h: HoldRequest): Promise<v
       [h.clusterId, h.backupIds, segmentIds],
     );
     if (gone.rows.length > 0) {
-      throw new ArtifactExpiredError(`${gone.rows.map((r) => r.artifact).join(', ')} of ${h.tenantId}/${h.clusterId} expired by retention after ${h.holder} chose it`, {
-        hint: 'start it again: it plans from the backups and binlogs retention keeps',
-        terminal: true,
-      });
+      throw new ArtifactExpiredError(
+        `${gone.rows.map((r) => r.artifact).join(', ')} of ${h.tenantId}/${h.clusterId} expired by retention after ${h.holder} chose it`,
+        {
+          hint: 'start it again: it plans from the backups and binlogs retention keeps',
+          terminal: true,
+        },
+      );
     }
     await db.query(
       `INSERT INTO artifact_holds (tenant_id, cluster_id, holder, artifact_kind, artifact_id)
@@ -149,7 +170,10 @@ export async function holders(catalog: Catalog, tenantId: string, clusterId: str
 
 export async function releaseHolds(catalog: Catalog, r: { tenantId: string; clusterId: string; holder: string }): Promise<void> {
   await catalog.withTenant(r.tenantId, (db) =>
-    db.query('UPDATE artifact_holds SET released_at = now() WHERE cluster_id = $1 AND holder = $2 AND released_at IS NULL', [r.clusterId, r.holder]),
+    db.query('UPDATE artifact_holds SET released_at = now() WHERE cluster_id = $1 AND holder = $2 AND released_at IS NULL', [
+      r.clusterId,
+      r.holder,
+    ]),
   );
 }
 
@@ -160,12 +184,19 @@ export interface ExpiringArtifacts {
 }
 
 /** Marks completed backups and archived segments expiring (others are left as they are), then lists everything expiring. */
-export async function markExpiring(db: PoolClient, clusterId: string, chosen: { backups: string[]; segments: SegmentRef[] }): Promise<ExpiringArtifacts> {
-  await db.query(`UPDATE backups SET status = 'expiring' WHERE cluster_id = $1 AND status = 'completed' AND backup_id = ANY($2)`, [clusterId, chosen.backups]);
-  await db.query(`UPDATE binlog_segments SET status = 'expiring' WHERE cluster_id = $1 AND status = 'archived' AND server_key || '/' || file_name = ANY($2)`, [
+export async function markExpiring(
+  db: PoolClient,
+  clusterId: string,
+  chosen: { backups: string[]; segments: SegmentRef[] },
+): Promise<ExpiringArtifacts> {
+  await db.query(`UPDATE backups SET status = 'expiring' WHERE cluster_id = $1 AND status = 'completed' AND backup_id = ANY($2)`, [
     clusterId,
-    chosen.segments.map(segmentId),
+    chosen.backups,
   ]);
+  await db.query(
+    `UPDATE binlog_segments SET status = 'expiring' WHERE cluster_id = $1 AND status = 'archived' AND server_key || '/' || file_name = ANY($2)`,
+    [clusterId, chosen.segments.map(segmentId)],
+  );
   const backups = await db.query<{ backup_id: string; artifact_key: string | null; manifest_key: string | null }>(
     `SELECT backup_id, artifact_key, manifest_key FROM backups WHERE cluster_id = $1 AND status = 'expiring' ORDER BY finished_at`,
     [clusterId],
@@ -182,9 +213,17 @@ export async function markExpiring(db: PoolClient, clusterId: string, chosen: { 
 }
 
 /** Forgets expiring artifacts whose objects are gone: they stay on record as expired. */
-export async function markExpired(catalog: Catalog, tenantId: string, clusterId: string, gone: { backups: string[]; segments: SegmentRef[] }): Promise<void> {
+export async function markExpired(
+  catalog: Catalog,
+  tenantId: string,
+  clusterId: string,
+  gone: { backups: string[]; segments: SegmentRef[] },
+): Promise<void> {
   await catalog.withTenant(tenantId, async (db) => {
-    await db.query(`UPDATE backups SET status = 'expired', expired_at = now() WHERE cluster_id = $1 AND status = 'expiring' AND backup_id = ANY($2)`, [clusterId, gone.backups]);
+    await db.query(
+      `UPDATE backups SET status = 'expired', expired_at = now() WHERE cluster_id = $1 AND status = 'expiring' AND backup_id = ANY($2)`,
+      [clusterId, gone.backups],
+    );
     await db.query(
       `UPDATE binlog_segments SET status = 'expired', expired_at = now() WHERE cluster_id = $1 AND status = 'expiring' AND server_key || '/' || file_name = ANY($2)`,
       [clusterId, gone.segments.map(segmentId)],

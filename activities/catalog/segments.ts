@@ -2,7 +2,7 @@ import type { PoolClient } from 'pg';
 import { isoMicros, microsOf, type StreamEntry, type StreamGap, type StreamSegment } from '../../domain/archive/recoverable';
 import type { BinlogServer } from '../../domain/archive/types';
 import type { BinlogTime } from '../../domain/binlog/types';
-import { Catalog } from './catalog';
+import type { Catalog } from './catalog';
 
 /** `expiring`/`expired`: removed by retention; the row stays, as the stream's history. */
 export type SegmentStatus = 'archived' | 'redundant' | 'expiring' | 'expired';
@@ -33,7 +33,10 @@ export interface SegmentRecord {
   archivedAt: string;
 }
 
-export type NewSegment = Omit<SegmentRecord, 'streamSeq' | 'archivedAt' | 'firstEventAt' | 'lastEventAt' | 'firstCommitAt' | 'lastCommitAt'> & {
+export type NewSegment = Omit<
+  SegmentRecord,
+  'streamSeq' | 'archivedAt' | 'firstEventAt' | 'lastEventAt' | 'firstCommitAt' | 'lastCommitAt'
+> & {
   firstEventTime: BinlogTime | null;
   lastEventTime: BinlogTime | null;
   firstCommitTime: BinlogTime | null;
@@ -200,9 +203,32 @@ export async function insertSegment(db: PoolClient, tenantId: string, clusterId:
        overlap_gtids, reached_gtids, first_gtid, last_gtid, transactions, first_event_at, last_event_at, first_commit_at, last_commit_at,
        size_bytes, sha256, object_key, stored_bytes, stored_sha256, index_key)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)`,
-    [tenantId, clusterId, s.server.key, s.server.uuid ?? null, s.server.id, s.file, s.status, s.previousGtids, s.gtids,
-      s.overlapGtids, s.reachedGtids, s.firstGtid, s.lastGtid, s.transactions, timeOf(s.firstEventTime), timeOf(s.lastEventTime),
-      timeOf(s.firstCommitTime), timeOf(s.lastCommitTime), s.sizeBytes, s.sha256, s.objectKey, s.storedBytes, s.storedSha256, s.indexKey],
+    [
+      tenantId,
+      clusterId,
+      s.server.key,
+      s.server.uuid ?? null,
+      s.server.id,
+      s.file,
+      s.status,
+      s.previousGtids,
+      s.gtids,
+      s.overlapGtids,
+      s.reachedGtids,
+      s.firstGtid,
+      s.lastGtid,
+      s.transactions,
+      timeOf(s.firstEventTime),
+      timeOf(s.lastEventTime),
+      timeOf(s.firstCommitTime),
+      timeOf(s.lastCommitTime),
+      s.sizeBytes,
+      s.sha256,
+      s.objectKey,
+      s.storedBytes,
+      s.storedSha256,
+      s.indexKey,
+    ],
   );
 }
 
@@ -213,12 +239,29 @@ export async function insertGap(db: PoolClient, tenantId: string, clusterId: str
        reached_before, missing_gtids, reached_gtids)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (tenant_id, cluster_id, server_key, before_file) DO NOTHING`,
-    [tenantId, clusterId, g.serverKey, g.afterFile, g.beforeFile, g.missingFromFile, g.missingToFile, g.reachedBefore, g.missingGtids, g.reachedGtids],
+    [
+      tenantId,
+      clusterId,
+      g.serverKey,
+      g.afterFile,
+      g.beforeFile,
+      g.missingFromFile,
+      g.missingToFile,
+      g.reachedBefore,
+      g.missingGtids,
+      g.reachedGtids,
+    ],
   );
 }
 
 /** The catalogued files among `files` of one server, by name. */
-export async function catalogedFiles(catalog: Catalog, tenantId: string, clusterId: string, serverKey: string, files: string[]): Promise<Map<string, SegmentRecord>> {
+export async function catalogedFiles(
+  catalog: Catalog,
+  tenantId: string,
+  clusterId: string,
+  serverKey: string,
+  files: string[],
+): Promise<Map<string, SegmentRecord>> {
   return catalog.withTenant(tenantId, async (db) => {
     const res = await db.query<SegmentRow>(
       `SELECT ${SEGMENT_COLUMNS} FROM binlog_segments WHERE cluster_id = $1 AND server_key = $2 AND file_name = ANY($3)`,

@@ -4,7 +4,7 @@ import type { ArtifactServices } from '../artifact/services';
 import { LocalKeyProvider } from '../keys/local-key-provider';
 import { ObjectTenantKeyStore } from '../keys/object-tenant-key-store';
 import { TenantKeys } from '../keys/tenant-keys';
-import { createS3Client, S3ObjectStore, S3StoreOptions } from '../storage/s3-store';
+import { createS3Client, S3ObjectStore, type S3StoreOptions } from '../storage/s3-store';
 import type { SettingsOrigin } from '../storage/settings-origin';
 import { ConfigError, resolveSecret, secretSource, type AgentConfig, type CentralConfig } from './config';
 
@@ -28,7 +28,9 @@ export function artifactServicesFromConfig(
     throw new ConfigError(`master key file ${config.masterKeyFile} cannot be read: ${(err as Error).message}`);
   }
   const master = LocalKeyProvider.fromBase64(masterKeyText, `master key file ${config.masterKeyFile}`);
-  const previous = (config.previousMasterKeys ?? []).map((secret, i) => LocalKeyProvider.fromBase64(resolveSecret(secret), `previousMasterKeys[${i}]`));
+  const previous = (config.previousMasterKeys ?? []).map((secret, i) =>
+    LocalKeyProvider.fromBase64(resolveSecret(secret), `previousMasterKeys[${i}]`),
+  );
   const client = createS3Client({
     endpoint: config.storage.endpoint,
     region: config.storage.region,
@@ -36,7 +38,11 @@ export function artifactServicesFromConfig(
     secretAccessKey: resolveSecret(config.storage.secretAccessKey),
     checksums: config.storage.checksums,
   });
-  const store = new S3ObjectStore(client, config.storage.bucket, { ...storeOptions, checksums: config.storage.checksums, origin: configuredOrigin(config.storage) });
+  const store = new S3ObjectStore(client, config.storage.bucket, {
+    ...storeOptions,
+    checksums: config.storage.checksums,
+    origin: configuredOrigin(config.storage),
+  });
   return {
     store,
     keys: new TenantKeys(new ObjectTenantKeyStore(store, config.storage.prefix), master, previous),

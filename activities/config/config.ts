@@ -19,7 +19,10 @@ const StorageConfig = z.strictObject({
   endpoint: z.string().url(),
   region: z.string().default('us-east-1'),
   bucket: z.string().min(3),
-  prefix: z.string().regex(/^([^/].*\/)?$/, "empty, or a path ending in '/' without a leading '/'").default('v2/'),
+  prefix: z
+    .string()
+    .regex(/^([^/].*\/)?$/, "empty, or a path ending in '/' without a leading '/'")
+    .default('v2/'),
   accessKeyId: z.string(),
   secretAccessKey: Secret,
   /** `when-required` for stores that reject aws-chunked uploads (GCS's S3 endpoint); see docs/artifact-format.md. */
@@ -41,7 +44,10 @@ const CommonConfig = z.strictObject({
 /** A worker that serves the restore queues is a restore host: what it holds and where. */
 const RestoreHostConfig = z.strictObject({
   /** Names the host's own task queue: unique per host, the same across its restarts (default: the machine's name and a digest of `dir`). */
-  id: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-"').optional(),
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-"')
+    .optional(),
   /** Where restored instances live (default PITR_RESTORE_DIR, else pitr-restores in the system temp folder). */
   dir: z.string().optional(),
   /** Restored instances held at once; a full host takes no new restore (default 8). */
@@ -131,7 +137,9 @@ function named(key: UnknownKey): string {
 }
 
 function fix(key: UnknownKey): string {
-  return key.suggestion === undefined ? `remove ${key.path} or use a key allowed there (${key.validKeys.join(', ')})` : `rename ${key.path} to ${key.suggestion}`;
+  return key.suggestion === undefined
+    ? `remove ${key.path} or use a key allowed there (${key.validKeys.join(', ')})`
+    : `rename ${key.path} to ${key.suggestion}`;
 }
 
 /** A configuration file holds keys its schema does not: each named with its path, and the key probably meant. */
@@ -149,7 +157,8 @@ export class UnknownConfigKeyError extends ConfigError {
 
 /** Where a secret's value is read from, for messages: the key that gives it, and the file or variable it names. */
 export function secretSource(secret: Secret, key: string): string {
-  if (typeof secret === 'string') return secret === '' ? `${key} in the configuration, which is empty or unset` : `${key} in the configuration`;
+  if (typeof secret === 'string')
+    return secret === '' ? `${key} in the configuration, which is empty or unset` : `${key} in the configuration`;
   if ('file' in secret) return `file ${secret.file} (named by ${key} in the configuration)`;
   return `environment variable ${secret.env} (named by ${key} in the configuration)`;
 }

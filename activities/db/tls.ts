@@ -39,5 +39,9 @@ export function toolTlsOptions(tls: DbTls): string[] {
     return [`ssl-mode=${mode}`, ...files];
   }
   // MariaDB's tools have no ssl-mode: `ssl` requires TLS, the server's certificate is checked against ssl-ca.
-  return ['ssl', ...files, ...(tls.caFile !== undefined && tls.verifyIdentity ? ['ssl-verify-server-cert'] : ['disable-ssl-verify-server-cert'])];
+  return [
+    'ssl',
+    ...files,
+    ...(tls.caFile !== undefined && tls.verifyIdentity ? ['ssl-verify-server-cert'] : ['disable-ssl-verify-server-cert']),
+  ];
 }

@@ -28,7 +28,12 @@ const CLONE_STATUS_SOURCE = 'performance_schema.clone_status (of the cloned data
  * capacity keeps the payload small (InnoDB resizes the redo files at every start, and the
  * restored server grows them back to its own setting).
  */
-const RECOVERY_ARGS = ['--skip-replica-start', '--event-scheduler=DISABLED', '--innodb-redo-log-capacity=8M', `--plugin-load-add=${CLONE_PLUGIN_LIBRARY}`];
+const RECOVERY_ARGS = [
+  '--skip-replica-start',
+  '--event-scheduler=DISABLED',
+  '--innodb-redo-log-capacity=8M',
+  `--plugin-load-add=${CLONE_PLUGIN_LIBRARY}`,
+];
 
 const THROTTLE_VARIABLES: ReadonlyArray<[string, keyof BackupThrottle]> = [
   ['clone_max_data_bandwidth', 'bandwidthMBps'],
@@ -107,7 +112,7 @@ async function readRecoveredClone(probe: DbInstance): Promise<{ coordinate: Engi
       `SELECT STATE AS state, BINLOG_FILE AS binlogFile, BINLOG_POSITION AS binlogPosition, GTID_EXECUTED AS gtid
          FROM performance_schema.clone_status`,
     );
-    if (!status || status.state !== 'Completed' || !status.binlogFile) {
+    if (status?.state !== 'Completed' || !status.binlogFile) {
       throw new CoordinateMissingError('clone', 'binlog coordinate', CLONE_STATUS_SOURCE);
     }
     const [tables] = await conn.query(

@@ -23,12 +23,30 @@ export const DUMP_FILE = 'dump.sql';
 const DUMPS = {
   mysql: {
     tool: 'mysqldump',
-    args: ['--single-transaction', '--set-gtid-purged=ON', '--source-data=2', '--routines', '--events', '--triggers', '--all-databases', '--flush-privileges'],
+    args: [
+      '--single-transaction',
+      '--set-gtid-purged=ON',
+      '--source-data=2',
+      '--routines',
+      '--events',
+      '--triggers',
+      '--all-databases',
+      '--flush-privileges',
+    ],
     source: 'mysqldump output: SET @@GLOBAL.GTID_PURGED and the CHANGE REPLICATION SOURCE TO comment',
   },
   mariadb: {
     tool: 'mariadb-dump',
-    args: ['--single-transaction', '--master-data=2', '--gtid', '--routines', '--events', '--triggers', '--all-databases', '--flush-privileges'],
+    args: [
+      '--single-transaction',
+      '--master-data=2',
+      '--gtid',
+      '--routines',
+      '--events',
+      '--triggers',
+      '--all-databases',
+      '--flush-privileges',
+    ],
     source: 'mariadb-dump output: the CHANGE MASTER TO and gtid_slave_pos comments',
   },
 } as const;
@@ -76,14 +94,16 @@ export async function dumpBackup(flavor: 'mysql' | 'mariadb', options: BackupOpt
   const progress = throttledProgress(options.onProgress);
   const tap = new DumpTap(scanner, progress.report);
 
-  const ioPriority = await withDdlHeld(flavor, options, () => withDefaultsFile(options.db, async (defaultsFile) => {
-    const { argv, ioPriority } = await lowPriority(command, [`--defaults-extra-file=${defaultsFile}`, ...args]);
-    const written = pipeline(tap, createWriteStream(payload)).catch((err: Error) => {
-      throw new EngineFailedError(tool, null, `writing ${payload} failed: ${err.message}`);
-    });
-    await Promise.all([runTool({ tool, argv, stdout: tap, signal: options.signal }), written]);
-    return ioPriority;
-  }));
+  const ioPriority = await withDdlHeld(flavor, options, () =>
+    withDefaultsFile(options.db, async (defaultsFile) => {
+      const { argv, ioPriority } = await lowPriority(command, [`--defaults-extra-file=${defaultsFile}`, ...args]);
+      const written = pipeline(tap, createWriteStream(payload)).catch((err: Error) => {
+        throw new EngineFailedError(tool, null, `writing ${payload} failed: ${err.message}`);
+      });
+      await Promise.all([runTool({ tool, argv, stdout: tap, signal: options.signal }), written]);
+      return ioPriority;
+    }),
+  );
   progress.flush();
 
   const found = scanner.result();

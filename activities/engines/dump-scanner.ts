@@ -18,7 +18,8 @@ const MYSQL_GTID_START = 'SET @@GLOBAL.GTID_PURGED=';
 const MYSQL_GTID = /^SET @@GLOBAL\.GTID_PURGED=(?:\/\*!80000 '\+'\*\/ )?'([^']*)';/;
 const MARIADB_GTID = /^(?:-- )?SET GLOBAL gtid_slave_pos='([^']*)';/;
 /** mysqldump 9.7 writes `CHANGE REPLICATION SOURCE TO SOURCE_...`, mariadb-dump `CHANGE MASTER TO MASTER_...`. */
-const BINLOG_POSITION = /^(?:-- )?CHANGE (?:REPLICATION SOURCE|MASTER) TO (?:SOURCE|MASTER)_LOG_FILE='([^']+)', (?:SOURCE|MASTER)_LOG_POS=(\d+);/;
+const BINLOG_POSITION =
+  /^(?:-- )?CHANGE (?:REPLICATION SOURCE|MASTER) TO (?:SOURCE|MASTER)_LOG_FILE='([^']+)', (?:SOURCE|MASTER)_LOG_POS=(\d+);/;
 const CURRENT_DATABASE = /^-- Current Database: `((?:[^`]|``)+)`$/;
 const TABLE_STRUCTURE = /^-- Table structure for table `((?:[^`]|``)+)`$/;
 const DUMP_COMPLETED = /^-- Dump completed/;

@@ -23,7 +23,11 @@ const TRANSIENT_PATTERNS: readonly RegExp[] = [
 ];
 
 /** Checked first: these say the environment is wrong, even when a transient-looking line is also present. */
-const TERMINAL_PATTERNS: readonly RegExp[] = [/access denied/i, /unknown (variable|option)/i, /no space left on device|disk full|errno:? 28\b/i];
+const TERMINAL_PATTERNS: readonly RegExp[] = [
+  /access denied/i,
+  /unknown (variable|option)/i,
+  /no space left on device|disk full|errno:? 28\b/i,
+];
 
 export function isTransientFailure(output: string): boolean {
   // A tool that dies without a word lost its server mid-protocol (mysqldump does, when the
@@ -72,10 +76,15 @@ export class CoordinateMissingError extends PitrError {
 /** A clone backup needs the clone plugin active on the source; the product does not install plugins there. */
 export class ClonePluginMissingError extends PitrError {
   constructor(status: string | null, library: string) {
-    super(status === null ? 'the clone plugin is not loaded on the source server' : `the clone plugin on the source server is ${status}, not ACTIVE`, {
-      hint: `load it the way the server's other plugins are: add plugin-load-add=${library} to the [mysqld] section of its my.cnf and restart, or run INSTALL PLUGIN clone SONAME '${library}' as an administrator; or back this cluster up with --engine mysqldump`,
-      terminal: true,
-    });
+    super(
+      status === null
+        ? 'the clone plugin is not loaded on the source server'
+        : `the clone plugin on the source server is ${status}, not ACTIVE`,
+      {
+        hint: `load it the way the server's other plugins are: add plugin-load-add=${library} to the [mysqld] section of its my.cnf and restart, or run INSTALL PLUGIN clone SONAME '${library}' as an administrator; or back this cluster up with --engine mysqldump`,
+        terminal: true,
+      },
+    );
   }
 }
 

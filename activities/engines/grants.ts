@@ -30,7 +30,10 @@ const BY_ENGINE: Record<EngineName, Need[]> = {
   clone: [
     { privilege: 'BACKUP_ADMIN', why: 'CLONE LOCAL DATA DIRECTORY' },
     { privilege: 'SELECT', why: 'sizing the data (information_schema.TABLES) and lock waiters and clone progress (performance_schema)' },
-    { privilege: 'SYSTEM_VARIABLES_ADMIN', why: 'the I/O throttle sets clone_max_data_bandwidth and clone_max_concurrency for the clone, and puts them back' },
+    {
+      privilege: 'SYSTEM_VARIABLES_ADMIN',
+      why: 'the I/O throttle sets clone_max_data_bandwidth and clone_max_concurrency for the clone, and puts them back',
+    },
   ],
   mysqldump: [
     { privilege: 'SELECT', why: 'reading every table, and the accounts in the mysql schema' },
@@ -92,7 +95,10 @@ export function agentGrants(request: GrantsRequest): string {
   const { flavor, engine, archive, user, host } = request;
   if (ENGINE_FLAVOR[engine] !== flavor) {
     throw new InvalidInputError(`the ${engine} engine backs up ${ENGINE_FLAVOR[engine]}, not ${flavor}`, {
-      hint: `pick an engine for ${flavor}: ${Object.entries(ENGINE_FLAVOR).filter(([, f]) => f === flavor).map(([e]) => e).join(', ')}`,
+      hint: `pick an engine for ${flavor}: ${Object.entries(ENGINE_FLAVOR)
+        .filter(([, f]) => f === flavor)
+        .map(([e]) => e)
+        .join(', ')}`,
     });
   }
   const needs = new Map<string, string[]>();
@@ -105,6 +111,8 @@ export function agentGrants(request: GrantsRequest): string {
     `CREATE USER IF NOT EXISTS ${account} IDENTIFIED BY '<password>';`,
     ...[...needs].map(([privilege, why]) => `-- ${privilege}: ${why.join('; ')}`),
     `GRANT ${[...needs.keys()].join(', ')} ON *.* TO ${account};`,
-    ...(archive ? [`-- the archive also reads the binlog files: the agent's OS user needs read access to the binlog directory (log_bin_basename)`] : []),
+    ...(archive
+      ? [`-- the archive also reads the binlog files: the agent's OS user needs read access to the binlog directory (log_bin_basename)`]
+      : []),
   ].join('\n');
 }

@@ -64,7 +64,12 @@ async function loadDump(flavor: Flavor, instance: DbInstance, dumpFile: string, 
     yield Buffer.from(`\n${adminAccountSql(instance.password)}FLUSH PRIVILEGES;\n`);
   }
   await withDefaultsFile(connectionOf(instance), (defaultsFile) =>
-    runTool({ tool, argv: [command, `--defaults-extra-file=${defaultsFile}`], stdin: Readable.from(script(), { objectMode: false }), signal }),
+    runTool({
+      tool,
+      argv: [command, `--defaults-extra-file=${defaultsFile}`],
+      stdin: Readable.from(script(), { objectMode: false }),
+      signal,
+    }),
   );
 }
 

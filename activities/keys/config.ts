@@ -14,14 +14,21 @@ export function masterKeyFromEnv(env: NodeJS.ProcessEnv = process.env): LocalKey
   }
   if (inline) return LocalKeyProvider.fromBase64(inline, 'PITR_MASTER_KEY');
   if (!file) {
-    throw new MissingSettingError('PITR_MASTER_KEY', 'the master key (base64 of 32 bytes; or name a file holding it with PITR_MASTER_KEY_FILE)', '"$(openssl rand -base64 32)"');
+    throw new MissingSettingError(
+      'PITR_MASTER_KEY',
+      'the master key (base64 of 32 bytes; or name a file holding it with PITR_MASTER_KEY_FILE)',
+      '"$(openssl rand -base64 32)"',
+    );
   }
   return keyFromFile('PITR_MASTER_KEY_FILE', file);
 }
 
 /** Master keys being rotated away from, from PITR_PREVIOUS_MASTER_KEY_FILES (files, comma-separated): they only unwrap. */
 export function previousMasterKeysFromEnv(env: NodeJS.ProcessEnv = process.env): LocalKeyProvider[] {
-  const files = (env.PITR_PREVIOUS_MASTER_KEY_FILES ?? '').split(',').map((f) => f.trim()).filter((f) => f !== '');
+  const files = (env.PITR_PREVIOUS_MASTER_KEY_FILES ?? '')
+    .split(',')
+    .map((f) => f.trim())
+    .filter((f) => f !== '');
   return files.map((file) => keyFromFile('PITR_PREVIOUS_MASTER_KEY_FILES', file));
 }
 

@@ -48,5 +48,10 @@ export async function eraseTenant(
     reason: request.reason,
     dataKeyId: destroyed.dataKeyId ?? null,
   });
-  return { erasure: recorded.erasure, keyAlreadyErased: destroyed.alreadyErased, alreadyRecorded: !recorded.inserted, olderKeyVersionsDeleted };
+  return {
+    erasure: recorded.erasure,
+    keyAlreadyErased: destroyed.alreadyErased,
+    alreadyRecorded: !recorded.inserted,
+    olderKeyVersionsDeleted,
+  };
 }

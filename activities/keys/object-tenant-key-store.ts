@@ -2,7 +2,7 @@ import { ObjectNotFoundError } from '../storage/errors';
 import type { ObjectStore } from '../storage/object-store';
 import { objectKey } from '../storage/object-keys';
 import { KeyRecordInvalidError } from './errors';
-import { StoredTenantKey, TenantKeyRecord, tenantKeyRecordSchema, TenantKeyStore } from './tenant-key-store';
+import { type StoredTenantKey, type TenantKeyRecord, tenantKeyRecordSchema, type TenantKeyStore } from './tenant-key-store';
 
 const SUFFIX = '.json';
 
@@ -20,7 +20,7 @@ export class ObjectTenantKeyStore implements TenantKeyStore {
     private readonly store: ObjectStore,
     private readonly prefix: string,
   ) {
-    this.folder = objectKey(prefix, 'keys') + '/';
+    this.folder = `${objectKey(prefix, 'keys')}/`;
     this.description = `s3://${store.bucket}/${this.folder}`;
   }
 
@@ -29,7 +29,7 @@ export class ObjectTenantKeyStore implements TenantKeyStore {
   }
 
   async read(tenant: string): Promise<StoredTenantKey | undefined> {
-    let object;
+    let object: Awaited<ReturnType<ObjectStore['getStream']>>;
     try {
       object = await this.store.getStream(this.keyOf(tenant));
     } catch (err) {

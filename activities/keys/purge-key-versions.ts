@@ -14,7 +14,10 @@ export async function deleteOlderVersions(store: S3ObjectStore, key: string): Pr
   let versionIdMarker: string | undefined;
   for (;;) {
     const page = await withRetry(
-      () => store.client.send(new ListObjectVersionsCommand({ Bucket: store.bucket, Prefix: key, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker })),
+      () =>
+        store.client.send(
+          new ListObjectVersionsCommand({ Bucket: store.bucket, Prefix: key, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }),
+        ),
       { ...where, operation: 'list-object-versions' },
       DEFAULT_RETRY_POLICY,
     );

@@ -1,7 +1,7 @@
 import { compareRestored, comparePlans, type InstantComparison, type SidePlan } from '../../domain/legacy/compare';
 import { RestoreRefusedError, type RestorePlan } from '../../domain/restore/plan';
 import type { ArtifactServices } from '../artifact/services';
-import { Catalog } from '../catalog/catalog';
+import type { Catalog } from '../catalog/catalog';
 import { getCluster } from '../catalog/clusters';
 import type { CentralConfig } from '../config/config';
 import { loadRestorePlan } from '../restore/plan';
@@ -27,7 +27,16 @@ export interface DryRunSetting {
 async function sidePlan(plan: () => Promise<RestorePlan>): Promise<{ side: SidePlan; plan?: RestorePlan }> {
   try {
     const p = await plan();
-    return { side: { kind: 'planned', backupId: p.backup.backupId, expectedGtids: p.expectedGtids, throughCommit: p.throughCommit, segments: p.segments.length }, plan: p };
+    return {
+      side: {
+        kind: 'planned',
+        backupId: p.backup.backupId,
+        expectedGtids: p.expectedGtids,
+        throughCommit: p.throughCommit,
+        segments: p.segments.length,
+      },
+      plan: p,
+    };
   } catch (err) {
     if (err instanceof RestoreRefusedError) return { side: { kind: 'refused', reason: err.message } };
     throw err;
@@ -59,8 +68,12 @@ export async function compareLegacyPlans(
       const id = `legacy-compare-${clusterId}-${now.getTime()}-${i + 1}`;
       const productPlan = product.plan;
       const legacyPlan = legacy.plan;
-      const productState = await dryRun(provisioner, `${id}-product`, productPlan, (site) => restoreProductPlan(config, services, productPlan, site, signal));
-      const legacyState = await dryRun(provisioner, `${id}-legacy`, legacyPlan, (site) => restoreLegacyPlan(services, legacyPlan, site, signal));
+      const productState = await dryRun(provisioner, `${id}-product`, productPlan, (site) =>
+        restoreProductPlan(config, services, productPlan, site, signal),
+      );
+      const legacyState = await dryRun(provisioner, `${id}-legacy`, legacyPlan, (site) =>
+        restoreLegacyPlan(services, legacyPlan, site, signal),
+      );
       comparison.restored = compareRestored(flavor, productState, legacyState);
     }
     comparisons.push(comparison);

@@ -37,12 +37,22 @@ async function fetchLegacyObject(store: ArtifactServices['store'], key: string, 
 }
 
 /** The base and binlogs of a legacy plan, restored on the provisioned site: the dump loaded, the binlogs applied to the plan's stop. */
-export async function restoreLegacyPlan(services: Pick<ArtifactServices, 'store'>, plan: RestorePlan, site: RestoreSite, signal: AbortSignal): Promise<DbInstance> {
+export async function restoreLegacyPlan(
+  services: Pick<ArtifactServices, 'store'>,
+  plan: RestorePlan,
+  site: RestoreSite,
+  signal: AbortSignal,
+): Promise<DbInstance> {
   mkdirSync(site.payloadDir, { recursive: true });
   await fetchLegacyObject(services.store, plan.backup.artifactKey, plan.backup.storedSha256, join(site.payloadDir, DUMP_FILE));
   const server = await restoreBackup(plan.backup.engine, {
     payloadDir: site.payloadDir,
-    coordinate: { gtidExecuted: plan.backup.gtidExecuted, binlogFile: '', binlogPosition: 0, source: `GTID_PURGED of legacy dump ${plan.backup.artifactKey}` },
+    coordinate: {
+      gtidExecuted: plan.backup.gtidExecuted,
+      binlogFile: '',
+      binlogPosition: 0,
+      source: `GTID_PURGED of legacy dump ${plan.backup.artifactKey}`,
+    },
     target: { dir: site.serverDir, serverId: site.serverId, extraArgs: applierServerArgs(plan.flavor, site.serverDir) },
     signal,
   });
@@ -101,7 +111,12 @@ export async function restoredState(server: DbInstance, flavor: RestorePlan['fla
 }
 
 /** Restores one side on a site of its own, reads its state, and always takes the site away again. */
-export async function dryRun(provisioner: RestoreProvisioner, restoreId: string, plan: RestorePlan, restore: (site: RestoreSite) => Promise<DbInstance>): Promise<RestoredState> {
+export async function dryRun(
+  provisioner: RestoreProvisioner,
+  restoreId: string,
+  plan: RestorePlan,
+  restore: (site: RestoreSite) => Promise<DbInstance>,
+): Promise<RestoredState> {
   const site = await provisioner.provision(restoreId, { flavor: plan.flavor, serverVersion: null });
   try {
     return await restoredState(await restore(site), plan.flavor);

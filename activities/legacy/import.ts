@@ -1,6 +1,6 @@
 import { placeLegacyStream, type LegacyGap } from '../../domain/legacy/stream';
 import type { ArtifactServices } from '../artifact/services';
-import { Catalog } from '../catalog/catalog';
+import type { Catalog } from '../catalog/catalog';
 import { getCluster } from '../catalog/clusters';
 import {
   checkLegacyPrefix,
@@ -43,7 +43,11 @@ export interface LegacyImportReport extends LegacySourceRef {
  * placed into one stream with the archive's continuity rules, and every object that cannot be
  * used is listed with the reason. Importing again reads only objects it does not know.
  */
-export async function importLegacy(catalog: Catalog, services: Pick<ArtifactServices, 'store' | 'keys' | 'prefix'>, ref: LegacySourceRef): Promise<LegacyImportReport> {
+export async function importLegacy(
+  catalog: Catalog,
+  services: Pick<ArtifactServices, 'store' | 'keys' | 'prefix'>,
+  ref: LegacySourceRef,
+): Promise<LegacyImportReport> {
   checkLegacyPrefix(ref.prefix, services.prefix);
   const { flavor } = await getCluster(catalog, ref.tenantId, ref.clusterId);
   const known = await catalog.withTenant(ref.tenantId, async (db) => {
@@ -60,14 +64,26 @@ export async function importLegacy(catalog: Catalog, services: Pick<ArtifactServ
   const rejected: LegacyRejection[] = [];
   const changed: LegacyImportReport['changed'] = [];
   let unchanged = 0;
-  const ctx = { store: services.store, keys: services.keys, productPrefix: services.prefix, tenantId: ref.tenantId, clusterId: ref.clusterId, flavor, legacyPrefix: ref.prefix };
+  const ctx = {
+    store: services.store,
+    keys: services.keys,
+    productPrefix: services.prefix,
+    tenantId: ref.tenantId,
+    clusterId: ref.clusterId,
+    flavor,
+    legacyPrefix: ref.prefix,
+  };
   for (const info of listed) {
     const etag = indexedEtag.get(info.key);
     if (etag !== undefined) {
       if (etag === info.etag) unchanged += 1;
       else {
         changed.push({ objectKey: info.key, indexedEtag: etag, etag: info.etag });
-        rejected.push({ objectKey: info.key, etag: info.etag, reason: `changed since it was indexed (ETag ${info.etag}, indexed as ${etag}): an archive's objects never change; compare it with the older system's copy` });
+        rejected.push({
+          objectKey: info.key,
+          etag: info.etag,
+          reason: `changed since it was indexed (ETag ${info.etag}, indexed as ${etag}): an archive's objects never change; compare it with the older system's copy`,
+        });
       }
       continue;
     }

@@ -44,14 +44,22 @@ export function legacyIndexKey(ctx: IndexContext, binlogSha256: string): string 
 }
 
 /** What identifies the stored object, once its content has been read to the end. */
-function storedFacts(info: ObjectInfo, read: LegacyObjectRead): Pick<NewLegacySegment, 'objectKey' | 'etag' | 'storedBytes' | 'storedSha256' | 'compression'> {
+function storedFacts(
+  info: ObjectInfo,
+  read: LegacyObjectRead,
+): Pick<NewLegacySegment, 'objectKey' | 'etag' | 'storedBytes' | 'storedSha256' | 'compression'> {
   const stored = read.stored();
   return { objectKey: info.key, etag: info.etag, storedBytes: stored.bytes, storedSha256: stored.sha256, compression: read.compression };
 }
 
 const timeOf = (t: BinlogTime | null): string | null => (t === null ? null : isoMicros(t.micros));
 
-async function indexBinlog(ctx: IndexContext, info: ObjectInfo, read: LegacyObjectRead, content: AsyncIterable<Buffer>): Promise<IndexedObject> {
+async function indexBinlog(
+  ctx: IndexContext,
+  info: ObjectInfo,
+  read: LegacyObjectRead,
+  content: AsyncIterable<Buffer>,
+): Promise<IndexedObject> {
   const file = info.key.slice(ctx.legacyPrefix.length);
   const dir = mkdtempSync(join(tmpdir(), 'pitr-legacy-'));
   const indexPath = join(dir, 'index.jsonl');
@@ -78,13 +86,23 @@ async function indexBinlog(ctx: IndexContext, info: ObjectInfo, read: LegacyObje
     });
     index.close();
     if (!('flavor' in summary)) return { kind: 'rejected', reason: summary.message };
-    if (summary.flavor !== ctx.flavor) return { kind: 'rejected', reason: `a ${summary.flavor} binlog, but cluster ${ctx.clusterId} is ${ctx.flavor}` };
+    if (summary.flavor !== ctx.flavor)
+      return { kind: 'rejected', reason: `a ${summary.flavor} binlog, but cluster ${ctx.clusterId} is ${ctx.flavor}` };
     if (summary.unfinishedTransactionAt !== null) {
-      return { kind: 'rejected', reason: `the binlog ends inside a transaction (starting at offset ${summary.unfinishedTransactionAt}): uploaded while the server was still writing it` };
+      return {
+        kind: 'rejected',
+        reason: `the binlog ends inside a transaction (starting at offset ${summary.unfinishedTransactionAt}): uploaded while the server was still writing it`,
+      };
     }
     const sha256 = hash.digest('hex');
     const indexKey = legacyIndexKey(ctx, sha256);
-    await packArtifact({ store: ctx.store, key: indexKey, tenant: ctx.tenantId, keys: ctx.keys, openInput: () => createReadStream(indexPath) });
+    await packArtifact({
+      store: ctx.store,
+      key: indexKey,
+      tenant: ctx.tenantId,
+      keys: ctx.keys,
+      openInput: () => createReadStream(indexPath),
+    });
     return {
       kind: 'segment',
       segment: {
@@ -120,17 +138,27 @@ class TrailerScanner extends DumpLineScanner {
   }
 }
 
-async function indexDump(ctx: IndexContext, info: ObjectInfo, read: LegacyObjectRead, content: AsyncIterable<Buffer>, dumpFlavor: Flavor): Promise<IndexedObject> {
+async function indexDump(
+  ctx: IndexContext,
+  info: ObjectInfo,
+  read: LegacyObjectRead,
+  content: AsyncIterable<Buffer>,
+  dumpFlavor: Flavor,
+): Promise<IndexedObject> {
   const scanner = new TrailerScanner(dumpFlavor);
   const tap = new DumpTap(scanner);
   await pipeline(Readable.from(content), tap, new Writable({ write: (_chunk, _encoding, done) => done() }));
   const found = scanner.result();
   const tool = dumpFlavor === 'mysql' ? 'mysqldump' : 'mariadb-dump';
   if (dumpFlavor !== ctx.flavor) return { kind: 'rejected', reason: `a ${tool} file, but cluster ${ctx.clusterId} is ${ctx.flavor}` };
-  if (scanner.trailer === undefined) return { kind: 'rejected', reason: `no "-- Dump completed" trailer: the ${tool} file is truncated or the dump failed` };
+  if (scanner.trailer === undefined)
+    return { kind: 'rejected', reason: `no "-- Dump completed" trailer: the ${tool} file is truncated or the dump failed` };
   if (found.gtid === undefined || found.gtid === '') {
     const option = dumpFlavor === 'mysql' ? '--set-gtid-purged=ON' : '--gtid --master-data';
-    return { kind: 'rejected', reason: `no ${dumpFlavor === 'mysql' ? 'SET @@GLOBAL.GTID_PURGED' : 'gtid_slave_pos'} in the dump: it has no GTID coordinate to replay binlogs from (dumps need ${option})` };
+    return {
+      kind: 'rejected',
+      reason: `no ${dumpFlavor === 'mysql' ? 'SET @@GLOBAL.GTID_PURGED' : 'gtid_slave_pos'} in the dump: it has no GTID coordinate to replay binlogs from (dumps need ${option})`,
+    };
   }
   return {
     kind: 'backup',

@@ -9,7 +9,10 @@ import type { ObjectStore } from '../storage/object-store';
  * The first `bytes` of a stream (fewer if it is shorter), the whole stream again from its
  * start, and `close` to give the stream up unread (which ends the source's download).
  */
-export async function peekBytes(source: AsyncIterable<Buffer>, bytes: number): Promise<{ head: Buffer; all: AsyncIterable<Buffer>; close: () => Promise<void> }> {
+export async function peekBytes(
+  source: AsyncIterable<Buffer>,
+  bytes: number,
+): Promise<{ head: Buffer; all: AsyncIterable<Buffer>; close: () => Promise<void> }> {
   const iterator = source[Symbol.asyncIterator]();
   const seen: Buffer[] = [];
   let length = 0;

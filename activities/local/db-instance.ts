@@ -10,7 +10,7 @@ import type { Flavor } from '../../domain/backup';
 import { PitrError } from '../../domain/errors';
 import { clientOptionFile } from '../engines/defaults-file';
 import { freePort, PortInUseError, runningPid, spawnDaemon, stopByPidFile, tcpOpen, waitUntilReady } from './process';
-import { Toolchain, toolchain } from './toolchain';
+import { type Toolchain, toolchain } from './toolchain';
 
 const run = promisify(execFile);
 
@@ -115,15 +115,22 @@ async function templateDataDir(tools: Toolchain, flavor: Flavor): Promise<string
   try {
     if (flavor === 'mysql') {
       await run(tools.mysqld, [
-        '--no-defaults', '--initialize-insecure', '--user=root', `--datadir=${building}/data`,
-        `--basedir=${tools.mysqlUsr}`, `--lc-messages-dir=${tools.mysqlUsr}/share/mysql`,
+        '--no-defaults',
+        '--initialize-insecure',
+        '--user=root',
+        `--datadir=${building}/data`,
+        `--basedir=${tools.mysqlUsr}`,
+        `--lc-messages-dir=${tools.mysqlUsr}/share/mysql`,
       ]);
       // A copy must get its own server_uuid: MySQL writes a fresh one when auto.cnf is absent.
       rmSync(join(building, 'data', 'auto.cnf'), { force: true });
     } else {
       await run(tools.mariadbInstallDb, [
-        '--no-defaults', `--datadir=${building}/data`, '--user=root',
-        '--auth-root-authentication-method=normal', '--skip-test-db',
+        '--no-defaults',
+        `--datadir=${building}/data`,
+        '--user=root',
+        '--auth-root-authentication-method=normal',
+        '--skip-test-db',
       ]);
     }
   } catch (err) {
@@ -142,22 +149,37 @@ async function templateDataDir(tools: Toolchain, flavor: Flavor): Promise<string
 function serverArgs(tools: Toolchain, spec: DbInstanceSpec, port: number, serverId: number): [string, string[]] {
   const l = layout(spec.dir);
   const common = [
-    '--no-defaults', '--user=root', `--datadir=${l.dataDir}`, `--port=${port}`, '--bind-address=127.0.0.1',
-    `--socket=${l.socket}`, `--pid-file=${join(spec.dir, 'mysqld.pidfile')}`, `--server-id=${serverId}`,
-    `--log-bin=${join(l.binlogDir, 'binlog')}`, '--binlog-format=ROW', `--log-error=${l.logFile}`, `--init-file=${l.adminInitFile}`,
+    '--no-defaults',
+    '--user=root',
+    `--datadir=${l.dataDir}`,
+    `--port=${port}`,
+    '--bind-address=127.0.0.1',
+    `--socket=${l.socket}`,
+    `--pid-file=${join(spec.dir, 'mysqld.pidfile')}`,
+    `--server-id=${serverId}`,
+    `--log-bin=${join(l.binlogDir, 'binlog')}`,
+    '--binlog-format=ROW',
+    `--log-error=${l.logFile}`,
+    `--init-file=${l.adminInitFile}`,
   ];
   if (spec.flavor === 'mysql') {
-    return [tools.mysqld, [
-      ...common, `--basedir=${tools.mysqlUsr}`, `--lc-messages-dir=${tools.mysqlUsr}/share/mysql`,
-      `--plugin-dir=${tools.mysqlUsr}/lib/mysql/plugin`, '--secure-file-priv=', '--mysqlx=OFF',
-      '--gtid-mode=ON', '--enforce-gtid-consistency=ON', '--innodb-buffer-pool-size=64M',
-      ...(spec.extraArgs ?? []),
-    ]];
+    return [
+      tools.mysqld,
+      [
+        ...common,
+        `--basedir=${tools.mysqlUsr}`,
+        `--lc-messages-dir=${tools.mysqlUsr}/share/mysql`,
+        `--plugin-dir=${tools.mysqlUsr}/lib/mysql/plugin`,
+        '--secure-file-priv=',
+        '--mysqlx=OFF',
+        '--gtid-mode=ON',
+        '--enforce-gtid-consistency=ON',
+        '--innodb-buffer-pool-size=64M',
+        ...(spec.extraArgs ?? []),
+      ],
+    ];
   }
-  return [tools.mariadbd, [
-    ...common, '--gtid-strict-mode=ON',
-    '--innodb-buffer-pool-size=64M', ...(spec.extraArgs ?? []),
-  ]];
+  return [tools.mariadbd, [...common, '--gtid-strict-mode=ON', '--innodb-buffer-pool-size=64M', ...(spec.extraArgs ?? [])]];
 }
 
 /** Renames `from` to `to`, copying instead when they are on different filesystems. */
@@ -207,22 +229,42 @@ export async function startDbInstance(spec: DbInstanceSpec): Promise<DbInstance>
   if (runningPid(l.pidFile) === undefined) {
     if (await tcpOpen(port)) throw new PortInUseError(`${spec.flavor} (${spec.dir})`, port);
     writeFileSync(l.adminInitFile, adminAccountSql(password), { mode: 0o600 });
-    writeFileSync(l.optionFile, clientOptionFile({ host: '127.0.0.1', port, user: ADMIN_USER, password, socket: l.socket }), { mode: 0o600 });
+    writeFileSync(l.optionFile, clientOptionFile({ host: '127.0.0.1', port, user: ADMIN_USER, password, socket: l.socket }), {
+      mode: 0o600,
+    });
     const [command, args] = serverArgs(tools, spec, port, serverId);
     const pid = spawnDaemon({ name: spec.flavor, command, args, logFile: l.logFile, pidFile: l.pidFile });
     await waitUntilReady(`${spec.flavor} server in ${spec.dir}`, pid, l.logFile, () => answersSql(port, l.socket, password), 90_000);
   }
   return {
-    flavor: spec.flavor, host: '127.0.0.1', port, socket: l.socket, user: ADMIN_USER, password,
-    dir: spec.dir, dataDir: l.dataDir, binlogDir: l.binlogDir, serverId, pid: runningPid(l.pidFile) ?? -1, optionFile: l.optionFile,
+    flavor: spec.flavor,
+    host: '127.0.0.1',
+    port,
+    socket: l.socket,
+    user: ADMIN_USER,
+    password,
+    dir: spec.dir,
+    dataDir: l.dataDir,
+    binlogDir: l.binlogDir,
+    serverId,
+    pid: runningPid(l.pidFile) ?? -1,
+    optionFile: l.optionFile,
   };
 }
 
 export const dbPidFile = (dir: string): string => layout(dir).pidFile;
 
 /** How a process on the same host signs in to a server this module started, from the address a restore reports. */
-export function signInAt(address: { socket: string; user: string; optionFile?: string }): { socketPath: string; user: string; password: string } {
-  return { socketPath: address.socket, user: address.user, password: address.optionFile === undefined ? '' : adminPassword(dirname(address.optionFile)) };
+export function signInAt(address: { socket: string; user: string; optionFile?: string }): {
+  socketPath: string;
+  user: string;
+  password: string;
+} {
+  return {
+    socketPath: address.socket,
+    user: address.user,
+    password: address.optionFile === undefined ? '' : adminPassword(dirname(address.optionFile)),
+  };
 }
 
 export async function stopDbInstance(dir: string): Promise<boolean> {

@@ -64,8 +64,15 @@ export async function startMinio(spec: MinioSpec): Promise<S3Endpoint> {
     const pid = spawnDaemon({
       name: 'minio',
       command: toolchain().minio,
-      args: ['server', join(spec.dir, 'data'), '--address', `127.0.0.1:${spec.port}`,
-        '--console-address', `127.0.0.1:${spec.consolePort}`, '--quiet'],
+      args: [
+        'server',
+        join(spec.dir, 'data'),
+        '--address',
+        `127.0.0.1:${spec.port}`,
+        '--console-address',
+        `127.0.0.1:${spec.consolePort}`,
+        '--quiet',
+      ],
       env: { MINIO_ROOT_USER: spec.accessKeyId, MINIO_ROOT_PASSWORD: spec.secretAccessKey, MINIO_BROWSER: 'on' },
       logFile,
       pidFile,

@@ -4,7 +4,7 @@ import { PitrError } from '../../domain/errors';
 export class PostgresUnavailableError extends PitrError {
   constructor(url: string, cause: unknown) {
     super(`PostgreSQL at ${url} does not answer: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      hint: "start it (on this machine: `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`) or set PITR_PG_ADMIN_URL",
+      hint: 'start it (on this machine: `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`) or set PITR_PG_ADMIN_URL',
       cause,
     });
   }

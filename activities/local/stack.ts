@@ -2,12 +2,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { InvalidInputError, PitrError } from '../../domain/errors';
-import { DevConfigFiles, writeDevConfigs } from './dev-config';
-import { DbInstance, dbPidFile, Flavor, startDbInstance, stopDbInstance } from './db-instance';
-import { minioLive, minioPidFile, S3Endpoint, startMinio, stopMinio } from './minio-server';
+import { type DevConfigFiles, writeDevConfigs } from './dev-config';
+import { type DbInstance, dbPidFile, type Flavor, startDbInstance, stopDbInstance } from './db-instance';
+import { minioLive, minioPidFile, type S3Endpoint, startMinio, stopMinio } from './minio-server';
 import { dropDatabase, ensureDatabase, postgresHealthy } from './postgres';
 import { freePort, runningPid, stopByPidFile } from './process';
-import { startTemporalServer, stopTemporalServer, temporalHealthy, temporalPidFile, TemporalServerInfo } from './temporal-server';
+import { startTemporalServer, stopTemporalServer, temporalHealthy, temporalPidFile, type TemporalServerInfo } from './temporal-server';
 
 /**
  * The local stack's and the tests' source servers are configured the way operators configure
@@ -111,8 +111,7 @@ function servicePidFiles(stateDir: string): string[] {
   ];
 }
 
-const samePorts = (a: StackPorts, b: StackPorts): boolean =>
-  (Object.keys(a) as Array<keyof StackPorts>).every((k) => a[k] === b[k]);
+const samePorts = (a: StackPorts, b: StackPorts): boolean => (Object.keys(a) as Array<keyof StackPorts>).every((k) => a[k] === b[k]);
 
 /**
  * Starts (or finds already running) every service of the local stack. When one cannot start,
@@ -149,7 +148,13 @@ export async function startStack(spec: StackSpec): Promise<StackInfo> {
     }),
     ensureDatabase(spec.catalogDatabase),
     startDbInstance({ flavor: 'mysql', dir: dir('mysql'), port: spec.ports.mysql, serverId: 1, extraArgs: [...SOURCE_SERVER_ARGS.mysql] }),
-    startDbInstance({ flavor: 'mariadb', dir: dir('mariadb'), port: spec.ports.mariadb, serverId: 11, extraArgs: [...SOURCE_SERVER_ARGS.mariadb] }),
+    startDbInstance({
+      flavor: 'mariadb',
+      dir: dir('mariadb'),
+      port: spec.ports.mariadb,
+      serverId: 11,
+      extraArgs: [...SOURCE_SERVER_ARGS.mariadb],
+    }),
   ] as const);
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
@@ -162,7 +167,11 @@ export async function startStack(spec: StackSpec): Promise<StackInfo> {
     throw failed.reason;
   }
   const [temporal, s3, connectionString, mysql, mariadb] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
-    TemporalServerInfo, S3Endpoint, string, DbInstance, DbInstance,
+    TemporalServerInfo,
+    S3Endpoint,
+    string,
+    DbInstance,
+    DbInstance,
   ];
   const services = {
     stateDir: spec.stateDir,
@@ -228,7 +237,13 @@ export async function stackHealth(stateDir: string): Promise<ServiceHealth[]> {
   return Promise.all([
     check('temporal', info.temporal.address, () => temporalHealthy(info.temporal.address)),
     ...(info.temporal.uiUrl
-      ? [check('temporal-ui', info.temporal.uiUrl, async () => (await fetch(info.temporal.uiUrl!, { signal: AbortSignal.timeout(2000) })).ok)]
+      ? [
+          check(
+            'temporal-ui',
+            info.temporal.uiUrl,
+            async () => (await fetch(info.temporal.uiUrl!, { signal: AbortSignal.timeout(2000) })).ok,
+          ),
+        ]
       : []),
     check('minio', info.s3.endpoint, () => minioLive(info.s3.endpoint)),
     check('postgres', info.postgres.connectionString, () => postgresHealthy(info.postgres.connectionString)),

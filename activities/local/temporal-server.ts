@@ -26,10 +26,13 @@ export const SEARCH_ATTRIBUTE_TYPES: Record<keyof typeof SEARCH_ATTRIBUTES, temp
 
 export class SearchAttributeTypeError extends PitrError {
   constructor(name: string, found: string, dbFile: string) {
-    super(`search attribute ${name} is registered as ${found} on the Temporal dev server, not ${SEARCH_ATTRIBUTES[name as keyof typeof SEARCH_ATTRIBUTES]}`, {
-      hint: `a search attribute's type cannot change: stop the stack (\`pitr dev down\`), move ${dbFile} away (its workflow history goes with it) and run \`pitr dev up\``,
-      terminal: true,
-    });
+    super(
+      `search attribute ${name} is registered as ${found} on the Temporal dev server, not ${SEARCH_ATTRIBUTES[name as keyof typeof SEARCH_ATTRIBUTES]}`,
+      {
+        hint: `a search attribute's type cannot change: stop the stack (\`pitr dev down\`), move ${dbFile} away (its workflow history goes with it) and run \`pitr dev up\``,
+        terminal: true,
+      },
+    );
   }
 }
 

@@ -1,4 +1,4 @@
-import { Catalog } from '../catalog/catalog';
+import type { Catalog } from '../catalog/catalog';
 import { tenantKeyRecordKey } from '../keys/object-tenant-key-store';
 import type { ObjectInfo } from '../storage/object-store';
 import type { S3ObjectStore } from '../storage/s3-store';
@@ -41,7 +41,12 @@ export interface RepoReport {
   problems: number;
 }
 
-const reported = (o: ObjectInfo): ReportedObject => ({ key: o.key, size: o.size, etag: o.etag, lastModified: o.lastModified.toISOString() });
+const reported = (o: ObjectInfo): ReportedObject => ({
+  key: o.key,
+  size: o.size,
+  etag: o.etag,
+  lastModified: o.lastModified.toISOString(),
+});
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];

@@ -69,7 +69,12 @@ export interface UploadClassification {
 }
 
 /** Incomplete multipart uploads in the product's layout; an upload of unknown age counts as in flight. */
-export function classifyUploads(prefix: string, uploads: readonly ListedUpload[], protectedPrefixes: readonly string[], grace: Grace): UploadClassification {
+export function classifyUploads(
+  prefix: string,
+  uploads: readonly ListedUpload[],
+  protectedPrefixes: readonly string[],
+  grace: Grace,
+): UploadClassification {
   const result: UploadClassification = { stale: [], inFlight: [] };
   for (const upload of uploads) {
     if (placeOf(prefix, upload.key).area === 'foreign' || under(upload.key, protectedPrefixes)) continue;

@@ -21,8 +21,13 @@ function rulePrefix(rule: LifecycleRule): string {
 function narrowed(rule: LifecycleRule): boolean {
   const f = rule.Filter;
   if (f === undefined) return false;
-  return f.Tag !== undefined || f.ObjectSizeGreaterThan !== undefined || f.ObjectSizeLessThan !== undefined ||
-    (f.And !== undefined && ((f.And.Tags?.length ?? 0) > 0 || f.And.ObjectSizeGreaterThan !== undefined || f.And.ObjectSizeLessThan !== undefined));
+  return (
+    f.Tag !== undefined ||
+    f.ObjectSizeGreaterThan !== undefined ||
+    f.ObjectSizeLessThan !== undefined ||
+    (f.And !== undefined &&
+      ((f.And.Tags?.length ?? 0) > 0 || f.And.ObjectSizeGreaterThan !== undefined || f.And.ObjectSizeLessThan !== undefined))
+  );
 }
 
 function actionsOf(rule: LifecycleRule): string[] {

@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import { PitrError } from '../../domain/errors';
-import { Catalog } from '../catalog/catalog';
+import type { Catalog } from '../catalog/catalog';
 import { tenantKeyRecordKey } from '../keys/object-tenant-key-store';
 import { quarantineKey } from '../storage/object-keys';
 import type { Ownership } from './classify';
@@ -64,7 +64,10 @@ export async function tenantOwnership(catalog: Catalog, prefix: string, tenantId
     const cluster = clusterId === undefined ? '' : ' WHERE cluster_id = $1';
     const args = clusterId === undefined ? [] : [clusterId];
     const owners: Ownership[] = [];
-    const backups = await db.query<BackupKeysRow>(`SELECT cluster_id, backup_id, status, artifact_key, manifest_key FROM backups${cluster}`, args);
+    const backups = await db.query<BackupKeysRow>(
+      `SELECT cluster_id, backup_id, status, artifact_key, manifest_key FROM backups${cluster}`,
+      args,
+    );
     for (const b of backups.rows) {
       const name = `backup ${tenantId}/${b.cluster_id}/${b.backup_id} (${b.status})`;
       const required = b.status === 'completed';
@@ -93,7 +96,8 @@ export async function tenantOwnership(catalog: Catalog, prefix: string, tenantId
         `SELECT cluster_id, file_name, index_key FROM legacy_segments${cluster}`,
         args,
       );
-      for (const l of legacy.rows) owners.push({ key: l.index_key, owner: `legacy binlog ${tenantId}/${l.cluster_id}/${l.file_name} index`, required: false });
+      for (const l of legacy.rows)
+        owners.push({ key: l.index_key, owner: `legacy binlog ${tenantId}/${l.cluster_id}/${l.file_name} index`, required: false });
       const sources = await db.query<{ prefix: string }>(`SELECT DISTINCT prefix FROM legacy_sources${cluster}`, args);
       protectedPrefixes.push(...sources.rows.map((r) => r.prefix));
     }

@@ -4,7 +4,7 @@ import { loadRecoverability } from '../archive/recoverable';
 import { RestoreRefusedError } from '../../domain/restore/plan';
 import { verificationInstant } from '../../domain/restore/verification';
 import type { ArtifactServices } from '../artifact/services';
-import { Catalog } from '../catalog/catalog';
+import type { Catalog } from '../catalog/catalog';
 import type { CentralConfig } from '../config/config';
 import { connectionOf } from '../engines';
 import { restoreVerifiedBase, verifiedManifest } from './base';
@@ -72,7 +72,10 @@ export function createHostRestoreActivities(
   };
 }
 
-export function createCentralRestoreActivities(catalog: Catalog, services: Pick<ArtifactServices, 'store' | 'keys'>): CentralRestoreActivities {
+export function createCentralRestoreActivities(
+  catalog: Catalog,
+  services: Pick<ArtifactServices, 'store' | 'keys'>,
+): CentralRestoreActivities {
   return {
     planRestore: (request) => loadRestorePlan(catalog, services, request),
     recordRestoreOutcome: (outcome) => insertRestoreOutcome(catalog, outcome),

@@ -22,7 +22,11 @@ async function readObject(services: Pick<ArtifactServices, 'store'>, key: string
 }
 
 /** The backup's signed manifest, refused unless genuine, naming the planned backup and the catalogued artifact checksum. */
-export async function verifiedManifest(config: CentralConfig, services: Pick<ArtifactServices, 'store'>, plan: RestorePlan): Promise<Manifest> {
+export async function verifiedManifest(
+  config: CentralConfig,
+  services: Pick<ArtifactServices, 'store'>,
+  plan: RestorePlan,
+): Promise<Manifest> {
   const envelope: unknown = JSON.parse((await readObject(services, plan.backup.manifestKey)).toString('utf8'));
   const manifest = verifySignedManifest(envelope, trustedKeys(config), { expectedStoredSha256: plan.backup.storedSha256 });
   const pairs: Array<[string, string, string]> = [
@@ -31,7 +35,8 @@ export async function verifiedManifest(config: CentralConfig, services: Pick<Art
     // Manifest identifiers keep to a conservative alphabet: the backup workflow drops the ':' of its ids' timestamps.
     ['backup', manifest.backupId, storedBackupId(plan.backup.backupId)],
   ];
-  for (const [what, inManifest, inCatalog] of pairs) if (inManifest !== inCatalog) throw new ManifestMismatchError(what, inManifest, inCatalog);
+  for (const [what, inManifest, inCatalog] of pairs)
+    if (inManifest !== inCatalog) throw new ManifestMismatchError(what, inManifest, inCatalog);
   if (!sameHistory(plan.flavor, manifest.coordinate.gtidExecuted, plan.backup.gtidExecuted)) {
     throw new ManifestMismatchError('coordinate', manifest.coordinate.gtidExecuted, plan.backup.gtidExecuted);
   }

@@ -18,7 +18,10 @@ export async function sweepOrphans(
     if (await isRunning(claim.restoreId)) continue;
     await provisioner.release(claim.restoreId, claim.flavor);
     restoreOrphansRemoved.inc({ host: host.id });
-    log(`restore host ${host.id} removed the instance and folder of restore ${claim.restoreId}, whose workflow is no longer running`, claim);
+    log(
+      `restore host ${host.id} removed the instance and folder of restore ${claim.restoreId}, whose workflow is no longer running`,
+      claim,
+    );
     removed.push(claim);
   }
   return removed;

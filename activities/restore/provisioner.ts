@@ -35,10 +35,13 @@ export interface RestoreServerSpec {
 /** The restoring server binary is another major.minor release than the backup's source. */
 export class RestoreServerVersionError extends PitrError {
   constructor(flavor: Flavor, sourceVersion: string, binaryVersion: string) {
-    super(`the backup comes from ${flavor} ${sourceVersion}, this restore host's ${flavor} server is ${binaryVersion}: another major.minor release`, {
-      hint: `restore on a host whose ${flavor} server is ${majorMinor(sourceVersion) ?? sourceVersion}.x; a data directory or dump of one release is not restored by another`,
-      terminal: true,
-    });
+    super(
+      `the backup comes from ${flavor} ${sourceVersion}, this restore host's ${flavor} server is ${binaryVersion}: another major.minor release`,
+      {
+        hint: `restore on a host whose ${flavor} server is ${majorMinor(sourceVersion) ?? sourceVersion}.x; a data directory or dump of one release is not restored by another`,
+        terminal: true,
+      },
+    );
   }
 }
 

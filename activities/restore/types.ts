@@ -64,7 +64,9 @@ export interface HostRestoreActivities {
   /** Provisions the instance and restores the base backup, after checking its signed manifest and artifact checksum. */
   restoreBase(input: RestoreSiteRef & { plan: RestorePlan }): Promise<RestoredBase>;
   fetchSegments(input: RestoreSiteRef & { plan: RestorePlan }): Promise<FetchedSegments>;
-  applyToTarget(input: RestoreSiteRef & { plan: RestorePlan; server: RestoredServer; files: string[]; stallSeconds?: number }): Promise<AppliedBinlogs>;
+  applyToTarget(
+    input: RestoreSiteRef & { plan: RestorePlan; server: RestoredServer; files: string[]; stallSeconds?: number },
+  ): Promise<AppliedBinlogs>;
   verifyRestore(input: { plan: RestorePlan; server: RestoredServer; schemaTables: string[] }): Promise<RestoreVerification>;
   releaseRestore(input: RestoreSiteRef): Promise<void>;
 }

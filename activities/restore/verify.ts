@@ -72,7 +72,11 @@ export async function verifyRestoredBase(server: DbInstance, schemaTables: reado
  * applied binlogs dropped or renamed them; they are reported, as are the tables created since.
  * Any failure fails the restore with all the evidence at once.
  */
-export async function verifyRestoredServer(plan: RestorePlan, server: DbInstance, schemaTables: readonly string[]): Promise<RestoreVerification> {
+export async function verifyRestoredServer(
+  plan: RestorePlan,
+  server: DbInstance,
+  schemaTables: readonly string[],
+): Promise<RestoreVerification> {
   return withSql(connectionOf(server), async (conn) => {
     const failures: string[] = [];
     const gtidExecuted = await readGtidState(conn, plan.flavor);
@@ -102,7 +106,7 @@ export async function verifyRestoredServer(plan: RestorePlan, server: DbInstance
         `the ${schemaTables.length} tables of the manifest were present and opened after the base restore`,
         `the ${tables.length} tables at the target opened and were counted in full`,
         `${manifestTablesGone.length} tables of the manifest dropped or renamed by the applied binlogs; ${tablesCreatedAfterBackup.length} created by them`,
-        'row counts are reported, not compared: nothing records a table\'s rows at the target instant',
+        "row counts are reported, not compared: nothing records a table's rows at the target instant",
       ],
     };
   });

@@ -4,8 +4,17 @@ import { decideExpiry, segmentId, type SegmentRef } from '../../domain/retention
 import type { ArtifactServices } from '../artifact/services';
 import type { ObjectStore } from '../storage/object-store';
 import { markBackupVerified } from '../catalog/backups';
-import { Catalog } from '../catalog/catalog';
-import { holdArtifacts, holders, loadRetentionState, lockRetention, markExpired, markExpiring, releaseHolds, retentionState } from '../catalog/retention';
+import type { Catalog } from '../catalog/catalog';
+import {
+  holdArtifacts,
+  holders,
+  loadRetentionState,
+  lockRetention,
+  markExpired,
+  markExpiring,
+  releaseHolds,
+  retentionState,
+} from '../catalog/retention';
 import type { ExpiryPlan, RetentionActivities } from './types';
 
 /** What expiry would remove from a cluster now; `pitr expire --dry-run` shows it as it is. */
@@ -20,7 +29,11 @@ export async function planExpiry(catalog: Catalog, tenantId: string, clusterId: 
 }
 
 /** Deletes objects and any upload left open on their keys; an object already gone is no error. */
-export async function deleteObjects(store: ObjectStore, keys: readonly string[], progress: (done: number, key: string) => void): Promise<void> {
+export async function deleteObjects(
+  store: ObjectStore,
+  keys: readonly string[],
+  progress: (done: number, key: string) => void,
+): Promise<void> {
   for (const [done, key] of keys.entries()) {
     progress(done, key);
     for (const upload of await store.listMultipartUploads(key)) await store.abortMultipart(key, upload.uploadId);

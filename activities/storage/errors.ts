@@ -120,7 +120,8 @@ export function classifyStorageError(err: unknown, call: StorageCall, attempts =
   const { name, code, status, message } = describe(err);
   const failure: StorageFailure = { ...where, status, code: name ?? code, attempts };
   const url = `s3://${where.bucket}/${where.key}`;
-  const what = `${where.operation} of ${url} failed${status === undefined ? '' : ` with HTTP ${status}`}` +
+  const what =
+    `${where.operation} of ${url} failed${status === undefined ? '' : ` with HTTP ${status}`}` +
     `${name && name !== 'Error' ? ` ${name}` : ''}${code ? ` (${code})` : ''}: ${message}`;
   const sdkRetryable = typeof err === 'object' && err !== null && (err as SdkErrorShape).$retryable !== undefined;
 
@@ -157,11 +158,10 @@ export function classifyStorageError(err: unknown, call: StorageCall, attempts =
     (code !== undefined && TRANSIENT_SYSTEM_CODES.has(code)) ||
     sdkRetryable;
   if (transient) {
-    return new TransientStorageError(
-      `${what}${attempts > 1 ? ` (still failing after ${attempts} attempts)` : ''}`,
-      failure,
-      { hint: 'the storage is overloaded or unreachable for now and retries with backoff did not get through; if it persists, check the endpoint\'s health and the network', cause: err },
-    );
+    return new TransientStorageError(`${what}${attempts > 1 ? ` (still failing after ${attempts} attempts)` : ''}`, failure, {
+      hint: "the storage is overloaded or unreachable for now and retries with backoff did not get through; if it persists, check the endpoint's health and the network",
+      cause: err,
+    });
   }
   return new TerminalStorageError(what, failure, {
     hint: 'the request was rejected as invalid; check the storage configuration (endpoint, bucket, prefix) and the server log',

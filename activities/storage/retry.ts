@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { classifyStorageError, StorageError } from './errors';
+import { classifyStorageError, type StorageError } from './errors';
 import type { StorageCall } from './settings-origin';
 
 /**

@@ -18,7 +18,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { Readable } from 'node:stream';
 import { classifyStorageError, ObjectNotFoundError, objectNotFound, StorageError } from './errors';
 import type { CompletedPart, ObjectInfo, ObjectStore, PendingUpload, PutCondition, PutResult } from './object-store';
-import { DEFAULT_RETRY_POLICY, RetryListener, withRetry } from './retry';
+import { DEFAULT_RETRY_POLICY, type RetryListener, withRetry } from './retry';
 import type { SettingsOrigin } from './settings-origin';
 
 /**
@@ -128,7 +128,9 @@ export class S3ObjectStore implements ObjectStore {
 
   async put(key: string, body: Buffer, contentType?: string): Promise<{ etag: string }> {
     const out = await this.call('put', key, () =>
-      this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length, ContentType: contentType })),
+      this.client.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length, ContentType: contentType }),
+      ),
     );
     return { etag: required(out.ETag, 'ETag') };
   }
@@ -176,7 +178,11 @@ export class S3ObjectStore implements ObjectStore {
     );
     const body = required(out.Body, 'body');
     if (!(body instanceof Readable)) throw new Error('the S3 client returned a non-Node body stream');
-    return { body: this.classified(body, key, signal), size: required(out.ContentLength, 'Content-Length'), etag: required(out.ETag, 'ETag') };
+    return {
+      body: this.classified(body, key, signal),
+      size: required(out.ContentLength, 'Content-Length'),
+      etag: required(out.ETag, 'ETag'),
+    };
   }
 
   private async *classified(body: Readable, key: string, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
@@ -314,7 +320,9 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async listMultipartUploads(key: string): Promise<PendingUpload[]> {
-    return (await this.listMultipartUploadsUnder(key)).filter((u) => u.key === key).map(({ uploadId, initiated }) => ({ uploadId, initiated }));
+    return (await this.listMultipartUploadsUnder(key))
+      .filter((u) => u.key === key)
+      .map(({ uploadId, initiated }) => ({ uploadId, initiated }));
   }
 
   /** Multipart uploads of every key starting with `prefix`, neither completed nor aborted. */

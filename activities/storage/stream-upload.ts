@@ -119,7 +119,13 @@ export async function uploadStream(request: StreamUploadRequest): Promise<Upload
     if ('error' in outcome) throw resumeFailure(outcome.error);
     completed.push({ partNumber: part.partNumber, etag: outcome.etag });
     uploaded++;
-    await request.onProgress?.({ uploadId: part.uploadId, partSize, parts: [...completed], bytes: part.endOffset, sha256: part.prefixSha256 });
+    await request.onProgress?.({
+      uploadId: part.uploadId,
+      partSize,
+      parts: [...completed],
+      bytes: part.endOffset,
+      sha256: part.prefixSha256,
+    });
   };
 
   /** Hashes a filled part and sends it (or skips it when resuming); `buffer` goes back to the pool once done. */
@@ -136,7 +142,10 @@ export async function uploadStream(request: StreamUploadRequest): Promise<Upload
     if (partNumber <= reused) {
       freeBuffers.push(buffer);
       if (partNumber === reused && (total !== resume?.bytes || hash.copy().digest('hex') !== resume.sha256)) {
-        throw new ResumeRejectedError('input-changed', `re-reading the input did not reproduce the ${reused} parts already uploaded to ${key}`);
+        throw new ResumeRejectedError(
+          'input-changed',
+          `re-reading the input did not reproduce the ${reused} parts already uploaded to ${key}`,
+        );
       }
       return;
     }

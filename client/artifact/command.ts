@@ -5,7 +5,7 @@ import { ArtifactIntegrityError } from '../../activities/artifact/errors';
 import { unpackArtifact, verifyArtifact } from '../../activities/artifact/download';
 import { readFileInPieces } from '../../activities/artifact/input';
 import { quarantineArtifact } from '../../activities/artifact/quarantine';
-import { artifactServicesFromEnv, ArtifactServices } from '../../activities/artifact/services';
+import { artifactServicesFromEnv, type ArtifactServices } from '../../activities/artifact/services';
 import { packArtifact } from '../../activities/artifact/upload';
 import { formatS3Url, parseS3Url } from '../../activities/storage/s3-url';
 

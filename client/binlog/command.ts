@@ -3,7 +3,7 @@ import { InvalidInputError } from '../../domain/errors';
 import { binlogFileSource, readBinlog } from '../../domain/binlog/reader';
 import { reportCliError } from '../cli-errors';
 import { BufferedOutput } from './buffered-output';
-import { InspectReport, JsonInspectReport, TableInspectReport } from './inspect-report';
+import { type InspectReport, JsonInspectReport, TableInspectReport } from './inspect-report';
 
 class BinlogFileUnreadableError extends InvalidInputError {}
 

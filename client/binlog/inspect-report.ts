@@ -1,7 +1,7 @@
 import { BinlogCorruptError } from '../../domain/binlog/errors';
 import { formatBinlogTime } from '../../domain/binlog/time-format';
-import { BinlogSummary, BinlogTime, BinlogTransaction } from '../../domain/binlog/types';
-import { BufferedOutput } from './buffered-output';
+import type { BinlogSummary, BinlogTime, BinlogTransaction } from '../../domain/binlog/types';
+import type { BufferedOutput } from './buffered-output';
 
 /** Renders `pitr binlog inspect` output file by file, transactions streamed as they are read. */
 export interface InspectReport {

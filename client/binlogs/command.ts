@@ -24,7 +24,9 @@ const BINLOGS_LIST_HEADER = 'SEQ\tSTATUS\tSERVER\tFILE\tTRANSACTIONS\tGTIDS';
 
 function entryLine(e: ArchiveEntry): string {
   if (e.kind === 'gap') {
-    const files = e.missingFromFile ? `${e.missingFromFile}${e.missingToFile !== e.missingFromFile ? ` … ${e.missingToFile}` : ''}` : `before ${e.beforeFile}`;
+    const files = e.missingFromFile
+      ? `${e.missingFromFile}${e.missingToFile !== e.missingFromFile ? ` … ${e.missingToFile}` : ''}`
+      : `before ${e.beforeFile}`;
     return `${e.streamSeq}\tGAP\t${e.serverKey}\t${files}\tmissing ${e.missingGtids}`;
   }
   const span = e.transactions === 0 ? 'no transactions' : `${e.transactions} trx ${e.firstCommitAt} … ${e.lastCommitAt}`;
@@ -33,10 +35,14 @@ function entryLine(e: ArchiveEntry): string {
 
 export function binlogsCommand(): Command {
   const binlogs = new Command('binlogs').description('the archived binlog stream of a cluster');
-  withClusterOptions(binlogs.command('list').description('archived segments and gaps, in stream order')).action(async (o: ClusterOptions) => {
-    const entries = await withCatalog(loadCliConfig(o.config), (catalog) => listArchive(catalog, o.tenant, o.cluster));
-    printJsonOr(o.json, entries, (es) => (es.length === 0 ? '(nothing archived)' : [BINLOGS_LIST_HEADER, ...es.map(entryLine)].join('\n')));
-  });
+  withClusterOptions(binlogs.command('list').description('archived segments and gaps, in stream order')).action(
+    async (o: ClusterOptions) => {
+      const entries = await withCatalog(loadCliConfig(o.config), (catalog) => listArchive(catalog, o.tenant, o.cluster));
+      printJsonOr(o.json, entries, (es) =>
+        es.length === 0 ? '(nothing archived)' : [BINLOGS_LIST_HEADER, ...es.map(entryLine)].join('\n'),
+      );
+    },
+  );
   return binlogs;
 }
 

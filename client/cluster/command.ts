@@ -42,9 +42,13 @@ export function clusterCommand(): Command {
     .action((o: { flavor: string; engine: string; archive?: boolean; user: string; host: string }) => {
       assertEngineName(o.engine);
       if (o.flavor !== 'mysql' && o.flavor !== 'mariadb') {
-        throw new InvalidInputError(`--flavor ${JSON.stringify(o.flavor)} is neither mysql nor mariadb`, { hint: 'write --flavor mysql or --flavor mariadb' });
+        throw new InvalidInputError(`--flavor ${JSON.stringify(o.flavor)} is neither mysql nor mariadb`, {
+          hint: 'write --flavor mysql or --flavor mariadb',
+        });
       }
-      process.stdout.write(`${agentGrants({ flavor: o.flavor, engine: o.engine, archive: o.archive === true, user: o.user, host: o.host })}\n`);
+      process.stdout.write(
+        `${agentGrants({ flavor: o.flavor, engine: o.engine, archive: o.archive === true, user: o.user, host: o.host })}\n`,
+      );
     });
   cluster
     .command('list')
@@ -53,7 +57,9 @@ export function clusterCommand(): Command {
     .option('--config <file>', 'central configuration file')
     .action(async (o: { tenant: string; json?: boolean; config?: string }) => {
       const clusters = await withCatalog(loadCliConfig(o.config), (catalog) => listClusters(catalog, o.tenant));
-      printJsonOr(o.json, clusters, (cs) => cs.map((c) => `${c.clusterId}\t${c.flavor}\t${c.defaultEngine}\t${c.complianceTier}`).join('\n'));
+      printJsonOr(o.json, clusters, (cs) =>
+        cs.map((c) => `${c.clusterId}\t${c.flavor}\t${c.defaultEngine}\t${c.complianceTier}`).join('\n'),
+      );
     });
   cluster
     .command('retention')
@@ -70,7 +76,13 @@ export function clusterCommand(): Command {
         if (Object.keys(overrides).length > 0) await setRetentionOverrides(catalog, o.tenant, o.cluster, overrides);
         return loadRetentionState(catalog, o.tenant, o.cluster);
       });
-      const shown = { tenantId: o.tenant, clusterId: o.cluster, tier: state.cluster.complianceTier, ...state.cluster.overrides, policy: state.input.policy };
+      const shown = {
+        tenantId: o.tenant,
+        clusterId: o.cluster,
+        tier: state.cluster.complianceTier,
+        ...state.cluster.overrides,
+        policy: state.input.policy,
+      };
       printJsonOr(o.json, shown, (s) => `${s.tenantId}/${s.clusterId} (tier ${s.tier}): ${describePolicy(s.policy)}`);
     });
   return cluster;

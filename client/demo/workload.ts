@@ -1,4 +1,4 @@
-import { Connection, createConnection } from 'mysql2/promise';
+import { type Connection, createConnection } from 'mysql2/promise';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DbInstance } from '../../activities/local/db-instance';
 

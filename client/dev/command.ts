@@ -1,6 +1,16 @@
 import { Command } from 'commander';
 import { Client, Connection } from '@temporalio/client';
-import { DEV_PORTS, portsFromBase, previousPorts, readStackInfo, stackHealth, StackInfo, StackPorts, startStack, stopStack } from '../../activities/local/stack';
+import {
+  DEV_PORTS,
+  portsFromBase,
+  previousPorts,
+  readStackInfo,
+  stackHealth,
+  type StackInfo,
+  type StackPorts,
+  startStack,
+  stopStack,
+} from '../../activities/local/stack';
 import { createStackCheckActivities } from '../../activities/stack-check';
 import { stackCheckWorkflow } from '../../workflows';
 import { createWorker } from '../../workers/create-worker';
@@ -81,7 +91,9 @@ export function devCommand(): Command {
       const connection = await Connection.connect({ address: stack.temporal.address });
       try {
         const client = new Client({ connection, namespace: stack.temporal.namespace });
-        const health = await worker.runUntil(client.workflow.execute(stackCheckWorkflow, { taskQueue, workflowId: `${taskQueue}-${Date.now()}` }));
+        const health = await worker.runUntil(
+          client.workflow.execute(stackCheckWorkflow, { taskQueue, workflowId: `${taskQueue}-${Date.now()}` }),
+        );
         for (const h of health) process.stdout.write(`${h.healthy ? 'up  ' : 'DOWN'}  ${h.service.padEnd(12)} ${h.address}\n`);
         if (health.some((h) => !h.healthy)) process.exitCode = 1;
       } finally {

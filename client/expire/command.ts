@@ -12,7 +12,10 @@ import { loadCliConfig, printJsonOr, withCatalog, withTemporal } from '../config
 const windowLines = (label: string, windows: readonly RecoverableWindow[]): string[] =>
   windows.length === 0
     ? [`${label}  nothing recoverable`]
-    : windows.map((w) => `${label}  ${w.baseBackup.finishedAt} … ${w.newestCommit ?? w.baseBackup.finishedAt} from backup ${w.baseBackup.backupId} (${w.firstFile} … ${w.lastFile})`);
+    : windows.map(
+        (w) =>
+          `${label}  ${w.baseBackup.finishedAt} … ${w.newestCommit ?? w.baseBackup.finishedAt} from backup ${w.baseBackup.backupId} (${w.firstFile} … ${w.lastFile})`,
+      );
 
 function planText(p: ExpiryPlan): string {
   const d = p.decision;

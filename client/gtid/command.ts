@@ -23,9 +23,7 @@ export function gtidCommand(): Command {
     .addCommand(operation('union', '<a> <b...>', 'print the union of the GTID sets'))
     .addCommand(operation('subtract', '<a> <b>', "print A without B (MariaDB: the domains where A is ahead of B, at A's GTID)"))
     .addCommand(operation('intersect', '<a> <b...>', 'print the GTIDs common to all the sets'))
-    .addCommand(
-      operation('contains', '<a> <b>', 'print true and exit 0 when A contains every GTID of B, else print false and exit 1'),
-    );
+    .addCommand(operation('contains', '<a> <b>', 'print true and exit 0 when A contains every GTID of B, else print false and exit 1'));
 }
 
 function operation(name: Operation, args: string, description: string): Command {

@@ -40,11 +40,18 @@ function importText(r: LegacyImportReport): string {
 }
 
 function instantsOf(list: string): string[] {
-  const instants = list.split(',').map((t) => t.trim()).filter(Boolean);
-  if (instants.length === 0) throw new RestoreTargetError('--at names no instant', { hint: 'e.g. --at 2026-11-27T12:00:00Z,2026-11-27T12:30:00Z' });
+  const instants = list
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  if (instants.length === 0)
+    throw new RestoreTargetError('--at names no instant', { hint: 'e.g. --at 2026-11-27T12:00:00Z,2026-11-27T12:30:00Z' });
   return instants.map((text) => {
     const target = parseRestoreTarget(text);
-    if (target.kind !== 'instant') throw new RestoreTargetError(`--at ${text} is not an instant`, { hint: 'compare takes ISO-8601 instants with their zone, comma-separated' });
+    if (target.kind !== 'instant')
+      throw new RestoreTargetError(`--at ${text} is not an instant`, {
+        hint: 'compare takes ISO-8601 instants with their zone, comma-separated',
+      });
     return target.at;
   });
 }
@@ -53,31 +60,47 @@ function instantsOf(list: string): string[] {
 export function legacyCommand(): Command {
   const legacy = new Command('legacy').description("an older system's archive under its own prefix, during a migration");
 
-  withSourceOptions(legacy.command('import').description('index the dumps and binlogs under a prefix, read-only; list what cannot be used')).action(async (o: SourceOptions) => {
+  withSourceOptions(
+    legacy.command('import').description('index the dumps and binlogs under a prefix, read-only; list what cannot be used'),
+  ).action(async (o: SourceOptions) => {
     const config = loadCliConfig(o.config);
     const services = artifactServicesFromConfig(config);
     try {
-      const report = await withCatalog(config, (catalog) => importLegacy(catalog, services, { tenantId: o.tenant, clusterId: o.cluster, prefix: o.prefix }));
+      const report = await withCatalog(config, (catalog) =>
+        importLegacy(catalog, services, { tenantId: o.tenant, clusterId: o.cluster, prefix: o.prefix }),
+      );
       printJsonOr(o.json, report, importText);
     } finally {
       services.close();
     }
   });
 
-  withSourceOptions(legacy.command('list').description('what import indexed: dumps, the binlog stream, gaps, rejected objects')).action(async (o: SourceOptions) => {
-    const archive = await withCatalog(loadCliConfig(o.config), (catalog) => loadLegacyArchive(catalog, { tenantId: o.tenant, clusterId: o.cluster, prefix: o.prefix }));
-    printJsonOr(o.json, archive, (a) =>
-      [
-        `${a.source.prefix}: opened ${a.source.openedAt}, ${a.source.completedAt ? `completed ${a.source.completedAt} by ${a.source.completedBy}` : 'migration open'}`,
-        ...a.backups.map((b) => `dump    ${b.objectKey} (${b.engine}, ${b.compression}) at ${b.gtidExecuted}, ${b.completedText}${b.goneAt ? ' — GONE' : ''}`),
-        ...a.segments.map((s) => `binlog  ${s.streamSeq ?? '-'}\t${s.status ?? 'unplaced'}\t${s.objectKey} (${s.compression}) ${s.gtids || '(none)'}${s.goneAt ? ' — GONE' : ''}`),
-        ...a.gaps.map((g) => `gap     ${g.seq}\tbefore ${g.beforeFile}: missing ${g.missing}`),
-        ...a.rejected.map((r) => `rejected ${r.objectKey}: ${r.reason}`),
-      ].join('\n'),
-    );
-  });
+  withSourceOptions(legacy.command('list').description('what import indexed: dumps, the binlog stream, gaps, rejected objects')).action(
+    async (o: SourceOptions) => {
+      const archive = await withCatalog(loadCliConfig(o.config), (catalog) =>
+        loadLegacyArchive(catalog, { tenantId: o.tenant, clusterId: o.cluster, prefix: o.prefix }),
+      );
+      printJsonOr(o.json, archive, (a) =>
+        [
+          `${a.source.prefix}: opened ${a.source.openedAt}, ${a.source.completedAt ? `completed ${a.source.completedAt} by ${a.source.completedBy}` : 'migration open'}`,
+          ...a.backups.map(
+            (b) =>
+              `dump    ${b.objectKey} (${b.engine}, ${b.compression}) at ${b.gtidExecuted}, ${b.completedText}${b.goneAt ? ' — GONE' : ''}`,
+          ),
+          ...a.segments.map(
+            (s) =>
+              `binlog  ${s.streamSeq ?? '-'}\t${s.status ?? 'unplaced'}\t${s.objectKey} (${s.compression}) ${s.gtids || '(none)'}${s.goneAt ? ' — GONE' : ''}`,
+          ),
+          ...a.gaps.map((g) => `gap     ${g.seq}\tbefore ${g.beforeFile}: missing ${g.missing}`),
+          ...a.rejected.map((r) => `rejected ${r.objectKey}: ${r.reason}`),
+        ].join('\n'),
+      );
+    },
+  );
 
-  withSourceOptions(legacy.command('compare').description('plan each instant from the product\'s archive and the legacy one; report where they disagree'))
+  withSourceOptions(
+    legacy.command('compare').description("plan each instant from the product's archive and the legacy one; report where they disagree"),
+  )
     .requiredOption('--at <instants>', 'comma-separated ISO-8601 instants')
     .option('--restore', 'also restore both sides of each instant on ephemeral instances and compare gtid_executed and CHECKSUM TABLE')
     .action(async (o: SourceOptions & { at: string; restore?: boolean }) => {
@@ -90,7 +113,9 @@ export function legacyCommand(): Command {
       process.once('SIGINT', stop).once('SIGTERM', stop);
       const dryRuns = o.restore ? { config, provisioner: new LocalProcessProvisioner(restoreRoot()), signal: interrupt.signal } : undefined;
       try {
-        const comparisons = await withCatalog(config, (catalog) => compareLegacyPlans(catalog, services, { tenantId: o.tenant, clusterId: o.cluster, prefix: o.prefix, at }, dryRuns));
+        const comparisons = await withCatalog(config, (catalog) =>
+          compareLegacyPlans(catalog, services, { tenantId: o.tenant, clusterId: o.cluster, prefix: o.prefix, at }, dryRuns),
+        );
         printJsonOr(o.json, comparisons, (cs: InstantComparison[]) => cs.map(comparisonText).join('\n'));
         // Scripts gate `legacy complete` on this: any instant the archives do not agree on fails the command.
         if (comparisons.some((c) => c.verdict.kind !== 'agree' || c.restored?.agree === false)) process.exitCode = 1;
@@ -104,8 +129,14 @@ export function legacyCommand(): Command {
     .option('--by <name>', 'who closes it (default: the operating-system user)')
     .action(async (o: SourceOptions & { by?: string }) => {
       const by = o.by ?? userInfo().username;
-      const source = await withCatalog(loadCliConfig(o.config), (catalog) => completeLegacySource(catalog, { tenantId: o.tenant, clusterId: o.cluster, prefix: o.prefix }, by));
-      printJsonOr(o.json, source, (s) => `${s.tenantId}/${s.clusterId} ${s.prefix}: migration completed at ${s.completedAt} by ${s.completedBy}`);
+      const source = await withCatalog(loadCliConfig(o.config), (catalog) =>
+        completeLegacySource(catalog, { tenantId: o.tenant, clusterId: o.cluster, prefix: o.prefix }, by),
+      );
+      printJsonOr(
+        o.json,
+        source,
+        (s) => `${s.tenantId}/${s.clusterId} ${s.prefix}: migration completed at ${s.completedAt} by ${s.completedBy}`,
+      );
     });
 
   return legacy;

@@ -28,7 +28,8 @@ interface TargetOptions {
 
 /** `required: false` for a command with subcommands, whose own options commander would demand of them too. */
 function withTargetOptions(command: Command, required = true): Command {
-  const option = (flags: string, description?: string) => (required ? command.requiredOption(flags, description) : command.option(flags, description));
+  const option = (flags: string, description?: string) =>
+    required ? command.requiredOption(flags, description) : command.option(flags, description);
   option('--tenant <id>');
   option('--cluster <id>');
   option('--to <target>', 'an ISO-8601 instant with its zone (UTC recommended), gtid:SET, or latest');
@@ -38,12 +39,21 @@ function withTargetOptions(command: Command, required = true): Command {
 function requireTargetOptions(o: Partial<TargetOptions>): asserts o is TargetOptions {
   const missing = (['tenant', 'cluster', 'to'] as const).filter((k) => o[k] === undefined).map((k) => `--${k}`);
   if (missing.length > 0) {
-    throw new InvalidInputError(`pitr restore needs ${missing.join(', ')}`, { hint: 'e.g. pitr restore --tenant acme --cluster orders --to 2026-11-27T09:30:00.250000Z --wait; or pitr restore release|extend --restore-id ID' });
+    throw new InvalidInputError(`pitr restore needs ${missing.join(', ')}`, {
+      hint: 'e.g. pitr restore --tenant acme --cluster orders --to 2026-11-27T09:30:00.250000Z --wait; or pitr restore release|extend --restore-id ID',
+    });
   }
 }
 
 function planText(p: RestorePlan): string {
-  const stop = p.stop === null ? 'nothing to apply: the backup is the target' : p.stop.kind === 'gtid' ? `stop after ${p.stop.gtid}` : p.stop.kind === 'gtid-set' ? `stop after the last of ${p.stop.set}` : 'apply all';
+  const stop =
+    p.stop === null
+      ? 'nothing to apply: the backup is the target'
+      : p.stop.kind === 'gtid'
+        ? `stop after ${p.stop.gtid}`
+        : p.stop.kind === 'gtid-set'
+          ? `stop after the last of ${p.stop.set}`
+          : 'apply all';
   return [
     `${p.tenantId}/${p.clusterId} (${p.flavor}) to ${describeTarget(p.target)}`,
     `base backup  ${p.backup.backupId} (${p.backup.engine}, finished ${p.backup.finishedAt}) at ${p.backup.gtidExecuted}`,
@@ -70,7 +80,7 @@ function heldBackText(flavor: Flavor, h: HeldBack): string {
 /** `pitr plan`: what a restore to the target would use, from the catalog, without touching anything. */
 export function planCommand(): Command {
   return withTargetOptions(new Command('plan').description('plan a point-in-time restore without running it'))
-    .option('--prefix <prefix>', "plan from an imported legacy archive under this prefix (see `pitr legacy import`)")
+    .option('--prefix <prefix>', 'plan from an imported legacy archive under this prefix (see `pitr legacy import`)')
     .action(async (o: TargetOptions & { prefix?: string }) => {
       const target = parseRestoreTarget(o.to);
       const config = loadCliConfig(o.config);
@@ -79,7 +89,9 @@ export function planCommand(): Command {
         const request = { tenantId: o.tenant, clusterId: o.cluster, target };
         const legacyPrefix = o.prefix !== undefined && o.prefix !== services.prefix ? o.prefix : undefined;
         const plan = await withCatalog(config, (catalog) =>
-          legacyPrefix === undefined ? loadRestorePlan(catalog, services, request) : loadLegacyPlan(catalog, services, { ...request, prefix: legacyPrefix }),
+          legacyPrefix === undefined
+            ? loadRestorePlan(catalog, services, request)
+            : loadLegacyPlan(catalog, services, { ...request, prefix: legacyPrefix }),
         );
         printJsonOr(o.json, plan, planText);
       } finally {
@@ -98,7 +110,9 @@ interface RestoreOptions extends TargetOptions {
 function keepForMsOf(minutes: string): number {
   const value = Number(minutes);
   if (!Number.isFinite(value) || value <= 0) {
-    throw new InvalidInputError(`--keep-for ${JSON.stringify(minutes)} is not a number of minutes`, { hint: 'e.g. --keep-for 120 keeps the restored instance two hours' });
+    throw new InvalidInputError(`--keep-for ${JSON.stringify(minutes)} is not a number of minutes`, {
+      hint: 'e.g. --keep-for 120 keeps the restored instance two hours',
+    });
   }
   return Math.round(value * 60_000);
 }
@@ -121,7 +135,9 @@ function verificationText(v: RestoreVerification | null): string {
 
 /** Where a kept restore is served and what it holds; otherwise its phase. */
 export function progressText(restoreId: string, p: RestoreProgress): string {
-  const where = p.instance ? ` at ${p.instance.host}:${p.instance.port} (socket ${p.instance.socket}, user ${p.instance.user}${p.instance.optionFile ? `, signs in with --defaults-file=${p.instance.optionFile}` : ''}) until ${p.keptUntil}` : '';
+  const where = p.instance
+    ? ` at ${p.instance.host}:${p.instance.port} (socket ${p.instance.socket}, user ${p.instance.user}${p.instance.optionFile ? `, signs in with --defaults-file=${p.instance.optionFile}` : ''}) until ${p.keptUntil}`
+    : '';
   const host = `${p.host ? ` on restore host ${p.host}` : ''}${p.waiting ? ` — waiting: ${p.waiting}` : ''}`;
   const head = `${restoreId}: ${p.phase}${host}${where}${p.appliedThrough ? `, applied through ${p.appliedThrough}` : ''}${p.error ? ` — ${p.error}` : ''}`;
   return p.phase === 'kept' ? `${head}${throughText(p)}${verificationText(p.verification)}` : head;
@@ -129,13 +145,18 @@ export function progressText(restoreId: string, p: RestoreProgress): string {
 
 function resultText(r: PitrRestoreResult): string {
   const kept = r.instance ? `; it was kept at ${r.instance.host}:${r.instance.port}` : '';
-  const heldBack = r.heldBack ? `\nheld back ${r.heldBack.transactions} transactions stamped ${r.heldBack.second} (${r.heldBack.gtids}), which may have committed after the target; to include them: --to ${r.heldBack.includeAllTarget}` : '';
+  const heldBack = r.heldBack
+    ? `\nheld back ${r.heldBack.transactions} transactions stamped ${r.heldBack.second} (${r.heldBack.gtids}), which may have committed after the target; to include them: --to ${r.heldBack.includeAllTarget}`
+    : '';
   return `${r.restoreId}: restored backup ${r.backupId} through ${r.appliedThrough} in ${(r.durationMs / 1000).toFixed(1)} s${kept}${throughText(r)}${heldBack}${verificationText(r.verification)}`;
 }
 
 /** `pitr restore`: starts (or, with the same --key, finds) a restore; --wait follows it until it is kept or done. */
 export function restoreCommand(): Command {
-  return withTargetOptions(new Command('restore').description('restore a cluster to an instant, a GTID set or latest, on an ephemeral instance'), false)
+  return withTargetOptions(
+    new Command('restore').description('restore a cluster to an instant, a GTID set or latest, on an ephemeral instance'),
+    false,
+  )
     .addCommand(releaseCommand())
     .addCommand(extendCommand())
     .option('--keep-for <minutes>', 'keep the restored instance this long for inspection')
@@ -154,17 +175,28 @@ export function restoreCommand(): Command {
       } catch (err) {
         // Refused before any restore exists: incident tooling still reads one JSON object.
         if (o.json && err instanceof PitrError) {
-          process.stdout.write(`${JSON.stringify({ restoreId: null, status: 'refused', error: { type: err.name, message: err.message, hint: err.hint ?? null } })}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ restoreId: null, status: 'refused', error: { type: err.name, message: err.message, hint: err.hint ?? null } })}\n`,
+          );
         }
         throw err;
       }
       const { target, keepForMs, config } = request;
       await withTemporal(config, async (client) => {
         const requested = await requestRestore(client, {
-          tenantId: o.tenant, clusterId: o.cluster, target, verify: o.verify, idempotencyKey: o.key ?? randomUUID(), ...(keepForMs === undefined ? {} : { keepForMs }),
+          tenantId: o.tenant,
+          clusterId: o.cluster,
+          target,
+          verify: o.verify,
+          idempotencyKey: o.key ?? randomUUID(),
+          ...(keepForMs === undefined ? {} : { keepForMs }),
         });
         if (!o.wait) {
-          printJsonOr(o.json, { restoreId: requested.restoreId, started: requested.started }, (v) => `${v.started ? 'started' : 'already requested'} ${v.restoreId}`);
+          printJsonOr(
+            o.json,
+            { restoreId: requested.restoreId, started: requested.started },
+            (v) => `${v.started ? 'started' : 'already requested'} ${v.restoreId}`,
+          );
           return;
         }
         let progress = await requested.handle.query(restoreProgressQuery);

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidInputError } from '../../domain/errors';
 import type { RestoreProgress } from '../../domain/restore/workflow-types';
-import { extendRestoreSignal, pitrRestoreWorkflow, releaseRestoreSignal, restoreProgressQuery } from '../../workflows';
+import { extendRestoreSignal, type pitrRestoreWorkflow, releaseRestoreSignal, restoreProgressQuery } from '../../workflows';
 import { loadCliConfig, printJsonOr, withTemporal } from '../config';
 import { asRunFailure } from '../workflow-failure';
 
@@ -12,7 +12,9 @@ async function runningRestore(client: Client, restoreId: string) {
   const handle = client.workflow.getHandle<typeof pitrRestoreWorkflow>(restoreId);
   const described = await handle.describe().catch((err: unknown) => {
     if (err instanceof WorkflowNotFoundError) {
-      throw new InvalidInputError(`there is no restore ${restoreId}`, { hint: 'pitr status --tenant T --cluster C lists the cluster’s restores and their ids' });
+      throw new InvalidInputError(`there is no restore ${restoreId}`, {
+        hint: 'pitr status --tenant T --cluster C lists the cluster’s restores and their ids',
+      });
     }
     throw err;
   });
@@ -20,9 +22,12 @@ async function runningRestore(client: Client, restoreId: string) {
     throw new InvalidInputError(`${restoreId} is a ${described.type} run, not a restore`, { hint: 'pass the id `pitr restore` printed' });
   }
   if (described.status.name !== 'RUNNING') {
-    throw new InvalidInputError(`restore ${restoreId} has already ended (${described.status.name.toLowerCase()}): its instance is torn down`, {
-      hint: 'start a new restore to inspect the data again',
-    });
+    throw new InvalidInputError(
+      `restore ${restoreId} has already ended (${described.status.name.toLowerCase()}): its instance is torn down`,
+      {
+        hint: 'start a new restore to inspect the data again',
+      },
+    );
   }
   return { handle, progress: await handle.query(restoreProgressQuery) };
 }
@@ -30,7 +35,9 @@ async function runningRestore(client: Client, restoreId: string) {
 function minutesOf(text: string): number {
   const minutes = Number(text);
   if (!Number.isFinite(minutes) || minutes <= 0) {
-    throw new InvalidInputError(`--by ${JSON.stringify(text)} is not a number of minutes`, { hint: 'e.g. --by 60 keeps the restored instance an hour longer' });
+    throw new InvalidInputError(`--by ${JSON.stringify(text)} is not a number of minutes`, {
+      hint: 'e.g. --by 60 keeps the restored instance an hour longer',
+    });
   }
   return minutes;
 }
@@ -51,7 +58,8 @@ export function releaseCommand(): Command {
         const result = await handle.result().catch((err: unknown) => {
           throw asRunFailure(err, o.restoreId, 'restore');
         });
-        const was = progress.phase === 'kept' ? 'released and torn down' : `released while ${progress.phase}: it is torn down instead of kept`;
+        const was =
+          progress.phase === 'kept' ? 'released and torn down' : `released while ${progress.phase}: it is torn down instead of kept`;
         printJsonOr(o.json, { restoreId: o.restoreId, released: true, result }, () => `${o.restoreId}: ${was}`);
       });
     });

@@ -1,4 +1,10 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import { tenantClusterKey } from '../../domain/backup';
@@ -28,9 +34,10 @@ function requested(restoreId: string, started: boolean, handle: WorkflowHandle<t
     restoreId,
     started,
     handle,
-    result: () => handle.result().catch((err: unknown) => {
-      throw asRunFailure(err, restoreId, 'restore');
-    }),
+    result: () =>
+      handle.result().catch((err: unknown) => {
+        throw asRunFailure(err, restoreId, 'restore');
+      }),
   };
 }
 
@@ -64,7 +71,9 @@ async function earlierRestore(client: Client, tenantId: string, clusterId: strin
 export async function requestRestore(client: Client, request: RestoreRequest): Promise<RequestedRestore> {
   const { idempotencyKey, ...input } = request;
   if (idempotencyKey.trim() === '') {
-    throw new InvalidInputError('the idempotency key is empty', { hint: 'pass a key that names this restore request, e.g. the incident id' });
+    throw new InvalidInputError('the idempotency key is empty', {
+      hint: 'pass a key that names this restore request, e.g. the incident id',
+    });
   }
   const earlier = await earlierRestore(client, input.tenantId, input.clusterId, idempotencyKey);
   if (earlier) return requested(earlier.workflowId, false, earlier);

@@ -1,9 +1,9 @@
 import type { ScheduleHandle } from '@temporalio/client';
 import { Command } from 'commander';
-import { EngineName } from '../../domain/backup';
+import type { EngineName } from '../../domain/backup';
 import { InvalidInputError } from '../../domain/errors';
 import { loadCliConfig, printJsonOr, withTemporal } from '../config';
-import { findSchedule, SCHEDULE_KINDS, ScheduleKind, scheduleId, upsertSchedule } from './schedules';
+import { findSchedule, SCHEDULE_KINDS, type ScheduleKind, scheduleId, upsertSchedule } from './schedules';
 
 interface Target {
   kind: ScheduleKind;
@@ -41,7 +41,9 @@ function handleVerb(name: string, description: string, verb: (h: ScheduleHandle)
 }
 
 export function scheduleCommand(): Command {
-  const schedule = new Command('schedule').description('Temporal Schedules: nightly base backups, binlog archive passes, restore verification');
+  const schedule = new Command('schedule').description(
+    'Temporal Schedules: nightly base backups, binlog archive passes, restore verification',
+  );
   schedule.addCommand(
     targeted('create', 'create the schedule, or update it when it exists')
       .requiredOption('--cron <expr>', 'five-field cron, e.g. "0 2 * * *" (backups) or "* * * * *" (archive)')
@@ -51,8 +53,13 @@ export function scheduleCommand(): Command {
       .action(async (o: Target & { cron: string; timezone: string; engine?: EngineName; catchup: string }) => {
         const outcome = await withTemporal(loadCliConfig(o.config), (client) =>
           upsertSchedule(client, {
-            kind: kindOf(o.kind), tenantId: o.tenant, clusterId: o.cluster, cron: o.cron, timezone: o.timezone,
-            catchupWindow: o.catchup, ...(o.engine ? { engine: o.engine } : {}),
+            kind: kindOf(o.kind),
+            tenantId: o.tenant,
+            clusterId: o.cluster,
+            cron: o.cron,
+            timezone: o.timezone,
+            catchupWindow: o.catchup,
+            ...(o.engine ? { engine: o.engine } : {}),
           }),
         );
         process.stdout.write(`${outcome}: ${scheduleId(kindOf(o.kind), o.tenant, o.cluster)}\n`);
@@ -70,14 +77,20 @@ export function scheduleCommand(): Command {
           }
           return out;
         });
-        printJsonOr(o.json, rows, (rs) => rs.map((r) => `${r.scheduleId}\t${r.paused ? 'paused' : 'active'}\tnext ${r.next ?? '-'}`).join('\n') || '(no schedules)');
+        printJsonOr(
+          o.json,
+          rows,
+          (rs) => rs.map((r) => `${r.scheduleId}\t${r.paused ? 'paused' : 'active'}\tnext ${r.next ?? '-'}`).join('\n') || '(no schedules)',
+        );
       }),
   );
   schedule.addCommand(
     targeted('describe', 'the schedule, its next runs and its recent actions')
       .option('--json')
       .action(async (o: Target & { json?: boolean }) => {
-        const d = await withTemporal(loadCliConfig(o.config), async (client) => (await findSchedule(client, kindOf(o.kind), o.tenant, o.cluster)).describe());
+        const d = await withTemporal(loadCliConfig(o.config), async (client) =>
+          (await findSchedule(client, kindOf(o.kind), o.tenant, o.cluster)).describe(),
+        );
         const summary = {
           scheduleId: d.scheduleId,
           workflowType: d.action.workflowType,
@@ -85,7 +98,10 @@ export function scheduleCommand(): Command {
           cron: d.spec.calendars?.length ? d.spec.calendars : undefined,
           timezone: d.spec.timezone,
           nextRuns: d.info.nextActionTimes.map((t) => t.toISOString()),
-          recentRuns: d.info.recentActions.map((a) => ({ scheduledAt: a.scheduledAt.toISOString(), workflowId: a.action.workflow.workflowId })),
+          recentRuns: d.info.recentActions.map((a) => ({
+            scheduledAt: a.scheduledAt.toISOString(),
+            workflowId: a.action.workflow.workflowId,
+          })),
         };
         printJsonOr(o.json, summary, (s) => JSON.stringify(s, null, 2));
       }),

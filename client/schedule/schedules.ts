@@ -1,5 +1,12 @@
-import { Client, ScheduleAlreadyRunning, ScheduleHandle, ScheduleNotFoundError, ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
-import { clusterScheduleId, EngineName } from '../../domain/backup';
+import {
+  type Client,
+  ScheduleAlreadyRunning,
+  type ScheduleHandle,
+  ScheduleNotFoundError,
+  type ScheduleOptions,
+  ScheduleOverlapPolicy,
+} from '@temporalio/client';
+import { clusterScheduleId, type EngineName } from '../../domain/backup';
 import { InvalidInputError } from '../../domain/errors';
 import { baseBackupWorkflow, binlogArchiveWorkflow, expireWorkflow, restoreVerificationWorkflow } from '../../workflows';
 import { CENTRAL_TASK_QUEUE } from '../../workers/task-queues';
@@ -90,7 +97,9 @@ export async function upsertSchedule(client: Client, r: ScheduleRequest): Promis
   const existing = await findSchedule(client, r.kind, r.tenantId, r.clusterId);
   const legacy = existing.scheduleId === options.scheduleId ? undefined : await described(existing);
   try {
-    await client.schedule.create(legacy ? { ...options, state: { paused: legacy.state.paused, ...(legacy.state.note ? { note: legacy.state.note } : {}) } } : options);
+    await client.schedule.create(
+      legacy ? { ...options, state: { paused: legacy.state.paused, ...(legacy.state.note ? { note: legacy.state.note } : {}) } } : options,
+    );
     if (!legacy) return 'created';
     await existing.delete();
     return 'updated';

@@ -1,12 +1,12 @@
 import type { Client } from '@temporalio/client';
 import { listBackups } from '../../activities/catalog/backups';
-import { Catalog } from '../../activities/catalog/catalog';
+import type { Catalog } from '../../activities/catalog/catalog';
 import { loadRecoverability } from '../../activities/archive/recoverable';
 import type { LastArchivePass } from '../../activities/catalog/archive-passes';
 import { listRestores } from '../../activities/restore/outcomes';
 import { failureText } from '../../domain/archive/pass-failure';
 import { WATCH_AGENT_POLLERS } from '../../activities/agent-queue/types';
-import { NoAgentPolling, noAgentPolling } from '../../domain/agent-queue';
+import { type NoAgentPolling, noAgentPolling } from '../../domain/agent-queue';
 import { NO_AGENT_POLLING } from '../../workflows/agent-queue-watch';
 import { restoreProgressQuery } from '../../workflows';
 
@@ -42,7 +42,9 @@ export interface ClusterStatus {
 }
 
 const iso = (t: { seconds?: unknown; nanos?: number | null } | null | undefined): string | undefined =>
-  t?.seconds === undefined || t.seconds === null ? undefined : new Date(Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6)).toISOString();
+  t?.seconds === undefined || t.seconds === null
+    ? undefined
+    : new Date(Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6)).toISOString();
 
 /** One screen an SRE reads first: last backup, archive RPO, gaps and last pass, last restore, and what runs or is stuck. */
 export async function clusterStatus(catalog: Catalog, client: Client, tenantId: string, clusterId: string): Promise<ClusterStatus> {
@@ -83,7 +85,13 @@ export async function clusterStatus(catalog: Catalog, client: Client, tenantId: 
     tenantId,
     clusterId,
     lastBackup: backup
-      ? { backupId: backup.backupId, status: backup.status, finishedAt: backup.finishedAt, engine: backup.engine, detail: backup.coordinate?.gtidExecuted ?? backup.failureReason ?? '' }
+      ? {
+          backupId: backup.backupId,
+          status: backup.status,
+          finishedAt: backup.finishedAt,
+          engine: backup.engine,
+          detail: backup.coordinate?.gtidExecuted ?? backup.failureReason ?? '',
+        }
       : null,
     archive: {
       rpoSeconds: recoverability.rpoSeconds,
@@ -92,22 +100,41 @@ export async function clusterStatus(catalog: Catalog, client: Client, tenantId: 
       gaps: recoverability.gaps.map((g) => g.description),
       lastPass: recoverability.lastPass,
     },
-    lastRestore: restore ? { restoreId: restore.restoreId, status: restore.status, target: restore.target, detail: restore.appliedThrough ?? restore.failure ?? '' } : null,
+    lastRestore: restore
+      ? {
+          restoreId: restore.restoreId,
+          status: restore.status,
+          target: restore.target,
+          detail: restore.appliedThrough ?? restore.failure ?? '',
+        }
+      : null,
     running,
   };
 }
 
 export function formatStatus(s: ClusterStatus): string {
   const lines = [`${s.tenantId}/${s.clusterId}`];
-  lines.push(s.lastBackup ? `  last backup   ${s.lastBackup.status} ${s.lastBackup.finishedAt} (${s.lastBackup.engine}) ${s.lastBackup.detail}` : '  last backup   none');
-  lines.push(`  archive RPO   ${s.archive.rpoSeconds === null ? 'nothing archived' : `${s.archive.rpoSeconds.toFixed(1)}s (newest commit ${s.archive.newestArchivedCommit ?? 'none'})`}; ${s.archive.windows} recoverable window(s)`);
+  lines.push(
+    s.lastBackup
+      ? `  last backup   ${s.lastBackup.status} ${s.lastBackup.finishedAt} (${s.lastBackup.engine}) ${s.lastBackup.detail}`
+      : '  last backup   none',
+  );
+  lines.push(
+    `  archive RPO   ${s.archive.rpoSeconds === null ? 'nothing archived' : `${s.archive.rpoSeconds.toFixed(1)}s (newest commit ${s.archive.newestArchivedCommit ?? 'none'})`}; ${s.archive.windows} recoverable window(s)`,
+  );
   lines.push(`  archive pass  ${lastPassText(s.archive.lastPass)}`);
   for (const gap of s.archive.gaps) lines.push(`  GAP           ${gap}`);
-  lines.push(s.lastRestore ? `  last restore  ${s.lastRestore.status} to ${s.lastRestore.target}: ${s.lastRestore.detail}` : '  last restore  none');
+  lines.push(
+    s.lastRestore ? `  last restore  ${s.lastRestore.status} to ${s.lastRestore.target}: ${s.lastRestore.detail}` : '  last restore  none',
+  );
   for (const w of s.running) {
-    lines.push(`  running       ${w.type} ${w.workflowId}${w.phase ? ` in ${w.phase}` : ''}${w.host ? ` on restore host ${w.host}` : ''} since ${w.startedAt}`);
+    lines.push(
+      `  running       ${w.type} ${w.workflowId}${w.phase ? ` in ${w.phase}` : ''}${w.host ? ` on restore host ${w.host}` : ''} since ${w.startedAt}`,
+    );
     for (const a of w.pending) {
-      lines.push(`                ${a.activity} attempt ${a.attempt}${a.lastFailure ? `, last error: ${a.lastFailure}` : ''}${a.lastHeartbeat ? `, heartbeat ${a.lastHeartbeat}` : ''}`);
+      lines.push(
+        `                ${a.activity} attempt ${a.attempt}${a.lastFailure ? `, last error: ${a.lastFailure}` : ''}${a.lastHeartbeat ? `, heartbeat ${a.lastHeartbeat}` : ''}`,
+      );
     }
     if (w.noAgentPolling) lines.push(`                waiting: ${w.noAgentPolling.message}`);
     if (w.waiting) lines.push(`                waiting: ${w.waiting}`);

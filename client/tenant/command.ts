@@ -46,7 +46,9 @@ export function tenantCommand(): Command {
   const tenant = new Command('tenant').description('operations on a whole tenant');
   tenant
     .command('erase')
-    .description('cryptographic erasure: destroy the tenant\'s data key so that every backup and binlog of it is unreadable for good, and record when, by whom and why')
+    .description(
+      "cryptographic erasure: destroy the tenant's data key so that every backup and binlog of it is unreadable for good, and record when, by whom and why",
+    )
     .requiredOption('--tenant <id>', 'the tenant to erase')
     .option('--confirm <id>', 'the tenant id again: erasure cannot be undone')
     .requiredOption('--reason <text>', 'why, for the record (a ticket, a contract end)')
@@ -57,17 +59,21 @@ export function tenantCommand(): Command {
       checkTenantId(o.tenant);
       if (o.confirm !== o.tenant) {
         throw new InvalidInputError(`erasing tenant ${o.tenant} needs --confirm ${o.tenant}`, {
-          hint: 'erasure destroys the tenant\'s data key: none of its backups or binlogs can be restored afterwards, ever. Repeat the tenant id with --confirm when that is what you mean',
+          hint: "erasure destroys the tenant's data key: none of its backups or binlogs can be restored afterwards, ever. Repeat the tenant id with --confirm when that is what you mean",
         });
       }
       const erasedBy = (o.by ?? userInfo().username).trim();
       if (erasedBy === '' || o.reason.trim() === '') {
-        throw new InvalidInputError('an erasure is recorded with who did it and why', { hint: 'give a non-empty --reason (and --by if the OS user is not the right name)' });
+        throw new InvalidInputError('an erasure is recorded with who did it and why', {
+          hint: 'give a non-empty --reason (and --by if the OS user is not the right name)',
+        });
       }
       const config = loadCliConfig(o.config);
       const services = artifactServicesFromConfig(config);
       try {
-        const outcome = await withCatalog(config, (catalog) => eraseTenant(catalog, services, { tenantId: o.tenant, erasedBy, reason: o.reason.trim() }));
+        const outcome = await withCatalog(config, (catalog) =>
+          eraseTenant(catalog, services, { tenantId: o.tenant, erasedBy, reason: o.reason.trim() }),
+        );
         printJsonOr(o.json, outcome, erasureText);
       } finally {
         services.close();
@@ -75,7 +81,9 @@ export function tenantCommand(): Command {
     });
   tenant
     .command('rewrap-keys')
-    .description('master key rotation: re-wrap tenants\' data keys under the configured master key (masterKeyFile), unwrapping them with it or one of previousMasterKeys; artifacts are not rewritten')
+    .description(
+      "master key rotation: re-wrap tenants' data keys under the configured master key (masterKeyFile), unwrapping them with it or one of previousMasterKeys; artifacts are not rewritten",
+    )
     .option('--tenant <id>', 'only this tenant')
     .option('--all', 'every tenant in the key store')
     .option('--json')

@@ -5,7 +5,7 @@ import { loadAgentConfig } from '../../activities/config/config';
 import { InvalidInputError } from '../../domain/errors';
 import { checkAgentHost } from '../../workers/agent-start-checks';
 import { startAgentWorker } from '../../workers/agent-worker';
-import { CentralQueue, startCentralWorkers } from '../../workers/central-worker';
+import { type CentralQueue, startCentralWorkers } from '../../workers/central-worker';
 import type { RunningWorkers } from '../../workers/create-worker';
 import { loadCliConfig } from '../config';
 
@@ -38,7 +38,11 @@ export function workerCommand(): Command {
   return new Command('worker')
     .description('run the central worker (workflows, catalog and storage activities, verification)')
     .option('--config <file>', 'central configuration file')
-    .option('--queue <queue...>', 'any of central, verify, restore (restore makes this a restore host: it needs the MySQL/MariaDB binaries, see restoreHost in the configuration)', ['central', 'verify', 'restore'])
+    .option(
+      '--queue <queue...>',
+      'any of central, verify, restore (restore makes this a restore host: it needs the MySQL/MariaDB binaries, see restoreHost in the configuration)',
+      ['central', 'verify', 'restore'],
+    )
     .option('--metrics <host:port>', 'serve Prometheus metrics (the product’s and the SDK’s) at http://HOST:PORT/metrics')
     .action(async (o: { config?: string; queue: CentralQueue[]; metrics?: string }) => {
       const metrics = await serveMetrics(o.metrics);

@@ -14,7 +14,7 @@ export function parseBinlogName(name: string): BinlogName {
   const match = BINLOG_NAME.exec(name);
   if (!match) {
     throw new InvalidInputError(`"${name}" is not a binlog file name (base name, a dot, then a sequence number of six or more digits)`, {
-      hint: 'list the server\'s binlogs with SHOW BINARY LOGS; the archive handles only the files the server names there',
+      hint: "list the server's binlogs with SHOW BINARY LOGS; the archive handles only the files the server names there",
     });
   }
   const digits = match[2]!;

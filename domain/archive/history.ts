@@ -14,7 +14,10 @@ export function historyContains(flavor: GtidFlavor, outer: string, inner: string
 /** The union of histories, as the GTID state a server holding all of them reports (canonical). */
 export function historyUnion(flavor: GtidFlavor, histories: readonly string[]): string {
   if (flavor === 'mysql') return histories.reduce((all, h) => all.union(MysqlGtidSet.parse(h)), MysqlGtidSet.empty()).toString();
-  return histories.reduce((all, h) => all.union(MariadbBinlogState.parse(h)), MariadbBinlogState.parse('')).position().toString();
+  return histories
+    .reduce((all, h) => all.union(MariadbBinlogState.parse(h)), MariadbBinlogState.parse(''))
+    .position()
+    .toString();
 }
 
 export function sameHistory(flavor: GtidFlavor, a: string, b: string): boolean {

@@ -15,7 +15,11 @@ export class MariadbBinlogState {
   static parse(text: string): MariadbBinlogState {
     const gtids: MariadbGtid[] = [];
     // Each entry alone is a one-domain position; parsing it validates the numbers.
-    for (const entry of text.split(',').map((e) => e.trim()).filter((e) => e !== '')) gtids.push(...MariadbGtidPosition.parse(entry).gtids());
+    for (const entry of text
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e !== ''))
+      gtids.push(...MariadbGtidPosition.parse(entry).gtids());
     return MariadbBinlogState.of(gtids);
   }
 
@@ -36,7 +40,9 @@ export class MariadbBinlogState {
 
   /** The pairs where this state is further along than `other`, at this state's GTID. */
   subtract(other: MariadbBinlogState): MariadbBinlogState {
-    return MariadbBinlogState.of([...this.byPair].filter(([pair, ours]) => (other.byPair.get(pair)?.seq ?? 0n) < ours.seq).map(([, ours]) => ours));
+    return MariadbBinlogState.of(
+      [...this.byPair].filter(([pair, ours]) => (other.byPair.get(pair)?.seq ?? 0n) < ours.seq).map(([, ours]) => ours),
+    );
   }
 
   contains(other: MariadbBinlogState): boolean {

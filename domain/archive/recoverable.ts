@@ -102,7 +102,8 @@ export function microsOf(isoText: string): number {
  */
 export function windowSpan(w: RecoverableWindow): string {
   const from = w.baseBackup.finishedAt;
-  if (w.newestCommit === null || microsOf(w.newestCommit) <= microsOf(from)) return `${from} only (no archived commit is newer than the backup)`;
+  if (w.newestCommit === null || microsOf(w.newestCommit) <= microsOf(from))
+    return `${from} only (no archived commit is newer than the backup)`;
   return `${from} … ${w.newestCommit}`;
 }
 
@@ -119,8 +120,14 @@ export function missingText(flavor: GtidFlavor, missing: string, reachedBefore: 
 
 function nameGap(flavor: GtidFlavor, gap: StreamGap): NamedGap {
   const missingFiles =
-    gap.missingFromFile === null ? null : gap.missingFromFile === gap.missingToFile ? gap.missingFromFile : `${gap.missingFromFile} … ${gap.missingToFile}`;
-  const where = missingFiles ? `${missingFiles} of server ${gap.serverKey}, purged before archiving,` : `binlogs of server ${gap.serverKey} before ${gap.beforeFile}`;
+    gap.missingFromFile === null
+      ? null
+      : gap.missingFromFile === gap.missingToFile
+        ? gap.missingFromFile
+        : `${gap.missingFromFile} … ${gap.missingToFile}`;
+  const where = missingFiles
+    ? `${missingFiles} of server ${gap.serverKey}, purged before archiving,`
+    : `binlogs of server ${gap.serverKey} before ${gap.beforeFile}`;
   return {
     serverKey: gap.serverKey,
     afterFile: gap.afterFile,
@@ -166,7 +173,14 @@ export function recoverability(
       open = undefined;
     } else if (entry.status === 'archived') {
       if (open === undefined) {
-        open = { from: reached ?? historyBefore(flavor, entry.previousGtids), to: entry.reached, firstFile: entry.file, lastFile: entry.file, segments: 0, newestCommitMicros: null };
+        open = {
+          from: reached ?? historyBefore(flavor, entry.previousGtids),
+          to: entry.reached,
+          firstFile: entry.file,
+          lastFile: entry.file,
+          segments: 0,
+          newestCommitMicros: null,
+        };
         stretches.push(open);
       }
       open.to = entry.reached;
@@ -182,11 +196,16 @@ export function recoverability(
   const uncovered: ArchiveStretch[] = [];
   for (const { newestCommitMicros, ...rest } of stretches) {
     const stretch: ArchiveStretch = { ...rest, newestCommit: newestCommitMicros === null ? null : isoMicros(newestCommitMicros) };
-    const base = byAge.find((b) => historyContains(flavor, b.gtidExecuted, stretch.from) && historyContains(flavor, stretch.to, b.gtidExecuted));
+    const base = byAge.find(
+      (b) => historyContains(flavor, b.gtidExecuted, stretch.from) && historyContains(flavor, stretch.to, b.gtidExecuted),
+    );
     if (base) windows.push({ ...stretch, baseBackup: base });
     else uncovered.push(stretch);
   }
-  const newest = stretches.reduce<number | null>((max, s) => (s.newestCommitMicros === null ? max : Math.max(max ?? 0, s.newestCommitMicros)), null);
+  const newest = stretches.reduce<number | null>(
+    (max, s) => (s.newestCommitMicros === null ? max : Math.max(max ?? 0, s.newestCommitMicros)),
+    null,
+  );
   return {
     windows,
     uncovered,

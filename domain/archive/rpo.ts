@@ -16,10 +16,15 @@ export interface ArchiveObservation {
  * pass looked is known, so while passes fail it counts from that look. Without an observation
  * (no pass recorded one yet) it is the age of the newest archived commit, or null before any.
  */
-export function archiveRpoSeconds(nowMicros: number, newestArchivedCommitMicros: number | null, observation: ArchiveObservation | undefined): number | null {
-  const since = observation === undefined
-    ? newestArchivedCommitMicros
-    : (observation.unarchivedSinceMicros ?? (observation.failedSince ? observation.observedAtMicros : null));
+export function archiveRpoSeconds(
+  nowMicros: number,
+  newestArchivedCommitMicros: number | null,
+  observation: ArchiveObservation | undefined,
+): number | null {
+  const since =
+    observation === undefined
+      ? newestArchivedCommitMicros
+      : (observation.unarchivedSinceMicros ?? (observation.failedSince ? observation.observedAtMicros : null));
   if (since === null) return observation === undefined ? null : 0;
   return Math.max(0, (nowMicros - since) / 1_000_000);
 }

@@ -1,12 +1,20 @@
-import { MariadbGtidPosition, MariadbGtidSetBuilder, mariadbGtidText, MAX_GNO, MysqlGtidSet, MysqlGtidSetBuilder, type MariadbGtid } from '../gtid';
+import {
+  MariadbGtidPosition,
+  MariadbGtidSetBuilder,
+  mariadbGtidText,
+  MAX_GNO,
+  MysqlGtidSet,
+  MysqlGtidSetBuilder,
+  type MariadbGtid,
+} from '../gtid';
 import { BinlogCorruptError, BinlogUnsupportedError } from './errors';
-import { EventScanner, EventSink } from './event-scanner';
+import { EventScanner, type EventSink } from './event-scanner';
 import { CHECKSUM_LENGTH, EventType, eventTypeName, HEADER_LENGTH, HeaderOffset } from './event-types';
-import { decodeFormatDescription, FormatDescription } from './format-description';
+import { decodeFormatDescription, type FormatDescription } from './format-description';
 import { decodeMariadbGtid, decodeMariadbGtidList } from './mariadb-events';
-import { decodePreviousGtids, decodeTaggedGtid, decodeUntaggedGtid, MysqlGtidInfo, UuidFormatter } from './mysql-gtid-events';
+import { decodePreviousGtids, decodeTaggedGtid, decodeUntaggedGtid, type MysqlGtidInfo, UuidFormatter } from './mysql-gtid-events';
 import { classifyQuery, TransactionBoundaries } from './transaction-boundaries';
-import { BinlogSummary, BinlogTime, BinlogTransaction } from './types';
+import type { BinlogSummary, BinlogTime, BinlogTransaction } from './types';
 
 // Query post-header: thread_id(4) exec_time(4) db_len(1) error_code(2) status_vars_len(2)
 const QUERY_DB_LENGTH_AT = 8;
@@ -166,7 +174,7 @@ export class BinlogIndexer implements EventSink {
         if (!mysql) {
           throw new BinlogUnsupportedError(
             `it is encrypted (Start_encryption event at offset ${offset})`,
-            'archive binlogs of servers with encrypt_binlog=OFF; this reader does not hold the server\'s encryption keys',
+            "archive binlogs of servers with encrypt_binlog=OFF; this reader does not hold the server's encryption keys",
             this.file,
           );
         }
@@ -197,16 +205,23 @@ export class BinlogIndexer implements EventSink {
 
   private startTransaction(offset: number): void {
     if (this.boundaries.open) {
-      throw this.corrupt(offset, `GTID event inside the unfinished transaction ${this.trxGtid ?? '(anonymous)'} that starts at offset ${this.trxStart}`);
+      throw this.corrupt(
+        offset,
+        `GTID event inside the unfinished transaction ${this.trxGtid ?? '(anonymous)'} that starts at offset ${this.trxStart}`,
+      );
     }
     this.trxStart = offset;
   }
 
   private onMysqlGtid(type: number, buf: Buffer, body: number, bodyEnd: number, offset: number, time: number): void {
     this.startTransaction(offset);
-    const info = type === EventType.GTID_TAGGED ? decodeTaggedGtid(buf, body, bodyEnd, this.uuids) : decodeUntaggedGtid(buf, body, bodyEnd, this.uuids);
+    const info =
+      type === EventType.GTID_TAGGED
+        ? decodeTaggedGtid(buf, body, bodyEnd, this.uuids)
+        : decodeUntaggedGtid(buf, body, bodyEnd, this.uuids);
     const anonymous = type === EventType.ANONYMOUS_GTID;
-    if (info === undefined || (!anonymous && (info.gno < 1n || info.gno > MAX_GNO))) throw this.corrupt(offset, `malformed ${eventTypeName(type)} event`);
+    if (info === undefined || (!anonymous && (info.gno < 1n || info.gno > MAX_GNO)))
+      throw this.corrupt(offset, `malformed ${eventTypeName(type)} event`);
     this.trxMysql = anonymous ? undefined : info;
     this.trxGtid = anonymous ? null : `${info.sourceId}:${info.gno}`;
     this.trxCommitTime = info.immediateCommitMicros === undefined ? seconds(time) : { micros: info.immediateCommitMicros, precision: 'us' };

@@ -37,10 +37,22 @@ function tableCrc32(buf: Buffer, start: number, end: number, previous: number): 
   for (; i + 16 <= end; i += 16) {
     crc ^= buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
     crc =
-      t[3840 + (crc & 0xff)]! ^ t[3584 + ((crc >>> 8) & 0xff)]! ^ t[3328 + ((crc >>> 16) & 0xff)]! ^ t[3072 + (crc >>> 24)]! ^
-      t[2816 + buf[i + 4]!]! ^ t[2560 + buf[i + 5]!]! ^ t[2304 + buf[i + 6]!]! ^ t[2048 + buf[i + 7]!]! ^
-      t[1792 + buf[i + 8]!]! ^ t[1536 + buf[i + 9]!]! ^ t[1280 + buf[i + 10]!]! ^ t[1024 + buf[i + 11]!]! ^
-      t[768 + buf[i + 12]!]! ^ t[512 + buf[i + 13]!]! ^ t[256 + buf[i + 14]!]! ^ t[buf[i + 15]!]!;
+      t[3840 + (crc & 0xff)]! ^
+      t[3584 + ((crc >>> 8) & 0xff)]! ^
+      t[3328 + ((crc >>> 16) & 0xff)]! ^
+      t[3072 + (crc >>> 24)]! ^
+      t[2816 + buf[i + 4]!]! ^
+      t[2560 + buf[i + 5]!]! ^
+      t[2304 + buf[i + 6]!]! ^
+      t[2048 + buf[i + 7]!]! ^
+      t[1792 + buf[i + 8]!]! ^
+      t[1536 + buf[i + 9]!]! ^
+      t[1280 + buf[i + 10]!]! ^
+      t[1024 + buf[i + 11]!]! ^
+      t[768 + buf[i + 12]!]! ^
+      t[512 + buf[i + 13]!]! ^
+      t[256 + buf[i + 14]!]! ^
+      t[buf[i + 15]!]!;
   }
   for (; i + 4 <= end; i += 4) {
     crc ^= buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);

@@ -107,7 +107,7 @@ export class EventScanner {
       if (this.magic.equals(MYSQL_ENCRYPTED_MAGIC)) {
         throw new BinlogUnsupportedError(
           'it is a MySQL encrypted binlog (binlog_encryption=ON)',
-          'archive and read binlogs of servers with binlog_encryption=OFF, or decrypt the file with the server\'s keyring first',
+          "archive and read binlogs of servers with binlog_encryption=OFF, or decrypt the file with the server's keyring first",
           this.file,
         );
       }
@@ -121,7 +121,10 @@ export class EventScanner {
 
   private checkHeader(buf: Buffer, at: number, length: number): void {
     if (length < HEADER_LENGTH + this.checksumLength) {
-      throw this.corrupt(this.offset, `event length ${length} is shorter than the event header${this.checksumLength ? ' and checksum' : ''}`);
+      throw this.corrupt(
+        this.offset,
+        `event length ${length} is shorter than the event header${this.checksumLength ? ' and checksum' : ''}`,
+      );
     }
     const endPosition = buf.readUInt32LE(at + HeaderOffset.LOG_POS);
     const expected = (this.offset + length) % UINT32_RANGE;

@@ -1,7 +1,7 @@
 import { BinlogCorruptError, crcMismatch } from './errors';
 import { CHECKSUM_LENGTH, HEADER_LENGTH, HeaderOffset, LOG_EVENT_BINLOG_IN_USE_F } from './event-types';
 import { crc32 } from './crc32';
-import { BinlogFlavor, ChecksumAlgorithm } from './types';
+import type { BinlogFlavor, ChecksumAlgorithm } from './types';
 
 /** What the Format_description event (always the first event, at offset 4) says about a file. */
 export interface FormatDescription {
@@ -43,7 +43,9 @@ export function decodeFormatDescription(buf: Buffer, start: number, length: numb
   const body = start + HEADER_LENGTH;
   const binlogVersion = buf.readUInt16LE(body);
   if (binlogVersion !== BINLOG_VERSION) {
-    throw corrupt(`Format_description event has binlog version ${binlogVersion}; only version ${BINLOG_VERSION} (MySQL 5.0+, MariaDB) is known`);
+    throw corrupt(
+      `Format_description event has binlog version ${binlogVersion}; only version ${BINLOG_VERSION} (MySQL 5.0+, MariaDB) is known`,
+    );
   }
   const versionBytes = buf.subarray(body + 2, body + 2 + SERVER_VERSION_LENGTH);
   const nul = versionBytes.indexOf(0);
@@ -53,7 +55,9 @@ export function decodeFormatDescription(buf: Buffer, start: number, length: numb
   }
   const commonHeaderLength = buf[body + 2 + SERVER_VERSION_LENGTH + 4]!;
   if (commonHeaderLength !== HEADER_LENGTH) {
-    throw corrupt(`Format_description event declares a ${commonHeaderLength}-byte event header; binlog v4 headers are ${HEADER_LENGTH} bytes`);
+    throw corrupt(
+      `Format_description event declares a ${commonHeaderLength}-byte event header; binlog v4 headers are ${HEADER_LENGTH} bytes`,
+    );
   }
   const flavor: BinlogFlavor = serverVersion.includes('MariaDB') ? 'mariadb' : 'mysql';
   const versionNumbers = serverVersion.split(/[.-]/, 3).map((part) => Number.parseInt(part, 10));

@@ -1,5 +1,5 @@
 import type { GnoInterval } from '../gtid';
-import { readVarlenSigned, readVarlenUnsigned, VarlenCursor } from './varlen';
+import { readVarlenSigned, readVarlenUnsigned, type VarlenCursor } from './varlen';
 
 /** What the reader needs from a MySQL Gtid / Anonymous_Gtid / Gtid_tagged event. */
 export interface MysqlGtidInfo {
@@ -74,9 +74,18 @@ function readPackedInteger(buf: Buffer, pos: number, end: number): number {
 
 /** Field ids of Gtid_tagged_log_event in MySQL's serialization framework (Gtid_event::define_fields). */
 const TaggedField = {
-  FLAGS: 0, UUID: 1, GNO: 2, TAG: 3, LAST_COMMITTED: 4, SEQUENCE_NUMBER: 5,
-  IMMEDIATE_COMMIT_TIMESTAMP: 6, ORIGINAL_COMMIT_TIMESTAMP: 7, TRANSACTION_LENGTH: 8,
-  IMMEDIATE_SERVER_VERSION: 9, ORIGINAL_SERVER_VERSION: 10, COMMIT_GROUP_TICKET: 11,
+  FLAGS: 0,
+  UUID: 1,
+  GNO: 2,
+  TAG: 3,
+  LAST_COMMITTED: 4,
+  SEQUENCE_NUMBER: 5,
+  IMMEDIATE_COMMIT_TIMESTAMP: 6,
+  ORIGINAL_COMMIT_TIMESTAMP: 7,
+  TRANSACTION_LENGTH: 8,
+  IMMEDIATE_SERVER_VERSION: 9,
+  ORIGINAL_SERVER_VERSION: 10,
+  COMMIT_GROUP_TICKET: 11,
 } as const;
 
 /**

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { BinlogIndexer } from './binlog-indexer';
-import { BinlogSummary, BinlogTransaction } from './types';
+import type { BinlogSummary, BinlogTransaction } from './types';
 
 /** Any byte stream: a file or S3 object body (Node Readable), or an async iterable of chunks. */
 export type BinlogSource = AsyncIterable<Uint8Array | Buffer>;

@@ -1,4 +1,4 @@
-import { BinlogTime } from './types';
+import type { BinlogTime } from './types';
 
 /**
  * ISO-8601 UTC. Microsecond times print all six digits (`2026-11-24T02:59:31.071258Z`);

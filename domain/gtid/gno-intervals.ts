@@ -60,7 +60,9 @@ export function intersectIntervals(a: GnoIntervals, b: GnoIntervals): GnoInterva
   while (i < a.length && j < b.length) {
     const x = a[i] as GnoInterval;
     const y = b[j] as GnoInterval;
+    // biome-ignore lint/complexity/useMathMinMax: GNOs are bigints, which Math.max refuses
     const start = x.start > y.start ? x.start : y.start;
+    // biome-ignore lint/complexity/useMathMinMax: as above
     const end = x.end < y.end ? x.end : y.end;
     if (start <= end) result.push({ start, end });
     if (x.end < y.end) i += 1;

@@ -66,8 +66,10 @@ function readGtid(scanner: TextScanner): MariadbGtid {
   const domain = BigInt(domainDigits);
   const server = BigInt(serverDigits);
   const seq = BigInt(seqDigits);
-  if (domain > BigInt(MAX_MARIADB_DOMAIN_ID)) scanner.fail(start, `domain id ${domainDigits} in "${token}" is above ${MAX_MARIADB_DOMAIN_ID}`);
-  if (server > BigInt(MAX_MARIADB_SERVER_ID)) scanner.fail(start, `server id ${serverDigits} in "${token}" is above ${MAX_MARIADB_SERVER_ID}`);
+  if (domain > BigInt(MAX_MARIADB_DOMAIN_ID))
+    scanner.fail(start, `domain id ${domainDigits} in "${token}" is above ${MAX_MARIADB_DOMAIN_ID}`);
+  if (server > BigInt(MAX_MARIADB_SERVER_ID))
+    scanner.fail(start, `server id ${serverDigits} in "${token}" is above ${MAX_MARIADB_SERVER_ID}`);
   if (seq === 0n) scanner.fail(start, `sequence number 0 in "${token}" is never assigned to a transaction (they start at 1)`);
   if (seq > MAX_MARIADB_SEQ) scanner.fail(start, `sequence number ${seqDigits} in "${token}" is above ${MAX_MARIADB_SEQ}`);
   return { domain: Number(domain), server: Number(server), seq };

@@ -25,7 +25,9 @@ export class MariadbGtidSet {
   }
 
   toString(): string {
-    return this.sorted.map(({ domain, server, first, last }) => `${domain}-${server}-${first === last ? first : `${first}..${last}`}`).join(',');
+    return this.sorted
+      .map(({ domain, server, first, last }) => `${domain}-${server}-${first === last ? first : `${first}..${last}`}`)
+      .join(',');
   }
 }
 

@@ -78,9 +78,7 @@ export class MysqlGtidSet implements GtidAlgebra<MysqlGtidSet> {
 
   union(other: MysqlGtidSet): MysqlGtidSet {
     const keys = [...new Set([...this.bySource.keys(), ...other.bySource.keys()])].sort();
-    return MysqlGtidSet.from(
-      keys.map((key) => [key, unionIntervals(this.bySource.get(key) ?? [], other.bySource.get(key) ?? [])]),
-    );
+    return MysqlGtidSet.from(keys.map((key) => [key, unionIntervals(this.bySource.get(key) ?? [], other.bySource.get(key) ?? [])]));
   }
 
   subtract(other: MysqlGtidSet): MysqlGtidSet {

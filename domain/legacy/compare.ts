@@ -31,10 +31,16 @@ export function comparePlans(flavor: GtidFlavor, at: string, product: SidePlan, 
     return { at, product, legacy, verdict: { kind: 'refused', sides } };
   }
   if (sameHistory(flavor, product.expectedGtids, legacy.expectedGtids)) return { at, product, legacy, verdict: { kind: 'agree' } };
-  if (flavor === 'mariadb') return { at, product, legacy, verdict: { kind: 'disagree', onlyProduct: product.expectedGtids, onlyLegacy: legacy.expectedGtids } };
+  if (flavor === 'mariadb')
+    return { at, product, legacy, verdict: { kind: 'disagree', onlyProduct: product.expectedGtids, onlyLegacy: legacy.expectedGtids } };
   const p = MysqlGtidSet.parse(product.expectedGtids);
   const l = MysqlGtidSet.parse(legacy.expectedGtids);
-  return { at, product, legacy, verdict: { kind: 'disagree', onlyProduct: p.subtract(l).toString(), onlyLegacy: l.subtract(p).toString() } };
+  return {
+    at,
+    product,
+    legacy,
+    verdict: { kind: 'disagree', onlyProduct: p.subtract(l).toString(), onlyLegacy: l.subtract(p).toString() },
+  };
 }
 
 export function comparisonText(c: InstantComparison): string {
@@ -42,16 +48,25 @@ export function comparisonText(c: InstantComparison): string {
     s.kind === 'refused' ? `${name} refused: ${s.reason}` : `${name} backup ${s.backupId} + ${s.segments} binlogs → ${s.expectedGtids}`;
   const v = c.verdict;
   const head =
-    v.kind === 'agree' ? `${c.at}  agree` : v.kind === 'refused' ? `${c.at}  refused by ${v.sides.join(' and ')}` : `${c.at}  DISAGREE: only product ${v.onlyProduct || '(none)'}; only legacy ${v.onlyLegacy || '(none)'}`;
+    v.kind === 'agree'
+      ? `${c.at}  agree`
+      : v.kind === 'refused'
+        ? `${c.at}  refused by ${v.sides.join(' and ')}`
+        : `${c.at}  DISAGREE: only product ${v.onlyProduct || '(none)'}; only legacy ${v.onlyLegacy || '(none)'}`;
   const r = c.restored;
-  const restored = r === undefined ? [] : r.agree
-    ? [`  restored: the same gtid_executed, and the same CHECKSUM TABLE for all ${r.tables} tables`]
-    : [
-        `  restored: DIFFER${r.gtids.same ? '' : `; gtid_executed product ${r.gtids.product}, legacy ${r.gtids.legacy}`}`,
-        ...r.onlyProduct.map((t) => `    table only restored from the product: ${t}`),
-        ...r.onlyLegacy.map((t) => `    table only restored from legacy: ${t}`),
-        ...r.differing.map((d) => `    ${d.table}: checksum product ${d.product ?? '(does not open)'}, legacy ${d.legacy ?? '(does not open)'}`),
-      ];
+  const restored =
+    r === undefined
+      ? []
+      : r.agree
+        ? [`  restored: the same gtid_executed, and the same CHECKSUM TABLE for all ${r.tables} tables`]
+        : [
+            `  restored: DIFFER${r.gtids.same ? '' : `; gtid_executed product ${r.gtids.product}, legacy ${r.gtids.legacy}`}`,
+            ...r.onlyProduct.map((t) => `    table only restored from the product: ${t}`),
+            ...r.onlyLegacy.map((t) => `    table only restored from legacy: ${t}`),
+            ...r.differing.map(
+              (d) => `    ${d.table}: checksum product ${d.product ?? '(does not open)'}, legacy ${d.legacy ?? '(does not open)'}`,
+            ),
+          ];
   return [head, `  ${side('product', c.product)}`, `  ${side('legacy ', c.legacy)}`, ...restored].join('\n');
 }
 
@@ -75,8 +90,12 @@ export interface RestoredComparison {
 /** Two restored servers agree when their GTID states are the same history and every table has the same checksum on both. */
 export function compareRestored(flavor: GtidFlavor, product: RestoredState, legacy: RestoredState): RestoredComparison {
   const same = sameHistory(flavor, product.gtidExecuted, legacy.gtidExecuted);
-  const onlyProduct = Object.keys(product.checksums).filter((t) => !(t in legacy.checksums)).sort();
-  const onlyLegacy = Object.keys(legacy.checksums).filter((t) => !(t in product.checksums)).sort();
+  const onlyProduct = Object.keys(product.checksums)
+    .filter((t) => !(t in legacy.checksums))
+    .sort();
+  const onlyLegacy = Object.keys(legacy.checksums)
+    .filter((t) => !(t in product.checksums))
+    .sort();
   const differing = Object.keys(product.checksums)
     .filter((t) => t in legacy.checksums && (product.checksums[t] !== legacy.checksums[t] || product.checksums[t] === null))
     .sort()

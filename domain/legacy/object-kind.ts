@@ -25,5 +25,8 @@ export function contentKindOf(head: Buffer): ContentKind {
   if (head.subarray(0, BINLOG_MAGIC.length).equals(BINLOG_MAGIC)) return { kind: 'binlog' };
   const banner = DUMP_BANNER.exec(head.toString('latin1'));
   if (banner) return { kind: 'dump', flavor: banner[1] === 'MySQL' ? 'mysql' : 'mariadb' };
-  return { kind: 'unknown', reason: 'neither a binlog (magic \\xfebin) nor a mysqldump or mariadb-dump file (banner "-- MySQL dump" or "-- MariaDB dump")' };
+  return {
+    kind: 'unknown',
+    reason: 'neither a binlog (magic \\xfebin) nor a mysqldump or mariadb-dump file (banner "-- MySQL dump" or "-- MariaDB dump")',
+  };
 }

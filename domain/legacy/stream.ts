@@ -53,7 +53,10 @@ function byHistory(flavor: GtidFlavor) {
  * nothing). A gap is recorded where a file's previous GTIDs run past what the files before
  * it hold; that file then continues the stream after the gap, as the archive does.
  */
-export function placeLegacyStream(flavor: GtidFlavor, segments: readonly LegacySegmentFacts[]): { segments: PlacedSegment[]; gaps: LegacyGap[] } {
+export function placeLegacyStream(
+  flavor: GtidFlavor,
+  segments: readonly LegacySegmentFacts[],
+): { segments: PlacedSegment[]; gaps: LegacyGap[] } {
   const placed: PlacedSegment[] = [];
   const gaps: LegacyGap[] = [];
   let reached: string | undefined;
@@ -62,7 +65,15 @@ export function placeLegacyStream(flavor: GtidFlavor, segments: readonly LegacyS
   for (const s of [...segments].sort(byHistory(flavor))) {
     let verdict = checkContinuity(flavor, reached, s);
     if (verdict.continuity.kind === 'gap') {
-      gaps.push({ seq: ++seq, serverKey: s.serverKey, afterFile: lastFile, beforeFile: s.file, reachedBefore: reached ?? '', missing: verdict.continuity.missing, reached: verdict.reached });
+      gaps.push({
+        seq: ++seq,
+        serverKey: s.serverKey,
+        afterFile: lastFile,
+        beforeFile: s.file,
+        reachedBefore: reached ?? '',
+        missing: verdict.continuity.missing,
+        reached: verdict.reached,
+      });
       reached = verdict.reached;
       verdict = checkContinuity(flavor, reached, s);
     }

@@ -22,8 +22,7 @@ export type ManifestRejection = 'unknown-schema-version' | 'unknown-key' | 'sign
 
 const REJECTION_HINTS: Record<ManifestRejection, string> = {
   'unknown-schema-version': 'the manifest was written by another version of pitr: verify it with a pitr that reads that schema version',
-  'unknown-key':
-    "add the signer's public key to the verifier's trusted keys if the key is yours; otherwise treat the backup as untrusted",
+  'unknown-key': "add the signer's public key to the verifier's trusted keys if the key is yours; otherwise treat the backup as untrusted",
   'signature-mismatch':
     'do not restore from this backup: its manifest was changed after signing; restore from another backup and investigate who wrote it',
   'checksum-mismatch':

@@ -7,7 +7,6 @@ import { UUID_PATTERN } from '../gtid/mysql-source';
 /** The only manifest layout this build reads and writes. */
 export const MANIFEST_SCHEMA_VERSION = 1;
 
-
 // Identifiers end up in object keys and log lines, so they keep to a conservative alphabet.
 const identifier = z
   .string()
@@ -108,7 +107,10 @@ const fieldsOfEveryFlavor = {
 export const mysqlManifestSchema = z.strictObject({
   ...fieldsOfEveryFlavor,
   flavor: z.literal('mysql'),
-  serverUuid: z.string().regex(UUID_PATTERN, 'must be a UUID').transform((uuid) => uuid.toLowerCase()),
+  serverUuid: z
+    .string()
+    .regex(UUID_PATTERN, 'must be a UUID')
+    .transform((uuid) => uuid.toLowerCase()),
   engine: z.enum(MYSQL_ENGINES),
   coordinate: coordinate('mysql'),
 });

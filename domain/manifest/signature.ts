@@ -75,12 +75,7 @@ export function verifySignedManifest(
       `manifest is signed with key "${signature.keyId}", which is not a trusted key (trusted: ${trusted})`,
     );
   }
-  const genuine = verify(
-    null,
-    Buffer.from(canonicalJson(received), 'utf8'),
-    key.publicKey,
-    Buffer.from(signature.value, 'base64'),
-  );
+  const genuine = verify(null, Buffer.from(canonicalJson(received), 'utf8'), key.publicKey, Buffer.from(signature.value, 'base64'));
   if (!genuine) {
     throw new ManifestRejectedError(
       'signature-mismatch',

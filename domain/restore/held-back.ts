@@ -63,7 +63,10 @@ export function heldBackAt(
   return {
     second: isoMicros(Math.floor(undecided[0]!.commitTime.micros / 1_000_000) * 1_000_000).replace('.000000Z', 'Z'),
     transactions: undecided.length,
-    gtids: transactionsText(flavor, undecided.map((t) => t.gtid)),
+    gtids: transactionsText(
+      flavor,
+      undecided.map((t) => t.gtid),
+    ),
     includeAllTarget: `gtid:${historyUnion(flavor, [applied, ...through])}`,
   };
 }

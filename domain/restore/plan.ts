@@ -1,4 +1,14 @@
-import { isoMicros, microsOf, recoverability, windowSpan, type BackupPoint, type Recoverability, type RecoverableWindow, type StreamGap, type StreamSegment } from '../archive/recoverable';
+import {
+  isoMicros,
+  microsOf,
+  recoverability,
+  windowSpan,
+  type BackupPoint,
+  type Recoverability,
+  type RecoverableWindow,
+  type StreamGap,
+  type StreamSegment,
+} from '../archive/recoverable';
 import type { EngineName, Flavor } from '../backup';
 import type { BinlogTransaction } from '../binlog/types';
 import { InvalidInputError } from '../errors';
@@ -122,7 +132,9 @@ function stretchesOf(entries: readonly PlanEntry[], windows: readonly Recoverabl
     }
   }
   return windows.flatMap((window) => {
-    const run = runs.find((r) => r[0]?.file === window.firstFile && r[r.length - 1]?.file === window.lastFile && r[r.length - 1]?.reached === window.to);
+    const run = runs.find(
+      (r) => r[0]?.file === window.firstFile && r[r.length - 1]?.file === window.lastFile && r[r.length - 1]?.reached === window.to,
+    );
     return run ? [{ window, segments: run }] : [];
   });
 }
@@ -134,7 +146,12 @@ function backupsOf(input: PlanInput, window: RecoverableWindow): PlanBackup[] {
     .sort((a, b) => Date.parse(b.finishedAt) - Date.parse(a.finishedAt));
 }
 
-function fromBackup(input: PlanInput, recoverable: Recoverability, stretch: Stretch, backup: PlanBackup): Omit<RestoreScope, 'boundary' | 'following'> {
+function fromBackup(
+  input: PlanInput,
+  recoverable: Recoverability,
+  stretch: Stretch,
+  backup: PlanBackup,
+): Omit<RestoreScope, 'boundary' | 'following'> {
   const start = stretch.segments.findIndex((s) => !historyContains(input.flavor, backup.gtidExecuted, s.reached));
   return { input, recoverable, backup, segments: start < 0 ? [] : stretch.segments.slice(start) };
 }
@@ -147,7 +164,9 @@ function scopeInstant(input: PlanInput, recoverable: Recoverability, stretches: 
     if (backup === undefined || newest === null || micros > newest) continue;
     const scope = fromBackup(input, recoverable, stretch, backup);
     const precision = commitPrecision(input.flavor);
-    const boundary = scope.segments.findIndex((s) => s.lastCommitMicros !== null && latestCommitMicros({ micros: s.lastCommitMicros, precision }) > micros);
+    const boundary = scope.segments.findIndex(
+      (s) => s.lastCommitMicros !== null && latestCommitMicros({ micros: s.lastCommitMicros, precision }) > micros,
+    );
     if (boundary < 0) return { ...scope, boundary: null, following: [] };
     const later = scope.segments.slice(boundary + 1);
     const stampedBefore = later.findIndex((s) => s.firstCommitMicros === null || s.firstCommitMicros > micros);
@@ -155,18 +174,28 @@ function scopeInstant(input: PlanInput, recoverable: Recoverability, stretches: 
     return { ...scope, segments: scope.segments.slice(0, boundary + 1), boundary: scope.segments[boundary]!, following };
   }
   if (input.backups.length === 0) {
-    throw refuse(recoverable, `${at} is not recoverable: the cluster has no completed base backup`, 'take a base backup (pitr backup); the instants after it become recoverable once the archive holds their binlogs');
+    throw refuse(
+      recoverable,
+      `${at} is not recoverable: the cluster has no completed base backup`,
+      'take a base backup (pitr backup); the instants after it become recoverable once the archive holds their binlogs',
+    );
   }
   const oldestBackup = Math.min(...input.backups.map((b) => microsOf(b.finishedAt)));
   if (micros < oldestBackup) {
-    const expired = (input.expiredBackups ?? []).filter((b) => microsOf(b.finishedAt) <= micros).sort((a, b) => microsOf(b.finishedAt) - microsOf(a.finishedAt))[0];
+    const expired = (input.expiredBackups ?? [])
+      .filter((b) => microsOf(b.finishedAt) <= micros)
+      .sort((a, b) => microsOf(b.finishedAt) - microsOf(a.finishedAt))[0];
     const hint = expired
       ? `pick an instant inside a recoverable window; backup ${expired.backupId} (finished ${expired.finishedAt}), which an instant this early needs, has expired`
       : `pick an instant inside a recoverable window; no base backup of the cluster finished before ${isoMicros(oldestBackup)}`;
     throw refuse(recoverable, `${at} is before the oldest completed base backup`, hint);
   }
   if (micros > input.nowMicros) {
-    throw refuse(recoverable, `${at} is in the future (now is ${isoMicros(input.nowMicros)})`, 'pick an instant at or before the newest archived commit, or `latest`');
+    throw refuse(
+      recoverable,
+      `${at} is in the future (now is ${isoMicros(input.nowMicros)})`,
+      'pick an instant at or before the newest archived commit, or `latest`',
+    );
   }
   if (recoverable.newestArchivedCommit === null || micros > microsOf(recoverable.newestArchivedCommit)) {
     throw refuse(
@@ -175,7 +204,11 @@ function scopeInstant(input: PlanInput, recoverable: Recoverability, stretches: 
       'wait for the next archive pass (or run one), or pick an earlier instant',
     );
   }
-  throw refuse(recoverable, `${at} is inside a gap of the archive or a stretch no base backup replays`, 'pick an instant inside a recoverable window');
+  throw refuse(
+    recoverable,
+    `${at} is inside a gap of the archive or a stretch no base backup replays`,
+    'pick an instant inside a recoverable window',
+  );
 }
 
 function scopeGtid(input: PlanInput, recoverable: Recoverability, stretches: Stretch[], set: string): RestoreScope {
@@ -189,9 +222,17 @@ function scopeGtid(input: PlanInput, recoverable: Recoverability, stretches: Str
     return { ...scope, segments: scope.segments.slice(0, end + 1), boundary: null, following: [] };
   }
   if (reaching.length === 0) {
-    throw refuse(recoverable, `gtid:${set} is not all archived in a recoverable window`, 'pick a GTID set the archive holds, or wait for the next archive pass');
+    throw refuse(
+      recoverable,
+      `gtid:${set} is not all archived in a recoverable window`,
+      'pick a GTID set the archive holds, or wait for the next archive pass',
+    );
   }
-  throw refuse(recoverable, `gtid:${set} precedes every completed base backup of the windows that reach it`, 'pick a GTID set that contains a base backup coordinate');
+  throw refuse(
+    recoverable,
+    `gtid:${set} precedes every completed base backup of the windows that reach it`,
+    'pick a GTID set that contains a base backup coordinate',
+  );
 }
 
 /**
@@ -237,7 +278,13 @@ export function finishPlan(
   const { input, backup, recoverable } = scope;
   const { flavor, target } = input;
   const base = { tenantId: input.tenantId, clusterId: input.clusterId, flavor, target, backup, windows: recoverable.windows };
-  const applied = (segments: PlanSegment[], stop: RestoreStop | null, expected: string[], through: { gtid: string | null; micros: number | null }, heldBack: HeldBack | null = null): RestorePlan => ({
+  const applied = (
+    segments: PlanSegment[],
+    stop: RestoreStop | null,
+    expected: string[],
+    through: { gtid: string | null; micros: number | null },
+    heldBack: HeldBack | null = null,
+  ): RestorePlan => ({
     ...base,
     heldBack,
     segments: stop === null ? [] : segments.map(toApply),
@@ -248,11 +295,19 @@ export function finishPlan(
   });
   const whole = (segments: PlanSegment[]): RestorePlan => {
     const last = lastWithTransactions(segments);
-    return applied(segments, last ? { kind: 'all' } : null, segments.map((s) => s.reached), { gtid: last?.lastGtid ?? null, micros: last?.lastCommitMicros ?? null });
+    return applied(
+      segments,
+      last ? { kind: 'all' } : null,
+      segments.map((s) => s.reached),
+      { gtid: last?.lastGtid ?? null, micros: last?.lastCommitMicros ?? null },
+    );
   };
 
   if (target.kind === 'gtid') {
-    return applied(scope.segments, scope.segments.length > 0 ? { kind: 'gtid-set', set: target.set } : null, [target.set], { gtid: null, micros: null });
+    return applied(scope.segments, scope.segments.length > 0 ? { kind: 'gtid-set', set: target.set } : null, [target.set], {
+      gtid: null,
+      micros: null,
+    });
   }
   const boundary = scope.boundary;
   if (boundary === null || target.kind !== 'instant') return whole(scope.segments);
@@ -266,19 +321,29 @@ export function finishPlan(
   // A promoted replica's file repeats what the segments before it hold (with its own, later
   // commit times): the replay decides on the transactions it adds, each applied once.
   const reachedBefore = historyUnion(flavor, [boundary.previousGtids, ...before.map((s) => s.reached)]);
-  const added = boundaryTransactions.filter((t): t is BinlogTransaction & { gtid: string } => t.gtid !== null && !historyContains(flavor, reachedBefore, t.gtid));
+  const added = boundaryTransactions.filter(
+    (t): t is BinlogTransaction & { gtid: string } => t.gtid !== null && !historyContains(flavor, reachedBefore, t.gtid),
+  );
   // Only what surely committed at or before the instant: a transaction stamped with a whole
   // second that holds the instant may have committed after it, so the replay stops before it.
   const firstAfter = added.findIndex((t) => latestCommitMicros(t.commitTime) > micros);
   const prefix = added.slice(0, firstAfter < 0 ? added.length : firstAfter);
   const last = prefix[prefix.length - 1];
   const reachedThroughBoundary = historyUnion(flavor, [reachedBefore, boundary.reached]);
-  const later = followingTransactions.filter((t): t is BinlogTransaction & { gtid: string } => t.gtid !== null && !historyContains(flavor, reachedThroughBoundary, t.gtid));
+  const later = followingTransactions.filter(
+    (t): t is BinlogTransaction & { gtid: string } => t.gtid !== null && !historyContains(flavor, reachedThroughBoundary, t.gtid),
+  );
   const heldBack = (state: string) => heldBackAt(flavor, micros, state, [...added.slice(prefix.length), ...later]);
   if (last === undefined) {
     const plan = whole(before);
     return { ...plan, heldBack: heldBack(plan.expectedGtids) };
   }
   const expected = [reachedBefore, prefix.map((t) => t.gtid).join(',')];
-  return applied(scope.segments, { kind: 'gtid', gtid: last.gtid }, expected, { gtid: last.gtid, micros: last.commitTime.micros }, heldBack(historyUnion(flavor, [backup.gtidExecuted, ...expected])));
+  return applied(
+    scope.segments,
+    { kind: 'gtid', gtid: last.gtid },
+    expected,
+    { gtid: last.gtid, micros: last.commitTime.micros },
+    heldBack(historyUnion(flavor, [backup.gtidExecuted, ...expected])),
+  );
 }

@@ -28,7 +28,10 @@ export function parseRestoreTarget(text: string): RestoreTarget {
   if (trimmed === 'latest') return { kind: 'latest' };
   if (trimmed.startsWith('gtid:')) {
     const set = trimmed.slice('gtid:'.length).trim();
-    if (set === '') throw new RestoreTargetError('the target `gtid:` names no GTID', { hint: 'write gtid:SET, e.g. gtid:3e11fa47-71ca-11e1-9e33-c80aa9429562:1-77 or gtid:0-1-2451' });
+    if (set === '')
+      throw new RestoreTargetError('the target `gtid:` names no GTID', {
+        hint: 'write gtid:SET, e.g. gtid:3e11fa47-71ca-11e1-9e33-c80aa9429562:1-77 or gtid:0-1-2451',
+      });
     return { kind: 'gtid', set };
   }
   const micros = instantMicros(trimmed);

@@ -6,7 +6,10 @@ import { isoMicros, microsOf, type RecoverableWindow } from '../archive/recovera
  * [0, 1); null when nothing is recoverable.
  */
 export function verificationInstant(windows: readonly RecoverableWindow[], lookbackMicros: number, random: number): string | null {
-  const newest = windows.filter((w) => w.newestCommit !== null).sort((a, b) => microsOf(a.newestCommit!) - microsOf(b.newestCommit!)).pop();
+  const newest = windows
+    .filter((w) => w.newestCommit !== null)
+    .sort((a, b) => microsOf(a.newestCommit!) - microsOf(b.newestCommit!))
+    .pop();
   if (newest === undefined) return null;
   const end = microsOf(newest.newestCommit!);
   const start = Math.min(end, Math.max(microsOf(newest.baseBackup.finishedAt), end - lookbackMicros));

@@ -13,7 +13,16 @@ export interface PitrRestoreInput {
   applyStallSeconds?: number;
 }
 
-export type RestorePhase = 'planning' | 'restoring-base' | 'fetching-binlogs' | 'applying' | 'verifying' | 'kept' | 'tearing-down' | 'done' | 'failed';
+export type RestorePhase =
+  | 'planning'
+  | 'restoring-base'
+  | 'fetching-binlogs'
+  | 'applying'
+  | 'verifying'
+  | 'kept'
+  | 'tearing-down'
+  | 'done'
+  | 'failed';
 
 export interface RestoreInstanceAddress {
   host: string;

@@ -1,6 +1,14 @@
 import type { GtidFlavor } from '../gtid';
 import { historyContains } from '../archive/history';
-import { microsOf, recoverability, type BackupPoint, type Recoverability, type StreamEntry, type StreamGap, type StreamSegment } from '../archive/recoverable';
+import {
+  microsOf,
+  recoverability,
+  type BackupPoint,
+  type Recoverability,
+  type StreamEntry,
+  type StreamGap,
+  type StreamSegment,
+} from '../archive/recoverable';
 import type { RetentionPolicy } from './policy';
 
 export type RetentionBackupStatus = 'completed' | 'failed' | 'quarantined' | 'expiring' | 'expired';
@@ -97,10 +105,19 @@ function keepReasons(input: RetentionInput, before: Recoverability): Map<string,
     if (microsOf(b.finishedAt) >= ageLimit) mark(b, 'age');
   }
   mark(valid[0], 'newest');
-  mark(valid.find((b) => b.verified), 'newest-verified');
+  mark(
+    valid.find((b) => b.verified),
+    'newest-verified',
+  );
   // What `latest` restores from now: it stays restorable even when newer backups wait for their archive.
   const newestWindow = before.windows[before.windows.length - 1];
-  if (newestWindow) mark(valid.find((b) => historyContains(flavor, b.gtidExecuted, newestWindow.from) && historyContains(flavor, newestWindow.to, b.gtidExecuted)), 'latest');
+  if (newestWindow)
+    mark(
+      valid.find(
+        (b) => historyContains(flavor, b.gtidExecuted, newestWindow.from) && historyContains(flavor, newestWindow.to, b.gtidExecuted),
+      ),
+      'latest',
+    );
   const held = new Set(input.holds.backups);
   for (const b of valid) if (held.has(b.backupId)) mark(b, 'held');
   return reasons;
@@ -159,7 +176,12 @@ export function decideExpiry(input: RetentionInput): ExpiryDecision {
   const start = Math.min(entries.length, ...kept.map(({ backup }) => firstNeeded(flavor, entries, backup.gtidExecuted!)));
   const held = new Set(input.holds.segments.map(segmentId));
   // With no completed backup nothing anchors the archive: nothing in it expires.
-  const segments = kept.length === 0 ? [] : entries.slice(0, start).filter((e): e is RetentionSegment => e.kind === 'segment' && e.status === 'archived' && !held.has(segmentId(e)));
+  const segments =
+    kept.length === 0
+      ? []
+      : entries
+          .slice(0, start)
+          .filter((e): e is RetentionSegment => e.kind === 'segment' && e.status === 'archived' && !held.has(segmentId(e)));
 
   const unfinished = {
     backups: input.backups.filter((b) => b.status === 'expiring').map((b) => b.backupId),
@@ -168,7 +190,11 @@ export function decideExpiry(input: RetentionInput): ExpiryDecision {
   const remaining = input.backups.filter((b) => !expiring.has(b.backupId));
   const after = recoverability(flavor, streamOf(entries, new Set(segments.map(segmentId))), pointsOf(remaining), nowMicros);
   const policyKept = kept.filter((k) => k.reasons.includes('count') || k.reasons.includes('age'));
-  const oldest = (list: typeof kept) => list.reduce<string | null>((min, k) => (min === null || microsOf(k.backup.finishedAt) < microsOf(min) ? k.backup.finishedAt : min), null);
+  const oldest = (list: typeof kept) =>
+    list.reduce<string | null>(
+      (min, k) => (min === null || microsOf(k.backup.finishedAt) < microsOf(min) ? k.backup.finishedAt : min),
+      null,
+    );
   return {
     policy: input.policy,
     kept: kept.map(({ backup, reasons: why }) => ({ backupId: backup.backupId, finishedAt: backup.finishedAt, reasons: why })),
@@ -180,4 +206,3 @@ export function decideExpiry(input: RetentionInput): ExpiryDecision {
     after,
   };
 }
-

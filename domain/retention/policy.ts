@@ -31,7 +31,8 @@ export class UnknownRetentionTierError extends InvalidInputError {}
  */
 export function effectivePolicy(tier: string, overrides: RetentionOverrides): RetentionPolicy {
   const defaults = TIER_RETENTION[tier];
-  if (overrides.keepBackups !== null && overrides.keepDays !== null) return { keepBackups: overrides.keepBackups, keepDays: overrides.keepDays };
+  if (overrides.keepBackups !== null && overrides.keepDays !== null)
+    return { keepBackups: overrides.keepBackups, keepDays: overrides.keepDays };
   if (defaults === undefined) {
     throw new UnknownRetentionTierError(`compliance tier "${tier}" has no default retention policy`, {
       hint: `set the cluster's own with \`pitr cluster retention --keep-backups N --keep-days D\`, or use a tier with defaults: ${Object.keys(TIER_RETENTION).join(', ')}`,

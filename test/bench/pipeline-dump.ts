@@ -29,13 +29,98 @@ export function ensureDumpFile(bytes: number): string {
   return file;
 }
 
-const FIRST = ['James', 'Mary', 'Robert', 'Patricia', 'John', 'Jennifer', 'Michael', 'Linda', 'David', 'Elizabeth', 'William', 'Barbara', 'Richard', 'Susan', 'Joseph', 'Jessica', 'Thomas', 'Sarah', 'Charles', 'Karen', 'Wei', 'Ana', 'Luis', 'Fatima', 'Olga', 'Kenji', 'Amara', 'Sven'];
-const LAST = ['Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Garcia', 'Miller', 'Davis', 'Rodriguez', 'Martinez', 'Hernandez', 'Lopez', 'Gonzalez', 'Wilson', 'Anderson', 'Thomas', 'Taylor', 'Moore', 'Jackson', 'Martin', 'Lee', 'Nguyen', 'Kowalski', 'Schmidt', 'Rossi', 'Tanaka'];
-const STREETS = ['Main St', 'Oak Ave', 'Pine Rd', 'Maple Dr', 'Cedar Ln', 'Elm St', 'Lake View Blvd', 'Hill Crest Way', 'River Rd', 'Park Pl'];
-const CITIES = ['Springfield', 'Riverside', 'Franklin', 'Greenville', 'Bristol', 'Clinton', 'Fairview', 'Salem', 'Madison', 'Georgetown', 'Arlington', 'Ashland'];
+const FIRST = [
+  'James',
+  'Mary',
+  'Robert',
+  'Patricia',
+  'John',
+  'Jennifer',
+  'Michael',
+  'Linda',
+  'David',
+  'Elizabeth',
+  'William',
+  'Barbara',
+  'Richard',
+  'Susan',
+  'Joseph',
+  'Jessica',
+  'Thomas',
+  'Sarah',
+  'Charles',
+  'Karen',
+  'Wei',
+  'Ana',
+  'Luis',
+  'Fatima',
+  'Olga',
+  'Kenji',
+  'Amara',
+  'Sven',
+];
+const LAST = [
+  'Smith',
+  'Johnson',
+  'Williams',
+  'Brown',
+  'Jones',
+  'Garcia',
+  'Miller',
+  'Davis',
+  'Rodriguez',
+  'Martinez',
+  'Hernandez',
+  'Lopez',
+  'Gonzalez',
+  'Wilson',
+  'Anderson',
+  'Thomas',
+  'Taylor',
+  'Moore',
+  'Jackson',
+  'Martin',
+  'Lee',
+  'Nguyen',
+  'Kowalski',
+  'Schmidt',
+  'Rossi',
+  'Tanaka',
+];
+const STREETS = [
+  'Main St',
+  'Oak Ave',
+  'Pine Rd',
+  'Maple Dr',
+  'Cedar Ln',
+  'Elm St',
+  'Lake View Blvd',
+  'Hill Crest Way',
+  'River Rd',
+  'Park Pl',
+];
+const CITIES = [
+  'Springfield',
+  'Riverside',
+  'Franklin',
+  'Greenville',
+  'Bristol',
+  'Clinton',
+  'Fairview',
+  'Salem',
+  'Madison',
+  'Georgetown',
+  'Arlington',
+  'Ashland',
+];
 const STATUS = ['pending', 'paid', 'shipped', 'delivered', 'cancelled', 'refunded'];
 const EVENTS = ['login', 'logout', 'view_item', 'add_to_cart', 'checkout', 'payment_failed', 'password_reset', 'search'];
-const AGENTS = ['Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Gecko/20100101 Firefox/128.0', 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X)', 'curl/8.5.0'];
+const AGENTS = [
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36',
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Gecko/20100101 Firefox/128.0',
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X)',
+  'curl/8.5.0',
+];
 
 class DumpGenerator {
   private started = false;
@@ -81,7 +166,7 @@ class DumpGenerator {
         '-- MySQL dump 10.13  Distrib 9.7.0, for Linux (x86_64)\n--\n-- Host: localhost    Database: shop\n',
         '/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;\n/*!50503 SET NAMES utf8mb4 */;\n',
         'DROP TABLE IF EXISTS `customers`;\nCREATE TABLE `customers` (\n  `id` bigint unsigned NOT NULL AUTO_INCREMENT,\n  `first_name` varchar(64) NOT NULL,\n  `last_name` varchar(64) NOT NULL,\n  `email` varchar(255) NOT NULL,\n  `address` varchar(255) DEFAULT NULL,\n  `created_at` datetime NOT NULL,\n  `api_token` char(16) NOT NULL,\n  PRIMARY KEY (`id`),\n  UNIQUE KEY `email` (`email`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci;\n',
-        'DROP TABLE IF EXISTS `orders`;\nCREATE TABLE `orders` (\n  `id` bigint unsigned NOT NULL AUTO_INCREMENT,\n  `customer_id` bigint unsigned NOT NULL,\n  `status` enum(\'pending\',\'paid\',\'shipped\',\'delivered\',\'cancelled\',\'refunded\') NOT NULL,\n  `total` decimal(12,2) NOT NULL,\n  `items` int NOT NULL,\n  `ordered_at` datetime NOT NULL,\n  PRIMARY KEY (`id`),\n  KEY `customer_id` (`customer_id`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n',
+        "DROP TABLE IF EXISTS `orders`;\nCREATE TABLE `orders` (\n  `id` bigint unsigned NOT NULL AUTO_INCREMENT,\n  `customer_id` bigint unsigned NOT NULL,\n  `status` enum('pending','paid','shipped','delivered','cancelled','refunded') NOT NULL,\n  `total` decimal(12,2) NOT NULL,\n  `items` int NOT NULL,\n  `ordered_at` datetime NOT NULL,\n  PRIMARY KEY (`id`),\n  KEY `customer_id` (`customer_id`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n",
         'DROP TABLE IF EXISTS `events`;\nCREATE TABLE `events` (\n  `id` bigint unsigned NOT NULL AUTO_INCREMENT,\n  `customer_id` bigint unsigned NOT NULL,\n  `kind` varchar(32) NOT NULL,\n  `at` datetime(3) NOT NULL,\n  `ip` varchar(45) NOT NULL,\n  `payload` json DEFAULT NULL,\n  PRIMARY KEY (`id`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n',
       );
     }

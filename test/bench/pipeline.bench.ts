@@ -5,11 +5,11 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyArtifact } from '../../activities/artifact/download';
 import { readFileInPieces } from '../../activities/artifact/input';
-import { packArtifact, PackedArtifact } from '../../activities/artifact/upload';
+import { packArtifact, type PackedArtifact } from '../../activities/artifact/upload';
 import { LocalKeyProvider } from '../../activities/keys/local-key-provider';
 import { ObjectTenantKeyStore } from '../../activities/keys/object-tenant-key-store';
 import { TenantKeys } from '../../activities/keys/tenant-keys';
-import { S3Endpoint, startMinio, stopMinio } from '../../activities/local/minio-server';
+import { type S3Endpoint, startMinio, stopMinio } from '../../activities/local/minio-server';
 import { freePort } from '../../activities/local/process';
 import { toolchain } from '../../activities/local/toolchain';
 import { createS3Client, S3ObjectStore } from '../../activities/storage/s3-store';
@@ -42,7 +42,10 @@ async function runPipeline(request: ChildRequest): Promise<ChildReport> {
   const client = createS3Client(request.s3);
   const store = new S3ObjectStore(client, request.s3.bucket);
   const prefix = `bench/${process.pid}/`;
-  const keys = new TenantKeys(new ObjectTenantKeyStore(store, prefix), LocalKeyProvider.fromBase64(randomBytes(32).toString('base64'), 'bench key'));
+  const keys = new TenantKeys(
+    new ObjectTenantKeyStore(store, prefix),
+    LocalKeyProvider.fromBase64(randomBytes(32).toString('base64'), 'bench key'),
+  );
   const key = `${prefix}pipeline.pitr`;
   try {
     const started = process.hrtime.bigint();
@@ -82,7 +85,9 @@ function zstdSeconds(file: string): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     const zstd = spawn(toolchain().zstd, ['-T0', '-3', '-c', '-q', file], { stdio: ['ignore', devNull, 'inherit'] });
     zstd.once('error', reject);
-    zstd.once('exit', (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - started) / 1e9) : reject(new Error(`zstd exited with ${code}`))));
+    zstd.once('exit', (code) =>
+      code === 0 ? resolve(Number(process.hrtime.bigint() - started) / 1e9) : reject(new Error(`zstd exited with ${code}`)),
+    );
   }).finally(() => closeSync(devNull));
 }
 
@@ -128,7 +133,8 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       zstd = Math.min(zstd, await zstdSeconds(file));
       const run = await pipelineInChild({ s3, file });
-      if (!pipeline || run.packSeconds < pipeline.packSeconds) pipeline = { ...run, packPeakRssBytes: Math.max(run.packPeakRssBytes, pipeline?.packPeakRssBytes ?? 0) };
+      if (!pipeline || run.packSeconds < pipeline.packSeconds)
+        pipeline = { ...run, packPeakRssBytes: Math.max(run.packPeakRssBytes, pipeline?.packPeakRssBytes ?? 0) };
     }
     if (!pipeline) throw new Error('PITR_BENCH_ROUNDS must be at least 1');
     return { zstd, pipeline };

@@ -102,7 +102,16 @@ async function seed(server: DbInstance): Promise<void> {
 }
 
 function dump(server: DbInstance, file: string): void {
-  const args = ['--no-defaults', '--user=root', `--socket=${server.socket}`, '--single-transaction', '--source-data=2', '--set-gtid-purged=ON', '--databases', 'sbtest'];
+  const args = [
+    '--no-defaults',
+    '--user=root',
+    `--socket=${server.socket}`,
+    '--single-transaction',
+    '--source-data=2',
+    '--set-gtid-purged=ON',
+    '--databases',
+    'sbtest',
+  ];
   const result = spawnSync(toolchain().mysqldump, args, { encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 });
   if (result.status !== 0) throw new Error(`mysqldump exited with ${result.status}: ${result.stderr}`);
   writeFileSync(file, result.stdout);
@@ -129,7 +138,12 @@ export async function cachedRestoreWorkload(dir: string, minBytes: number, log: 
     flavor: 'mysql',
     dir: serverDir,
     serverId: 1,
-    extraArgs: ['--sync-binlog=0', '--innodb-flush-log-at-trx-commit=2', '--innodb-buffer-pool-size=256M', `--max-binlog-size=${MAX_BINLOG_BYTES}`],
+    extraArgs: [
+      '--sync-binlog=0',
+      '--innodb-flush-log-at-trx-commit=2',
+      '--innodb-buffer-pool-size=256M',
+      `--max-binlog-size=${MAX_BINLOG_BYTES}`,
+    ],
   });
   try {
     await seed(server);
@@ -137,7 +151,9 @@ export async function cachedRestoreWorkload(dir: string, minBytes: number, log: 
     const committed = await writeUntil(server, minBytes);
     const control = await createConnection({ socketPath: server.socket, user: server.user });
     await control.query('FLUSH BINARY LOGS').finally(() => control.end());
-    const names = readdirSync(server.binlogDir).filter((name) => /^binlog\.\d+$/.test(name)).sort();
+    const names = readdirSync(server.binlogDir)
+      .filter((name) => /^binlog\.\d+$/.test(name))
+      .sort();
     const binlogFiles = names.map((name) => {
       copyFileSync(join(server.binlogDir, name), join(binlogDir, name));
       return join(binlogDir, name);

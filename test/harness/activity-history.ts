@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { decodePendingActivityState, WorkflowHandle } from '@temporalio/client';
+import { decodePendingActivityState, type WorkflowHandle } from '@temporalio/client';
 import { decodeTimeoutType, defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 

@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { testStack } from './env';
@@ -54,7 +54,9 @@ export class PitrHost {
     child.once('exit', (code, signal) => {
       if (this.crashing) return;
       const tail = readFileSync(this.logFile, 'utf8').split('\n').slice(-40).join('\n');
-      this.diedWith(new Error(`pitr ${this.argv.join(' ')} exited on its own (${signal ?? `code ${code}`}); the end of its output:\n${tail}`));
+      this.diedWith(
+        new Error(`pitr ${this.argv.join(' ')} exited on its own (${signal ?? `code ${code}`}); the end of its output:\n${tail}`),
+      );
     });
     return child;
   }

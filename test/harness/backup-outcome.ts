@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { listBackups } from '../../activities/catalog/backups';
 import { Catalog } from '../../activities/catalog/catalog';
 import { artifactServicesFromConfig } from '../../activities/config/artifact-services';
-import { CentralConfig, resolveSecret } from '../../activities/config/config';
+import { type CentralConfig, resolveSecret } from '../../activities/config/config';
 import type { BaseBackupResult } from '../../domain/backup';
 
 /**
@@ -29,6 +29,9 @@ export async function assertOneCompletedBackup(
   }
   const catalog = Catalog.open(resolveSecret(central.catalogUrl));
   const rows = await listBackups(catalog, backup.tenantId, backup.clusterId).finally(() => catalog.close());
-  assert.deepEqual(rows.map((r) => [r.backupId, r.status]), [[backup.workflowId, 'completed']]);
+  assert.deepEqual(
+    rows.map((r) => [r.backupId, r.status]),
+    [[backup.workflowId, 'completed']],
+  );
   assert.deepEqual(readdirSync(backup.stagingDir), [], 'staging is removed');
 }

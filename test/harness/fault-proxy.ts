@@ -1,4 +1,4 @@
-import { createServer, request, Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import { after } from 'node:test';
 
 export type Fault = 'slow-down' | 'reset' | 'stall';
@@ -23,7 +23,9 @@ export async function startFaultProxy(target: string, faults: Map<number, Fault>
     if (fault === 'slow-down') {
       req.resume();
       res.writeHead(503, { 'content-type': 'application/xml' });
-      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
+      res.end(
+        '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>',
+      );
       return;
     }
     const forward = () => {

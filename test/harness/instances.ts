@@ -1,7 +1,7 @@
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { DbInstance, Flavor, startDbInstance, stopDbInstance } from '../../activities/local/db-instance';
+import { type DbInstance, type Flavor, startDbInstance, stopDbInstance } from '../../activities/local/db-instance';
 import { SOURCE_SERVER_ARGS } from '../../activities/local/stack';
 import { testStack } from './env';
 
@@ -15,7 +15,12 @@ export async function freshDbInstance(flavor: Flavor, options: { serverId?: numb
   const root = join(testStack().stateDir, INSTANCES_DIR);
   mkdirSync(root, { recursive: true });
   const dir = mkdtempSync(join(root, `${flavor}-`));
-  const instance = await startDbInstance({ flavor, dir, ...options, extraArgs: [...SOURCE_SERVER_ARGS[flavor], ...(options.extraArgs ?? [])] });
+  const instance = await startDbInstance({
+    flavor,
+    dir,
+    ...options,
+    extraArgs: [...SOURCE_SERVER_ARGS[flavor], ...(options.extraArgs ?? [])],
+  });
   after(() => stopDbInstance(dir));
   return instance;
 }

@@ -1,12 +1,12 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { freeStackPorts, StackInfo, startStack, stopStack } from '../../activities/local/stack';
+import { freeStackPorts, type StackInfo, startStack, stopStack } from '../../activities/local/stack';
 import { stopEveryPidFileUnder } from '../../activities/local/process';
 import { cacheDir } from '../../activities/local/toolchain';
 import { STACK_ENV } from './env';
-import { dropLane, Lane, laneName, migrateLaneTemplate, prepareLane } from './lanes';
+import { dropLane, type Lane, laneName, migrateLaneTemplate, prepareLane } from './lanes';
 
 /**
  * Runs the test suite: starts the real stack once on free ports and runs the test files in
@@ -74,7 +74,13 @@ interface FileRun {
   counts: Record<'tests' | 'pass' | 'fail', number>;
 }
 
-async function runInLanes(stack: StackInfo, distTest: string, unitFiles: string[], integrationFiles: string[], lanes: Lane[]): Promise<number> {
+async function runInLanes(
+  stack: StackInfo,
+  distTest: string,
+  unitFiles: string[],
+  integrationFiles: string[],
+  lanes: Lane[],
+): Promise<number> {
   const jobs = Number(process.env.PITR_TEST_JOBS ?? Math.max(4, availableParallelism() * 2));
   const durations = readDurations();
   const labelOf = (file: string) => relative(distTest, file);
@@ -83,7 +89,9 @@ async function runInLanes(stack: StackInfo, distTest: string, unitFiles: string[
   const queue = [...integrationFiles].sort((a, b) => lastTime(b) - lastTime(a));
   const results: FileRun[] = [];
   const started = Date.now();
-  console.log(`# ${integrationFiles.length} integration files in lanes of their own, ${jobs} at a time${unitFiles.length ? `, beside ${unitFiles.length} unit files` : ''}`);
+  console.log(
+    `# ${integrationFiles.length} integration files in lanes of their own, ${jobs} at a time${unitFiles.length ? `, beside ${unitFiles.length} unit files` : ''}`,
+  );
   const unitRun = unitFiles.length ? runTestFiles('unit tests', unitFiles, { [STACK_ENV]: join(stack.stateDir, 'stack.json') }) : undefined;
   const worker = async () => {
     for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
@@ -164,7 +172,9 @@ function summarize(results: FileRun[], ms: number): number {
   const failed = results.filter((r) => r.code !== 0);
   // A file that failed without a failing test (it crashed, or hit its ceiling) still counts one.
   for (const r of failed) r.counts.fail = Math.max(r.counts.fail, 1);
-  console.log(`\n# ── summary ── ${results.length} runs, ${total('tests')} tests, ${total('pass')} passed, ${total('fail')} failed, in ${seconds(ms)}`);
+  console.log(
+    `\n# ── summary ── ${results.length} runs, ${total('tests')} tests, ${total('pass')} passed, ${total('fail')} failed, in ${seconds(ms)}`,
+  );
   console.log('# slowest:');
   for (const r of [...results].sort((a, b) => b.ms - a.ms).slice(0, 8)) console.log(`#   ${seconds(r.ms).padStart(7)}  ${r.label}`);
   for (const r of failed) console.log(`# ✖ ${r.label} (exit ${r.code}; its report is above)`);
@@ -197,7 +207,7 @@ function writeDurations(durations: Record<string, number>): void {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    console.error(err instanceof Error ? err.stack ?? err.message : err);
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
     process.exit(1);
   },
 );

@@ -1,4 +1,4 @@
-import { connect, createServer, Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { after } from 'node:test';
 
 /**

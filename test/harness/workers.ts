@@ -1,13 +1,13 @@
-import { bundleWorkflowCode, Runtime, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { upsertCluster, parseCluster } from '../../activities/catalog/clusters';
 import { Catalog } from '../../activities/catalog/catalog';
-import { AgentConfig, loadCentralConfig, CentralConfig, resolveSecret, loadAgentConfig } from '../../activities/config/config';
+import { type AgentConfig, loadCentralConfig, type CentralConfig, resolveSecret, loadAgentConfig } from '../../activities/config/config';
 import type { DbInstance } from '../../activities/local/db-instance';
-import { backupWorkflowId, BaseBackupInput, EngineName } from '../../domain/backup';
+import { backupWorkflowId, type BaseBackupInput, type EngineName } from '../../domain/backup';
 import { baseBackupWorkflow } from '../../workflows';
 import { CENTRAL_TASK_QUEUE } from '../../workers/task-queues';
 import { startAgentWorker } from '../../workers/agent-worker';
@@ -66,13 +66,24 @@ export async function registerTestCluster(
     ...template,
     tenantId: ids.tenantId,
     clusterId: ids.clusterId,
-    database: { ...template.database, host: db.host, port: db.port, socket: db.socket, user: db.user, password: db.password, binlogDir: db.binlogDir },
+    database: {
+      ...template.database,
+      host: db.host,
+      port: db.port,
+      socket: db.socket,
+      user: db.user,
+      password: db.password,
+      binlogDir: db.binlogDir,
+    },
     stagingDir,
     ...overrides,
   };
   const catalog = Catalog.open(resolveSecret(centralConfig().catalogUrl));
   try {
-    await upsertCluster(catalog, parseCluster({ tenantId: ids.tenantId, clusterId: ids.clusterId, flavor: db.flavor, defaultEngine: ids.engine }));
+    await upsertCluster(
+      catalog,
+      parseCluster({ tenantId: ids.tenantId, clusterId: ids.clusterId, flavor: db.flavor, defaultEngine: ids.engine }),
+    );
   } finally {
     await catalog.close();
   }

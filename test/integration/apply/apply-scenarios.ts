@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test, type TestContext } from 'node:test';
-import { ApplyFailedError, ApplyPlanError, applyBinlogs, type ApplyProgress, type ApplyRoute, type ApplyStop } from '../../../activities/apply';
+import {
+  ApplyFailedError,
+  ApplyPlanError,
+  applyBinlogs,
+  type ApplyProgress,
+  type ApplyRoute,
+  type ApplyStop,
+} from '../../../activities/apply';
 import { readExecutedGtids } from '../../../activities/apply/server-state';
 import { connectionOf, firstRow, withSql } from '../../../activities/engines/sql-connection';
 import type { Flavor } from '../../../activities/local/db-instance';
@@ -28,7 +35,13 @@ function commitSyncs(conn: Parameters<typeof fingerprint>[0]): Promise<unknown> 
  * transactions in between counted, progress reported to the end, replication reset, commit
  * syncs as before.
  */
-async function assertRestoredThrough(t: TestContext, history: SourceHistory, route: ApplyRoute, stop: ApplyStop, target: SourceTransaction): Promise<void> {
+async function assertRestoredThrough(
+  t: TestContext,
+  history: SourceHistory,
+  route: ApplyRoute,
+  stop: ApplyStop,
+  target: SourceTransaction,
+): Promise<void> {
   const { flavor } = history;
   const instance = await restoredInstance(t, history);
   const syncsBefore = await withSql(connectionOf(instance), commitSyncs);
@@ -97,7 +110,10 @@ export function defineApplyTests(flavor: Flavor): void {
 
       test('ends with ApplyFailedError carrying the server message when a restored row conflicts', async (t) => {
         const instance = await restoredInstance(t, history);
-        runSqlScript(instance, `SET SESSION sql_log_bin = 0;\nINSERT INTO app.ledger (id, seq, note) VALUES (${history.firstIdAfterBackup}, -1, 'conflict');\n`);
+        runSqlScript(
+          instance,
+          `SET SESSION sql_log_bin = 0;\nINSERT INTO app.ledger (id, seq, note) VALUES (${history.firstIdAfterBackup}, -1, 'conflict');\n`,
+        );
         const apply = applyBinlogs({ flavor, db: connectionOf(instance), binlogFiles: history.binlogFiles, stop: { kind: 'all' }, route });
         await assert.rejects(apply, (err: unknown) => {
           assert.ok(err instanceof ApplyFailedError, String(err));

@@ -100,7 +100,13 @@ class Recorder {
     this.executed = executed;
     if (added === '') return;
     if (added.includes(',') || /:\d+-\d+$/.test(added)) throw new Error(`one statement group committed several transactions: ${added}`);
-    this.transactions.push({ gtid: added, executedAfter: executed, contentsAfter: await fingerprint(this.conn), file: this.file, secondStream: second });
+    this.transactions.push({
+      gtid: added,
+      executedAfter: executed,
+      contentsAfter: await fingerprint(this.conn),
+      file: this.file,
+      secondStream: second,
+    });
   }
 
   async rotate(): Promise<void> {
@@ -123,8 +129,22 @@ function dump(source: DbInstance, dumpFile: string): void {
   const tools = toolchain();
   const text =
     source.flavor === 'mysql'
-      ? runClientTool(tools.mysqldump, [...clientArgs(source), '--single-transaction', '--source-data=2', '--set-gtid-purged=ON', '--databases', 'app'])
-      : runClientTool(tools.mariadbDump, [...clientArgs(source), '--single-transaction', '--master-data=2', '--gtid', '--databases', 'app']);
+      ? runClientTool(tools.mysqldump, [
+          ...clientArgs(source),
+          '--single-transaction',
+          '--source-data=2',
+          '--set-gtid-purged=ON',
+          '--databases',
+          'app',
+        ])
+      : runClientTool(tools.mariadbDump, [
+          ...clientArgs(source),
+          '--single-transaction',
+          '--master-data=2',
+          '--gtid',
+          '--databases',
+          'app',
+        ]);
   writeFileSync(dumpFile, text);
 }
 
@@ -183,7 +203,12 @@ export async function recordSourceHistory(flavor: Flavor, workDir: string): Prom
       "UPDATE app.counters SET n = 21 WHERE name = 'last'",
       'COMMIT',
     ]);
-    await recorder.commit(['BEGIN', "DELETE FROM app.ledger WHERE seq = 3 AND note = 'b'", "UPDATE app.ledger SET note = 'changed' WHERE seq = 4", 'COMMIT']);
+    await recorder.commit([
+      'BEGIN',
+      "DELETE FROM app.ledger WHERE seq = 3 AND note = 'b'",
+      "UPDATE app.ledger SET note = 'changed' WHERE seq = 4",
+      'COMMIT',
+    ]);
     for (let seq = 22; seq <= 24; seq++) await recorder.commit(step(seq));
     await recorder.rotate();
     await recorder.commit(['CREATE TABLE app.late (id INT PRIMARY KEY)']);

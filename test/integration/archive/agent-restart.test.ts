@@ -24,7 +24,12 @@ function bulkLoad(flavor: Flavor, rows: number): string {
     FLUSH BINARY LOGS;`;
 }
 
-async function clusterWithOneBinlog(flavor: Flavor, name: string, rows: number, uploadMBps: number): Promise<{ ids: ClusterIds; configFile: string }> {
+async function clusterWithOneBinlog(
+  flavor: Flavor,
+  name: string,
+  rows: number,
+  uploadMBps: number,
+): Promise<{ ids: ClusterIds; configFile: string }> {
   const db = await freshDbInstance(flavor);
   const conn = await sql(db);
   await conn.query(bulkLoad(flavor, rows));
@@ -62,7 +67,10 @@ describe('an agent killed mid-upload', { concurrency: true }, () => {
         const result = await handle.result();
         assert.deepEqual(result.archived, ['binlog.000001']);
         const segments = segmentsOf(await archiveOf(ids));
-        assert.deepEqual(segments.map((s) => [s.file, s.status]), [['binlog.000001', 'archived']]);
+        assert.deepEqual(
+          segments.map((s) => [s.file, s.status]),
+          [['binlog.000001', 'archived']],
+        );
         assert.ok(segments[0]!.sizeBytes > 96_000_000);
         assert.equal(await archivedSha256(central, segments[0]!), segments[0]!.sha256, 'the resumed upload is the whole binlog');
         const stored = await storedBinlogObjects(central, ids, segments);

@@ -59,7 +59,10 @@ export async function withCentralCatalog<T>(fn: (catalog: Catalog) => Promise<T>
 
 export async function setRpo(ids: ClusterIds, flavor: Flavor, rpoSeconds: number): Promise<void> {
   await withCentralCatalog((catalog) =>
-    upsertCluster(catalog, parseCluster({ tenantId: ids.tenantId, clusterId: ids.clusterId, flavor, defaultEngine: ids.engine, rpoSeconds })),
+    upsertCluster(
+      catalog,
+      parseCluster({ tenantId: ids.tenantId, clusterId: ids.clusterId, flavor, defaultEngine: ids.engine, rpoSeconds }),
+    ),
   );
 }
 
@@ -110,7 +113,9 @@ export async function binlogNames(conn: Connection): Promise<string[]> {
 
 /** A few single-row transactions in a binlog of their own. */
 export async function writeAndRotate(conn: Connection, rows: number): Promise<void> {
-  await conn.query('CREATE DATABASE IF NOT EXISTS shop; CREATE TABLE IF NOT EXISTS shop.orders (id BIGINT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(64))');
+  await conn.query(
+    'CREATE DATABASE IF NOT EXISTS shop; CREATE TABLE IF NOT EXISTS shop.orders (id BIGINT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(64))',
+  );
   for (let i = 0; i < rows; i++) await conn.query('INSERT INTO shop.orders (note) VALUES (?)', [`row ${i}`]);
   await conn.query('FLUSH BINARY LOGS');
 }
@@ -136,13 +141,20 @@ export function segmentsOf(entries: ArchiveEntry[]): SegmentRecord[] {
 }
 
 /** Every transaction of every archived segment, read back from the per-transaction indexes. */
-export async function indexedTransactions(central: CentralConfig, tenantId: string, segments: SegmentRecord[]): Promise<Map<SegmentRecord, BinlogTransaction[]>> {
+export async function indexedTransactions(
+  central: CentralConfig,
+  tenantId: string,
+  segments: SegmentRecord[],
+): Promise<Map<SegmentRecord, BinlogTransaction[]>> {
   const services = artifactServicesFromConfig(central);
   try {
     const bySegment = new Map<SegmentRecord, BinlogTransaction[]>();
     for (const s of segments) {
       if (s.indexKey === null) continue;
-      bySegment.set(s, (await readSegmentIndex({ store: services.store, keys: services.keys, key: s.indexKey, tenant: tenantId })).transactions);
+      bySegment.set(
+        s,
+        (await readSegmentIndex({ store: services.store, keys: services.keys, key: s.indexKey, tenant: tenantId })).transactions,
+      );
     }
     return bySegment;
   } finally {
@@ -168,11 +180,16 @@ export async function archivedSha256(central: CentralConfig, segment: SegmentRec
 }
 
 /** The object keys stored under a cluster's binlog prefix, and multipart uploads left open there. */
-export async function storedBinlogObjects(central: CentralConfig, ids: ClusterIds, segments: SegmentRecord[]): Promise<{ keys: string[]; openUploads: number }> {
+export async function storedBinlogObjects(
+  central: CentralConfig,
+  ids: ClusterIds,
+  segments: SegmentRecord[],
+): Promise<{ keys: string[]; openUploads: number }> {
   const services = artifactServicesFromConfig(central);
   try {
     const keys: string[] = [];
-    for await (const o of services.store.list(`${services.prefix}tenants/${ids.tenantId}/clusters/${ids.clusterId}/binlogs/`)) keys.push(o.key);
+    for await (const o of services.store.list(`${services.prefix}tenants/${ids.tenantId}/clusters/${ids.clusterId}/binlogs/`))
+      keys.push(o.key);
     let openUploads = 0;
     for (const s of segments) if (s.objectKey) openUploads += (await services.store.listMultipartUploads(s.objectKey)).length;
     return { keys: keys.sort(), openUploads };
@@ -230,7 +247,10 @@ export async function insertRows(conn: Connection, rows: number): Promise<void> 
 
 export async function alertsOf(ids: ClusterIds): Promise<Array<{ kind: string; subject: string }>> {
   return withCentralCatalog((catalog) =>
-    catalog.withTenant(ids.tenantId, async (c) => (await c.query('SELECT kind, subject FROM alerts WHERE cluster_id = $1 ORDER BY alert_id', [ids.clusterId])).rows),
+    catalog.withTenant(
+      ids.tenantId,
+      async (c) => (await c.query('SELECT kind, subject FROM alerts WHERE cluster_id = $1 ORDER BY alert_id', [ids.clusterId])).rows,
+    ),
   );
 }
 
@@ -239,7 +259,10 @@ export function recoverableOf(ids: ClusterIds): Promise<ClusterRecoverability> {
 }
 
 /** The central archive activities, called directly as the workflow would, on the test stack's catalog and storage. */
-export async function withCentralActivities<T>(central: CentralConfig, fn: (activities: CentralArchiveActivities) => Promise<T>): Promise<T> {
+export async function withCentralActivities<T>(
+  central: CentralConfig,
+  fn: (activities: CentralArchiveActivities) => Promise<T>,
+): Promise<T> {
   const services = artifactServicesFromConfig(central);
   try {
     return await withCentralCatalog((catalog) => fn(createCentralArchiveActivities(catalog, services)));
@@ -264,7 +287,13 @@ export async function inspectMysqlBinlog(db: DbInstance, file: string): Promise<
 }
 
 /** Stores a binlog of `db` and its per-transaction index where the agent's uploadSegment would. */
-export async function uploadBinlog(central: CentralConfig, ids: ClusterIds, db: DbInstance, server: BinlogServer, file: string): Promise<UploadedSegment> {
+export async function uploadBinlog(
+  central: CentralConfig,
+  ids: ClusterIds,
+  db: DbInstance,
+  server: BinlogServer,
+  file: string,
+): Promise<UploadedSegment> {
   const services = artifactServicesFromConfig(central);
   const staging = mkdtempSync(join(tmpdir(), 'pitr-index-'));
   try {
@@ -274,10 +303,17 @@ export async function uploadBinlog(central: CentralConfig, ids: ClusterIds, db: 
     for (const trx of (await indexBinlog(binlogFileSource(path), { name: file })).transactions) index.add(trx);
     index.close();
     const objectKey = segmentKey(services.prefix, ids, server.key, file);
-    const pack = (key: string, from: string) => packArtifact({ store: services.store, key, tenant: ids.tenantId, keys: services.keys, openInput: () => createReadStream(from) });
+    const pack = (key: string, from: string) =>
+      packArtifact({ store: services.store, key, tenant: ids.tenantId, keys: services.keys, openInput: () => createReadStream(from) });
     const segment = await pack(objectKey, path);
     const stored = await pack(segmentIndexKey(objectKey), indexPath);
-    return { objectKey, storedBytes: segment.storedBytes, storedSha256: segment.sha256, indexKey: segmentIndexKey(objectKey), indexStoredBytes: stored.storedBytes };
+    return {
+      objectKey,
+      storedBytes: segment.storedBytes,
+      storedSha256: segment.sha256,
+      indexKey: segmentIndexKey(objectKey),
+      indexStoredBytes: stored.storedBytes,
+    };
   } finally {
     services.close();
     rmSync(staging, { recursive: true, force: true });

@@ -74,18 +74,35 @@ for (const flavor of FLAVORS) {
     const conn = await sql(db);
     const executed = await executedGtids(conn, flavor);
     const active = (await binlogNames(conn)).pop();
-    const [identity] = (await conn.query(`SELECT ${flavor === 'mysql' ? '@@server_uuid' : 'NULL'} AS uuid, @@server_id AS id`))[0] as Array<{ uuid: string | null; id: number }>;
+    const [identity] = (
+      await conn.query(`SELECT ${flavor === 'mysql' ? '@@server_uuid' : 'NULL'} AS uuid, @@server_id AS id`)
+    )[0] as Array<{ uuid: string | null; id: number }>;
     await conn.end();
     const segments = segmentsOf(await archiveOf(ids));
-    assert.deepEqual(segments.map((s) => s.status), segments.map(() => 'archived'));
+    assert.deepEqual(
+      segments.map((s) => s.status),
+      segments.map(() => 'archived'),
+    );
     for (const s of segments) {
-      assert.deepEqual([s.server.uuid, s.server.id], [identity!.uuid ?? undefined, Number(identity!.id)], `${s.file} names the server that wrote it`);
+      assert.deepEqual(
+        [s.server.uuid, s.server.id],
+        [identity!.uuid ?? undefined, Number(identity!.id)],
+        `${s.file} names the server that wrote it`,
+      );
     }
     for (let i = 1; i < segments.length; i++) {
-      assert.equal(canonical(flavor, segments[i]!.previousGtids), canonical(flavor, segments[i - 1]!.reachedGtids), `${segments[i]!.file} continues where the one before ended`);
+      assert.equal(
+        canonical(flavor, segments[i]!.previousGtids),
+        canonical(flavor, segments[i - 1]!.reachedGtids),
+        `${segments[i]!.file} continues where the one before ended`,
+      );
     }
     assert.ok(!segments.some((s) => s.file === active), 'the active binlog is never archived');
-    assert.deepEqual(segments.map((s) => s.file), [...segments.map((s) => s.file)].sort(), 'stream order is binlog order');
+    assert.deepEqual(
+      segments.map((s) => s.file),
+      [...segments.map((s) => s.file)].sort(),
+      'stream order is binlog order',
+    );
 
     const indexes = await indexedTransactions(central, ids.tenantId, segments);
     const archivedGtids = segments.flatMap((s) => indexes.get(s)!.map((t) => t.gtid!));
@@ -94,8 +111,15 @@ for (const flavor of FLAVORS) {
       const commits = indexes.get(s)!.map((t) => t.commitTime.micros);
       assert.equal(commits.length, s.transactions);
       if (commits.length === 0) continue;
-      assert.deepEqual([s.firstCommitAt, s.lastCommitAt], [isoMicros(Math.min(...commits)), isoMicros(Math.max(...commits))], `${s.file}: commit times span its index`);
-      assert.ok(s.firstEventAt !== null && microsOf(s.firstEventAt) <= microsOf(s.firstCommitAt!), `${s.file}: its first event (${s.firstEventAt}) is not after its first commit`);
+      assert.deepEqual(
+        [s.firstCommitAt, s.lastCommitAt],
+        [isoMicros(Math.min(...commits)), isoMicros(Math.max(...commits))],
+        `${s.file}: commit times span its index`,
+      );
+      assert.ok(
+        s.firstEventAt !== null && microsOf(s.firstEventAt) <= microsOf(s.firstCommitAt!),
+        `${s.file}: its first event (${s.firstEventAt}) is not after its first commit`,
+      );
     }
     if (flavor === 'mysql') {
       const union = segments.reduce((u, s) => u.union(MysqlGtidSet.parse(s.gtids)), MysqlGtidSet.empty());
@@ -104,7 +128,11 @@ for (const flavor of FLAVORS) {
     } else {
       const lastSeq = Number(executed.split('-').pop());
       const seqs = archivedGtids.map((g) => Number(g.split('-').pop())).sort((a, b) => a - b);
-      assert.deepEqual(seqs, Array.from({ length: lastSeq }, (_, i) => i + 1), 'the archive holds every committed GTID');
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: lastSeq }, (_, i) => i + 1),
+        'the archive holds every committed GTID',
+      );
     }
 
     // The stored copy is the binlog, byte for byte; storage holds nothing but what the catalog names.
@@ -153,14 +181,25 @@ for (const flavor of FLAVORS) {
     } else {
       assert.equal(gap!.missing, lost);
     }
-    assert.deepEqual(report.windows.map((w) => w.baseBackup.backupId), [backup.backupId], 'the backup before the gap is recoverable up to it');
+    assert.deepEqual(
+      report.windows.map((w) => w.baseBackup.backupId),
+      [backup.backupId],
+      'the backup before the gap is recoverable up to it',
+    );
     assert.equal(report.uncovered.length, 1, 'the stretch after the gap waits for a new base backup');
     assert.equal(typeof report.rpoSeconds, 'number');
     assert.deepEqual(report.halted, [], 'a recorded gap does not halt the archive');
 
     const listed = await pitrJson<ArchiveEntry[]>('binlogs', 'list', '--tenant', ids.tenantId, '--cluster', ids.clusterId);
-    assert.deepEqual(listed.map((e) => e.kind).filter((k, i, all) => k !== all[i - 1]), ['segment', 'gap', 'segment'], 'the gap sits in the stream where it happened');
-    assert.deepEqual((await alertsOf(ids)).map((a) => a.kind), ['archive-gap']);
+    assert.deepEqual(
+      listed.map((e) => e.kind).filter((k, i, all) => k !== all[i - 1]),
+      ['segment', 'gap', 'segment'],
+      'the gap sits in the stream where it happened',
+    );
+    assert.deepEqual(
+      (await alertsOf(ids)).map((a) => a.kind),
+      ['archive-gap'],
+    );
     await conn.end();
   });
 
@@ -195,7 +234,11 @@ for (const flavor of FLAVORS) {
     assert.equal(alerts.length, 1);
     assert.match(alerts[0]!.subject, /^diverged:/);
     const { halted } = await recoverableOf(ids);
-    assert.deepEqual(halted.map((h) => [h.kind, h.subject]), [['history-diverged', alerts[0]!.subject]], '`pitr recoverable` says the archive is halted');
+    assert.deepEqual(
+      halted.map((h) => [h.kind, h.subject]),
+      [['history-diverged', alerts[0]!.subject]],
+      '`pitr recoverable` says the archive is halted',
+    );
     assert.match(halted[0]!.message, /cannot continue the archive .* lacks archived transactions/);
   });
 
@@ -233,15 +276,28 @@ for (const flavor of FLAVORS) {
     await startTestCluster(replica, ids);
     await setRpo(ids, flavor, 1);
     const pass = await archivePass(client, ids);
-    assert.deepEqual(pass.skipped.map((s) => s.file), ['binlog.000001'], "the replica's copy of the first archived file is on record, not archived again");
+    assert.deepEqual(
+      pass.skipped.map((s) => s.file),
+      ['binlog.000001'],
+      "the replica's copy of the first archived file is on record, not archived again",
+    );
     assert.deepEqual(pass.archived, ['binlog.000002']);
 
     const segments = segmentsOf(await archiveOf(ids));
     assert.deepEqual(
       segments.map((s) => [s.server.key === archivedFromPrimary[0]!.server.key ? 'primary' : 'replica', s.file, s.status]),
-      [['primary', 'binlog.000001', 'archived'], ['primary', 'binlog.000002', 'archived'], ['replica', 'binlog.000001', 'redundant'], ['replica', 'binlog.000002', 'archived']],
+      [
+        ['primary', 'binlog.000001', 'archived'],
+        ['primary', 'binlog.000002', 'archived'],
+        ['replica', 'binlog.000001', 'redundant'],
+        ['replica', 'binlog.000002', 'archived'],
+      ],
     );
-    assert.equal(segments[3]!.overlapGtids, segments[1]!.gtids, "the promoted file repeats the primary's last archived segment, and says so");
+    assert.equal(
+      segments[3]!.overlapGtids,
+      segments[1]!.gtids,
+      "the promoted file repeats the primary's last archived segment, and says so",
+    );
     const executed = await executedGtids(onReplica, flavor);
     await onReplica.end();
     const indexes = await indexedTransactions(central, ids.tenantId, segments);
@@ -249,10 +305,18 @@ for (const flavor of FLAVORS) {
     const unique = [...new Set(archived)];
     assert.equal(archived.length - unique.length, segments[1]!.transactions, 'only the declared overlap is archived twice');
     if (flavor === 'mysql') {
-      assert.equal(MysqlGtidSet.parse(unique.join(',')).toString(), MysqlGtidSet.parse(executed).toString(), 'every transaction the replica holds is archived');
+      assert.equal(
+        MysqlGtidSet.parse(unique.join(',')).toString(),
+        MysqlGtidSet.parse(executed).toString(),
+        'every transaction the replica holds is archived',
+      );
     } else {
       const seqs = unique.map((g) => Number(g.split('-').pop())).sort((a, b) => a - b);
-      assert.deepEqual(seqs, Array.from({ length: Number(executed.split('-').pop()) }, (_, i) => i + 1), 'every transaction the replica holds is archived');
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: Number(executed.split('-').pop()) }, (_, i) => i + 1),
+        'every transaction the replica holds is archived',
+      );
     }
     assert.deepEqual(await alertsOf(ids), []);
   });
@@ -274,7 +338,11 @@ for (const flavor of FLAVORS) {
     const subject = `${segmentsOf(await archiveOf(ids))[0]!.server.key}/binlog.000001`;
     assert.deepEqual(await alertsOf(ids), [{ kind: 'binlog-rewritten', subject }]);
     const { halted } = await recoverableOf(ids);
-    assert.deepEqual(halted.map((h) => [h.kind, h.subject]), [['binlog-rewritten', subject]], '`pitr recoverable` says the archive is halted');
+    assert.deepEqual(
+      halted.map((h) => [h.kind, h.subject]),
+      [['binlog-rewritten', subject]],
+      '`pitr recoverable` says the archive is halted',
+    );
     assert.match(halted[0]!.message, /binlog\.000001 .* now holds other bytes under that name/);
   });
 }

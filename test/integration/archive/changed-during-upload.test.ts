@@ -36,7 +36,10 @@ test('mysql: a binlog whose bytes changed between inspection and upload is refus
 
   // What the agent reports when the bytes it uploaded are not those it inspected moments before.
   const inspected = await inspectMysqlBinlog(db, 'binlog.000002');
-  const uploaded = { ...(await uploadBinlog(central, ids, db, server, 'binlog.000002')), readSha256: createHash('sha256').update('other bytes').digest('hex') };
+  const uploaded = {
+    ...(await uploadBinlog(central, ids, db, server, 'binlog.000002')),
+    readSha256: createHash('sha256').update('other bytes').digest('hex'),
+  };
   await withCentralActivities(central, async (activities) => {
     await assert.rejects(activities.registerSegment({ ...ids, server, inspected, uploaded }), (err: unknown) => {
       assert.ok(err instanceof BinlogRewrittenError);
@@ -50,6 +53,9 @@ test('mysql: a binlog whose bytes changed between inspection and upload is refus
 
   // The same upload, read as inspected, registers.
   await withCentralActivities(central, async (activities) => {
-    assert.deepEqual(await activities.registerSegment({ ...ids, server, inspected, uploaded: { ...uploaded, readSha256: inspected.sha256 } }), { inserted: true });
+    assert.deepEqual(
+      await activities.registerSegment({ ...ids, server, inspected, uploaded: { ...uploaded, readSha256: inspected.sha256 } }),
+      { inserted: true },
+    );
   });
 });

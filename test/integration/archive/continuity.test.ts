@@ -53,17 +53,29 @@ for (const flavor of FLAVORS) {
     const report = await recoverableOf(ids);
     assert.deepEqual(
       report.gaps.map((g) => [g.missingFiles, g.beforeFile, g.missing]),
-      [['binlog.000002 … binlog.000003', 'binlog.000004', flavor === 'mysql' ? MysqlGtidSet.parse(lost).subtract(MysqlGtidSet.parse(beforePurge)).toString() : lost]],
+      [
+        [
+          'binlog.000002 … binlog.000003',
+          'binlog.000004',
+          flavor === 'mysql' ? MysqlGtidSet.parse(lost).subtract(MysqlGtidSet.parse(beforePurge)).toString() : lost,
+        ],
+      ],
     );
     assert.deepEqual(report.halted, []);
-    assert.deepEqual((await alertsOf(ids)).map((a) => a.kind), ['archive-gap']);
+    assert.deepEqual(
+      (await alertsOf(ids)).map((a) => a.kind),
+      ['archive-gap'],
+    );
 
     assert.deepEqual((await archivePass(client, ids)).archived, [], 'the next idle pass finds the gap on record and goes on');
     await writeAndRotate(conn, 1);
     await conn.end();
     assert.deepEqual((await archivePass(client, ids)).archived, ['binlog.000004'], 'the file the gap was found at continues past it');
     const entries = await archiveOf(ids);
-    assert.deepEqual(entries.map((e) => (e.kind === 'gap' ? 'gap' : e.file)), ['binlog.000001', 'gap', 'binlog.000004']);
+    assert.deepEqual(
+      entries.map((e) => (e.kind === 'gap' ? 'gap' : e.file)),
+      ['binlog.000001', 'gap', 'binlog.000004'],
+    );
     assert.equal((await recoverableOf(ids)).gaps.length, 1);
   });
 }
@@ -89,9 +101,19 @@ test('mysql: registering an archived segment again is a no-op; the same name and
   await withCentralActivities(central, async (activities) => {
     const { objectKey, storedBytes, storedSha256, indexKey } = segment!;
     const indexStoredBytes = await storedSize(central, indexKey!);
-    const uploaded = { objectKey: objectKey!, storedBytes: storedBytes!, storedSha256: storedSha256!, indexKey: indexKey!, indexStoredBytes };
+    const uploaded = {
+      objectKey: objectKey!,
+      storedBytes: storedBytes!,
+      storedSha256: storedSha256!,
+      indexKey: indexKey!,
+      indexStoredBytes,
+    };
     assert.deepEqual(await activities.checkSegment(again), { action: 'skip', reason: 'archived already, with the same SHA-256' });
-    assert.deepEqual(await activities.registerSegment({ ...again, uploaded }), { inserted: false }, 'a retried registration that had committed');
+    assert.deepEqual(
+      await activities.registerSegment({ ...again, uploaded }),
+      { inserted: false },
+      'a retried registration that had committed',
+    );
     assert.deepEqual(await archiveOf(ids), archived, 'still one row');
 
     await assert.rejects(activities.checkSegment(rewritten), BinlogRewrittenError);
@@ -99,13 +121,20 @@ test('mysql: registering an archived segment again is a no-op; the same name and
 
     // What a pass sees of such a file before reading it: its size, and when the server created it.
     const created = Math.floor(microsOf(segment!.firstEventAt!) / 1_000_000);
-    const closed = (createdSeconds: number) => ({ ...ids, server: segment!.server, closed: [{ name: 'binlog.000001', sizeBytes: segment!.sizeBytes, createdSeconds }] });
+    const closed = (createdSeconds: number) => ({
+      ...ids,
+      server: segment!.server,
+      closed: [{ name: 'binlog.000001', sizeBytes: segment!.sizeBytes, createdSeconds }],
+    });
     assert.deepEqual(await activities.planArchive(closed(created)), { pending: [] });
     await assert.rejects(activities.planArchive(closed(created + 1)), BinlogRewrittenError);
   });
   assert.deepEqual(await archiveOf(ids), archived, 'the archived copy stays as it was');
   assert.deepEqual(await alertsOf(ids), [{ kind: 'binlog-rewritten', subject: `${segment!.server.key}/binlog.000001` }]);
-  assert.deepEqual((await recoverableOf(ids)).halted.map((h) => h.kind), ['binlog-rewritten']);
+  assert.deepEqual(
+    (await recoverableOf(ids)).halted.map((h) => h.kind),
+    ['binlog-rewritten'],
+  );
 });
 
 test('mysql: a segment registered before the one it follows is refused and leaves no row; the next pass archives both in binlog order', async () => {
@@ -133,7 +162,11 @@ test('mysql: a segment registered before the one it follows is refused and leave
 
   assert.deepEqual((await archivePass(client, ids)).archived, ['binlog.000002', 'binlog.000003']);
   const segments = segmentsOf(await archiveOf(ids));
-  assert.deepEqual(segments.map((s) => s.file), ['binlog.000001', 'binlog.000002', 'binlog.000003']);
-  for (let i = 1; i < segments.length; i++) assert.equal(canonical('mysql', segments[i]!.previousGtids), canonical('mysql', segments[i - 1]!.reachedGtids));
+  assert.deepEqual(
+    segments.map((s) => s.file),
+    ['binlog.000001', 'binlog.000002', 'binlog.000003'],
+  );
+  for (let i = 1; i < segments.length; i++)
+    assert.equal(canonical('mysql', segments[i]!.previousGtids), canonical('mysql', segments[i - 1]!.reachedGtids));
   assert.deepEqual(await alertsOf(ids), []);
 });

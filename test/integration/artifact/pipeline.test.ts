@@ -8,7 +8,7 @@ import { encodeArtifact } from '../../../activities/artifact/encode';
 import { ArtifactCorruptError, ArtifactForeignHeaderError } from '../../../activities/artifact/errors';
 import { quarantineArtifact } from '../../../activities/artifact/quarantine';
 import { readBackHead } from '../../../activities/artifact/read-back';
-import { ArtifactUploadState, packArtifact, PackArtifactRequest } from '../../../activities/artifact/upload';
+import { type ArtifactUploadState, packArtifact, type PackArtifactRequest } from '../../../activities/artifact/upload';
 import { LocalKeyProvider } from '../../../activities/keys/local-key-provider';
 import { ObjectTenantKeyStore } from '../../../activities/keys/object-tenant-key-store';
 import { TenantKeys } from '../../../activities/keys/tenant-keys';
@@ -27,11 +27,14 @@ async function bytesOf(source: AsyncIterable<Buffer>): Promise<Buffer> {
 
 function sink(): Writable & { bytes(): Buffer } {
   const pieces: Buffer[] = [];
-  return Object.assign(new Writable({ write: (chunk: Buffer, _e, done) => (pieces.push(chunk), done()) }), { bytes: () => Buffer.concat(pieces) });
+  return Object.assign(new Writable({ write: (chunk: Buffer, _e, done) => (pieces.push(chunk), done()) }), {
+    bytes: () => Buffer.concat(pieces),
+  });
 }
 
 function sqlText(bytes: number): Buffer {
-  const line = (i: number): string => `INSERT INTO orders VALUES (${i},${i % 977},'2024-05-${10 + (i % 19)}',${(i * 7919) % 100000 / 100});\n`;
+  const line = (i: number): string =>
+    `INSERT INTO orders VALUES (${i},${i % 977},'2024-05-${10 + (i % 19)}',${((i * 7919) % 100000) / 100});\n`;
   const lines: string[] = [];
   for (let i = 0, n = 0; n < bytes; i++) n += (lines[lines.length] = line(i)).length;
   return Buffer.from(lines.join('')).subarray(0, bytes);
@@ -83,7 +86,13 @@ describe('artifact pipeline against real S3 (MinIO)', () => {
     it(`round-trips ${name} (${input.length} bytes) and verifies the stored SHA-256`, async () => {
       const packed = await packArtifact(request(`roundtrip/${input.length}.pitr`, input));
       const out = sink();
-      const decoded = await unpackArtifact({ store, key: packed.key, keys, destination: out, expected: { tenant: 'acme', sha256: packed.sha256 } });
+      const decoded = await unpackArtifact({
+        store,
+        key: packed.key,
+        keys,
+        destination: out,
+        expected: { tenant: 'acme', sha256: packed.sha256 },
+      });
       assert.deepEqual(out.bytes(), input);
       assert.equal(decoded.plaintextBytes, input.length);
       assert.equal(decoded.storedBytes, packed.storedBytes);
@@ -94,7 +103,11 @@ describe('artifact pipeline against real S3 (MinIO)', () => {
 
   it('reads the header back with ranged GETs and notices an object replaced by another artifact', async () => {
     const first = await packArtifact(request('readback.pitr', sqlText(200_000)));
-    const header = await readBackHead(store, first.key, keys, { tenant: 'acme', artifactId: Buffer.from(first.artifactId, 'hex'), storedBytes: first.storedBytes });
+    const header = await readBackHead(store, first.key, keys, {
+      tenant: 'acme',
+      artifactId: Buffer.from(first.artifactId, 'hex'),
+      storedBytes: first.storedBytes,
+    });
     assert.equal(header.header.dataKeyId, first.dataKeyId);
     await packArtifact(request('readback.pitr', sqlText(100_000)));
     await assert.rejects(readBackHead(store, first.key, keys, { artifactId: Buffer.from(first.artifactId, 'hex') }), (err: unknown) => {
@@ -144,7 +157,9 @@ describe('artifact pipeline against real S3 (MinIO)', () => {
     assert.equal(resumed.partsReused, 2);
     assert.equal(uploadPartCalls, 3, 'only parts 3 to 5 were sent');
     const key = await keys.keyForReading('acme', state.dataKeyId);
-    const expected = await bytesOf(encodeArtifact(Readable.from([input]), { key, artifactId: Buffer.from(state.artifactId, 'hex'), ...state.encoding }));
+    const expected = await bytesOf(
+      encodeArtifact(Readable.from([input]), { key, artifactId: Buffer.from(state.artifactId, 'hex'), ...state.encoding }),
+    );
     const stored = await bytesOf((await store.getStream(resumed.key)).body);
     assert.ok(stored.equals(expected), 'the resumed object is byte-identical to an uninterrupted encoding');
     const out = sink();
@@ -172,7 +187,8 @@ describe('artifact pipeline against real S3 (MinIO)', () => {
     const partHeaders: Array<Record<string, string>> = [];
     signed.middlewareStack.add(
       (next, context) => async (args) => {
-        if (context.commandName === 'UploadPartCommand') partHeaders.push({ ...(args.request as { headers: Record<string, string> }).headers });
+        if (context.commandName === 'UploadPartCommand')
+          partHeaders.push({ ...(args.request as { headers: Record<string, string> }).headers });
         return next(args);
       },
       { step: 'finalizeRequest', name: 'recordPartHeaders', priority: 'low' },
@@ -202,7 +218,10 @@ describe('artifact pipeline against real S3 (MinIO)', () => {
     const second = await store.startMultipart(key);
     assert.deepEqual((await store.listMultipartUploads(key)).map((u) => u.uploadId).sort(), [first, second].sort());
     assert.deepEqual(await abortStaleUploads(store, key, second), [first]);
-    assert.deepEqual((await store.listMultipartUploads(key)).map((u) => u.uploadId), [second]);
+    assert.deepEqual(
+      (await store.listMultipartUploads(key)).map((u) => u.uploadId),
+      [second],
+    );
     await packArtifact(request('stale/x.pitr', randomBytes(2 * MIN_PART_SIZE + 10)));
     assert.deepEqual(await store.listMultipartUploads(key), [], 'a fresh upload aborts what earlier attempts left behind');
   });

@@ -82,7 +82,15 @@ describe('master key rotation an operator runs', () => {
     try {
       for (const tenant of ['acme', 'globex']) {
         keys[tenant] = `${prefix}tenants/${tenant}/dump.pitr`;
-        await packArtifact({ store: services.store, key: keys[tenant]!, tenant, keys: services.keys, openInput: async function* () { yield content; } });
+        await packArtifact({
+          store: services.store,
+          key: keys[tenant]!,
+          tenant,
+          keys: services.keys,
+          openInput: async function* () {
+            yield content;
+          },
+        });
       }
     } finally {
       services.close();

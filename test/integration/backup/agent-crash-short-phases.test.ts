@@ -51,7 +51,10 @@ async function crashTest(
     const result = await handle.result();
     await recordHistory(handle, `baseBackupWorkflow.agent-killed-in-${phase}`);
     const retried = await finalAttempt(handle, activity);
-    assert.ok(retried.attempt >= 2 && retried.afterHeartbeatTimeout, `the killed ${activity} attempt was noticed by its heartbeat timeout and retried`);
+    assert.ok(
+      retried.attempt >= 2 && retried.afterHeartbeatTimeout,
+      `the killed ${activity} attempt was noticed by its heartbeat timeout and retried`,
+    );
     await assertOneCompletedBackup(central, { ...ids, workflowId, stagingDir: config.stagingDir }, result);
   });
 }

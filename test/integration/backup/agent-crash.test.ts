@@ -35,7 +35,8 @@ describe('an agent killed in a long phase', { concurrency: true }, () => {
         // In execute, the dump file appearing shows the tool is running; in upload, the heartbeat names stored parts.
         const inside =
           phase === 'execute'
-            ? (a: PendingActivity) => isRunning(activity)(a) && readdirSync(config.stagingDir, { recursive: true }).some((f) => String(f).endsWith('dump.sql'))
+            ? (a: PendingActivity) =>
+                isRunning(activity)(a) && readdirSync(config.stagingDir, { recursive: true }).some((f) => String(f).endsWith('dump.sql'))
             : isUploadingPastFirstPart(activity);
         // Generous: on a loaded machine the dump before the upload alone can take over a minute.
         await waitForActivity(handle, `the agent to be inside ${activity}`, inside, 180_000);
@@ -47,7 +48,11 @@ describe('an agent killed in a long phase', { concurrency: true }, () => {
           const [uploaded] = await activityResults<UploadResult>(handle, 'uploadArtifact');
           assert.equal(uploaded?.resumeRejected, undefined, 'the retry used the parts the killed attempt recorded');
           assert.ok((uploaded?.partsReused ?? 0) > 0, `the retry resumed from the recorded parts (reused ${uploaded?.partsReused})`);
-          assert.equal(uploaded?.compression.workers, Math.min(availableParallelism(), MAX_DEFAULT_COMPRESSION_WORKERS), 'the manifest names the zstd workers used');
+          assert.equal(
+            uploaded?.compression.workers,
+            Math.min(availableParallelism(), MAX_DEFAULT_COMPRESSION_WORKERS),
+            'the manifest names the zstd workers used',
+          );
         }
       });
     });

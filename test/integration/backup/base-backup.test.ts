@@ -11,7 +11,7 @@ import { Catalog } from '../../../activities/catalog/catalog';
 import { artifactServicesFromConfig } from '../../../activities/config/artifact-services';
 import { resolveSecret } from '../../../activities/config/config';
 import { restoreBackup, unpackPayload } from '../../../activities/engines';
-import { DbInstance, stopDbInstance } from '../../../activities/local/db-instance';
+import { type DbInstance, stopDbInstance } from '../../../activities/local/db-instance';
 import { verifySignedManifest } from '../../../domain/manifest/signature';
 import { trustedKeys } from '../../../activities/backup/manifest';
 import type { EngineName } from '../../../domain/backup';
@@ -47,12 +47,18 @@ for (const { flavor, engine } of cases) {
     assert.equal(result.engine, engine);
     assert.equal((await handle.query(backupProgressQuery)).phase, 'done');
     const inBackup = countOf(flavor, result.coordinate.gtidExecuted) - setupTransactions;
-    assert.ok(inBackup > 0 && inBackup < written, `the coordinate holds ${inBackup} of ${written} writes: writes went on during the backup`);
+    assert.ok(
+      inBackup > 0 && inBackup < written,
+      `the coordinate holds ${inBackup} of ${written} writes: writes went on during the backup`,
+    );
 
     // Exactly one catalog row, and the verification hand-off re-read the whole artifact.
     const catalog = Catalog.open(resolveSecret(central.catalogUrl));
     const rows = await listBackups(catalog, ids.tenantId, ids.clusterId).finally(() => catalog.close());
-    assert.deepEqual(rows.map((r) => [r.backupId, r.status, r.coordinate?.gtidExecuted]), [[workflowId, 'completed', result.coordinate.gtidExecuted]]);
+    assert.deepEqual(
+      rows.map((r) => [r.backupId, r.status, r.coordinate?.gtidExecuted]),
+      [[workflowId, 'completed', result.coordinate.gtidExecuted]],
+    );
     const verification = client.workflow.getHandle(`${workflowId}-verify`);
     const verified = await verification.result();
     await recordHistory(handle, `baseBackupWorkflow.${engine}`);

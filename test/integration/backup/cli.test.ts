@@ -28,7 +28,10 @@ test('pitr backup: --dry-run --wait --json reports the server coordinate and wri
   const ids = { tenantId: 't-cli-backup', clusterId: `c-dry-${process.pid}`, engine: 'mariadb-dump' as const };
   await startTestCluster(db, ids);
   const conn = await createConnection({ host: db.host, port: db.port, user: 'root' });
-  const gtid = await conn.query('SELECT @@global.gtid_binlog_pos AS g').then(([rows]) => (rows as Array<{ g: string }>)[0]!.g).finally(() => conn.end());
+  const gtid = await conn
+    .query('SELECT @@global.gtid_binlog_pos AS g')
+    .then(([rows]) => (rows as Array<{ g: string }>)[0]!.g)
+    .finally(() => conn.end());
 
   const { stdout } = await pitr('backup', '--tenant', ids.tenantId, '--cluster', ids.clusterId, '--dry-run', '--wait', '--json');
   const result = JSON.parse(stdout) as BaseBackupResult;
@@ -39,13 +42,19 @@ test('pitr backup: --dry-run --wait --json reports the server coordinate and wri
   const catalog = Catalog.open(resolveSecret(central.catalogUrl));
   assert.deepEqual(await listBackups(catalog, ids.tenantId, ids.clusterId).finally(() => catalog.close()), []);
 
-  await assert.rejects(pitr('backup', '--tenant', ids.tenantId, '--cluster', ids.clusterId, '--engine', 'clone', '--wait'), (err: unknown) => {
-    const e = err as { code: number; stderr: string };
-    assert.equal(e.code, 2);
-    assert.match(e.stderr, new RegExp(`engine clone cannot back up ${ids.tenantId}/${ids.clusterId}, a mariadb cluster`));
-    assert.match(e.stderr, /what to do: use one of mariadb-backup, mariadb-dump, or leave --engine out for the cluster's default \(mariadb-dump\)/);
-    return true;
-  });
+  await assert.rejects(
+    pitr('backup', '--tenant', ids.tenantId, '--cluster', ids.clusterId, '--engine', 'clone', '--wait'),
+    (err: unknown) => {
+      const e = err as { code: number; stderr: string };
+      assert.equal(e.code, 2);
+      assert.match(e.stderr, new RegExp(`engine clone cannot back up ${ids.tenantId}/${ids.clusterId}, a mariadb cluster`));
+      assert.match(
+        e.stderr,
+        /what to do: use one of mariadb-backup, mariadb-dump, or leave --engine out for the cluster's default \(mariadb-dump\)/,
+      );
+      return true;
+    },
+  );
   await assert.rejects(pitr('backup', '--tenant', ids.tenantId, '--cluster', ids.clusterId, '--engine', 'tar'), (err: unknown) => {
     const e = err as { code: number; stderr: string };
     assert.equal(e.code, 2);
@@ -72,14 +81,18 @@ test('pitr backup --wait shows the retries of a deferred prepare with the error 
     const backup = pitr('backup', '--tenant', ids.tenantId, '--cluster', ids.clusterId, '--wait');
     const client = await temporalClient();
     let workflowId = '';
-    await waitFor('the backup to retry its deferred prepare', async () => {
-      for await (const w of client.workflow.list({ query: `ClusterId="${ids.clusterId}"` })) {
-        const pending = (await client.workflow.getHandle(w.workflowId).describe()).raw.pendingActivities ?? [];
-        workflowId = w.workflowId;
-        if (pending.some((a) => a.activityType?.name === 'prepareBackup' && (a.attempt ?? 1) >= 2)) return true;
-      }
-      return false;
-    }, 120_000);
+    await waitFor(
+      'the backup to retry its deferred prepare',
+      async () => {
+        for await (const w of client.workflow.list({ query: `ClusterId="${ids.clusterId}"` })) {
+          const pending = (await client.workflow.getHandle(w.workflowId).describe()).raw.pendingActivities ?? [];
+          workflowId = w.workflowId;
+          if (pending.some((a) => a.activityType?.name === 'prepareBackup' && (a.attempt ?? 1) >= 2)) return true;
+        }
+        return false;
+      },
+      120_000,
+    );
     // The next retry is 10 s away: time for the command's once-a-second poll to show this one.
     await sleep(4000);
     await holder.query('COMMIT');
@@ -91,7 +104,10 @@ test('pitr backup --wait shows the retries of a deferred prepare with the error 
     await sleep(3000);
     await locker.query('UNLOCK TABLES');
     const { stdout, stderr } = await backup;
-    assert.match(stderr, /: prepare +0\.0 MB attempt [2-9] \(last error: backup \S+ deferred: 1 session\(s\) wait for a table metadata lock \(limit 0\)/);
+    assert.match(
+      stderr,
+      /: prepare +0\.0 MB attempt [2-9] \(last error: backup \S+ deferred: 1 session\(s\) wait for a table metadata lock \(limit 0\)/,
+    );
     assert.match(stderr, new RegExp(`blocked by thread ${holder.threadId} `));
     assert.match(stderr, /: execute +\[[#.]{24}\] +\d+% \d+\.\d\/\d+\.\d MB/, 'execute draws a bar against the data size');
     assert.doesNotMatch(stderr, /: execute +\d/, 'the bar from the first execute line on');

@@ -14,21 +14,41 @@ const centralReady = startTestCentralWorkers();
 const cli = resolve(__dirname, '../../../client/cli.js');
 const AGENT_PASSWORD = 'Agent-Secret-7';
 
-
 for (const { flavor, engine } of ENGINES_UNDER_TEST) {
   test(`${flavor} ${engine}: an agent with exactly the grants pitr cluster grants prints backs up and archives over TCP with a password; root has one too`, async () => {
     await centralReady;
     const db = await freshDbInstance(flavor);
-    const { stdout: grants } = await promisify(execFile)(process.execPath, [cli, 'cluster', 'grants', '--flavor', flavor, '--engine', engine, '--archive', '--host', '127.0.0.1']);
+    const { stdout: grants } = await promisify(execFile)(process.execPath, [
+      cli,
+      'cluster',
+      'grants',
+      '--flavor',
+      flavor,
+      '--engine',
+      engine,
+      '--archive',
+      '--host',
+      '127.0.0.1',
+    ]);
     const admin = await createConnection({ socketPath: db.socket, user: db.user, password: db.password, multipleStatements: true });
     await admin.query(grants.replace('<password>', AGENT_PASSWORD));
-    await admin.query("CREATE DATABASE app; CREATE TABLE app.items (id INT PRIMARY KEY); INSERT INTO app.items VALUES (1), (2); ALTER USER 'root'@'localhost' IDENTIFIED BY 'Root-Secret-1'");
+    await admin.query(
+      "CREATE DATABASE app; CREATE TABLE app.items (id INT PRIMARY KEY); INSERT INTO app.items VALUES (1), (2); ALTER USER 'root'@'localhost' IDENTIFIED BY 'Root-Secret-1'",
+    );
     await admin.end();
 
     const ids = { tenantId: 't-grants', clusterId: `c-grants-${engine}-${process.pid}`, engine };
     const template = loadAgentConfig(testStack().configs.agents[flavor]);
     await startTestCluster(db, ids, {
-      database: { ...template.database, host: '127.0.0.1', port: db.port, socket: undefined, user: 'pitr_agent', password: AGENT_PASSWORD, binlogDir: db.binlogDir },
+      database: {
+        ...template.database,
+        host: '127.0.0.1',
+        port: db.port,
+        socket: undefined,
+        user: 'pitr_agent',
+        password: AGENT_PASSWORD,
+        binlogDir: db.binlogDir,
+      },
       throttle: engine === 'clone' ? { bandwidthMBps: 50 } : {},
     });
     const backup = await (await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId })).handle.result();

@@ -28,7 +28,10 @@ async function pitr(...args: string[]): Promise<string> {
 
 /** What the Temporal UI shows of a run: its search attribute and its current details. */
 async function uiView(handle: WorkflowHandle): Promise<{ attribute: string | undefined; details: string }> {
-  const [described, metadata] = await Promise.all([handle.describe(), handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')]);
+  const [described, metadata] = await Promise.all([
+    handle.describe(),
+    handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata'),
+  ]);
   return { attribute: described.typedSearchAttributes.get(NO_AGENT_POLLING), details: metadata.currentDetails ?? '' };
 }
 
@@ -70,9 +73,17 @@ test('with no agent polling its queue, a backup and an archive pass say so withi
       SOON_MS,
     );
     const runs = new Map(status!.running.map((w) => [w.workflowId, w]));
-    for (const id of [backupId, archive.workflowId]) assert.deepEqual(runs.get(id)?.noAgentPolling, { taskQueue: queue, message: missing }, id);
-    assert.deepEqual(runs.get(backupId)?.pending.map((a) => a.activity), ['prepareBackup'], 'the watcher is not listed as a phase');
-    assert.deepEqual(runs.get(archive.workflowId)?.pending.map((a) => a.activity), ['surveyBinlogs']);
+    for (const id of [backupId, archive.workflowId])
+      assert.deepEqual(runs.get(id)?.noAgentPolling, { taskQueue: queue, message: missing }, id);
+    assert.deepEqual(
+      runs.get(backupId)?.pending.map((a) => a.activity),
+      ['prepareBackup'],
+      'the watcher is not listed as a phase',
+    );
+    assert.deepEqual(
+      runs.get(archive.workflowId)?.pending.map((a) => a.activity),
+      ['surveyBinlogs'],
+    );
     assert.ok((await pitr('status', '--tenant', ids.tenantId, '--cluster', ids.clusterId)).includes(`waiting: ${missing}`));
 
     assert.equal((await handle.query(backupProgressQuery)).noAgentPolling?.taskQueue, queue);

@@ -10,7 +10,7 @@ import { Catalog } from '../../../activities/catalog/catalog';
 import { artifactServicesFromConfig } from '../../../activities/config/artifact-services';
 import { loadAgentConfig, resolveSecret } from '../../../activities/config/config';
 import type { DbInstance } from '../../../activities/local/db-instance';
-import { BaseBackupInput, BaseBackupResult, VERIFY_TASK_QUEUE } from '../../../domain/backup';
+import { type BaseBackupInput, type BaseBackupResult, VERIFY_TASK_QUEUE } from '../../../domain/backup';
 import { backupVerificationWorkflow } from '../../../workflows';
 import { testStack } from '../../harness/env';
 import { recordHistory } from '../../harness/histories';
@@ -77,7 +77,9 @@ test('the UI finds a backup by tenant, cluster and phase; other tenants cannot s
   assert.deepEqual(described.searchAttributes.ClusterId, [ids.clusterId]);
   assert.deepEqual(described.searchAttributes.BackupPhase, ['done']);
   const found: string[] = [];
-  for await (const w of client.workflow.list({ query: `ClusterId="${ids.clusterId}" AND BackupPhase="done" AND WorkflowType="baseBackupWorkflow"` })) {
+  for await (const w of client.workflow.list({
+    query: `ClusterId="${ids.clusterId}" AND BackupPhase="done" AND WorkflowType="baseBackupWorkflow"`,
+  })) {
     found.push(w.workflowId);
   }
   assert.deepEqual(found, [workflowId]);
@@ -126,14 +128,19 @@ test('a corrupted artifact fails verification terminally and is quarantined with
     services.close();
   }
   const rows = await catalogRows(ids.tenantId, ids.clusterId);
-  assert.deepEqual(rows.map((r) => [r.status, r.failurePhase]), [['quarantined', 'verify']]);
+  assert.deepEqual(
+    rows.map((r) => [r.status, r.failurePhase]),
+    [['quarantined', 'verify']],
+  );
 });
 
 test('a backup that cannot succeed fails terminally at once, recorded in the catalog with an alert', async () => {
   const central = await centralReady;
   const db = await freshDbInstance('mysql');
   const ids = { tenantId: 't-ops', clusterId: `c-denied-${process.pid}`, engine: 'mysqldump' as const };
-  await startTestCluster(db, ids, { database: { ...loadAgentConfig(testStack().configs.agents.mysql).database, port: db.port, socket: db.socket, user: 'nobody' } });
+  await startTestCluster(db, ids, {
+    database: { ...loadAgentConfig(testStack().configs.agents.mysql).database, port: db.port, socket: db.socket, user: 'nobody' },
+  });
   const { handle, workflowId } = await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId });
   await assert.rejects(handle.result(), (err: unknown) => {
     assert.ok(err instanceof WorkflowFailedError);
@@ -146,10 +153,16 @@ test('a backup that cannot succeed fails terminally at once, recorded in the cat
   await recordHistory(handle, 'baseBackupWorkflow.terminal-failure');
   const history = await handle.fetchHistory();
   assert.equal(history.events?.filter((e) => e.activityTaskFailedEventAttributes).length, 1, 'not retried');
-  assert.deepEqual((await catalogRows(ids.tenantId, ids.clusterId)).map((r) => [r.status, r.failurePhase]), [['failed', 'prepare']]);
+  assert.deepEqual(
+    (await catalogRows(ids.tenantId, ids.clusterId)).map((r) => [r.status, r.failurePhase]),
+    [['failed', 'prepare']],
+  );
   const catalog = Catalog.open(resolveSecret(central.catalogUrl));
   const alerts = await catalog
-    .withTenant(ids.tenantId, async (conn) => (await conn.query('SELECT kind, subject FROM alerts WHERE cluster_id = $1', [ids.clusterId])).rows)
+    .withTenant(
+      ids.tenantId,
+      async (conn) => (await conn.query('SELECT kind, subject FROM alerts WHERE cluster_id = $1', [ids.clusterId])).rows,
+    )
     .finally(() => catalog.close());
   assert.deepEqual(alerts, [{ kind: 'backup-failed', subject: workflowId }]);
 });
@@ -163,19 +176,41 @@ test('operators drive it from the command line: cluster add, backup --wait --jso
   const env = { ...process.env, PITR_CONFIG: testStack().configs.central };
   const pitr = async (...args: string[]) => (await promisify(execFile)(process.execPath, [cli, ...args], { env })).stdout;
 
-  assert.match(await pitr('cluster', 'add', '--tenant', ids.tenantId, '--cluster', ids.clusterId, '--flavor', 'mariadb', '--engine', 'mariadb-backup', '--tier', 'gold'),
-    /registered t-cli\/c-cli-\d+ \(mariadb, mariadb-backup, tier gold\)/);
-  const result = JSON.parse(await pitr('backup', '--tenant', ids.tenantId, '--cluster', ids.clusterId, '--wait', '--json')) as BaseBackupResult;
+  assert.match(
+    await pitr(
+      'cluster',
+      'add',
+      '--tenant',
+      ids.tenantId,
+      '--cluster',
+      ids.clusterId,
+      '--flavor',
+      'mariadb',
+      '--engine',
+      'mariadb-backup',
+      '--tier',
+      'gold',
+    ),
+    /registered t-cli\/c-cli-\d+ \(mariadb, mariadb-backup, tier gold\)/,
+  );
+  const result = JSON.parse(
+    await pitr('backup', '--tenant', ids.tenantId, '--cluster', ids.clusterId, '--wait', '--json'),
+  ) as BaseBackupResult;
   assert.equal(result.engine, 'mariadb-backup');
   assert.match(result.coordinate.gtidExecuted, /^0-1-\d+$/);
   const listed = JSON.parse(await pitr('backups', 'list', '--tenant', ids.tenantId, '--cluster', ids.clusterId, '--json'));
-  assert.deepEqual(listed.map((b: { backupId: string; complianceTier: string; status: string }) => [b.backupId, b.complianceTier, b.status]),
-    [[result.backupId, 'gold', 'completed']]);
+  assert.deepEqual(
+    listed.map((b: { backupId: string; complianceTier: string; status: string }) => [b.backupId, b.complianceTier, b.status]),
+    [[result.backupId, 'gold', 'completed']],
+  );
 
-  await assert.rejects(pitr('cluster', 'add', '--tenant', ids.tenantId, '--cluster', 'x', '--flavor', 'mariadb', '--engine', 'clone'), (err: unknown) => {
-    const e = err as { code: number; stderr: string };
-    assert.equal(e.code, 2);
-    assert.match(e.stderr, /defaultEngine: the engine does not back up this flavor/);
-    return true;
-  });
+  await assert.rejects(
+    pitr('cluster', 'add', '--tenant', ids.tenantId, '--cluster', 'x', '--flavor', 'mariadb', '--engine', 'clone'),
+    (err: unknown) => {
+      const e = err as { code: number; stderr: string };
+      assert.equal(e.code, 2);
+      assert.match(e.stderr, /defaultEngine: the engine does not back up this flavor/);
+      return true;
+    },
+  );
 });

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createConnection } from 'mysql2/promise';
 import { BackupDeferredError, DiskHeadroomError, prepareBackup, ServerNotReadyForPitrError } from '../../../activities/backup/prepare';
-import { AgentConfig, loadAgentConfig } from '../../../activities/config/config';
+import { type AgentConfig, loadAgentConfig } from '../../../activities/config/config';
 import type { DbInstance, Flavor } from '../../../activities/local/db-instance';
 import { testStack } from '../../harness/env';
 import { freshDbInstance } from '../../harness/instances';
@@ -12,7 +12,11 @@ const ref = { tenantId: 't', clusterId: 'c', backupId: 'b', engine: 'mysqldump' 
 
 function agentFor(db: DbInstance, overrides: Partial<AgentConfig> = {}): AgentConfig {
   const template = loadAgentConfig(testStack().configs.agents[db.flavor]);
-  return { ...template, database: { ...template.database, port: db.port, socket: db.socket, user: db.user, password: db.password }, ...overrides };
+  return {
+    ...template,
+    database: { ...template.database, port: db.port, socket: db.socket, user: db.user, password: db.password },
+    ...overrides,
+  };
 }
 
 const cases: Array<{ name: string; flavor: Flavor; extraArgs?: string[]; source: RegExp; namesBlocker: boolean }> = [
@@ -24,7 +28,12 @@ const cases: Array<{ name: string; flavor: Flavor; extraArgs?: string[]; source:
     source: /^information_schema\.METADATA_LOCK_INFO$/,
     namesBlocker: true,
   },
-  { name: 'mariadb without the plugin', flavor: 'mariadb', source: /^processlist only: the metadata_lock_info plugin is not installed/, namesBlocker: false },
+  {
+    name: 'mariadb without the plugin',
+    flavor: 'mariadb',
+    source: /^processlist only: the metadata_lock_info plugin is not installed/,
+    namesBlocker: false,
+  },
 ];
 
 /** An open transaction holds a table's metadata lock; an ALTER queues behind it until `release`. */
@@ -87,15 +96,21 @@ test('a lock queue under the configured limits lets the backup proceed; DDL runn
       (err: unknown) => {
         assert.ok(err instanceof BackupDeferredError);
         assert.doesNotMatch(err.message, /wait for a table metadata lock/);
-        assert.match(err.message, new RegExp(`1 DDL statement\\(s\\) running longer than 1s: thread ${queue.ddlThread} \\([2-9]\\d*s 'ALTER TABLE`));
+        assert.match(
+          err.message,
+          new RegExp(`1 DDL statement\\(s\\) running longer than 1s: thread ${queue.ddlThread} \\([2-9]\\d*s 'ALTER TABLE`),
+        );
         return true;
       },
     );
-    await assert.rejects(prepareBackup(agentFor(db, { maxLockWaiters: 1, maxLockWaitSeconds: 1 }), ref, `${db.dir}/staging`), (err: unknown) => {
-      assert.ok(err instanceof BackupDeferredError);
-      assert.match(err.message, /the longest for [2-9]\d*s \(limit 1s\)/);
-      return true;
-    });
+    await assert.rejects(
+      prepareBackup(agentFor(db, { maxLockWaiters: 1, maxLockWaitSeconds: 1 }), ref, `${db.dir}/staging`),
+      (err: unknown) => {
+        assert.ok(err instanceof BackupDeferredError);
+        assert.match(err.message, /the longest for [2-9]\d*s \(limit 1s\)/);
+        return true;
+      },
+    );
   } finally {
     await queue.release();
   }

@@ -28,7 +28,10 @@ function historyText(history: unknown): string {
 }
 
 /** The tenant's data key in clear and as its key record stores it wrapped. */
-async function tenantDataKey(central: Parameters<typeof artifactServicesFromConfig>[0], tenantId: string): Promise<{ material: Buffer; wrapped: string }> {
+async function tenantDataKey(
+  central: Parameters<typeof artifactServicesFromConfig>[0],
+  tenantId: string,
+): Promise<{ material: Buffer; wrapped: string }> {
   const services = artifactServicesFromConfig(central);
   try {
     const { bytes } = await services.store.getRange(tenantKeyRecordKey(services.prefix, tenantId), 0, 64 * 1024);
@@ -52,7 +55,9 @@ test('the histories of a full backup and of an archive pass hold no database pas
   await conn.end();
   const template = loadAgentConfig(testStack().configs.agents.mysql);
   const ids = { tenantId: 't-secrets', clusterId: `c-secrets-${process.pid}`, engine: 'mysqldump' as const };
-  await startTestCluster(db, ids, { database: { ...template.database, port: db.port, socket: db.socket, binlogDir: db.binlogDir, user: 'backup', password } });
+  await startTestCluster(db, ids, {
+    database: { ...template.database, port: db.port, socket: db.socket, binlogDir: db.binlogDir, user: 'backup', password },
+  });
   const { client, handle, workflowId } = await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId });
   const backup = await handle.result();
   await client.workflow.getHandle(`${workflowId}-verify`).result();
@@ -72,7 +77,9 @@ test('the histories of a full backup and of an archive pass hold no database pas
   ].join('\n');
   assert.ok(backup.artifact && histories.includes(backup.artifact.storedSha256), 'activity results are read as text');
   const dataKey = await tenantDataKey(central, ids.tenantId);
-  const pem = readFileSync(central.signing.privateKeyFile, 'utf8').split('\n').filter((l) => l && !l.startsWith('-----'));
+  const pem = readFileSync(central.signing.privateKeyFile, 'utf8')
+    .split('\n')
+    .filter((l) => l && !l.startsWith('-----'));
   const secrets = {
     'database password': password,
     'master key': readFileSync(central.masterKeyFile, 'utf8').trim(),

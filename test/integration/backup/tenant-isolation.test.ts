@@ -57,7 +57,12 @@ test('an agent handed another tenant’s work refuses it at once, for good, nami
   const stack = testStack();
   const taskQueue = `foreign-ref-${process.pid}`;
   const connection = await NativeConnection.connect({ address: stack.temporal.address });
-  const worker = await Worker.create({ connection, namespace: stack.temporal.namespace, taskQueue, workflowsPath: require.resolve('./foreign-ref-workflow') });
+  const worker = await Worker.create({
+    connection,
+    namespace: stack.temporal.namespace,
+    taskQueue,
+    workflowsPath: require.resolve('./foreign-ref-workflow'),
+  });
   const running = worker.run();
   after(async () => {
     worker.shutdown();
@@ -68,12 +73,22 @@ test('an agent handed another tenant’s work refuses it at once, for good, nami
   const foreign: BackupRef = { tenantId: 't-iso-intruder', clusterId, backupId: `foreign-${process.pid}`, engine: 'mysqldump' };
 
   const err = await client.workflow
-    .execute(prepareOnQueueWorkflow, { taskQueue, workflowId: `foreign-ref-${process.pid}`, args: [agentTaskQueue('t-iso-a', clusterId), foreign] })
+    .execute(prepareOnQueueWorkflow, {
+      taskQueue,
+      workflowId: `foreign-ref-${process.pid}`,
+      args: [agentTaskQueue('t-iso-a', clusterId), foreign],
+    })
     .catch((e: unknown) => e);
-  assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ActivityFailure, `expected a refused activity, got ${err instanceof Error ? err.message : JSON.stringify(err)}`);
+  assert.ok(
+    err instanceof WorkflowFailedError && err.cause instanceof ActivityFailure,
+    `expected a refused activity, got ${err instanceof Error ? err.message : JSON.stringify(err)}`,
+  );
   assert.equal(err.cause.retryState, RetryState.NON_RETRYABLE_FAILURE, 'not retried');
   const refusal = err.cause.cause;
   assert.ok(refusal instanceof ApplicationFailure);
   assert.equal(refusal.type, 'ForeignClusterError');
-  assert.match(refusal.message, new RegExp(`serves tenant t-iso-a cluster ${clusterId} and refused prepareBackup for tenant t-iso-intruder cluster ${clusterId}`));
+  assert.match(
+    refusal.message,
+    new RegExp(`serves tenant t-iso-a cluster ${clusterId} and refused prepareBackup for tenant t-iso-intruder cluster ${clusterId}`),
+  );
 });

@@ -65,13 +65,19 @@ test('an artifact corrupted between upload and registration is quarantined, the 
       return true;
     });
     const rows = await catalogRows(catalogUrl, ids.tenantId, ids.clusterId);
-    assert.deepEqual(rows.map((r) => [r.backupId, r.status, r.failurePhase]), [[workflowId, 'quarantined', 'register']]);
+    assert.deepEqual(
+      rows.map((r) => [r.backupId, r.status, r.failurePhase]),
+      [[workflowId, 'quarantined', 'register']],
+    );
     assert.match(rows[0]!.failureReason ?? '', /artifact moved to .*failed\//);
 
     assert.equal(await services.store.head(key), undefined, 'the artifact left its place');
     const quarantined = quarantineKey(services.prefix, key);
     assert.equal((await services.store.head(quarantined))?.size, info.size);
-    const reason = JSON.parse((await services.store.getRange(`${quarantined}.reason.json`, 0, 65535)).bytes.toString()) as { key: string; message: string };
+    const reason = JSON.parse((await services.store.getRange(`${quarantined}.reason.json`, 0, 65535)).bytes.toString()) as {
+      key: string;
+      message: string;
+    };
     assert.equal(reason.key, key);
     assert.match(reason.message, /^register: /);
     assert.deepEqual(readdirSync(agent.stagingDir), [], 'staging is removed after a terminal failure');
@@ -110,7 +116,10 @@ test('a backup cancelled while its engine runs records the failure in execute an
       'execute acknowledged its cancellation (its dump stopped) before staging was removed',
     );
     const rows = await catalogRows(resolveSecret(central.catalogUrl), ids.tenantId, ids.clusterId);
-    assert.deepEqual(rows.map((r) => [r.backupId, r.status, r.failurePhase]), [[workflowId, 'failed', 'execute']]);
+    assert.deepEqual(
+      rows.map((r) => [r.backupId, r.status, r.failurePhase]),
+      [[workflowId, 'failed', 'execute']],
+    );
     assert.deepEqual(readdirSync(agent.stagingDir), [], 'staging is removed after a cancel');
   } finally {
     await holder.query('UNLOCK TABLES').catch(() => undefined);

@@ -26,23 +26,38 @@ const source = (async () => {
 async function database(tls?: NonNullable<AgentConfig['database']['tls']>): Promise<AgentConfig['database']> {
   const db = await source;
   const template = loadAgentConfig(testStack().configs.agents.mysql).database;
-  return { ...template, host: '127.0.0.1', port: db.port, socket: undefined, user: 'pitr_agent', password: PASSWORD, binlogDir: db.binlogDir, ...(tls ? { tls } : {}) };
+  return {
+    ...template,
+    host: '127.0.0.1',
+    port: db.port,
+    socket: undefined,
+    user: 'pitr_agent',
+    password: PASSWORD,
+    binlogDir: db.binlogDir,
+    ...(tls ? { tls } : {}),
+  };
 }
 
 test('an agent without database.tls is told the server takes only TLS; a certificate that does not name the host is refused under verifyIdentity', async () => {
-  await assert.rejects(withDatabase(await database(), async () => undefined), (err: Error) => {
-    assert.ok(err instanceof DatabaseUnavailableError, String(err));
-    assert.match(err.message, /accepts only TLS connections/);
-    assert.match(err.hint ?? '', /set database\.tls/);
-    assert.equal(err.terminal, true);
-    return true;
-  });
+  await assert.rejects(
+    withDatabase(await database(), async () => undefined),
+    (err: Error) => {
+      assert.ok(err instanceof DatabaseUnavailableError, String(err));
+      assert.match(err.message, /accepts only TLS connections/);
+      assert.match(err.hint ?? '', /set database\.tls/);
+      assert.equal(err.terminal, true);
+      return true;
+    },
+  );
   const caFile = join((await source).dataDir, 'ca.pem');
-  await assert.rejects(withDatabase(await database({ caFile, verifyIdentity: true }), async () => undefined), (err: Error) => {
-    assert.match(err.message, /did not verify/);
-    assert.equal((err as DatabaseUnavailableError).terminal, true);
-    return true;
-  });
+  await assert.rejects(
+    withDatabase(await database({ caFile, verifyIdentity: true }), async () => undefined),
+    (err: Error) => {
+      assert.match(err.message, /did not verify/);
+      assert.equal((err as DatabaseUnavailableError).terminal, true);
+      return true;
+    },
+  );
 });
 
 for (const engine of ['clone', 'mysqldump'] as EngineName[]) {
@@ -54,7 +69,7 @@ for (const engine of ['clone', 'mysqldump'] as EngineName[]) {
       const [rows] = await conn.query("SHOW SESSION STATUS LIKE 'Ssl_cipher'");
       return (rows as Array<{ Value: string }>)[0]?.Value ?? '';
     });
-    assert.notEqual(cipher, '', 'the agent\'s session is encrypted');
+    assert.notEqual(cipher, '', "the agent's session is encrypted");
     const ids = { tenantId: 't-tls', clusterId: `c-tls-${engine}-${process.pid}`, engine };
     await startTestCluster(db, ids, { database: await database(tls) });
     const result = await (await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId })).handle.result();

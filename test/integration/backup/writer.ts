@@ -1,4 +1,4 @@
-import { Connection, createConnection } from 'mysql2/promise';
+import { type Connection, createConnection } from 'mysql2/promise';
 import type { DbInstance } from '../../../activities/local/db-instance';
 
 /** Commits one single-row transaction after another until stopped: writes that continue during a backup. */
@@ -17,7 +17,9 @@ export class ContinuousWriter {
 
   /** Transactions the server has executed so far (GTID count on MySQL, domain-0 seq on MariaDB). */
   async executedCount(flavor: DbInstance['flavor']): Promise<number> {
-    const [rows] = await this.conn.query(flavor === 'mysql' ? 'SELECT @@global.gtid_executed AS g' : 'SELECT @@global.gtid_binlog_pos AS g');
+    const [rows] = await this.conn.query(
+      flavor === 'mysql' ? 'SELECT @@global.gtid_executed AS g' : 'SELECT @@global.gtid_binlog_pos AS g',
+    );
     return countOf(flavor, (rows as Array<{ g: string }>)[0]!.g);
   }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { createConnection, RowDataPacket } from 'mysql2/promise';
+import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { toolchain } from '../../../activities/local/toolchain';
 import { MariadbGtidPosition, MysqlGtidSet } from '../../../domain/gtid';
 import { binlogFileSource, indexBinlog } from '../../../domain/binlog/reader';
@@ -12,12 +12,15 @@ import { binlogLocation, writeOtherDomainAndServer, writeWorkload } from './work
 
 /** Gtid list entries stably sorted by domain: the order within each domain says which GTID is the domain's last. */
 function groupedByDomain(gtidList: string): string {
-  return gtidList.split(',').sort((a, b) => Number(a.split('-')[0]) - Number(b.split('-')[0])).join(',');
+  return gtidList
+    .split(',')
+    .sort((a, b) => Number(a.split('-')[0]) - Number(b.split('-')[0]))
+    .join(',');
 }
 
 for (const flavor of ['mysql', 'mariadb'] as const) {
   describe(`binlog reader on binlogs written by the real ${flavor === 'mysql' ? 'MySQL 9.7' : 'MariaDB 10.11'} server`, () => {
-    it('agrees with the server\'s own decoder GTID by GTID and offset by offset, with and without checksums', async () => {
+    it("agrees with the server's own decoder GTID by GTID and offset by offset, with and without checksums", async () => {
       const server = await freshDbInstance(flavor);
       const conn = await createConnection({ host: '127.0.0.1', port: server.port, user: 'root', multipleStatements: true });
       const tool = flavor === 'mysql' ? toolchain().mysqlbinlog : toolchain().mariadbBinlog;
@@ -68,7 +71,10 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
           summaries.push(summary);
           views.push(view);
         }
-        assert.deepEqual(summaries.map((s) => s.checksum), ['crc32', 'crc32', 'none']);
+        assert.deepEqual(
+          summaries.map((s) => s.checksum),
+          ['crc32', 'crc32', 'none'],
+        );
         // 3 DDL, 10 autocommit, 5 multi-statement, savepoint, MyISAM, XA prepare and commit, 10,000 rows,
         // ALTER, and on MySQL a tagged and a compressed one; the rolled-back transaction leaves nothing.
         assert.equal(summaries[0]!.transactions, flavor === 'mysql' ? 26 : 24);
@@ -86,7 +92,10 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
           }
           const [[executed]] = await conn.query<RowDataPacket[]>('SELECT @@GLOBAL.gtid_executed AS gtids');
           assert.equal(after.summary.previousGtids, MysqlGtidSet.parse(String(executed?.gtids)).toString());
-          assert.ok(summaries.some((s) => s.gtids.includes(':binlog_it:')), 'the tagged GTIDs are read');
+          assert.ok(
+            summaries.some((s) => s.gtids.includes(':binlog_it:')),
+            'the tagged GTIDs are read',
+          );
         } else {
           // The second file holds two domains and, in domain 0, a stretch by another server id:
           // gtids names exactly those transactions, run by run, in history order.
@@ -104,13 +113,19 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
           for (let i = 0; i + 1 < chain.length; i++) {
             assert.equal(chain[i]!.endPosition, MariadbGtidPosition.ofBinlogState(chain[i + 1]!.previousGtids).toString());
           }
-          const [[server]] = await conn.query<RowDataPacket[]>('SELECT @@GLOBAL.gtid_binlog_pos AS pos, @@GLOBAL.gtid_binlog_state AS state');
+          const [[server]] = await conn.query<RowDataPacket[]>(
+            'SELECT @@GLOBAL.gtid_binlog_pos AS pos, @@GLOBAL.gtid_binlog_state AS state',
+          );
           const binlogState = String(server?.state);
           assert.equal(after.summary.endPosition, MariadbGtidPosition.parse(String(server?.pos)).toString());
           // The state names both server ids of domain 0: it is not a position, but it stands for one.
           assert.throws(() => MariadbGtidPosition.parse(binlogState), /domain 0 appears twice/);
           assert.equal(MariadbGtidPosition.ofBinlogState(binlogState).toString(), after.summary.endPosition);
-          const entries = (text: string): string[] => text.split(',').map((e) => e.trim()).sort();
+          const entries = (text: string): string[] =>
+            text
+              .split(',')
+              .map((e) => e.trim())
+              .sort();
           assert.deepEqual(entries(after.summary.previousGtids), entries(binlogState));
         }
       } finally {

@@ -50,7 +50,10 @@ export async function toolView(tool: string, file: string, flavor: 'mysql' | 'ma
   for (const [index, h] of events.entries()) {
     const after = commentsAfter(h.line);
     if (h.description.startsWith('Previous-GTIDs')) {
-      const text = after.filter((l) => l.startsWith('# ')).map((l) => l.slice(2).trim()).join('');
+      const text = after
+        .filter((l) => l.startsWith('# '))
+        .map((l) => l.slice(2).trim())
+        .join('');
       previousGtids = text === '[empty]' ? '' : text;
     } else if (h.description.startsWith('Gtid list [')) {
       const text = [h.description, ...after.filter((l) => l.startsWith('# '))].join('').replace(/^Gtid list \[|\]$|# /g, '');

@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import { Connection, RowDataPacket } from 'mysql2/promise';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
 
 /** Runs `statements` one by one on the connection. */
 async function run(conn: Connection, statements: string[]): Promise<void> {
@@ -76,7 +76,6 @@ export async function binlogLocation(conn: Connection): Promise<{ dir: string; c
   return { dir: dirname(String(vars?.base)), current: String(status[status.length - 1]?.Log_name) };
 }
 
-
 /**
  * MariaDB only: three transactions in replication domain 1, then in domain 0 two written
  * under server id `@@server_id + 1` (as a promoted replica would) and one more by the server
@@ -87,10 +86,13 @@ export async function writeOtherDomainAndServer(conn: Connection, round: number)
   const insert = (at: number): string => `INSERT INTO ${table} (account, cents, memo) VALUES ${rows(1, at)}`;
   await run(conn, [
     'SET SESSION gtid_domain_id = 1',
-    insert(800), insert(801), insert(802),
+    insert(800),
+    insert(801),
+    insert(802),
     'SET SESSION gtid_domain_id = 0',
     'SET SESSION server_id = @@GLOBAL.server_id + 1',
-    insert(810), insert(811),
+    insert(810),
+    insert(811),
     'SET SESSION server_id = @@GLOBAL.server_id',
     insert(820),
   ]);

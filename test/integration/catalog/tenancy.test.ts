@@ -16,13 +16,20 @@ test('a tenant sees and writes only its own rows', async () => {
   const b = parseCluster({ tenantId: 'globex', clusterId: 'orders', flavor: 'mariadb', defaultEngine: 'mariadb-backup' });
   await upsertCluster(catalog, a);
   await upsertCluster(catalog, b);
-  assert.deepEqual((await listClusters(catalog, 'acme')).map((c) => c.tenantId), ['acme']);
-  assert.deepEqual((await listClusters(catalog, 'globex')).map((c) => c.flavor), ['mariadb']);
+  assert.deepEqual(
+    (await listClusters(catalog, 'acme')).map((c) => c.tenantId),
+    ['acme'],
+  );
+  assert.deepEqual(
+    (await listClusters(catalog, 'globex')).map((c) => c.flavor),
+    ['mariadb'],
+  );
   await assert.rejects(getCluster(catalog, 'acme', 'missing'), ClusterNotFoundError);
 
   // Even a query that names the other tenant explicitly finds nothing, and cannot write for it.
-  const seen = await catalog.withTenant('acme', async (db) =>
-    (await db.query("SELECT count(*)::int AS n FROM clusters WHERE tenant_id = 'globex'")).rows[0].n,
+  const seen = await catalog.withTenant(
+    'acme',
+    async (db) => (await db.query("SELECT count(*)::int AS n FROM clusters WHERE tenant_id = 'globex'")).rows[0].n,
   );
   assert.equal(seen, 0);
   await assert.rejects(

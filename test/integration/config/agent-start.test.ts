@@ -33,7 +33,16 @@ function configFile(db: DbInstance, name: string, database: Partial<AgentConfig[
     ...template,
     tenantId: 't-agent-start',
     clusterId: `c-agent-start-${process.pid}`,
-    database: { ...template.database, host: db.host, port: db.port, socket: db.socket, user: 'backup', password: PASSWORD, binlogDir: db.binlogDir, ...database },
+    database: {
+      ...template.database,
+      host: db.host,
+      port: db.port,
+      socket: db.socket,
+      user: 'backup',
+      password: PASSWORD,
+      binlogDir: db.binlogDir,
+      ...database,
+    },
     stagingDir: join(dir, 'staging'),
   };
   const file = join(dir, `${name}.json`);
@@ -97,10 +106,18 @@ describe('pitr agent checks its database and binlog directory before it starts',
     const [byKey, byFile] = await Promise.all([pitrAgent(inline), pitrAgent(fromFile)]);
 
     assertRefused(byKey, 2, inline);
-    assert.match(byKey.stderr, new RegExp(`mysql at ${db.host}:${db.port} refused user 'backup' with the password from database\\.password in the configuration: Access denied for user 'backup'@`));
+    assert.match(
+      byKey.stderr,
+      new RegExp(
+        `mysql at ${db.host}:${db.port} refused user 'backup' with the password from database\\.password in the configuration: Access denied for user 'backup'@`,
+      ),
+    );
     assert.match(byKey.stderr, /what to do: correct the password in database\.password in the configuration, or database\.user/);
     assertRefused(byFile, 2, fromFile);
-    assert.match(byFile.stderr, new RegExp(`refused user 'backup' with the password from file ${secretFile} \\(named by database\\.password in the configuration\\)`));
+    assert.match(
+      byFile.stderr,
+      new RegExp(`refused user 'backup' with the password from file ${secretFile} \\(named by database\\.password in the configuration\\)`),
+    );
   });
 
   test('a missing binlog directory, or a file in its place: the path, and where the server writes its binlogs', async () => {
@@ -114,7 +131,10 @@ describe('pitr agent checks its database and binlog directory before it starts',
 
     assertRefused(noDir, 1, missing);
     assert.match(noDir.stderr, new RegExp(`the binlog directory ${missingDir} \\(database\\.binlogDir\\) does not exist\\n`));
-    assert.match(noDir.stderr, new RegExp(`what to do: set database\\.binlogDir to .*; the server writes its binlogs to ${db.binlogDir}\\n`));
+    assert.match(
+      noDir.stderr,
+      new RegExp(`what to do: set database\\.binlogDir to .*; the server writes its binlogs to ${db.binlogDir}\\n`),
+    );
     assertRefused(aFile, 1, notADir);
     assert.match(aFile.stderr, new RegExp(`the binlog directory ${aFilePath} \\(database\\.binlogDir\\) is not a directory`));
   });

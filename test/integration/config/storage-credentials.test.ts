@@ -38,15 +38,25 @@ function assertRefusedCredentials(run: { code: number | null; stderr: string }):
 
 describe('the hint of credentials MinIO refuses names where they came from', { concurrency: true }, () => {
   test('an access key id from the configuration: its key, not AWS_ACCESS_KEY_ID', async () => {
-    const hint = assertRefusedCredentials(await pitr(['repo', 'check', '--config', centralWith('wrong-key-id', { accessKeyId: 'no-such-access-key' })]));
-    assert.match(hint, /^check storage\.accessKeyId in the configuration \("no-such-access-key"\) and the secret key in storage\.secretAccessKey in the configuration, and that they may /);
+    const hint = assertRefusedCredentials(
+      await pitr(['repo', 'check', '--config', centralWith('wrong-key-id', { accessKeyId: 'no-such-access-key' })]),
+    );
+    assert.match(
+      hint,
+      /^check storage\.accessKeyId in the configuration \("no-such-access-key"\) and the secret key in storage\.secretAccessKey in the configuration, and that they may /,
+    );
     assert.doesNotMatch(hint, /AWS_/);
   });
 
   test('a secret key from an environment variable the configuration names: that variable', async () => {
     const file = centralWith('wrong-secret-env', { secretAccessKey: { env: 'PITR_TEST_WRONG_S3_SECRET' } });
-    const hint = assertRefusedCredentials(await pitr(['repo', 'check', '--config', file], { PITR_TEST_WRONG_S3_SECRET: 'not-the-secret-key' }));
-    assert.match(hint, /the secret key in environment variable PITR_TEST_WRONG_S3_SECRET \(named by storage\.secretAccessKey in the configuration\)/);
+    const hint = assertRefusedCredentials(
+      await pitr(['repo', 'check', '--config', file], { PITR_TEST_WRONG_S3_SECRET: 'not-the-secret-key' }),
+    );
+    assert.match(
+      hint,
+      /the secret key in environment variable PITR_TEST_WRONG_S3_SECRET \(named by storage\.secretAccessKey in the configuration\)/,
+    );
     assert.doesNotMatch(hint, /AWS_/);
   });
 

@@ -25,7 +25,11 @@ test('clone throttles through the server variables during the clone and puts the
         await sleep(20);
       }
     })();
-    await runBackup('clone', { db: connectionOf(source), stagingDir: newStagingDir(), throttle: { bandwidthMBps: 20, concurrency: 1 } }).finally(() => {
+    await runBackup('clone', {
+      db: connectionOf(source),
+      stagingDir: newStagingDir(),
+      throttle: { bandwidthMBps: 20, concurrency: 1 },
+    }).finally(() => {
       cloning = false;
     });
     await watch;

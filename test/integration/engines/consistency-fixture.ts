@@ -150,7 +150,11 @@ export async function restoreThroughPayloadStream(engine: EngineName, result: Ba
   const started = Date.now();
   const payloadDir = join(newStagingDir(), 'unpacked');
   await unpackPayload(packPayload(result.payload), payloadDir);
-  const instance = await restoreBackup(engine, { payloadDir, coordinate: result.coordinate, target: { dir: newRestoreDir(), serverId: 31 } });
+  const instance = await restoreBackup(engine, {
+    payloadDir,
+    coordinate: result.coordinate,
+    target: { dir: newRestoreDir(), serverId: 31 },
+  });
   const restoreMs = Date.now() - started;
   return withSql(connectionOf(instance), async (conn) => {
     const variables =
@@ -189,7 +193,10 @@ export async function assertConsistentBackupAndRestore(engine: EngineName, flavo
     inCoordinate >= run.committedBefore && inCoordinate <= run.committedAfter,
     `coordinate holds ${inCoordinate} writer transactions; ${run.committedBefore} were committed before the backup and ${run.committedAfter} after`,
   );
-  assert.ok(coordinate.binlogFile !== '' && coordinate.binlogPosition > 0, `binlog position ${coordinate.binlogFile}:${coordinate.binlogPosition}`);
+  assert.ok(
+    coordinate.binlogFile !== '' && coordinate.binlogPosition > 0,
+    `binlog position ${coordinate.binlogFile}:${coordinate.binlogPosition}`,
+  );
   assert.deepEqual(run.result.schemaTables, USER_TABLES);
   assert.ok(run.result.bytes > 0);
   assert.ok(run.progressReports.length > 0 && (run.progressReports.at(-1) ?? 0) > 0, 'progress was reported');

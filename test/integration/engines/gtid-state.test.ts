@@ -26,7 +26,10 @@ test('setting the GTID state replaces what the server had with exactly the given
       assert.ok(sameGtidState('mariadb', await readGtidState(conn, 'mariadb'), wanted));
       const [rows] = await conn.query('SELECT @@GLOBAL.gtid_slave_pos AS slave, @@GLOBAL.gtid_binlog_state AS binlog');
       const row = (rows as Array<{ slave: string; binlog: string }>)[0];
-      assert.ok(sameGtidState('mariadb', row?.slave ?? '', wanted) && sameGtidState('mariadb', row?.binlog ?? '', wanted), JSON.stringify(row));
+      assert.ok(
+        sameGtidState('mariadb', row?.slave ?? '', wanted) && sameGtidState('mariadb', row?.binlog ?? '', wanted),
+        JSON.stringify(row),
+      );
     });
   });
 });

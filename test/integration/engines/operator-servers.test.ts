@@ -45,9 +45,17 @@ for (const engine of ['clone', 'mysqldump'] as const) {
     const server = await restored(engine, newStagingDir());
     const asRoot = await createConnection({ host: server.host, port: server.port, user: 'root', password: ROOT_PASSWORD });
     const [rows] = await asRoot.query('SELECT id FROM app.items ORDER BY id');
-    assert.deepEqual((rows as Array<{ id: number }>).map((r) => r.id), [1, 2, 3], 'the source\'s root signs in with its own password');
+    assert.deepEqual(
+      (rows as Array<{ id: number }>).map((r) => r.id),
+      [1, 2, 3],
+      "the source's root signs in with its own password",
+    );
     await asRoot.end();
-    await assert.rejects(createConnection({ host: server.host, port: server.port, user: 'root' }), /Access denied/, 'root without its password is refused');
+    await assert.rejects(
+      createConnection({ host: server.host, port: server.port, user: 'root' }),
+      /Access denied/,
+      'root without its password is refused',
+    );
   });
 }
 
@@ -76,13 +84,18 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
   test(`${flavor} ${DUMP_ENGINE[flavor]}: a schema change during the dump waits for it, writes do not, and the dump restores`, async () => {
     const db = await freshDbInstance(flavor);
     const conn = await admin(db);
-    await conn.query('CREATE DATABASE app; CREATE TABLE app.items (id INT PRIMARY KEY); CREATE DATABASE zzz; CREATE TABLE zzz.late (id INT PRIMARY KEY); INSERT INTO zzz.late VALUES (1)');
+    await conn.query(
+      'CREATE DATABASE app; CREATE TABLE app.items (id INT PRIMARY KEY); CREATE DATABASE zzz; CREATE TABLE zzz.late (id INT PRIMARY KEY); INSERT INTO zzz.late VALUES (1)',
+    );
     await conn.end();
     await loadIncompressibleRows(db, 60_000);
     const stagingDir = newStagingDir();
     const backup = runBackup(DUMP_ENGINE[flavor], { db: connectionOf(db), stagingDir });
     let backupDone = 0;
-    void backup.then(() => (backupDone = Date.now()), () => undefined);
+    void backup.then(
+      () => (backupDone = Date.now()),
+      () => undefined,
+    );
     const dumpFile = join(stagingDir, DUMP_FILE);
     while (!(existsSync(dumpFile) && statSync(dumpFile).size > 1 << 20)) {
       assert.equal(backupDone, 0, 'the dump ran long enough to change the schema in the middle of it');
@@ -99,11 +112,21 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     await app.end();
     assert.ok(writeMs < 2000, `a write during the dump took ${writeMs} ms`);
     assert.ok(alteredAt >= backupDone, 'the ALTER TABLE waited for the dump to end');
-    const server = await restoreBackup(DUMP_ENGINE[flavor], { payloadDir: stagingDir, coordinate: result.coordinate, target: { dir: newRestoreDir() } });
+    const server = await restoreBackup(DUMP_ENGINE[flavor], {
+      payloadDir: stagingDir,
+      coordinate: result.coordinate,
+      target: { dir: newRestoreDir() },
+    });
     after(() => stopDbInstance(server.dir));
     const check = await admin(server);
-    const [columns] = await check.query("SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'zzz' AND TABLE_NAME = 'late'");
+    const [columns] = await check.query(
+      "SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'zzz' AND TABLE_NAME = 'late'",
+    );
     await check.end();
-    assert.deepEqual((columns as Array<{ name: string }>).map((c) => c.name), ['id'], 'the dump holds the table as it was when the dump began');
+    assert.deepEqual(
+      (columns as Array<{ name: string }>).map((c) => c.name),
+      ['id'],
+      'the dump holds the table as it was when the dump began',
+    );
   });
 }

@@ -9,7 +9,11 @@ import { newStagingDir, seededSource, USER_TABLES } from './consistency-fixture'
 // so pointing it at mariadb-backup exercises everything but the binary.
 test('xtrabackup runs the configured binary with the shared command line and reads its binlog info', async () => {
   const source = await seededSource('mariadb');
-  const result = await runBackup('xtrabackup', { db: connectionOf(source), stagingDir: newStagingDir(), toolPath: toolchain().mariadbBackup });
+  const result = await runBackup('xtrabackup', {
+    db: connectionOf(source),
+    stagingDir: newStagingDir(),
+    toolPath: toolchain().mariadbBackup,
+  });
   const position = await withSql(connectionOf(source), async (conn) => {
     const [rows] = await conn.query('SELECT @@GLOBAL.gtid_binlog_pos AS gtid');
     return (rows as Array<{ gtid: string }>)[0]?.gtid;

@@ -35,7 +35,12 @@ test('PostgreSQL briefly unreachable while a backup registers: the registration 
   await waitForActivity(handle, 'the upload phase', (a) => a.activityType?.name === 'uploadArtifact');
   relay.down();
   // The outage lasts until the registration has failed on it at least once.
-  await waitForActivity(handle, 'the registration to meet the outage', (a) => a.activityType?.name === 'registerBackup' && (a.attempt ?? 1) >= 2, 90_000);
+  await waitForActivity(
+    handle,
+    'the registration to meet the outage',
+    (a) => a.activityType?.name === 'registerBackup' && (a.attempt ?? 1) >= 2,
+    90_000,
+  );
   relay.up();
 
   const result = await handle.result();
@@ -43,7 +48,10 @@ test('PostgreSQL briefly unreachable while a backup registers: the registration 
   assert.ok((await finalAttempt(handle, 'registerBackup')).attempt >= 2, 'registerBackup was retried through the outage');
   const catalog = Catalog.open(resolveSecret(direct.catalogUrl));
   const rows = await listBackups(catalog, ids.tenantId, ids.clusterId).finally(() => catalog.close());
-  assert.deepEqual(rows.map((r) => [r.backupId, r.status]), [[workflowId, 'completed']]);
+  assert.deepEqual(
+    rows.map((r) => [r.backupId, r.status]),
+    [[workflowId, 'completed']],
+  );
   // While this file's workers still run: a verification left running would be served by the next file's.
   await client.workflow.getHandle(`${workflowId}-verify`).result();
 });

@@ -45,7 +45,10 @@ test('the central worker killed while a backup registers leaves exactly one arti
       await client.workflow.getHandle(`${workflowId}-verify`).result();
       await recordHistory(handle, 'baseBackupWorkflow.central-worker-killed-in-register');
       const retried = await finalAttempt(handle, 'registerBackup');
-      assert.ok(retried.attempt >= 2 && retried.afterHeartbeatTimeout, 'the killed registration was noticed by its heartbeat timeout and retried');
+      assert.ok(
+        retried.attempt >= 2 && retried.afterHeartbeatTimeout,
+        'the killed registration was noticed by its heartbeat timeout and retried',
+      );
       await assertOneCompletedBackup(central, { ...ids, workflowId, stagingDir: agent.stagingDir }, result);
     });
   } finally {

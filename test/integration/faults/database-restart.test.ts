@@ -21,16 +21,26 @@ test('a source database restarted during the backup costs a retry, not the backu
   const agent = await startTestCluster(db, ids);
   const { handle, workflowId } = await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId });
 
-  await waitForActivity(handle, 'the dump to start', (a) =>
-    a.activityType?.name === 'executeBackup' && readdirSync(agent.stagingDir, { recursive: true }).some((f) => String(f).endsWith('dump.sql')),
+  await waitForActivity(
+    handle,
+    'the dump to start',
+    (a) =>
+      a.activityType?.name === 'executeBackup' &&
+      readdirSync(agent.stagingDir, { recursive: true }).some((f) => String(f).endsWith('dump.sql')),
   );
   await stopDbInstance(db.dir);
   await startDbInstance({ flavor: 'mysql', dir: db.dir, port: db.port });
 
   const result = await handle.result();
   assert.ok(result.artifact);
-  assert.ok((await finalAttempt(handle, 'executeBackup')).attempt >= 2, 'the retry of executeBackup shows in the history as a later attempt');
+  assert.ok(
+    (await finalAttempt(handle, 'executeBackup')).attempt >= 2,
+    'the retry of executeBackup shows in the history as a later attempt',
+  );
   const catalog = Catalog.open(resolveSecret(central.catalogUrl));
   const rows = await listBackups(catalog, ids.tenantId, ids.clusterId).finally(() => catalog.close());
-  assert.deepEqual(rows.map((r) => [r.backupId, r.status]), [[workflowId, 'completed']]);
+  assert.deepEqual(
+    rows.map((r) => [r.backupId, r.status]),
+    [[workflowId, 'completed']],
+  );
 });

@@ -7,7 +7,7 @@ import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
 import { activityResults, finalAttempt } from '../../harness/activity-history';
 import { loadIncompressibleRows } from '../../harness/data';
 import { testStack } from '../../harness/env';
-import { Fault, startFaultProxy } from '../../harness/fault-proxy';
+import { type Fault, startFaultProxy } from '../../harness/fault-proxy';
 import { freshDbInstance } from '../../harness/instances';
 import { startBackup, startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
 import { MysqlGtidSet } from '../../../domain/gtid';
@@ -34,7 +34,14 @@ async function backupThroughFaults(name: string, faults: Map<number, Fault>) {
 }
 
 test('a backup completes through resets, 503 SlowDown and stalls between the agent and object storage', async () => {
-  const faults = new Map<number, Fault>([[1, 'slow-down'], [2, 'reset'], [4, 'slow-down'], [5, 'stall'], [7, 'reset'], [8, 'slow-down']]);
+  const faults = new Map<number, Fault>([
+    [1, 'slow-down'],
+    [2, 'reset'],
+    [4, 'slow-down'],
+    [5, 'stall'],
+    [7, 'reset'],
+    [8, 'slow-down'],
+  ]);
   const { handle, result } = await backupThroughFaults('short', faults);
 
   const upload = await finalAttempt(handle, 'uploadArtifact');
@@ -50,7 +57,11 @@ test('storage failing past the upload’s own retries fails that attempt, and th
 
   const upload = await finalAttempt(handle, 'uploadArtifact');
   assert.equal(upload.attempt, 2, 'the upload was retried as a new activity attempt, visible in history');
-  assert.match(upload.lastFailure ?? '', /HTTP 503 SlowDown.*still failing after 5 attempts/, 'the attempt’s failure says what storage answered');
+  assert.match(
+    upload.lastFailure ?? '',
+    /HTTP 503 SlowDown.*still failing after 5 attempts/,
+    'the attempt’s failure says what storage answered',
+  );
   assert.equal(result.artifact?.storageRetries, 0, 'the second attempt met no fault');
 });
 
@@ -86,15 +97,28 @@ async function archiveThroughFaults(name: string, faults: Map<number, Fault>, ro
 
 test('binlog archiving completes through storage faults, each segment upload’s retries in its result in history', async () => {
   const central = await centralReady;
-  const faults = new Map<number, Fault>([[1, 'slow-down'], [3, 'reset'], [4, 'stall'], [6, 'slow-down'], [9, 'reset']]);
+  const faults = new Map<number, Fault>([
+    [1, 'slow-down'],
+    [3, 'reset'],
+    [4, 'stall'],
+    [6, 'slow-down'],
+    [9, 'reset'],
+  ]);
   const { ids, handle, pass, closed } = await archiveThroughFaults('archive', faults, 2, 20);
   assert.deepEqual(pass.archived, closed, 'every closed binlog was archived');
 
   const uploads = await activityResults<UploadedSegment>(handle, 'uploadSegment');
   const retried = uploads.reduce((sum, u) => sum + (u.storageRetries ?? 0), 0);
-  assert.equal(retried, [...faults.values()].filter((f) => f !== 'stall').length, 'the uploads’ results in history count the calls they retried');
+  assert.equal(
+    retried,
+    [...faults.values()].filter((f) => f !== 'stall').length,
+    'the uploads’ results in history count the calls they retried',
+  );
   const segments = segmentsOf(await archiveOf(ids));
-  assert.deepEqual(segments.map((s) => s.file), closed);
+  assert.deepEqual(
+    segments.map((s) => s.file),
+    closed,
+  );
   for (const segment of segments) {
     assert.equal(await archivedSha256(central, segment), segment.sha256, `${segment.file} is stored whole`);
   }
@@ -110,10 +134,25 @@ test('an outage that fails a segment’s upload attempt does not reorder the arc
   assert.deepEqual(pass.archived, closed);
 
   const segments = segmentsOf(await archiveOf(ids));
-  assert.deepEqual(segments.map((s) => s.file), closed, 'stream order is binlog order');
-  assert.deepEqual(segments.map((s) => s.streamSeq), [...segments.map((s) => s.streamSeq)].sort((a, b) => a - b));
+  assert.deepEqual(
+    segments.map((s) => s.file),
+    closed,
+    'stream order is binlog order',
+  );
+  assert.deepEqual(
+    segments.map((s) => s.streamSeq),
+    [...segments.map((s) => s.streamSeq)].sort((a, b) => a - b),
+  );
   for (let i = 1; i < segments.length; i++) {
-    assert.equal(MysqlGtidSet.parse(segments[i]!.previousGtids).toString(), MysqlGtidSet.parse(segments[i - 1]!.reachedGtids).toString(), `${segments[i]!.file} continues ${segments[i - 1]!.file}`);
+    assert.equal(
+      MysqlGtidSet.parse(segments[i]!.previousGtids).toString(),
+      MysqlGtidSet.parse(segments[i - 1]!.reachedGtids).toString(),
+      `${segments[i]!.file} continues ${segments[i - 1]!.file}`,
+    );
   }
-  assert.equal(MysqlGtidSet.parse(segments[segments.length - 1]!.reachedGtids).toString(), MysqlGtidSet.parse(executed).toString(), 'and the stream reaches every committed GTID');
+  assert.equal(
+    MysqlGtidSet.parse(segments[segments.length - 1]!.reachedGtids).toString(),
+    MysqlGtidSet.parse(executed).toString(),
+    'and the stream reaches every committed GTID',
+  );
 });

@@ -45,7 +45,7 @@ test('a backup survives the Temporal server restarting in the middle of it', asy
     const result = await handle.result();
     assert.ok(result.artifact && result.manifestKey, 'the backup completed after the restart');
   } finally {
-    workers.forEach((w) => w.shutdown());
+    for (const w of workers) w.shutdown();
     await running;
     await Promise.all(workers.map((w) => w.close()));
     await connection.close();

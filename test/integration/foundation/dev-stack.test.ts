@@ -13,7 +13,7 @@ import { Client as PgClient } from 'pg';
 import type { DbInstance } from '../../../activities/local/db-instance';
 import { dropDatabase } from '../../../activities/local/postgres';
 import { pidFilesUnder, processStartTime } from '../../../activities/local/process';
-import { readStackInfo, StackInfo } from '../../../activities/local/stack';
+import { readStackInfo, type StackInfo } from '../../../activities/local/stack';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../../activities/local/temporal-server';
 import { processesMentioning } from './processes';
 
@@ -77,10 +77,17 @@ async function withTemporal<T>(stack: StackInfo, fn: (connection: Connection, cl
   }
 }
 
-test('pitr dev up, status, down and up again: five healthy services, the Web UI, data kept, nothing left running', { timeout: 300_000 }, async (t) => {
+test('pitr dev up, status, down and up again: five healthy services, the Web UI, data kept, nothing left running', {
+  timeout: 300_000,
+}, async (t) => {
   const stateDir = mkdtempSync(join(tmpdir(), 'pitr-dev-'));
   const portBase = await freePortBase();
-  const env = { ...process.env, PITR_STATE_DIR: stateDir, PITR_DEV_PORT_BASE: String(portBase), PITR_DEV_CATALOG_DB: `pitr_dev_${process.pid}` };
+  const env = {
+    ...process.env,
+    PITR_STATE_DIR: stateDir,
+    PITR_DEV_PORT_BASE: String(portBase),
+    PITR_DEV_CATALOG_DB: `pitr_dev_${process.pid}`,
+  };
   const cli = async (...args: string[]): Promise<string> =>
     (await promisify(execFile)(process.execPath, [pitr, ...args], { env, timeout: 180_000 })).stdout;
   const started = Date.now();
@@ -96,15 +103,30 @@ test('pitr dev up, status, down and up again: five healthy services, the Web UI,
     const health = JSON.parse(await cli('dev', 'status', '--json')) as Array<{ service: string; healthy: boolean }>;
     assert.deepEqual(
       health.map((h) => [h.service, h.healthy]),
-      [['temporal', true], ['temporal-ui', true], ['minio', true], ['postgres', true], ['mysql', true], ['mariadb', true]],
+      [
+        ['temporal', true],
+        ['temporal-ui', true],
+        ['minio', true],
+        ['postgres', true],
+        ['mysql', true],
+        ['mariadb', true],
+      ],
     );
     const ui = await fetch(stack.temporal.uiUrl!);
     assert.equal(ui.status, 200);
     assert.match(await ui.text(), /<html/i);
 
-    await catalog(stack, 'CREATE TABLE dev_probe (note text); INSERT INTO dev_probe VALUES (\'kept\')');
-    await sql(stack.mysql, ['CREATE DATABASE probe', 'CREATE TABLE probe.t (note varchar(20))', "INSERT INTO probe.t VALUES ('mysql kept')"]);
-    await sql(stack.mariadb, ['CREATE DATABASE probe', 'CREATE TABLE probe.t (note varchar(20))', "INSERT INTO probe.t VALUES ('mariadb kept')"]);
+    await catalog(stack, "CREATE TABLE dev_probe (note text); INSERT INTO dev_probe VALUES ('kept')");
+    await sql(stack.mysql, [
+      'CREATE DATABASE probe',
+      'CREATE TABLE probe.t (note varchar(20))',
+      "INSERT INTO probe.t VALUES ('mysql kept')",
+    ]);
+    await sql(stack.mariadb, [
+      'CREATE DATABASE probe',
+      'CREATE TABLE probe.t (note varchar(20))',
+      "INSERT INTO probe.t VALUES ('mariadb kept')",
+    ]);
     const s3 = s3Client(stack);
     try {
       await s3.send(new PutObjectCommand({ Bucket: stack.s3.bucket, Key: 'probe/object.txt', Body: 'object kept' }));

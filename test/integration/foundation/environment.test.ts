@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer, Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
@@ -131,7 +131,10 @@ test('the installer says when it needs root and sudo is missing or asks for a pa
   const notRoot = { id: 'echo 1000', dpkg: 'exit 1' };
   const noSudo = await runInstaller({ PITR_CACHE: cache, PATH: pathOf(join(dir, 'no-sudo'), BASICS, notRoot) });
   assert.equal(noSudo.code, 1);
-  assert.match(noSudo.stderr, /needs root, and sudo is not installed: run this as root, or install them first: apt-get install zstd mariadb-backup/);
+  assert.match(
+    noSudo.stderr,
+    /needs root, and sudo is not installed: run this as root, or install them first: apt-get install zstd mariadb-backup/,
+  );
   const askingSudo = await runInstaller({ PITR_CACHE: cache, PATH: pathOf(join(dir, 'asking'), BASICS, { ...notRoot, sudo: 'exit 1' }) });
   assert.equal(askingSudo.code, 1);
   assert.match(askingSudo.stderr, /sudo asks for a password: give this user passwordless sudo/);
@@ -172,7 +175,10 @@ test('the installer names the MySQL tools a changed package no longer ships', as
   // A MySQL package without mysqlbinlog and the clone plugin, served by an apt-get that only "downloads" it.
   const pkg = join(dir, 'pkg');
   mkdirSync(join(pkg, 'DEBIAN'), { recursive: true });
-  writeFileSync(join(pkg, 'DEBIAN', 'control'), 'Package: mysql-server-core\nVersion: 9.7.0-1\nArchitecture: amd64\nMaintainer: test <t@example.org>\nDescription: test\n');
+  writeFileSync(
+    join(pkg, 'DEBIAN', 'control'),
+    'Package: mysql-server-core\nVersion: 9.7.0-1\nArchitecture: amd64\nMaintainer: test <t@example.org>\nDescription: test\n',
+  );
   for (const file of ['usr/sbin/mysqld', 'usr/bin/mysql', 'usr/bin/mysqldump']) {
     mkdirSync(join(pkg, file, '..'), { recursive: true });
     writeFileSync(join(pkg, file), '#!/bin/sh\n');
@@ -183,9 +189,16 @@ test('the installer names the MySQL tools a changed package no longer ships', as
   const bin = pathOf(join(dir, 'bin'), [], {
     'apt-get': `for a in "$@"; do case $a in Dir::Cache::archives=*) cp ${deb} "\${a#*=}/";; esac; done`,
   });
-  const { code, stderr } = await runInstaller({ PITR_CACHE: cache, PATH: `${bin}:${process.env.PATH}`, PITR_DEBIAN_MIRROR: 'http://127.0.0.1:9/debian' });
+  const { code, stderr } = await runInstaller({
+    PITR_CACHE: cache,
+    PATH: `${bin}:${process.env.PATH}`,
+    PITR_DEBIAN_MIRROR: 'http://127.0.0.1:9/debian',
+  });
   assert.equal(code, 1);
-  assert.match(stderr, /lack usr\/bin\/mysqlbinlog usr\/lib\/mysql\/plugin\/mysql_clone\.so \(unpacked in .*\); the packages may have been renamed or split/);
+  assert.match(
+    stderr,
+    /lack usr\/bin\/mysqlbinlog usr\/lib\/mysql\/plugin\/mysql_clone\.so \(unpacked in .*\); the packages may have been renamed or split/,
+  );
 });
 
 test('pitr before a build says to run npm run build', async (t) => {
@@ -194,6 +207,6 @@ test('pitr before a build says to run npm run build', async (t) => {
   cpSync(join(repoRoot, 'bin', 'pitr'), join(checkout, 'bin', 'pitr'));
   const run = spawnSync(process.execPath, [join(checkout, 'bin', 'pitr'), 'dev', 'up'], { encoding: 'utf8' });
   assert.equal(run.status, 1);
-  assert.match(run.stderr, /this checkout is not built yet\.\n  what to do: run `npm run build`/);
+  assert.match(run.stderr, /this checkout is not built yet\.\n {2}what to do: run `npm run build`/);
   assert.doesNotMatch(run.stderr, /Cannot find module/);
 });

@@ -26,7 +26,13 @@ test('a real workflow runs its activity on the real dev server', async () => {
     await recordHistory(handle, 'stackCheckWorkflow.smoke');
     assert.deepEqual(
       health.map((h) => [h.service, h.healthy]),
-      [['temporal', true], ['minio', true], ['postgres', true], ['mysql', true], ['mariadb', true]],
+      [
+        ['temporal', true],
+        ['minio', true],
+        ['postgres', true],
+        ['mysql', true],
+        ['mariadb', true],
+      ],
     );
     const history = await handle.fetchHistory();
     const scheduled = history.events?.filter((e) => e.activityTaskScheduledEventAttributes) ?? [];
@@ -44,7 +50,8 @@ test('the product search attributes are registered with their types', async () =
     const res = await connection.operatorService.listSearchAttributes({ namespace: stack.temporal.namespace });
     const { INDEXED_VALUE_TYPE_KEYWORD: KEYWORD, INDEXED_VALUE_TYPE_DATETIME: DATETIME } = temporal.api.enums.v1.IndexedValueType;
     const expected = { TenantId: KEYWORD, ClusterId: KEYWORD, BackupPhase: KEYWORD, TargetTime: DATETIME, NoAgentPolling: KEYWORD };
-    for (const [name, type] of Object.entries(expected)) assert.equal(res.customAttributes?.[name], type, `${name} has type ${res.customAttributes?.[name]}`);
+    for (const [name, type] of Object.entries(expected))
+      assert.equal(res.customAttributes?.[name], type, `${name} has type ${res.customAttributes?.[name]}`);
     assert.deepEqual(Object.keys(SEARCH_ATTRIBUTE_TYPES).sort(), Object.keys(expected).sort());
   } finally {
     await connection.close();

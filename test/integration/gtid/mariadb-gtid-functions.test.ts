@@ -50,13 +50,13 @@ async function write(domain: number, serverId: number, count: number): Promise<v
 
 /** Positions over a few domains and server ids, with sequence numbers that often meet. */
 const position = fc
-  .uniqueArray(
-    fc.record({ domain: fc.integer({ min: 0, max: 3 }), server: fc.integer({ min: 1, max: 3 }), seq: fc.bigInt(1n, 12n) }),
-    { selector: (g) => g.domain, maxLength: 4 },
-  )
+  .uniqueArray(fc.record({ domain: fc.integer({ min: 0, max: 3 }), server: fc.integer({ min: 1, max: 3 }), seq: fc.bigInt(1n, 12n) }), {
+    selector: (g) => g.domain,
+    maxLength: 4,
+  })
   .map((gtids) => gtids.map(({ domain, server, seq }) => `${domain}-${server}-${seq}`).join(','));
 
-test('contains agrees with MASTER_GTID_WAIT(pos, 0) on MariaDB 10.11, and refuses what the server would call reached by another server\'s twin', async () => {
+test("contains agrees with MASTER_GTID_WAIT(pos, 0) on MariaDB 10.11, and refuses what the server would call reached by another server's twin", async () => {
   let compared = 0;
   let conflicts = 0;
   await fc.assert(
@@ -72,7 +72,10 @@ test('contains agrees with MASTER_GTID_WAIT(pos, 0) on MariaDB 10.11, and refuse
         // numbers and counts the domain as reached; the model will not call two different
         // transactions the same. The server's answer is then that of sequence numbers alone.
         assert.ok(err instanceof MariadbGtidConflictError, String(err));
-        assert.equal(reached, want.gtids().every((w) => (have.get(w.domain)?.seq ?? 0n) >= w.seq));
+        assert.equal(
+          reached,
+          want.gtids().every((w) => (have.get(w.domain)?.seq ?? 0n) >= w.seq),
+        );
         conflicts++;
         return;
       }
@@ -102,11 +105,14 @@ test('currentPos derives gtid_current_pos from gtid_binlog_pos, gtid_slave_pos a
   await conn.query("SET GLOBAL gtid_slave_pos = '0-9-500'");
   await check('replica position moved ahead again');
   const { current } = await positions();
-  assert.ok(current.get(2) === undefined && current.get(1) === undefined, 'the domains only another server id wrote are not in gtid_current_pos');
+  assert.ok(
+    current.get(2) === undefined && current.get(1) === undefined,
+    'the domains only another server id wrote are not in gtid_current_pos',
+  );
   await conn.query("SET GLOBAL gtid_slave_pos = ''");
 });
 
-test('a binlog state lists each domain\'s most recent GTID last, and ofBinlogState reads it as gtid_binlog_pos', async () => {
+test("a binlog state lists each domain's most recent GTID last, and ofBinlogState reads it as gtid_binlog_pos", async () => {
   await conn.query('RESET MASTER');
   await conn.query("SET GLOBAL gtid_binlog_state = '0-1-160,1-1-3,0-2-150'");
   const state = await one('SELECT @@GLOBAL.gtid_binlog_state');

@@ -28,7 +28,9 @@ const gtidText = fc
   )
   .map((entries) =>
     entries
-      .map(({ uuid, tag, intervals, separator }, i) => `${i === 0 ? '' : separator}${[uuid, ...(tag ? [tag] : []), ...intervals].join(':')}`)
+      .map(
+        ({ uuid, tag, intervals, separator }, i) => `${i === 0 ? '' : separator}${[uuid, ...(tag ? [tag] : []), ...intervals].join(':')}`,
+      )
       .join(''),
   );
 

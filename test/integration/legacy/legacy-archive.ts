@@ -33,10 +33,21 @@ const DUMP_ARGS: Record<Flavor, string[]> = {
 /** mysqldump 9.7 (or mariadb-dump) as an older system ran it, its output collected for one plain S3 put. */
 export async function dumpOf(db: DbInstance): Promise<Buffer> {
   const tools = toolchain();
-  const child = spawn(db.flavor === 'mysql' ? tools.mysqldump : tools.mariadbDump, [
-    '--no-defaults', `--socket=${db.socket}`, `--user=${db.user}`, ...(db.password ? [`--password=${db.password}`] : []),
-    ...DUMP_ARGS[db.flavor], '--all-databases', '--routines', '--events', '--triggers',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    db.flavor === 'mysql' ? tools.mysqldump : tools.mariadbDump,
+    [
+      '--no-defaults',
+      `--socket=${db.socket}`,
+      `--user=${db.user}`,
+      ...(db.password ? [`--password=${db.password}`] : []),
+      ...DUMP_ARGS[db.flavor],
+      '--all-databases',
+      '--routines',
+      '--events',
+      '--triggers',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   try {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -53,7 +64,13 @@ export async function dumpOf(db: DbInstance): Promise<Buffer> {
 export type Packing = 'plain' | 'gzip' | 'zstd';
 
 /** Every closed binlog of the server put as it lies on disk (some compressed), under `<prefix>binlogs/`. */
-export async function putClosedBinlogs(conn: Connection, db: DbInstance, store: ObjectStore, prefix: string, packing: (name: string) => Packing): Promise<Map<string, string>> {
+export async function putClosedBinlogs(
+  conn: Connection,
+  db: DbInstance,
+  store: ObjectStore,
+  prefix: string,
+  packing: (name: string) => Packing,
+): Promise<Map<string, string>> {
   const names = (await binlogNames(conn)).slice(0, -1);
   const keys = new Map<string, string>();
   for (const name of names) {

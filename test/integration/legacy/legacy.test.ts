@@ -70,7 +70,9 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
         return (rows as Array<{ Log_name: string }>).map((r) => r.Log_name);
       })();
       const [holdingFirst, holdingSecond, holdingThird] = names.slice(-4, -1) as [string, string, string];
-      const keys = await putClosedBinlogs(conn, db, services.store, PREFIX, (name) => (name === holdingFirst ? 'gzip' : name === holdingThird ? 'zstd' : 'plain'));
+      const keys = await putClosedBinlogs(conn, db, services.store, PREFIX, (name) =>
+        name === holdingFirst ? 'gzip' : name === holdingThird ? 'zstd' : 'plain',
+      );
       await services.store.put(`${PREFIX}notes/README.txt`, Buffer.from('binlogs and dumps of the old backup cron, do not touch\n'));
       // A dump the older system's cron cut short: it has its coordinate, but not the tool's closing line.
       await services.store.put(`${PREFIX}dumps/partial.sql.gz`, gzipSync(dump.subarray(0, dump.length - 200)));
@@ -84,46 +86,85 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
       assert.deepEqual([...report.indexed.segments].sort(), [...keys.values()].sort(), 'every binlog is indexed, plain, gzip or zstd');
       assert.deepEqual(report.gaps, []);
       const rejected = Object.fromEntries(report.rejected.map((r) => [r.objectKey, r.reason]));
-      assert.deepEqual(Object.keys(rejected).sort(), [`${PREFIX}dumps/partial.sql.gz`, `${PREFIX}notes/README.txt`], 'objects import cannot use are listed, not skipped');
+      assert.deepEqual(
+        Object.keys(rejected).sort(),
+        [`${PREFIX}dumps/partial.sql.gz`, `${PREFIX}notes/README.txt`],
+        'objects import cannot use are listed, not skipped',
+      );
       assert.match(rejected[`${PREFIX}notes/README.txt`]!, /neither a binlog .* nor a mysqldump or mariadb-dump file/);
-      assert.match(rejected[`${PREFIX}dumps/partial.sql.gz`]!, new RegExp(`no "-- Dump completed" trailer: the ${ENGINE[flavor]} file is truncated`));
+      assert.match(
+        rejected[`${PREFIX}dumps/partial.sql.gz`]!,
+        new RegExp(`no "-- Dump completed" trailer: the ${ENGINE[flavor]} file is truncated`),
+      );
 
       const listed = (await pitr<LegacyArchive>('legacy', 'list', ...source.tenant, ...source.prefix)).json!;
       assert.equal(listed.backups[0]!.gtidExecuted, dumpCoordinate, "the dump's coordinate is its GTID_PURGED (MariaDB: gtid_slave_pos)");
       assert.match(listed.backups[0]!.completedText, /^Dump completed on /);
       assert.deepEqual(
-        Object.fromEntries(listed.segments.filter((s) => [holdingFirst, holdingThird].some((n) => s.file.includes(n))).map((s) => [s.file, s.compression])),
+        Object.fromEntries(
+          listed.segments.filter((s) => [holdingFirst, holdingThird].some((n) => s.file.includes(n))).map((s) => [s.file, s.compression]),
+        ),
         { [`binlogs/${holdingFirst}.gz`]: 'gzip', [`binlogs/${holdingThird}.zst`]: 'zstd' },
       );
 
       const again = (await pitr<LegacyImportReport>('legacy', 'import', ...source.tenant, ...source.prefix)).json!;
-      assert.deepEqual([again.indexed, again.unchanged, again.changed, again.gone], [{ backups: [], segments: [] }, keys.size + 1, [], []], 'a second import reads nothing again');
+      assert.deepEqual(
+        [again.indexed, again.unchanged, again.changed, again.gone],
+        [{ backups: [], segments: [] }, keys.size + 1, [], []],
+        'a second import reads nothing again',
+      );
       assert.equal(again.rejected.length, 2);
 
       const instants = [first[1]!, second[1]!, third[1]!, third[2]!];
       const agreed = await pitr<InstantComparison[]>('legacy', 'compare', ...source.tenant, ...source.prefix, '--at', instants.join(','));
       assert.equal(agreed.code, 0, `${agreed.stderr}\n${JSON.stringify(agreed.json, null, 1)}`);
-      assert.deepEqual(agreed.json!.map((c) => c.verdict.kind), ['agree', 'agree', 'agree', 'agree']);
+      assert.deepEqual(
+        agreed.json!.map((c) => c.verdict.kind),
+        ['agree', 'agree', 'agree', 'agree'],
+      );
       for (const c of agreed.json!) {
-        assert.ok(c.legacy.kind === 'planned' && c.legacy.backupId === `${PREFIX}dumps/full.sql`, 'the legacy side replays from the legacy dump');
+        assert.ok(
+          c.legacy.kind === 'planned' && c.legacy.backupId === `${PREFIX}dumps/full.sql`,
+          'the legacy side replays from the legacy dump',
+        );
       }
 
-      const restored = await pitr<InstantComparison[]>('legacy', 'compare', ...source.tenant, ...source.prefix, '--at', second[2]!, '--restore');
+      const restored = await pitr<InstantComparison[]>(
+        'legacy',
+        'compare',
+        ...source.tenant,
+        ...source.prefix,
+        '--at',
+        second[2]!,
+        '--restore',
+      );
       assert.equal(restored.code, 0, `${restored.stderr}\n${JSON.stringify(restored.json, null, 1)}`);
       const dryRuns = restored.json![0]!.restored!;
       assert.equal(dryRuns.agree, true);
       const planned = restored.json![0]!.product;
-      assert.ok(planned.kind === 'planned' && dryRuns.gtids.same && sameHistory(flavor, dryRuns.gtids.product, planned.expectedGtids), 'both servers reached the planned GTID state');
-      assert.deepEqual([dryRuns.onlyProduct, dryRuns.onlyLegacy, dryRuns.differing], [[], [], []], 'every table has the same CHECKSUM TABLE on both restored servers');
+      assert.ok(
+        planned.kind === 'planned' && dryRuns.gtids.same && sameHistory(flavor, dryRuns.gtids.product, planned.expectedGtids),
+        'both servers reached the planned GTID state',
+      );
+      assert.deepEqual(
+        [dryRuns.onlyProduct, dryRuns.onlyLegacy, dryRuns.differing],
+        [[], [], []],
+        'every table has the same CHECKSUM TABLE on both restored servers',
+      );
       assert.ok(dryRuns.tables >= 1);
-      const left = existsSync(RESTORE_ROOT) ? readdirSync(RESTORE_ROOT).filter((d) => d.startsWith(`legacy-compare-${ids.clusterId}-`)) : [];
+      const left = existsSync(RESTORE_ROOT)
+        ? readdirSync(RESTORE_ROOT).filter((d) => d.startsWith(`legacy-compare-${ids.clusterId}-`))
+        : [];
       assert.deepEqual(left, [], 'both dry-run instances are taken down');
 
       const legacyPlan = await pitr<RestorePlan>('plan', ...source.tenant, '--to', second[1]!, ...source.prefix);
       const productPlan = await pitr<RestorePlan>('plan', ...source.tenant, '--to', second[1]!);
       assert.equal(legacyPlan.code, 0, legacyPlan.stderr);
       assert.equal(legacyPlan.json!.expectedGtids, productPlan.json!.expectedGtids);
-      assert.ok(legacyPlan.json!.segments.every((s) => s.objectKey.startsWith(PREFIX)), 'the legacy plan reads only legacy objects');
+      assert.ok(
+        legacyPlan.json!.segments.every((s) => s.objectKey.startsWith(PREFIX)),
+        'the legacy plan reads only legacy objects',
+      );
 
       // The older system lost its copy of the second binlog.
       await services.store.delete(keys.get(holdingSecond)!);
@@ -137,14 +178,20 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
       assert.equal(before!.verdict.kind, 'agree', 'instants before the lost binlog still agree');
       for (const c of [inside!, after!, last!]) {
         assert.deepEqual(c.verdict, { kind: 'refused', sides: ['legacy'] }, `${c.at} is refused by the legacy archive only`);
-        assert.ok(c.legacy.kind === 'refused' && c.legacy.reason.includes(reimported.gaps[0]!.missing), `the refusal names the missing GTIDs: ${JSON.stringify(c.legacy)}`);
+        assert.ok(
+          c.legacy.kind === 'refused' && c.legacy.reason.includes(reimported.gaps[0]!.missing),
+          `the refusal names the missing GTIDs: ${JSON.stringify(c.legacy)}`,
+        );
       }
 
       // The older system rewrote an object it had archived: reported, and left out of the stream.
       const rewritten = keys.get(holdingFirst)!;
       await services.store.put(rewritten, readFileSync(join(db.binlogDir, holdingFirst)));
       const afterRewrite = (await pitr<LegacyImportReport>('legacy', 'import', ...source.tenant, ...source.prefix)).json!;
-      assert.deepEqual(afterRewrite.changed.map((c) => c.objectKey), [rewritten]);
+      assert.deepEqual(
+        afterRewrite.changed.map((c) => c.objectKey),
+        [rewritten],
+      );
       assert.match(afterRewrite.rejected.find((r) => r.objectKey === rewritten)?.reason ?? '', /changed since it was indexed/);
 
       const catalogView = await withCentralCatalog(async (catalog) => ({
@@ -152,7 +199,14 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
         protectedKey: await underOpenMigration(catalog, ids.tenantId, ids.clusterId, keys.get(holdingFirst)!),
       }));
       assert.deepEqual(catalogView, { open: [PREFIX], protectedKey: true }, 'retention and repair see the migration open');
-      const completed = await pitr<{ completedBy: string }>('legacy', 'complete', ...source.tenant, ...source.prefix, '--by', 'sre-on-call');
+      const completed = await pitr<{ completedBy: string }>(
+        'legacy',
+        'complete',
+        ...source.tenant,
+        ...source.prefix,
+        '--by',
+        'sre-on-call',
+      );
       assert.equal(completed.json!.completedBy, 'sre-on-call');
       assert.deepEqual(await withCentralCatalog((catalog) => openLegacyPrefixes(catalog, ids.tenantId, ids.clusterId)), []);
       const closed = await pitr('legacy', 'import', ...source.tenant, ...source.prefix);

@@ -43,15 +43,24 @@ test('`pitr worker --metrics` serves backup and archive metrics by cluster besid
     // A cluster whose agent has a wrong database password: its archive pass fails.
     const denied = { tenantId: ids.tenantId, clusterId: `c-denied-${process.pid}`, engine: 'mariadb-dump' as const };
     const template = loadAgentConfig(testStack().configs.agents.mariadb);
-    await startTestCluster(db, denied, { database: { ...template.database, host: db.host, port: db.port, socket: db.socket, binlogDir: db.binlogDir, password: 'wrong' } });
+    await startTestCluster(db, denied, {
+      database: { ...template.database, host: db.host, port: db.port, socket: db.socket, binlogDir: db.binlogDir, password: 'wrong' },
+    });
     await assert.rejects(
-      client.workflow.execute(binlogArchiveWorkflow, { taskQueue: CENTRAL_TASK_QUEUE, workflowId: `archive-${denied.clusterId}`, args: [denied] }),
+      client.workflow.execute(binlogArchiveWorkflow, {
+        taskQueue: CENTRAL_TASK_QUEUE,
+        workflowId: `archive-${denied.clusterId}`,
+        args: [denied],
+      }),
       /Workflow execution failed/,
     );
 
     const page = await scrape(port);
     const cluster = (c: { tenantId: string; clusterId: string }) => `tenant="${c.tenantId}",cluster="${c.clusterId}"`;
-    assert.match(page, new RegExp(`^pitr_backup_duration_seconds_count\\{${cluster(ids)},engine="mariadb-dump",outcome="completed"\\} 1$`, 'm'));
+    assert.match(
+      page,
+      new RegExp(`^pitr_backup_duration_seconds_count\\{${cluster(ids)},engine="mariadb-dump",outcome="completed"\\} 1$`, 'm'),
+    );
     assert.match(page, new RegExp(`^pitr_backup_bytes_total\\{${cluster(ids)},engine="mariadb-dump",form="stored"\\} [1-9]\\d*$`, 'm'));
     const rpo = new RegExp(`^pitr_archive_rpo_seconds\\{${cluster(ids)}\\} ([0-9.e+-]+)$`, 'm').exec(page);
     assert.ok(rpo && Number(rpo[1]) >= 0 && Number(rpo[1]) < 600, 'the archive RPO of the cluster is exported');

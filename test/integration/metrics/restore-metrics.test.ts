@@ -9,8 +9,17 @@ test('each restore outcome is counted once with its duration and cluster, howeve
   const { catalog } = await freshCatalog();
   await upsertCluster(catalog, parseCluster({ tenantId: 't', clusterId: 'c', flavor: 'mysql', defaultEngine: 'clone' }));
   const outcome = {
-    restoreId: 'r1', tenantId: 't', clusterId: 'c', target: { kind: 'latest' as const }, status: 'succeeded' as const,
-    backupId: 'b', appliedThrough: 'u:1-5', throughCommit: null, failure: null, startedAt: new Date().toISOString(), durationMs: 42_000,
+    restoreId: 'r1',
+    tenantId: 't',
+    clusterId: 'c',
+    target: { kind: 'latest' as const },
+    status: 'succeeded' as const,
+    backupId: 'b',
+    appliedThrough: 'u:1-5',
+    throughCommit: null,
+    failure: null,
+    startedAt: new Date().toISOString(),
+    durationMs: 42_000,
   };
   await insertRestoreOutcome(catalog, outcome);
   await insertRestoreOutcome(catalog, outcome);

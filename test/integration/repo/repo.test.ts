@@ -4,7 +4,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
-import { CreateMultipartUploadCommand, ListObjectVersionsCommand, PutBucketLifecycleConfigurationCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
+import {
+  CreateMultipartUploadCommand,
+  ListObjectVersionsCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutBucketVersioningCommand,
+} from '@aws-sdk/client-s3';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { listBackups } from '../../../activities/catalog/backups';
 import { findErasure } from '../../../activities/catalog/erasures';
@@ -63,7 +68,9 @@ async function pitr(args: string[], env: Record<string, string> = {}): Promise<{
   }
 }
 
-async function repoCheck(...args: string[]): Promise<{ code: number; report: RepoReport & { repair?: RepairOutcome; remainingProblems: number } }> {
+async function repoCheck(
+  ...args: string[]
+): Promise<{ code: number; report: RepoReport & { repair?: RepairOutcome; remainingProblems: number } }> {
   const out = await pitr(['repo', 'check', '--json', '--config', configFile, ...args]);
   assert.equal(out.stderr, '', out.stderr);
   return { code: out.code, report: JSON.parse(out.stdout) };
@@ -80,7 +87,9 @@ async function backedUpCluster(ids: ClusterIds): Promise<{ artifactKey: string; 
   await client.workflow.getHandle(`${workflowId}-verify`).result();
   const conn = await sql(db);
   try {
-    await conn.query('CREATE DATABASE IF NOT EXISTS repo_check; CREATE TABLE IF NOT EXISTS repo_check.t (id int primary key); REPLACE INTO repo_check.t VALUES (1); FLUSH BINARY LOGS');
+    await conn.query(
+      'CREATE DATABASE IF NOT EXISTS repo_check; CREATE TABLE IF NOT EXISTS repo_check.t (id int primary key); REPLACE INTO repo_check.t VALUES (1); FLUSH BINARY LOGS',
+    );
   } finally {
     await conn.end();
   }
@@ -107,12 +116,20 @@ async function failureOf(handle: WorkflowHandle, what: string, timeoutMs = 180_0
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'deadline'>((done) => (timer = setTimeout(() => done('deadline'), timeoutMs)));
   try {
-    const outcome = await Promise.race([handle.result().then(() => 'succeeded' as const, (err: unknown) => ({ err })), deadline]);
+    const outcome = await Promise.race([
+      handle.result().then(
+        () => 'succeeded' as const,
+        (err: unknown) => ({ err }),
+      ),
+      deadline,
+    ]);
     if (outcome === 'succeeded') assert.fail(`${what} succeeded where it had to fail`);
     if (outcome === 'deadline') {
       const pending = (await handle.describe()).raw.pendingActivities ?? [];
       await handle.terminate('test deadline');
-      assert.fail(`${what} still ran after ${timeoutMs / 1000}s; pending: ${pending.map((a) => `${a.activityType?.name}: ${a.lastFailure?.message}`).join('; ')}`);
+      assert.fail(
+        `${what} still ran after ${timeoutMs / 1000}s; pending: ${pending.map((a) => `${a.activityType?.name}: ${a.lastFailure?.message}`).join('; ')}`,
+      );
     }
     return outcome.err;
   } finally {
@@ -138,13 +155,15 @@ test('repo check finds an orphan, a stale upload, a row whose object is gone and
   const legacy = `legacy/${A.tenantId}/orders/dump-2026-01-01.sql.gz`;
   const goneIndex = segments[0]!.indexKey!;
   await services.store.put(orphan, Buffer.from('half an artifact'));
-  await services.store.put(legacy, Buffer.from('another system\'s dump'));
+  await services.store.put(legacy, Buffer.from("another system's dump"));
   const upload = await services.store.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: uploadKey }));
   await services.store.delete(goneIndex);
   await services.store.client.send(
     new PutBucketLifecycleConfigurationCommand({
       Bucket: bucket,
-      LifecycleConfiguration: { Rules: [{ ID: 'expire-old-backups', Status: 'Enabled', Filter: { Prefix: 'tenants/' }, Expiration: { Days: 30 } }] },
+      LifecycleConfiguration: {
+        Rules: [{ ID: 'expire-old-backups', Status: 'Enabled', Filter: { Prefix: 'tenants/' }, Expiration: { Days: 30 } }],
+      },
     }),
   );
 
@@ -158,19 +177,40 @@ test('repo check finds an orphan, a stale upload, a row whose object is gone and
 
   const scoped = await repoCheck('--tenant', A.tenantId, '--cluster', A.clusterId, '--min-age', '0s');
   assert.equal(scoped.code, 1);
-  assert.deepEqual(scoped.report.orphans.map((o) => o.key), [orphan]);
-  assert.deepEqual(scoped.report.staleUploads.map((u) => [u.key, u.uploadId]), [[uploadKey, upload.UploadId]]);
-  assert.deepEqual(scoped.report.missing.map((m) => m.key), [goneIndex]);
+  assert.deepEqual(
+    scoped.report.orphans.map((o) => o.key),
+    [orphan],
+  );
+  assert.deepEqual(
+    scoped.report.staleUploads.map((u) => [u.key, u.uploadId]),
+    [[uploadKey, upload.UploadId]],
+  );
+  assert.deepEqual(
+    scoped.report.missing.map((m) => m.key),
+    [goneIndex],
+  );
   assert.match(scoped.report.missing[0]!.owner, new RegExp(`binlog ${A.tenantId}/${A.clusterId}/.*${segments[0]!.file}.*index`));
-  assert.deepEqual(scoped.report.lifecycle.map((w) => [w.ruleId, w.rulePrefix, w.actions]), [['expire-old-backups', 'tenants/', ['deletes objects 30 days after they are written']]]);
+  assert.deepEqual(
+    scoped.report.lifecycle.map((w) => [w.ruleId, w.rulePrefix, w.actions]),
+    [['expire-old-backups', 'tenants/', ['deletes objects 30 days after they are written']]],
+  );
 
   const everyone = await repoCheck('--min-age', '0s');
   assert.equal(everyone.code, 1);
   assert.ok(everyone.report.tenants.includes(A.tenantId));
-  assert.deepEqual(everyone.report.orphans.map((o) => o.key), [orphan]);
+  assert.deepEqual(
+    everyone.report.orphans.map((o) => o.key),
+    [orphan],
+  );
   // The catalog is the test stack's, shared with other test files whose rows name objects in another bucket.
-  assert.deepEqual(everyone.report.missing.map((m) => m.key).filter((k) => k.startsWith('tenants/repo-')), [goneIndex]);
-  assert.ok(everyone.report.foreign.some((o) => o.key === legacy), 'the legacy object is seen as not ours');
+  assert.deepEqual(
+    everyone.report.missing.map((m) => m.key).filter((k) => k.startsWith('tenants/repo-')),
+    [goneIndex],
+  );
+  assert.ok(
+    everyone.report.foreign.some((o) => o.key === legacy),
+    'the legacy object is seen as not ours',
+  );
 
   const before = await keysInBucket();
   const repaired = await repoCheck('--min-age', '0s', '--repair');
@@ -178,24 +218,34 @@ test('repo check finds an orphan, a stale upload, a row whose object is gone and
   assert.equal(repaired.code, 1, 'the missing index and the lifecycle rule still need an operator');
   assert.equal(repaired.report.remainingProblems, repaired.report.missing.length + 1);
   const afterRepair = await keysInBucket();
-  assert.deepEqual([...before].filter((k) => !afterRepair.has(k)), [orphan]);
+  assert.deepEqual(
+    [...before].filter((k) => !afterRepair.has(k)),
+    [orphan],
+  );
   assert.ok(afterRepair.has(legacy));
   assert.deepEqual(await services.store.listMultipartUploadsUnder(''), []);
 
   const again = await repoCheck('--min-age', '0s');
   assert.deepEqual([again.report.orphans, again.report.staleUploads], [[], []]);
-  assert.deepEqual(again.report.lifecycle.map((w) => w.ruleId), ['expire-old-backups']);
+  assert.deepEqual(
+    again.report.lifecycle.map((w) => w.ruleId),
+    ['expire-old-backups'],
+  );
 
   // The text form names each problem and exits non-zero for cron.
   const text = await pitr(['repo', 'check', '--tenant', A.tenantId, '--config', configFile]);
   assert.equal(text.code, 1);
   assert.match(text.stdout, new RegExp(`MISSING\t${goneIndex}`));
-  assert.match(text.stdout, /LIFECYCLE\trule expire-old-backups on prefix "tenants\/" deletes objects 30 days after they are written: it expires by age and knows nothing of the recoverable window/);
+  assert.match(
+    text.stdout,
+    /LIFECYCLE\trule expire-old-backups on prefix "tenants\/" deletes objects 30 days after they are written: it expires by age and knows nothing of the recoverable window/,
+  );
 });
 
 test('tenant erase destroys the data key, records who and when, and restores, reads and new backups then fail saying so', async () => {
   const { artifactKey } = await backedUpCluster(B);
-  const erase = (...args: string[]) => pitr(['tenant', 'erase', '--tenant', B.tenantId, '--reason', 'contract ended (TICKET-42)', '--config', configFile, ...args]);
+  const erase = (...args: string[]) =>
+    pitr(['tenant', 'erase', '--tenant', B.tenantId, '--reason', 'contract ended (TICKET-42)', '--config', configFile, ...args]);
 
   const typo = await pitr(['tenant', 'erase', '--tenant', 'repo-bb', '--confirm', 'repo-bb', '--reason', 'x', '--config', configFile]);
   assert.equal(typo.code, 2);
@@ -215,7 +265,10 @@ test('tenant erase destroys the data key, records who and when, and restores, re
   assert.equal(outcome.olderKeyVersionsDeleted, 1, 'the version holding the wrapped key is deleted');
   const record = `keys/${B.tenantId}.json`;
   const versions = await services.store.client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: record }));
-  assert.deepEqual([...(versions.Versions ?? []), ...(versions.DeleteMarkers ?? [])].map((v) => [v.Key, v.IsLatest]), [[record, true]]);
+  assert.deepEqual(
+    [...(versions.Versions ?? []), ...(versions.DeleteMarkers ?? [])].map((v) => [v.Key, v.IsLatest]),
+    [[record, true]],
+  );
   const { body } = await services.store.getStream(record);
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk);
@@ -224,7 +277,12 @@ test('tenant erase destroys the data key, records who and when, and restores, re
 
   const twice = await erase('--confirm', B.tenantId, '--by', 'bob');
   assert.equal(twice.code, 0, twice.stderr);
-  assert.match(twice.stdout, new RegExp(`tenant ${B.tenantId} was already erased at ${outcome.erasure.erasedAt} by alice \\(contract ended \\(TICKET-42\\)\\); nothing changed`));
+  assert.match(
+    twice.stdout,
+    new RegExp(
+      `tenant ${B.tenantId} was already erased at ${outcome.erasure.erasedAt} by alice \\(contract ended \\(TICKET-42\\)\\); nothing changed`,
+    ),
+  );
   const recorded = await withCentralCatalog((catalog) => findErasure(catalog, B.tenantId));
   assert.deepEqual(
     { by: recorded?.erasedBy, at: recorded?.erasedAt, reason: recorded?.reason, key: recorded?.dataKeyId },
@@ -239,11 +297,21 @@ test('tenant erase destroys the data key, records who and when, and restores, re
     PITR_MASTER_KEY_FILE: config.masterKeyFile,
   });
   assert.equal(read.code, 1);
-  assert.match(read.stderr, new RegExp(`pitr: tenant ${B.tenantId} was erased at ${outcome.erasure.erasedAt}: its data key is destroyed, so its backups and binlogs can no longer be decrypted`));
+  assert.match(
+    read.stderr,
+    new RegExp(
+      `pitr: tenant ${B.tenantId} was erased at ${outcome.erasure.erasedAt}: its data key is destroyed, so its backups and binlogs can no longer be decrypted`,
+    ),
+  );
   assert.match(read.stderr, /what to do: this is permanent by design/);
 
   const client = await temporalClient();
-  const restore = await requestRestore(client, { tenantId: B.tenantId, clusterId: B.clusterId, target: { kind: 'latest' }, idempotencyKey: `erased-${process.pid}` });
+  const restore = await requestRestore(client, {
+    tenantId: B.tenantId,
+    clusterId: B.clusterId,
+    target: { kind: 'latest' },
+    idempotencyKey: `erased-${process.pid}`,
+  });
   const restoreFailure = await failureOf(restore.handle, 'the restore of an erased tenant');
   assert.ok(restoreFailure instanceof WorkflowFailedError, 'the restore of an erased tenant fails');
   assert.match(failureText(restoreFailure), new RegExp(`tenant ${B.tenantId} was erased at .*its data key is destroyed`));

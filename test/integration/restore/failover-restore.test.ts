@@ -55,7 +55,9 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     const onPrimary = await sql(primary);
     const onReplica = await sql(replica);
     await replicate(onReplica, primary);
-    await onPrimary.query('CREATE DATABASE oracle; CREATE TABLE oracle.rows_once (id INT NOT NULL, committed_us BIGINT NOT NULL) ENGINE=InnoDB');
+    await onPrimary.query(
+      'CREATE DATABASE oracle; CREATE TABLE oracle.rows_once (id INT NOT NULL, committed_us BIGINT NOT NULL) ENGINE=InnoDB',
+    );
 
     const agent = await startAgentWorker(await registerTestCluster(primary, ids));
     const running = agent.run();
@@ -86,11 +88,20 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     await sleep(1200);
     await archivePass(client, ids);
     const archived = segmentsOf(await archiveOf(ids)).filter((s) => s.status === 'archived');
-    assert.ok(archived.some((s) => s.overlapGtids), 'the promoted replica\'s file that repeats the primary\'s is archived');
+    assert.ok(
+      archived.some((s) => s.overlapGtids),
+      "the promoted replica's file that repeats the primary's is archived",
+    );
 
     const counts = 'SELECT id, COUNT(*) AS copies FROM oracle.rows_once GROUP BY id ORDER BY id';
     const restore = async (target: string, key: string) => {
-      const { rows: restored, result } = await queryRestored<{ id: number; copies: number }>(client, ids, parseRestoreTarget(target), `${key}-${flavor}`, counts);
+      const { rows: restored, result } = await queryRestored<{ id: number; copies: number }>(
+        client,
+        ids,
+        parseRestoreTarget(target),
+        `${key}-${flavor}`,
+        counts,
+      );
       return { restored: restored.map((r) => [Number(r.id), Number(r.copies)]), result };
     };
     const once = (last: number) => rows.filter((r) => r.id <= last).map((r) => [r.id, 1]);

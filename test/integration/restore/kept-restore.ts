@@ -27,7 +27,10 @@ export async function queryRestored<R>(
     await sleep(250);
   }
   if (progress.phase !== 'kept') {
-    const failure = await requested.handle.result().then(() => undefined, (err: Error) => (err.cause as { cause?: unknown } | undefined)?.cause ?? err);
+    const failure = await requested.handle.result().then(
+      () => undefined,
+      (err: Error) => (err.cause as { cause?: unknown } | undefined)?.cause ?? err,
+    );
     assert.fail(`the restore ${key} is kept for inspection, but it ended ${progress.phase}: ${progress.error ?? ''} ${String(failure)}`);
   }
   const rows = await read<R>(progress.instance!, query);

@@ -53,11 +53,20 @@ test('mariadb: restores to instants inside busy seconds hold nothing committed a
   });
 
   const restores = instants.map(async ({ second, inSecond, micros }, i) => {
-    const plan = JSON.parse(await pitr('plan', '--tenant', cluster.ids.tenantId, '--cluster', cluster.ids.clusterId, '--to', isoMicros(micros), '--json')) as RestorePlan;
+    const plan = JSON.parse(
+      await pitr('plan', '--tenant', cluster.ids.tenantId, '--cluster', cluster.ids.clusterId, '--to', isoMicros(micros), '--json'),
+    ) as RestorePlan;
     const beforeSecond = cluster.rows.filter((r) => secondOf(r) < second);
     const committedByInstant = cluster.rows.filter((r) => r.micros <= micros).length;
-    assert.ok(committedByInstant > beforeSecond.length, 'rows of the busy second committed before the instant: a whole-second restore would take them and those after');
-    assert.equal(plan.expectedGtids, beforeSecond[beforeSecond.length - 1]!.gtidAfter, 'the plan stops after the last commit of the second before');
+    assert.ok(
+      committedByInstant > beforeSecond.length,
+      'rows of the busy second committed before the instant: a whole-second restore would take them and those after',
+    );
+    assert.equal(
+      plan.expectedGtids,
+      beforeSecond[beforeSecond.length - 1]!.gtidAfter,
+      'the plan stops after the last commit of the second before',
+    );
     assert.deepEqual(
       [plan.heldBack?.second, plan.heldBack?.transactions, plan.heldBack?.includeAllTarget],
       [isoMicros(second * 1e6).replace('.000000Z', 'Z'), inSecond.length, `gtid:${inSecond[inSecond.length - 1]!.gtidAfter}`],
@@ -68,8 +77,11 @@ test('mariadb: restores to instants inside busy seconds hold nothing committed a
     assert.match(text, /whole second/);
 
     const restored = await restoredRows(cluster, isoMicros(micros), `busy-${i}`);
-    assert.ok(cluster.rows.slice(0, restored.rows).every((r) => r.micros <= micros), `nothing committed after ${isoMicros(micros)} was restored`);
-    assert.equal(restored.rows, beforeSecond.length, 'every row of the seconds before the instant\'s was restored');
+    assert.ok(
+      cluster.rows.slice(0, restored.rows).every((r) => r.micros <= micros),
+      `nothing committed after ${isoMicros(micros)} was restored`,
+    );
+    assert.equal(restored.rows, beforeSecond.length, "every row of the seconds before the instant's was restored");
     assert.deepEqual(restored.heldBack, plan.heldBack, 'the result says what was held back');
     return { plan, inSecond };
   });

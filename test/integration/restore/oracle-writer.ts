@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Connection, createConnection } from 'mysql2/promise';
+import { type Connection, createConnection } from 'mysql2/promise';
 import { signInAt, type DbInstance } from '../../../activities/local/db-instance';
 import type { RestoreInstanceAddress } from '../../../domain/restore/workflow-types';
 
@@ -28,7 +28,10 @@ export class OracleWriter {
   private loop: Promise<void> | undefined;
   readonly rows: CommittedRow[] = [];
 
-  private constructor(private readonly conn: Connection, private readonly flavor: DbInstance['flavor']) {}
+  private constructor(
+    private readonly conn: Connection,
+    private readonly flavor: DbInstance['flavor'],
+  ) {}
 
   static async open(db: DbInstance): Promise<OracleWriter> {
     const conn = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password });

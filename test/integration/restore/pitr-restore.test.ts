@@ -39,7 +39,9 @@ async function pitr(...args: string[]): Promise<{ code: number; stdout: string; 
 
 async function pitrIn(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args, '--config', testStack().configs.central], { env: { ...process.env, ...env } });
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args, '--config', testStack().configs.central], {
+      env: { ...process.env, ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -48,7 +50,13 @@ async function pitrIn(env: Record<string, string>, ...args: string[]): Promise<{
 }
 
 async function keptRestore(client: Client, cluster: Cluster, target: RestoreTarget, key: string) {
-  const requested = await requestRestore(client, { tenantId: cluster.ids.tenantId, clusterId: cluster.ids.clusterId, target, keepForMs: 10 * 60_000, idempotencyKey: key });
+  const requested = await requestRestore(client, {
+    tenantId: cluster.ids.tenantId,
+    clusterId: cluster.ids.clusterId,
+    target,
+    keepForMs: 10 * 60_000,
+    idempotencyKey: key,
+  });
   let progress: RestoreProgress;
   for (;;) {
     progress = await requested.handle.query(restoreProgressQuery);
@@ -85,19 +93,39 @@ interface Scenario {
 async function scenarioOf(flavor: Flavor): Promise<Scenario> {
   await centralReady;
   // MySQL commits sub-second apart; MariaDB's binlog keeps whole seconds, so its rows span several.
-  const cluster = await archivedCluster(flavor, flavor === 'mysql' ? { intervalMs: 40, settleMs: 2000 } : { intervalMs: 300, settleMs: 6000, insideSeconds: true });
+  const cluster = await archivedCluster(
+    flavor,
+    flavor === 'mysql' ? { intervalMs: 40, settleMs: 2000 } : { intervalMs: 300, settleMs: 6000, insideSeconds: true },
+  );
   const after = cluster.rows.filter((r) => r.micros > Math.max(cluster.backupFinishedMicros, cluster.rotatedMicros) + 100_000);
   assert.ok(after.length >= 4, `rows were written after the backup (${after.length})`);
   // On MariaDB, whose binlog keeps whole seconds, the instant ends the second of one row, before the next row's second.
-  const pair = flavor === 'mysql'
-    ? after.findIndex((_row, i) => i > 0 && i >= after.length / 2)
-    : after.findIndex((r, i) => i > 0 && Math.floor(r.micros / 1e6) > Math.floor(after[i - 1]!.micros / 1e6) && i >= after.length / 3);
+  const pair =
+    flavor === 'mysql'
+      ? after.findIndex((_row, i) => i > 0 && i >= after.length / 2)
+      : after.findIndex((r, i) => i > 0 && Math.floor(r.micros / 1e6) > Math.floor(after[i - 1]!.micros / 1e6) && i >= after.length / 3);
   const [before, next] = [after[pair - 1]!, after[pair]!];
   const instant = flavor === 'mysql' ? Math.floor((before.micros + next.micros) / 2) : Math.floor(before.micros / 1e6) * 1e6 + 999_999;
   if (flavor === 'mysql') assert.ok(next.micros - before.micros < 1_000_000, 'the two commits are sub-second apart');
-  const planned = await pitr('plan', '--tenant', cluster.ids.tenantId, '--cluster', cluster.ids.clusterId, '--to', isoMicros(instant), '--json');
+  const planned = await pitr(
+    'plan',
+    '--tenant',
+    cluster.ids.tenantId,
+    '--cluster',
+    cluster.ids.clusterId,
+    '--to',
+    isoMicros(instant),
+    '--json',
+  );
   assert.equal(planned.code, 0, planned.stderr);
-  return { cluster, after, before, instant, target: parseRestoreTarget(isoMicros(instant)), plan: JSON.parse(planned.stdout) as RestorePlan };
+  return {
+    cluster,
+    after,
+    before,
+    instant,
+    target: parseRestoreTarget(isoMicros(instant)),
+    plan: JSON.parse(planned.stdout) as RestorePlan,
+  };
 }
 
 for (const flavor of ['mysql', 'mariadb'] as const) {
@@ -109,14 +137,34 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     const client = await temporalClient();
     assert.ok(plan.segments.length >= 2, 'the replay starts inside the binlog holding the backup coordinate and crosses into the next');
     const atInstant = await keptRestore(client, cluster, target, `instant-${flavor}`);
-    assert.deepEqual(atInstant.restored, idsThrough(cluster.rows, before.id), `exactly the rows committed at or before ${isoMicros(instant)}`);
-    assert.deepEqual([atInstant.progress.throughGtid, atInstant.progress.throughCommit], [plan.throughGtid, plan.throughCommit], 'the query names the last transaction applied');
-    assert.equal(atInstant.progress.verification?.rowCounts['oracle.commits'], before.id, 'the query shows the verification while the instance is kept');
-    const again = await requestRestore(client, { tenantId: cluster.ids.tenantId, clusterId: cluster.ids.clusterId, target, idempotencyKey: `instant-${flavor}` });
+    assert.deepEqual(
+      atInstant.restored,
+      idsThrough(cluster.rows, before.id),
+      `exactly the rows committed at or before ${isoMicros(instant)}`,
+    );
+    assert.deepEqual(
+      [atInstant.progress.throughGtid, atInstant.progress.throughCommit],
+      [plan.throughGtid, plan.throughCommit],
+      'the query names the last transaction applied',
+    );
+    assert.equal(
+      atInstant.progress.verification?.rowCounts['oracle.commits'],
+      before.id,
+      'the query shows the verification while the instance is kept',
+    );
+    const again = await requestRestore(client, {
+      tenantId: cluster.ids.tenantId,
+      clusterId: cluster.ids.clusterId,
+      target,
+      idempotencyKey: `instant-${flavor}`,
+    });
     assert.deepEqual([again.started, again.restoreId], [false, atInstant.requested.restoreId], 'the same key is the same restore');
     await atInstant.requested.handle.signal(extendRestoreSignal, 60 * 60_000);
     const extended = await atInstant.requested.handle.query(restoreProgressQuery);
-    assert.ok(Date.parse(extended.keptUntil!) - Date.parse(atInstant.progress.keptUntil!) >= 59 * 60_000, 'extend moves the teardown an hour later');
+    assert.ok(
+      Date.parse(extended.keptUntil!) - Date.parse(atInstant.progress.keptUntil!) >= 59 * 60_000,
+      'extend moves the teardown an hour later',
+    );
     const result = await released(atInstant.requested, `pitrRestoreWorkflow.instant-${flavor}`);
     assert.equal(result.appliedThrough, plan.expectedGtids);
     assert.equal(result.throughCommit, plan.throughCommit);
@@ -136,13 +184,36 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
 
   test(`${flavor}: pitr restore --to latest --wait restores every archived commit; the same --key starts nothing new`, async () => {
     const { cluster } = await scenario();
-    const latest = await pitr('restore', '--tenant', cluster.ids.tenantId, '--cluster', cluster.ids.clusterId, '--to', 'latest', '--key', `latest-${flavor}`, '--wait', '--json');
+    const latest = await pitr(
+      'restore',
+      '--tenant',
+      cluster.ids.tenantId,
+      '--cluster',
+      cluster.ids.clusterId,
+      '--to',
+      'latest',
+      '--key',
+      `latest-${flavor}`,
+      '--wait',
+      '--json',
+    );
     assert.equal(latest.code, 0, latest.stderr);
     const latestResult = JSON.parse(latest.stdout) as PitrRestoreResult;
     assert.equal(latestResult.verification?.rowCounts['oracle.commits'], cluster.rows.length);
     assert.equal(latestResult.appliedThrough, cluster.rows[cluster.rows.length - 1]!.gtidAfter);
     assert.equal(latestResult.instance, null, 'a restore that was not kept names no instance');
-    const repeated = await pitr('restore', '--tenant', cluster.ids.tenantId, '--cluster', cluster.ids.clusterId, '--to', 'latest', '--key', `latest-${flavor}`, '--json');
+    const repeated = await pitr(
+      'restore',
+      '--tenant',
+      cluster.ids.tenantId,
+      '--cluster',
+      cluster.ids.clusterId,
+      '--to',
+      'latest',
+      '--key',
+      `latest-${flavor}`,
+      '--json',
+    );
     assert.deepEqual(JSON.parse(repeated.stdout), { restoreId: latestResult.restoreId, started: false });
   });
 
@@ -178,14 +249,42 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
 
   test(`${flavor}: targets before the oldest backup or in the future are refused with the windows; any zone and TZ plan the same UTC instant`, async () => {
     const { cluster, instant, plan } = await scenario();
-    const early = await pitr('plan', '--tenant', cluster.ids.tenantId, '--cluster', cluster.ids.clusterId, '--to', isoMicros(cluster.rows[0]!.micros));
+    const early = await pitr(
+      'plan',
+      '--tenant',
+      cluster.ids.tenantId,
+      '--cluster',
+      cluster.ids.clusterId,
+      '--to',
+      isoMicros(cluster.rows[0]!.micros),
+    );
     assert.equal(early.code, 2);
     assert.match(early.stderr, /before the oldest completed base backup.*recoverable windows: /s);
-    const future = await pitr('plan', '--tenant', cluster.ids.tenantId, '--cluster', cluster.ids.clusterId, '--to', isoMicros((Date.now() + 3600_000) * 1000));
+    const future = await pitr(
+      'plan',
+      '--tenant',
+      cluster.ids.tenantId,
+      '--cluster',
+      cluster.ids.clusterId,
+      '--to',
+      isoMicros((Date.now() + 3600_000) * 1000),
+    );
     assert.equal(future.code, 2);
     assert.match(future.stderr, /in the future.*recoverable windows: /s);
-    const kolkata = new Date(instant / 1000 + 5.5 * 3600_000).toISOString().replace(/\.\d+Z$/, `.${String(instant % 1_000_000).padStart(6, '0')}+05:30`);
-    const elsewhere = await pitrIn({ TZ: 'Asia/Kolkata' }, 'plan', '--tenant', cluster.ids.tenantId, '--cluster', cluster.ids.clusterId, '--to', kolkata, '--json');
+    const kolkata = new Date(instant / 1000 + 5.5 * 3600_000)
+      .toISOString()
+      .replace(/\.\d+Z$/, `.${String(instant % 1_000_000).padStart(6, '0')}+05:30`);
+    const elsewhere = await pitrIn(
+      { TZ: 'Asia/Kolkata' },
+      'plan',
+      '--tenant',
+      cluster.ids.tenantId,
+      '--cluster',
+      cluster.ids.clusterId,
+      '--to',
+      kolkata,
+      '--json',
+    );
     assert.equal(elsewhere.code, 0, elsewhere.stderr);
     assert.deepEqual(JSON.parse(elsewhere.stdout), plan);
   });
@@ -202,7 +301,12 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
       assert.equal(original.length, totalSize);
       await services.store.put(key, tamper(original));
       try {
-        const tampered = await requestRestore(client, { tenantId: cluster.ids.tenantId, clusterId: cluster.ids.clusterId, target, idempotencyKey: `${name}-${flavor}` });
+        const tampered = await requestRestore(client, {
+          tenantId: cluster.ids.tenantId,
+          clusterId: cluster.ids.clusterId,
+          target,
+          idempotencyKey: `${name}-${flavor}`,
+        });
         refused.push(tampered.restoreId);
         let type: string | undefined;
         await assert.rejects(tampered.handle.result(), (err: Error) => {
@@ -220,18 +324,26 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
       }
     }
     try {
-      const manifestType = await refusedWhenTampered(plan.backup.manifestKey, (bytes) => {
-        const envelope = JSON.parse(bytes.toString()) as { manifest: { schemaTables: string[] } };
-        envelope.manifest.schemaTables = envelope.manifest.schemaTables.filter((t) => t !== 'oracle.commits');
-        return Buffer.from(JSON.stringify(envelope));
-      }, 'tampered-manifest');
+      const manifestType = await refusedWhenTampered(
+        plan.backup.manifestKey,
+        (bytes) => {
+          const envelope = JSON.parse(bytes.toString()) as { manifest: { schemaTables: string[] } };
+          envelope.manifest.schemaTables = envelope.manifest.schemaTables.filter((t) => t !== 'oracle.commits');
+          return Buffer.from(JSON.stringify(envelope));
+        },
+        'tampered-manifest',
+      );
       assert.equal(manifestType, 'ManifestRejectedError');
-      const artifactType = await refusedWhenTampered(plan.backup.artifactKey, (bytes) => {
-        const copy = Buffer.from(bytes);
-        const middle = copy.length >> 1;
-        copy.writeUInt8(copy.readUInt8(middle) ^ 0xff, middle);
-        return copy;
-      }, 'tampered-artifact');
+      const artifactType = await refusedWhenTampered(
+        plan.backup.artifactKey,
+        (bytes) => {
+          const copy = Buffer.from(bytes);
+          const middle = copy.length >> 1;
+          copy.writeUInt8(copy.readUInt8(middle) ^ 0xff, middle);
+          return copy;
+        },
+        'tampered-artifact',
+      );
       assert.match(artifactType ?? '', /^Artifact/);
     } finally {
       services.close();
@@ -246,27 +358,39 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
 for (const flavor of ['mysql', 'mariadb'] as const) {
   test(`${flavor}: a transaction the restored server refuses ends the restore with the server's own message, recorded`, async () => {
     await centralReady;
-      const db = await freshDbInstance(flavor);
+    const db = await freshDbInstance(flavor);
     const ids = { tenantId: 't-restore', clusterId: `c-conflict-${flavor}-${process.pid}`, engine: ENGINE[flavor] };
     await startTestCluster(db, ids);
     await setRpo(ids, flavor, 1);
     const conn = await sql(db);
     // Row 7 reaches the backup without a binlog event; after the backup it is deleted unlogged and inserted logged.
-    await conn.query('CREATE DATABASE shop; CREATE TABLE shop.items (id INT PRIMARY KEY); SET SESSION sql_log_bin = 0; INSERT INTO shop.items VALUES (7); SET SESSION sql_log_bin = 1;');
+    await conn.query(
+      'CREATE DATABASE shop; CREATE TABLE shop.items (id INT PRIMARY KEY); SET SESSION sql_log_bin = 0; INSERT INTO shop.items VALUES (7); SET SESSION sql_log_bin = 1;',
+    );
     await (await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId })).handle.result();
-    await conn.query('SET SESSION sql_log_bin = 0; DELETE FROM shop.items WHERE id = 7; SET SESSION sql_log_bin = 1; INSERT INTO shop.items VALUES (7);');
+    await conn.query(
+      'SET SESSION sql_log_bin = 0; DELETE FROM shop.items WHERE id = 7; SET SESSION sql_log_bin = 1; INSERT INTO shop.items VALUES (7);',
+    );
     await conn.end();
     const client = await temporalClient();
     await sleep(1200);
     await archivePass(client, ids);
 
-    const requested = await requestRestore(client, { tenantId: ids.tenantId, clusterId: ids.clusterId, target: { kind: 'latest' }, idempotencyKey: 'conflict' });
+    const requested = await requestRestore(client, {
+      tenantId: ids.tenantId,
+      clusterId: ids.clusterId,
+      target: { kind: 'latest' },
+      idempotencyKey: 'conflict',
+    });
     await assert.rejects(requested.handle.result(), (err: Error) => {
       const failure = (err.cause as { cause?: { type?: string; message: string } } | undefined)?.cause;
       return failure?.type === 'ApplyFailedError' && /Duplicate entry '7'/.test(failure.message);
     });
     const outcomes = await withCentralCatalog((catalog) => listRestores(catalog, ids.tenantId, ids.clusterId));
-    assert.deepEqual(outcomes.map((o) => o.status), ['failed']);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['failed'],
+    );
     assert.match(outcomes[0]!.failure ?? '', /Duplicate entry '7'/);
     assert.equal(existsSync(join(RESTORE_ROOT, requested.restoreId)), false, 'the failed restore left nothing behind');
   });
@@ -275,7 +399,7 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
 for (const flavor of ['mysql', 'mariadb'] as const) {
   test(`${flavor}: a temporary table filled in one binlog and read in the next restores whole: the range replays in one applier session`, async () => {
     await centralReady;
-      const db = await freshDbInstance(flavor);
+    const db = await freshDbInstance(flavor);
     const ids = { tenantId: 't-restore', clusterId: `c-session-${flavor}-${process.pid}`, engine: ENGINE[flavor] };
     await startTestCluster(db, ids);
     await setRpo(ids, flavor, 1);
@@ -283,7 +407,9 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     await conn.query('CREATE DATABASE shop; CREATE TABLE shop.items (id INT PRIMARY KEY)');
     await (await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId })).handle.result();
     // Statement logging writes the temporary table to the binlog; the rotation puts its use in the next file.
-    await conn.query("SET SESSION binlog_format = 'STATEMENT'; CREATE TEMPORARY TABLE shop.staging (id INT); INSERT INTO shop.staging VALUES (1), (2), (3)");
+    await conn.query(
+      "SET SESSION binlog_format = 'STATEMENT'; CREATE TEMPORARY TABLE shop.staging (id INT); INSERT INTO shop.staging VALUES (1), (2), (3)",
+    );
     await conn.query('FLUSH BINARY LOGS');
     await conn.query('INSERT INTO shop.items SELECT id FROM shop.staging; DROP TEMPORARY TABLE shop.staging');
     await conn.end();
@@ -291,7 +417,13 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     await sleep(1200);
     await archivePass(client, ids);
 
-    const requested = await requestRestore(client, { tenantId: ids.tenantId, clusterId: ids.clusterId, target: { kind: 'latest' }, keepForMs: 60_000, idempotencyKey: 'session' });
+    const requested = await requestRestore(client, {
+      tenantId: ids.tenantId,
+      clusterId: ids.clusterId,
+      target: { kind: 'latest' },
+      keepForMs: 60_000,
+      idempotencyKey: 'session',
+    });
     let progress: RestoreProgress;
     do {
       await sleep(250);
@@ -301,7 +433,10 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     const restored = await createConnection(signInAt(progress.instance!));
     const [rows] = await restored.query('SELECT id FROM shop.items ORDER BY id');
     await restored.end();
-    assert.deepEqual((rows as Array<{ id: number }>).map((r) => r.id), [1, 2, 3]);
+    assert.deepEqual(
+      (rows as Array<{ id: number }>).map((r) => r.id),
+      [1, 2, 3],
+    );
     await requested.handle.signal(releaseRestoreSignal);
     await requested.handle.result();
   });
@@ -324,14 +459,23 @@ test('mysql: an apply that stops moving fails the restore with a clear error onc
   await archivePass(client, ids);
 
   const started = Date.now();
-  const requested = await requestRestore(client, { tenantId: ids.tenantId, clusterId: ids.clusterId, target: { kind: 'latest' }, applyStallSeconds: 4, idempotencyKey: 'stall' });
+  const requested = await requestRestore(client, {
+    tenantId: ids.tenantId,
+    clusterId: ids.clusterId,
+    target: { kind: 'latest' },
+    applyStallSeconds: 4,
+    idempotencyKey: 'stall',
+  });
   await assert.rejects(requested.handle.result(), (err: Error) => {
     const failure = (err.cause as { cause?: { type?: string; message: string } } | undefined)?.cause;
     return failure?.type === 'ApplyStalledError' && /made no progress for 4s/.test(failure.message);
   });
   assert.ok(Date.now() - started < 60_000, 'the stall ended the restore well before the sleeping transaction would have let it finish');
   const outcomes = await withCentralCatalog((catalog) => listRestores(catalog, ids.tenantId, ids.clusterId));
-  assert.deepEqual(outcomes.map((o) => o.status), ['failed']);
+  assert.deepEqual(
+    outcomes.map((o) => o.status),
+    ['failed'],
+  );
 });
 
 for (const flavor of ['mysql', 'mariadb'] as const) {

@@ -12,12 +12,14 @@ import { OracleWriter } from './oracle-writer';
 process.env.PITR_RESTORE_DIR = join(testStack().stateDir, 'restores');
 const centralReady = startTestCentralWorkers();
 
-
 for (const { flavor, engine } of ENGINES_UNDER_TEST) {
   test(`${flavor} ${engine}: a backup and the archive taken from a replica while the primary writes restore exactly, to a GTID and to the latest commit`, async () => {
     await centralReady;
     const primary = await freshDbInstance(flavor, { serverId: 1 });
-    const replica = await freshDbInstance(flavor, { serverId: 2, extraArgs: [flavor === 'mysql' ? '--log-replica-updates=ON' : '--log-slave-updates=ON'] });
+    const replica = await freshDbInstance(flavor, {
+      serverId: 2,
+      extraArgs: [flavor === 'mysql' ? '--log-replica-updates=ON' : '--log-slave-updates=ON'],
+    });
     const [toPrimary, toReplica] = await Promise.all([sql(primary), sql(replica)]);
     await replicate(toReplica, primary);
 
@@ -38,7 +40,9 @@ for (const { flavor, engine } of ENGINES_UNDER_TEST) {
 
     const client = await temporalClient();
     const middle = rows[Math.floor(rows.length * 0.75)]!;
-    const atGtid = await (await requestRestore(client, { ...ids, target: { kind: 'gtid', set: middle.gtidAfter }, idempotencyKey: 'gtid' })).result();
+    const atGtid = await (
+      await requestRestore(client, { ...ids, target: { kind: 'gtid', set: middle.gtidAfter }, idempotencyKey: 'gtid' })
+    ).result();
     assert.equal(atGtid.verification?.rowCounts['oracle.commits'], middle.id, 'exactly the rows through that GTID');
     const latest = await (await requestRestore(client, { ...ids, target: { kind: 'latest' }, idempotencyKey: 'latest' })).result();
     assert.equal(latest.verification?.rowCounts['oracle.commits'], rows.length, 'every row the primary committed');

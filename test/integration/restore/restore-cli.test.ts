@@ -53,13 +53,20 @@ test('a failing restore with --wait prints its own error and hint, and with --js
   const lines = json.stdout.trim().split('\n');
   assert.equal(lines.length, 1, 'exactly one JSON object on stdout');
   const reported = JSON.parse(lines[0]!) as { restoreId: string; status: string; error: { type: string; message: string; hint: string } };
-  assert.deepEqual([reported.restoreId, reported.status, reported.error.type], [restoreWorkflowId(ids.tenantId, ids.clusterId, 'early-json'), 'failed', 'RestoreRefusedError']);
+  assert.deepEqual(
+    [reported.restoreId, reported.status, reported.error.type],
+    [restoreWorkflowId(ids.tenantId, ids.clusterId, 'early-json'), 'failed', 'RestoreRefusedError'],
+  );
   assert.match(reported.error.message, /before the oldest completed base backup/);
   assert.doesNotMatch(reported.error.message, /what to do/, 'the hint is apart from the message');
   assert.match(reported.error.hint, /pick an instant inside a recoverable window/);
   noStackTrace(json.stderr);
 
-  const requested = await requestRestore(await temporalClient(), { ...ids, target: { kind: 'instant', at: early }, idempotencyKey: 'early-api' });
+  const requested = await requestRestore(await temporalClient(), {
+    ...ids,
+    target: { kind: 'instant', at: early },
+    idempotencyKey: 'early-api',
+  });
   await assert.rejects(requested.result(), (err: Error) => {
     assert.ok(err instanceof WorkflowRunFailedError, String(err));
     assert.deepEqual([err.workflowId, err.failure.type], [requested.restoreId, 'RestoreRefusedError']);
@@ -82,10 +89,18 @@ test('a backup or restore of an unregistered cluster is refused before anything 
   assert.deepEqual(JSON.parse(asJson.stdout), {
     restoreId: null,
     status: 'refused',
-    error: { type: 'ClusterNotFoundError', message: `cluster ${clusterId} of tenant ${tenantId} is not registered`, hint: `register it with \`pitr cluster add --tenant ${tenantId} --cluster ${clusterId} ...\`` },
+    error: {
+      type: 'ClusterNotFoundError',
+      message: `cluster ${clusterId} of tenant ${tenantId} is not registered`,
+      hint: `register it with \`pitr cluster add --tenant ${tenantId} --cluster ${clusterId} ...\``,
+    },
   });
   const client = await temporalClient();
-  await assert.rejects(client.workflow.getHandle(restoreWorkflowId(tenantId, clusterId, 'k')).describe(), WorkflowNotFoundError, 'no restore was started');
+  await assert.rejects(
+    client.workflow.getHandle(restoreWorkflowId(tenantId, clusterId, 'k')).describe(),
+    WorkflowNotFoundError,
+    'no restore was started',
+  );
   const backup = await pitr('backup', '--tenant', tenantId, '--cluster', clusterId, '--wait');
   assert.equal(backup.code, 2);
   assert.match(backup.stderr, /is not registered/);
@@ -93,7 +108,11 @@ test('a backup or restore of an unregistered cluster is refused before anything 
   for await (const run of started) assert.fail(`a workflow was started for the unregistered cluster: ${run.workflowId}`);
 
   const direct = Date.now();
-  const handle = await client.workflow.start(pitrRestoreWorkflow, { taskQueue: CENTRAL_TASK_QUEUE, workflowId: `direct-${clusterId}`, args: [{ tenantId, clusterId, target: { kind: 'latest' } }] });
+  const handle = await client.workflow.start(pitrRestoreWorkflow, {
+    taskQueue: CENTRAL_TASK_QUEUE,
+    workflowId: `direct-${clusterId}`,
+    args: [{ tenantId, clusterId, target: { kind: 'latest' } }],
+  });
   await assert.rejects(handle.result(), (err: Error) => {
     assert.ok(err instanceof WorkflowFailedError, String(err));
     assert.equal(runFailureOf(err).type, 'ClusterNotFoundError', JSON.stringify(runFailureOf(err)));
@@ -104,7 +123,12 @@ test('a backup or restore of an unregistered cluster is refused before anything 
 
 test('pitr restore extend keeps a kept restore longer and release tears it down on its host; both refuse a restore that has ended', async () => {
   const { ids } = await cluster;
-  const requested = await requestRestore(await temporalClient(), { ...ids, target: { kind: 'latest' }, keepForMs: 10 * 60_000, idempotencyKey: 'keep' });
+  const requested = await requestRestore(await temporalClient(), {
+    ...ids,
+    target: { kind: 'latest' },
+    keepForMs: 10 * 60_000,
+    idempotencyKey: 'keep',
+  });
   let progress: RestoreProgress;
   do progress = await requested.handle.query(restoreProgressQuery);
   while (progress.phase !== 'kept' && progress.phase !== 'failed' && (await new Promise((r) => setTimeout(r, 250, true))));

@@ -24,7 +24,9 @@ const run = promisify(execFile);
 const cli = resolve(__dirname, '../../../client/cli.js');
 
 async function pitr(tz: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, [cli, ...args, '--config', testStack().configs.central], { env: { ...process.env, TZ: tz } });
+  const { stdout } = await run(process.execPath, [cli, ...args, '--config', testStack().configs.central], {
+    env: { ...process.env, TZ: tz },
+  });
   return stdout;
 }
 
@@ -66,17 +68,42 @@ test('mysql: with the workers and servers in America/New_York, a restore to an i
   assert.ok(next.micros - before.micros < 1_000_000, 'the two commits are sub-second apart');
   const instant = Math.floor((before.micros + next.micros) / 2);
 
-  const inUtc = JSON.parse(await pitr('UTC', 'plan', '--tenant', ids.tenantId, '--cluster', ids.clusterId, '--to', isoMicros(instant), '--json')) as RestorePlan;
+  const inUtc = JSON.parse(
+    await pitr('UTC', 'plan', '--tenant', ids.tenantId, '--cluster', ids.clusterId, '--to', isoMicros(instant), '--json'),
+  ) as RestorePlan;
   assert.ok(inUtc.throughCommit?.endsWith('Z'));
 
   const key = 'new-york';
-  const kept = await pitr(ZONE, 'restore', '--tenant', ids.tenantId, '--cluster', ids.clusterId, '--to', newYorkText(instant), '--key', key, '--keep-for', '10', '--wait');
+  const kept = await pitr(
+    ZONE,
+    'restore',
+    '--tenant',
+    ids.tenantId,
+    '--cluster',
+    ids.clusterId,
+    '--to',
+    newYorkText(instant),
+    '--key',
+    key,
+    '--keep-for',
+    '10',
+    '--wait',
+  );
   const restoreId = restoreWorkflowId(ids.tenantId, ids.clusterId, key);
   assert.match(kept, new RegExp(`^${restoreId}: kept on restore host \\S+ at \\S+:\\d+ .*applied through ${inUtc.expectedGtids}$`, 'm'));
-  assert.match(kept, new RegExp(`^last transaction applied {2}${inUtc.throughGtid}, committed ${inUtc.throughCommit!.replace(/\./g, '\\.')}$`, 'm'), 'the same UTC commit time, printed in UTC');
+  assert.match(
+    kept,
+    new RegExp(`^last transaction applied {2}${inUtc.throughGtid}, committed ${inUtc.throughCommit!.replace(/\./g, '\\.')}$`, 'm'),
+    'the same UTC commit time, printed in UTC',
+  );
   assert.match(kept, /^ {2}GTID state equals the plan's/m, 'the kept restore says what verification checked');
-  const [, host, port, socket, user, optionFile] = /kept on restore host \S+ at (\S+):(\d+) \(socket (\S+), user (\S+), signs in with --defaults-file=(\S+)\)/.exec(kept)!;
-  assert.deepEqual(await restoredIds({ host: host!, port: Number(port), socket: socket!, user: user!, optionFile: optionFile! }), rows.filter((r) => r.id <= before.id).map((r) => r.id), 'exactly the rows committed at or before the instant');
+  const [, host, port, socket, user, optionFile] =
+    /kept on restore host \S+ at (\S+):(\d+) \(socket (\S+), user (\S+), signs in with --defaults-file=(\S+)\)/.exec(kept)!;
+  assert.deepEqual(
+    await restoredIds({ host: host!, port: Number(port), socket: socket!, user: user!, optionFile: optionFile! }),
+    rows.filter((r) => r.id <= before.id).map((r) => r.id),
+    'exactly the rows committed at or before the instant',
+  );
 
   const handle = (await temporalClient()).workflow.getHandle(restoreId);
   await handle.signal(releaseRestoreSignal);
@@ -86,7 +113,10 @@ test('mysql: with the workers and servers in America/New_York, a restore to an i
   assert.deepEqual([result.instance?.host, result.instance?.port], [host, Number(port)], 'the result names where the instance was kept');
   const recorded = await withCentralCatalog((catalog) =>
     catalog.withTenant(ids.tenantId, (sqlDb) =>
-      sqlDb.query<{ us: string }>('SELECT (extract(epoch FROM through_commit_at) * 1000000)::bigint AS us FROM restores WHERE cluster_id = $1 AND restore_id = $2', [ids.clusterId, restoreId]),
+      sqlDb.query<{ us: string }>(
+        'SELECT (extract(epoch FROM through_commit_at) * 1000000)::bigint AS us FROM restores WHERE cluster_id = $1 AND restore_id = $2',
+        [ids.clusterId, restoreId],
+      ),
     ),
   );
   assert.equal(Number(recorded.rows[0]!.us), microsOf(inUtc.throughCommit!), 'the catalog records the same instant');

@@ -23,7 +23,19 @@ const run = promisify(execFile);
 const cli = resolve(__dirname, '../../../client/cli.js');
 
 async function planOf(ids: { tenantId: string; clusterId: string }, to: string): Promise<RestorePlan> {
-  const { stdout } = await run(process.execPath, [cli, 'plan', '--tenant', ids.tenantId, '--cluster', ids.clusterId, '--to', to, '--json', '--config', testStack().configs.central]);
+  const { stdout } = await run(process.execPath, [
+    cli,
+    'plan',
+    '--tenant',
+    ids.tenantId,
+    '--cluster',
+    ids.clusterId,
+    '--to',
+    to,
+    '--json',
+    '--config',
+    testStack().configs.central,
+  ]);
   return JSON.parse(stdout) as RestorePlan;
 }
 
@@ -43,7 +55,9 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
       CREATE TABLE shop.gone (id INT PRIMARY KEY); CREATE TABLE shop.old (id INT PRIMARY KEY); INSERT INTO shop.old VALUES (1), (2), (3);
       CREATE TABLE shop.part (id INT) ENGINE=MyISAM; CREATE TABLE shop.everything (id INT) ENGINE=MERGE UNION=(shop.part)`);
     await (await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId })).handle.result();
-    await conn.query('DROP TABLE shop.gone; RENAME TABLE shop.old TO shop.renamed; CREATE TABLE shop.later (id INT PRIMARY KEY); INSERT INTO shop.later VALUES (1), (2)');
+    await conn.query(
+      'DROP TABLE shop.gone; RENAME TABLE shop.old TO shop.renamed; CREATE TABLE shop.later (id INT PRIMARY KEY); INSERT INTO shop.later VALUES (1), (2)',
+    );
     const beforeBreak = await executedGtids(conn, flavor);
     // The MERGE table's only underlying table is dropped: from here on it no longer opens, on the source as on any restore.
     await conn.query('DROP TABLE shop.part');
@@ -51,17 +65,38 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     await sleep(1200);
     await archivePass(client, ids);
 
-    const schemaChanged = await requestRestore(client, { tenantId: ids.tenantId, clusterId: ids.clusterId, target: parseRestoreTarget(`gtid:${beforeBreak}`), idempotencyKey: 'schema-changed' });
+    const schemaChanged = await requestRestore(client, {
+      tenantId: ids.tenantId,
+      clusterId: ids.clusterId,
+      target: parseRestoreTarget(`gtid:${beforeBreak}`),
+      idempotencyKey: 'schema-changed',
+    });
     const result = await schemaChanged.handle.result();
     assert.equal(result.appliedThrough, beforeBreak);
     const verification = result.verification!;
-    assert.deepEqual(verification.manifestTablesGone, ['shop.gone', 'shop.old'], 'the dropped and the renamed table are accounted for, not failures');
-    assert.deepEqual(verification.tablesCreatedAfterBackup, ['shop.later', 'shop.renamed'], 'tables created after the backup are checked too');
+    assert.deepEqual(
+      verification.manifestTablesGone,
+      ['shop.gone', 'shop.old'],
+      'the dropped and the renamed table are accounted for, not failures',
+    );
+    assert.deepEqual(
+      verification.tablesCreatedAfterBackup,
+      ['shop.later', 'shop.renamed'],
+      'tables created after the backup are checked too',
+    );
     assert.deepEqual(verification.rowCounts, { 'shop.everything': 0, 'shop.later': 2, 'shop.part': 0, 'shop.renamed': 3 });
     assert.equal(verification.tablesChecked, 4);
-    assert.ok(verification.checks.some((c) => /row counts are reported, not compared/.test(c)), 'the result says the counts are not a comparison');
+    assert.ok(
+      verification.checks.some((c) => /row counts are reported, not compared/.test(c)),
+      'the result says the counts are not a comparison',
+    );
 
-    const broken = await requestRestore(client, { tenantId: ids.tenantId, clusterId: ids.clusterId, target: { kind: 'latest' }, idempotencyKey: 'broken-table' });
+    const broken = await requestRestore(client, {
+      tenantId: ids.tenantId,
+      clusterId: ids.clusterId,
+      target: { kind: 'latest' },
+      idempotencyKey: 'broken-table',
+    });
     let failure: { type?: string; message: string } | undefined;
     await assert.rejects(broken.handle.result(), (err: unknown) => {
       failure = failureOf(err);
@@ -71,14 +106,27 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     assert.match(failure?.message ?? '', /table shop\.everything does not open at the target: Unable to open underlying table/);
     assert.equal(existsSync(join(RESTORE_ROOT, broken.restoreId)), false, 'the failed restore left nothing behind');
     const outcomes = await withCentralCatalog((catalog) => listRestores(catalog, ids.tenantId, ids.clusterId));
-    assert.deepEqual(outcomes.map((o) => [o.restoreId, o.status]), [[schemaChanged.restoreId, 'succeeded'], [broken.restoreId, 'failed']]);
-    assert.match(outcomes[1]!.failure ?? '', /failed verification: table shop\.everything does not open at the target/, 'the evidence is in the catalog');
+    assert.deepEqual(
+      outcomes.map((o) => [o.restoreId, o.status]),
+      [
+        [schemaChanged.restoreId, 'succeeded'],
+        [broken.restoreId, 'failed'],
+      ],
+    );
+    assert.match(
+      outcomes[1]!.failure ?? '',
+      /failed verification: table shop\.everything does not open at the target/,
+      'the evidence is in the catalog',
+    );
 
     // The same check on a server whose GTID state is not the plan's: the source itself, which is past the planned GTID target.
     const planned = await planOf(ids, `gtid:${beforeBreak}`);
     await assert.rejects(verifyRestoredServer(planned, db, []), (err: unknown) => {
       assert.ok(err instanceof RestoreVerificationError);
-      assert.match(err.failures[0]!, new RegExp(`^GTID state is \\S+, the plan expects ${planned.expectedGtids.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+      assert.match(
+        err.failures[0]!,
+        new RegExp(`^GTID state is \\S+, the plan expects ${planned.expectedGtids.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`),
+      );
       assert.equal(err.failures.length, 2, 'every failure is reported at once: the GTID state and the table that does not open');
       return true;
     });

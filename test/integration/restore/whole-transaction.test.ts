@@ -36,7 +36,9 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     await setRpo(ids, flavor, 1);
     const writer = await sql(db);
     const other = await sql(db);
-    await writer.query('CREATE DATABASE oracle; CREATE TABLE oracle.commits (id INT PRIMARY KEY, committed_us BIGINT NOT NULL) ENGINE=InnoDB');
+    await writer.query(
+      'CREATE DATABASE oracle; CREATE TABLE oracle.commits (id INT PRIMARY KEY, committed_us BIGINT NOT NULL) ENGINE=InnoDB',
+    );
     await commitRow(writer, 1);
     await (await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId })).handle.result();
     await commitRow(writer, 2);
@@ -57,9 +59,15 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     await (flavor === 'mysql' ? sleep(400) : nextSecond());
     const afterCommit = await commitRow(other, 4);
     const after = flavor === 'mysql' ? Math.floor((committed + afterCommit) / 2) : endOfSecond(committed);
-    assert.ok(after < (flavor === 'mysql' ? afterCommit : Math.floor(afterCommit / 1e6) * 1e6), 'the instant after falls before row 4 commits');
+    assert.ok(
+      after < (flavor === 'mysql' ? afterCommit : Math.floor(afterCommit / 1e6) * 1e6),
+      'the instant after falls before row 4 commits',
+    );
     const [started] = await writer.query('SELECT MIN(committed_us) AS first FROM oracle.commits WHERE id >= 100');
-    assert.ok(Number((started as Array<{ first: string }>)[0]!.first) < inside, "the transaction's first statement ran before the instant inside it");
+    assert.ok(
+      Number((started as Array<{ first: string }>)[0]!.first) < inside,
+      "the transaction's first statement ran before the instant inside it",
+    );
     await writer.end();
     await other.end();
     const client = await temporalClient();
@@ -68,8 +76,14 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
 
     const ided = 'SELECT id FROM oracle.commits ORDER BY id';
     const restoredAt = async (micros: number, key: string) =>
-      (await queryRestored<{ id: number }>(client, ids, parseRestoreTarget(isoMicros(micros)), `${key}-${flavor}`, ided)).rows.map((r) => Number(r.id));
-    assert.deepEqual(await restoredAt(inside, 'inside-trx'), [1, 2, 3], 'inside the transaction: none of it, and the row another session committed meanwhile');
+      (await queryRestored<{ id: number }>(client, ids, parseRestoreTarget(isoMicros(micros)), `${key}-${flavor}`, ided)).rows.map((r) =>
+        Number(r.id),
+      );
+    assert.deepEqual(
+      await restoredAt(inside, 'inside-trx'),
+      [1, 2, 3],
+      'inside the transaction: none of it, and the row another session committed meanwhile',
+    );
     assert.deepEqual(await restoredAt(after, 'after-trx'), [1, 2, 3, 100, 101], 'once it committed: all of it');
   });
 }

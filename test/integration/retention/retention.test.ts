@@ -23,7 +23,17 @@ import { testStack } from '../../harness/env';
 import { recordHistory } from '../../harness/histories';
 import { freshDbInstance } from '../../harness/instances';
 import { centralConfig, startBackup, startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
-import { archiveOf, archivePass, ENGINE, executedGtids, segmentsOf, sql, withCentralCatalog, writeAndRotate, type ClusterIds } from '../archive/archive-harness';
+import {
+  archiveOf,
+  archivePass,
+  ENGINE,
+  executedGtids,
+  segmentsOf,
+  sql,
+  withCentralCatalog,
+  writeAndRotate,
+  type ClusterIds,
+} from '../archive/archive-harness';
 
 process.env.PITR_RESTORE_DIR = join(testStack().stateDir, 'restores');
 const centralReady = startTestCentralWorkers();
@@ -34,7 +44,16 @@ const cli = resolve(__dirname, '../../../client/cli.js');
 
 async function pitr(ids: Ids, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args, '--tenant', ids.tenantId, '--cluster', ids.clusterId, '--config', testStack().configs.central]);
+    const { stdout, stderr } = await run(process.execPath, [
+      cli,
+      ...args,
+      '--tenant',
+      ids.tenantId,
+      '--cluster',
+      ids.clusterId,
+      '--config',
+      testStack().configs.central,
+    ]);
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -93,7 +112,14 @@ async function scenarioOf(flavor: Flavor): Promise<Scenario> {
     const backups = await withCentralCatalog((catalog) => listBackups(catalog, ids.tenantId, ids.clusterId));
     const [first, second] = [firstId, secondId].map((id) => backups.find((b) => b.backupId === id)!);
     assert.ok(first?.verifiedAt && second?.verifiedAt, 'verification records each backup it read back');
-    return { ids, client, first: first!, second: second!, sourceGtids: await executedGtids(conn, flavor), betweenBackups: isoMicros(microsOf(second!.finishedAt) - 1000) };
+    return {
+      ids,
+      client,
+      first: first!,
+      second: second!,
+      sourceGtids: await executedGtids(conn, flavor),
+      betweenBackups: isoMicros(microsOf(second!.finishedAt) - 1000),
+    };
   } finally {
     await conn.end();
   }
@@ -120,11 +146,19 @@ async function state(ids: Ids) {
 
 /** A restore to `at`, kept running: its hold lasts until it is released. */
 async function keptRestore(client: Client, ids: Ids, at: string) {
-  const requested = await requestRestore(client, { ...ids, target: { kind: 'instant', at }, keepForMs: 10 * 60_000, idempotencyKey: `hold-${at}` });
+  const requested = await requestRestore(client, {
+    ...ids,
+    target: { kind: 'instant', at },
+    keepForMs: 10 * 60_000,
+    idempotencyKey: `hold-${at}`,
+  });
   const deadline = Date.now() + 5 * 60_000;
   let progress: RestoreProgress = await requested.handle.query(restoreProgressQuery);
   while (progress.phase !== 'kept') {
-    assert.ok(progress.phase !== 'failed' && progress.phase !== 'done', `the restore ended before it was kept: ${progress.error ?? progress.phase}`);
+    assert.ok(
+      progress.phase !== 'failed' && progress.phase !== 'done',
+      `the restore ended before it was kept: ${progress.error ?? progress.phase}`,
+    );
     assert.ok(Date.now() < deadline, `the restore was not kept in time (phase ${progress.phase})`);
     await sleep(250);
     progress = await requested.handle.query(restoreProgressQuery);
@@ -132,7 +166,8 @@ async function keptRestore(client: Client, ids: Ids, at: string) {
   return requested;
 }
 
-const windowsOf = (r: Pick<Recoverability, 'windows'>) => r.windows.map((w) => [w.baseBackup.backupId, w.firstFile, w.lastFile, w.newestCommit]);
+const windowsOf = (r: Pick<Recoverability, 'windows'>) =>
+  r.windows.map((w) => [w.baseBackup.backupId, w.firstFile, w.lastFile, w.newestCommit]);
 
 for (const flavor of ['mysql', 'mariadb'] as const) {
   let shared: Promise<Scenario> | undefined;
@@ -145,16 +180,36 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     assert.deepEqual(untouched.decision.backups, [], 'the standard tier keeps both backups');
     const [before, after] = [untouched.decision.before.windows, untouched.decision.after.windows];
     assert.deepEqual([before.length, before[0]?.baseBackup.backupId], [1, first.backupId]);
-    assert.deepEqual([after.length, after[0]?.baseBackup.backupId, after[0]?.newestCommit], [1, first.backupId, before[0]!.newestCommit], 'only binlogs older than every backup would go');
+    assert.deepEqual(
+      [after.length, after[0]?.baseBackup.backupId, after[0]?.newestCommit],
+      [1, first.backupId, before[0]!.newestCommit],
+      'only binlogs older than every backup would go',
+    );
 
-    const policy = await pitrJson<{ policy: { keepBackups: number; keepDays: number } }>(ids, 'cluster', 'retention', '--keep-backups', '1', '--keep-days', '0');
+    const policy = await pitrJson<{ policy: { keepBackups: number; keepDays: number } }>(
+      ids,
+      'cluster',
+      'retention',
+      '--keep-backups',
+      '1',
+      '--keep-days',
+      '0',
+    );
     assert.deepEqual(policy.policy, { keepBackups: 1, keepDays: 0 });
     policyPlan = await pitrJson<ExpiryPlan>(ids, 'expire', '--dry-run');
     const { decision } = policyPlan;
     assert.deepEqual(decision.backups, [first.backupId]);
     assert.ok(decision.segments.length > 0, 'binlogs before the second backup expire with the first');
-    assert.deepEqual(windowsOf(decision.after).map((w) => w[0]), [second.backupId], 'afterwards the window starts at the backup the policy keeps');
-    assert.equal(decision.after.windows[0]!.newestCommit, decision.before.windows[0]!.newestCommit, 'and still reaches the newest archived commit');
+    assert.deepEqual(
+      windowsOf(decision.after).map((w) => w[0]),
+      [second.backupId],
+      'afterwards the window starts at the backup the policy keeps',
+    );
+    assert.equal(
+      decision.after.windows[0]!.newestCommit,
+      decision.before.windows[0]!.newestCommit,
+      'and still reaches the newest archived commit',
+    );
     assert.deepEqual((await state(ids)).backups.get(first.backupId)?.status, 'completed', 'a dry run changes nothing');
 
     const restore = await keptRestore(client, ids, betweenBackups);
@@ -167,7 +222,11 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
       assert.equal(now.backups.get(first.backupId)?.status, 'completed');
       assert.deepEqual(await existing(backupObjects(first)), backupObjects(first));
       const planned = now.segments.filter((s) => plan.segments.some((p) => p.file === s.file));
-      assert.deepEqual(planned.map((s) => s.status), planned.map(() => 'archived'), 'neither are the binlogs it replays');
+      assert.deepEqual(
+        planned.map((s) => s.status),
+        planned.map(() => 'archived'),
+        'neither are the binlogs it replays',
+      );
       assert.deepEqual(await existing(planned.flatMap(segmentObjects)), planned.flatMap(segmentObjects));
     } finally {
       await restore.handle.signal(releaseRestoreSignal);
@@ -175,11 +234,26 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     }
     await recordHistory(restore.handle, `pitrRestoreWorkflow.retention-hold-${flavor}`);
     const holds = await withCentralCatalog((catalog) =>
-      catalog.withTenant(ids.tenantId, async (db) => (await db.query('SELECT released_at FROM artifact_holds WHERE cluster_id = $1 AND holder = $2', [ids.clusterId, restore.restoreId])).rows),
+      catalog.withTenant(
+        ids.tenantId,
+        async (db) =>
+          (
+            await db.query('SELECT released_at FROM artifact_holds WHERE cluster_id = $1 AND holder = $2', [
+              ids.clusterId,
+              restore.restoreId,
+            ])
+          ).rows,
+      ),
     );
-    assert.ok(holds.length >= 2 && holds.every((h: { released_at: Date | null }) => h.released_at !== null), 'the finished restore released every hold it took');
+    assert.ok(
+      holds.length >= 2 && holds.every((h: { released_at: Date | null }) => h.released_at !== null),
+      'the finished restore released every hold it took',
+    );
     const foreign = await withCentralCatalog((catalog) =>
-      catalog.withTenant('t-someone-else', async (db) => (await db.query('SELECT 1 FROM artifact_holds WHERE cluster_id = $1', [ids.clusterId])).rowCount),
+      catalog.withTenant(
+        't-someone-else',
+        async (db) => (await db.query('SELECT 1 FROM artifact_holds WHERE cluster_id = $1', [ids.clusterId])).rowCount,
+      ),
     );
     assert.equal(foreign, 0, 'another tenant sees none of its holds');
   });
@@ -207,7 +281,11 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     assert.equal(refused.code, 2, 'no restore plans from an expiring backup');
     assert.match(refused.stderr, /before the oldest completed base backup/);
 
-    const next = await client.workflow.start(expireWorkflow, { taskQueue: CENTRAL_TASK_QUEUE, workflowId: `expire-after-kill-${ids.clusterId}`, args: [ids] });
+    const next = await client.workflow.start(expireWorkflow, {
+      taskQueue: CENTRAL_TASK_QUEUE,
+      workflowId: `expire-after-kill-${ids.clusterId}`,
+      args: [ids],
+    });
     const finished = await next.result();
     await recordHistory(next, `expireWorkflow.finishes-interrupted-${flavor}`);
     assert.deepEqual(finished.expiredBackups, [first.backupId], 'the next run finishes what the killed one started');
@@ -215,27 +293,42 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     assert.deepEqual(await existing(expiring), [], 'every object of the expired artifacts is gone');
     const after = await state(ids);
     assert.equal(after.backups.get(first.backupId)?.status, 'expired');
-    assert.deepEqual(after.segments.filter((s) => s.status === 'expiring'), []);
+    assert.deepEqual(
+      after.segments.filter((s) => s.status === 'expiring'),
+      [],
+    );
   });
 
   test(`${flavor}: after expiry: rows kept as expired history, the recoverable window is the one the policy keeps, and latest restores`, async () => {
     const { ids, first, second, sourceGtids } = await scenario();
     const { backups, segments } = await state(ids);
     const expired = segments.filter((s) => s.status === 'expired');
-    assert.deepEqual(expired.map((s) => s.file), policyPlan!.decision.segments.map((s) => s.file));
+    assert.deepEqual(
+      expired.map((s) => s.file),
+      policyPlan!.decision.segments.map((s) => s.file),
+    );
     assert.deepEqual([backups.get(first.backupId)?.status, backups.get(second.backupId)?.status], ['expired', 'completed']);
     assert.deepEqual(await existing([...backupObjects(first), ...expired.flatMap(segmentObjects)]), []);
     const kept = segments.filter((s) => s.status === 'archived');
-    assert.deepEqual(await existing([...backupObjects(second), ...kept.flatMap(segmentObjects)]), [...backupObjects(second), ...kept.flatMap(segmentObjects)]);
+    assert.deepEqual(await existing([...backupObjects(second), ...kept.flatMap(segmentObjects)]), [
+      ...backupObjects(second),
+      ...kept.flatMap(segmentObjects),
+    ]);
 
     await assert.rejects(
-      withCentralCatalog((catalog) => holdArtifacts(catalog, { ...ids, holder: `late-restore-${flavor}`, backupIds: [first.backupId], segments: [] })),
+      withCentralCatalog((catalog) =>
+        holdArtifacts(catalog, { ...ids, holder: `late-restore-${flavor}`, backupIds: [first.backupId], segments: [] }),
+      ),
       ArtifactExpiredError,
       'a restore that planned before expiry cannot hold what expiry removed',
     );
 
     const recoverable = await pitrJson<Recoverability>(ids, 'recoverable');
-    assert.deepEqual(windowsOf(recoverable), windowsOf(policyPlan!.decision.after), 'the window expiry announced is the one planning reads');
+    assert.deepEqual(
+      windowsOf(recoverable),
+      windowsOf(policyPlan!.decision.after),
+      'the window expiry announced is the one planning reads',
+    );
     assert.deepEqual(recoverable.gaps, [], 'expired binlogs are not gaps');
     const afterSecond = await pitrJson<RestorePlan>(ids, 'plan', '--to', isoMicros(microsOf(second.finishedAt) + 1000));
     assert.equal(afterSecond.backup.backupId, second.backupId);
@@ -251,12 +344,23 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     const scheduled = await pitr(ids, 'schedule', 'create', '--kind', 'expire', '--cron', '0 3 * * *');
     assert.equal(scheduled.code, 0, scheduled.stderr);
     try {
-      assert.equal((await pitrJson<{ workflowType: string }>(ids, 'schedule', 'describe', '--kind', 'expire')).workflowType, 'expireWorkflow');
+      assert.equal(
+        (await pitrJson<{ workflowType: string }>(ids, 'schedule', 'describe', '--kind', 'expire')).workflowType,
+        'expireWorkflow',
+      );
     } finally {
       await pitr(ids, 'schedule', 'delete', '--kind', 'expire');
     }
 
-    const latest = await pitrJson<PitrRestoreResult>(ids, 'restore', '--to', 'latest', '--key', `retention-latest-${flavor}-${process.pid}`, '--wait');
+    const latest = await pitrJson<PitrRestoreResult>(
+      ids,
+      'restore',
+      '--to',
+      'latest',
+      '--key',
+      `retention-latest-${flavor}-${process.pid}`,
+      '--wait',
+    );
     assert.equal(latest.backupId, second.backupId);
     assert.equal(latest.appliedThrough, sourceGtids, 'latest restores every archived commit from what retention kept');
   });

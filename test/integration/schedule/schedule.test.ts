@@ -15,7 +15,11 @@ import { startTestCentralWorkers, startTestCluster, temporalClient } from '../..
 const centralReady = startTestCentralWorkers();
 const cli = resolve(__dirname, '../../../client/cli.js');
 const pitr = async (...args: string[]) =>
-  (await promisify(execFile)(process.execPath, [cli, 'schedule', ...args], { env: { ...process.env, PITR_CONFIG: testStack().configs.central } })).stdout;
+  (
+    await promisify(execFile)(process.execPath, [cli, 'schedule', ...args], {
+      env: { ...process.env, PITR_CONFIG: testStack().configs.central },
+    })
+  ).stdout;
 
 test('backup, archive and restore-verify schedules are created once, updated in place, triggered, paused and deleted', async () => {
   await centralReady;
@@ -48,11 +52,15 @@ test('backup, archive and restore-verify schedules are created once, updated in 
   assert.match(result.coordinate.gtidExecuted, /^0-1-\d+$/);
 
   const archiveTarget = ['--kind', 'archive', '--tenant', ids.tenantId, '--cluster', ids.clusterId];
-  assert.equal(await pitr('create', ...archiveTarget, '--cron', '* * * * *'), `created: ${scheduleId('archive', ids.tenantId, ids.clusterId)}\n`);
+  assert.equal(
+    await pitr('create', ...archiveTarget, '--cron', '* * * * *'),
+    `created: ${scheduleId('archive', ids.tenantId, ids.clusterId)}\n`,
+  );
   await pitr('trigger', ...archiveTarget);
   let archiveRun: string | undefined;
   for (let i = 0; i < 100 && !archiveRun; i += 1) {
-    archiveRun = (await client.schedule.getHandle(scheduleId('archive', ids.tenantId, ids.clusterId)).describe()).info.recentActions[0]?.action.workflow.workflowId;
+    archiveRun = (await client.schedule.getHandle(scheduleId('archive', ids.tenantId, ids.clusterId)).describe()).info.recentActions[0]
+      ?.action.workflow.workflowId;
     if (!archiveRun) await sleep(200);
   }
   const pass = await client.workflow.getHandle(archiveRun!).result();
@@ -68,7 +76,10 @@ test('backup, archive and restore-verify schedules are created once, updated in 
   assert.equal(JSON.parse(await pitr('describe', ...target, '--json')).paused, true);
   await pitr('unpause', ...target);
   await pitr('delete', ...target);
-  assert.equal((JSON.parse(await pitr('list', '--json')) as Array<{ scheduleId: string }>).some((s) => s.scheduleId === id), false);
+  assert.equal(
+    (JSON.parse(await pitr('list', '--json')) as Array<{ scheduleId: string }>).some((s) => s.scheduleId === id),
+    false,
+  );
 
   await assert.rejects(pitr('create', ...target, '--cron', 'nightly'), (err: unknown) => {
     const e = err as { code: number; stderr: string };
@@ -78,10 +89,13 @@ test('backup, archive and restore-verify schedules are created once, updated in 
   });
 });
 
-test("a schedule of the earlier dash-joined id is found and moved only by its own cluster, never by the other reading of that id", async () => {
+test('a schedule of the earlier dash-joined id is found and moved only by its own cluster, never by the other reading of that id', async () => {
   const client = await temporalClient();
   const cluster = `c-${process.pid}`;
-  const [owner, other] = [{ tenantId: 't-legacy', clusterId: cluster }, { tenantId: 't', clusterId: `legacy-${cluster}` }];
+  const [owner, other] = [
+    { tenantId: 't-legacy', clusterId: cluster },
+    { tenantId: 't', clusterId: `legacy-${cluster}` },
+  ];
   const legacyId = `backup-${owner.tenantId}-${owner.clusterId}`;
   assert.equal(legacyId, `backup-${other.tenantId}-${other.clusterId}`, 'both clusters read the same id under the earlier scheme');
   await client.schedule.create({
@@ -95,8 +109,15 @@ test("a schedule of the earlier dash-joined id is found and moved only by its ow
 
   assert.equal(JSON.parse(await pitr('describe', ...targetOf(owner), '--json')).scheduleId, legacyId, 'its owner still finds it');
   await assert.rejects(pitr('describe', ...targetOf(other), '--json'), 'the other cluster does not see it as its own');
-  assert.equal(await pitr('create', ...targetOf(other), '--cron', '0 3 * * *'), `created: ${scheduleId('backup', other.tenantId, other.clusterId)}\n`);
-  assert.deepEqual((await client.schedule.getHandle(legacyId).describe()).memo, { ...owner, kind: 'backup' }, 'creating the other cluster\'s left it alone');
+  assert.equal(
+    await pitr('create', ...targetOf(other), '--cron', '0 3 * * *'),
+    `created: ${scheduleId('backup', other.tenantId, other.clusterId)}\n`,
+  );
+  assert.deepEqual(
+    (await client.schedule.getHandle(legacyId).describe()).memo,
+    { ...owner, kind: 'backup' },
+    "creating the other cluster's left it alone",
+  );
 
   const moved = scheduleId('backup', owner.tenantId, owner.clusterId);
   assert.equal(await pitr('create', ...targetOf(owner), '--cron', '0 2 * * *'), `updated: ${moved}\n`);

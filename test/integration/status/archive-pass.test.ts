@@ -14,7 +14,17 @@ import { recordHistory } from '../../harness/histories';
 import { testStack } from '../../harness/env';
 import { freshDbInstance } from '../../harness/instances';
 import { startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
-import { archivePass, failedPassType, insertRows, pitrJson, recoverableOf, sql, withCentralCatalog, writeAndRotate, type ClusterIds } from '../archive/archive-harness';
+import {
+  archivePass,
+  failedPassType,
+  insertRows,
+  pitrJson,
+  recoverableOf,
+  sql,
+  withCentralCatalog,
+  writeAndRotate,
+  type ClusterIds,
+} from '../archive/archive-harness';
 
 const centralReady = startTestCentralWorkers();
 const cli = resolve(__dirname, '../../../client/cli.js');
@@ -26,7 +36,11 @@ async function pitrText(...args: string[]): Promise<string> {
 
 /** An archive pass whose history is kept for the replay test (PITR_RECORD_HISTORIES=1), ok or failed. */
 async function recordedPass(client: Client, ids: ClusterIds, name: string): Promise<void> {
-  const handle = await client.workflow.start(binlogArchiveWorkflow, { taskQueue: CENTRAL_TASK_QUEUE, workflowId: `archive-${ids.clusterId}-${name}`, args: [ids] });
+  const handle = await client.workflow.start(binlogArchiveWorkflow, {
+    taskQueue: CENTRAL_TASK_QUEUE,
+    workflowId: `archive-${ids.clusterId}-${name}`,
+    args: [ids],
+  });
   try {
     await handle.result();
   } finally {
@@ -45,11 +59,15 @@ async function metric(name: string, ids: ClusterIds): Promise<number | undefined
 
 async function archiveFailedAlerts(ids: ClusterIds): Promise<Array<{ subject: string; message: string }>> {
   return withCentralCatalog((catalog) =>
-    catalog.withTenant(ids.tenantId, async (c) =>
-      (await c.query<{ subject: string; message: string }>(
-        "SELECT subject, message FROM alerts WHERE cluster_id = $1 AND kind = 'archive-failed' ORDER BY alert_id",
-        [ids.clusterId],
-      )).rows,
+    catalog.withTenant(
+      ids.tenantId,
+      async (c) =>
+        (
+          await c.query<{ subject: string; message: string }>(
+            "SELECT subject, message FROM alerts WHERE cluster_id = $1 AND kind = 'archive-failed' ORDER BY alert_id",
+            [ids.clusterId],
+          )
+        ).rows,
     ),
   );
 }
@@ -85,9 +103,15 @@ test('an idle cluster with everything archived has RPO 0; a commit left unarchiv
     const busy = await statusOf(ids);
     const sinceCommit = (Date.now() - committedAt) / 1000;
     const sinceNewestArchived = (Date.now() - microsOf(busy.archive.newestArchivedCommit!) / 1000) / 1000;
-    assert.ok(busy.archive.rpoSeconds !== null && busy.archive.rpoSeconds >= 1, `RPO ${busy.archive.rpoSeconds} s counts the unarchived commit`);
+    assert.ok(
+      busy.archive.rpoSeconds !== null && busy.archive.rpoSeconds >= 1,
+      `RPO ${busy.archive.rpoSeconds} s counts the unarchived commit`,
+    );
     // Its timestamp has whole seconds: it may look up to a second older than it is.
-    assert.ok(busy.archive.rpoSeconds <= sinceCommit + 1, `RPO ${busy.archive.rpoSeconds} s counts from the unarchived commit (${sinceCommit} s ago)`);
+    assert.ok(
+      busy.archive.rpoSeconds <= sinceCommit + 1,
+      `RPO ${busy.archive.rpoSeconds} s counts from the unarchived commit (${sinceCommit} s ago)`,
+    );
     assert.ok(busy.archive.rpoSeconds < sinceNewestArchived - 1, `not from the newest archived one (${sinceNewestArchived} s ago)`);
   } finally {
     await conn.end();
@@ -117,14 +141,30 @@ test('an archive pass failing on a rotated database password shows in `pitr stat
     assert.equal(pass.outcome, 'failed');
     assert.equal(pass.error?.type, 'DatabaseUnavailableError');
     assert.equal(pass.error?.activity, 'surveyBinlogs');
-    assert.match(pass.error?.message ?? '', /^mariadb at 127\.0\.0\.1:\d+ refused user '\S+' with the password from database\.password in the configuration: Access denied/);
+    assert.match(
+      pass.error?.message ?? '',
+      /^mariadb at 127\.0\.0\.1:\d+ refused user '\S+' with the password from database\.password in the configuration: Access denied/,
+    );
     assert.match(pass.error?.hint ?? '', /^correct the password in database\.password in the configuration/);
-    assert.ok(pass.failingSince !== null && Date.parse(pass.failingSince) < Date.parse(pass.startedAt), 'the streak began with the first failed pass');
-    assert.ok(failed.archive.rpoSeconds !== null && failed.archive.rpoSeconds >= 1, `while passes fail the RPO counts from the last ok look (${failed.archive.rpoSeconds} s)`);
-    assert.match(await pitrText('status', '--tenant', ids.tenantId, '--cluster', ids.clusterId), /^ {2}archive pass {2}FAILED .* in surveyBinlogs: DatabaseUnavailableError: mariadb at .* refused user .*\(what to do: correct the password in database\.password in the configuration.*\)$/m);
+    assert.ok(
+      pass.failingSince !== null && Date.parse(pass.failingSince) < Date.parse(pass.startedAt),
+      'the streak began with the first failed pass',
+    );
+    assert.ok(
+      failed.archive.rpoSeconds !== null && failed.archive.rpoSeconds >= 1,
+      `while passes fail the RPO counts from the last ok look (${failed.archive.rpoSeconds} s)`,
+    );
+    assert.match(
+      await pitrText('status', '--tenant', ids.tenantId, '--cluster', ids.clusterId),
+      /^ {2}archive pass {2}FAILED .* in surveyBinlogs: DatabaseUnavailableError: mariadb at .* refused user .*\(what to do: correct the password in database\.password in the configuration.*\)$/m,
+    );
 
     const alerts = await archiveFailedAlerts(ids);
-    assert.deepEqual(alerts.map((a) => a.subject), [`failing-since:${pass.failingSince}`], 'one alert for the streak of failed passes');
+    assert.deepEqual(
+      alerts.map((a) => a.subject),
+      [`failing-since:${pass.failingSince}`],
+      'one alert for the streak of failed passes',
+    );
     assert.match(alerts[0]!.message, /DatabaseUnavailableError: mariadb at \S+ refused user/);
     assert.equal(await metric('pitr_archive_pass_failures_total', ids), 2);
     assert.equal(await metric('pitr_archive_last_pass_success', ids), 0);
@@ -134,7 +174,10 @@ test('an archive pass failing on a rotated database password shows in `pitr stat
     await conn.query('FLUSH BINARY LOGS');
     await archivePass(client, ids);
     const recovered = await statusOf(ids);
-    assert.deepEqual([recovered.archive.lastPass?.outcome, recovered.archive.lastPass?.failingSince, recovered.archive.lastPass?.error], ['ok', null, null]);
+    assert.deepEqual(
+      [recovered.archive.lastPass?.outcome, recovered.archive.lastPass?.failingSince, recovered.archive.lastPass?.error],
+      ['ok', null, null],
+    );
     assert.equal(recovered.archive.rpoSeconds, 0);
     assert.equal(await metric('pitr_archive_last_pass_success', ids), 1);
     assert.equal(await metric('pitr_archive_pass_failures_total', ids), 2);

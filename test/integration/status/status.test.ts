@@ -19,7 +19,9 @@ const cli = resolve(__dirname, '../../../client/cli.js');
 
 async function status(tenantId: string, clusterId: string): Promise<ClusterStatus> {
   const env = { ...process.env, PITR_CONFIG: testStack().configs.central };
-  const { stdout } = await promisify(execFile)(process.execPath, [cli, 'status', '--tenant', tenantId, '--cluster', clusterId, '--json'], { env });
+  const { stdout } = await promisify(execFile)(process.execPath, [cli, 'status', '--tenant', tenantId, '--cluster', clusterId, '--json'], {
+    env,
+  });
   return JSON.parse(stdout) as ClusterStatus;
 }
 
@@ -33,10 +35,17 @@ test('pitr status shows the last backup, the archive RPO, and a workflow stuck r
   await startTestCluster(db, healthy);
   const { client, handle } = await startBackup(healthy);
   const backup = await handle.result();
-  await client.workflow.execute(binlogArchiveWorkflow, { taskQueue: CENTRAL_TASK_QUEUE, workflowId: `archive-${healthy.clusterId}`, args: [healthy] });
+  await client.workflow.execute(binlogArchiveWorkflow, {
+    taskQueue: CENTRAL_TASK_QUEUE,
+    workflowId: `archive-${healthy.clusterId}`,
+    args: [healthy],
+  });
 
   const ok = await status(healthy.tenantId, healthy.clusterId);
-  assert.deepEqual([ok.lastBackup?.backupId, ok.lastBackup?.status, ok.lastBackup?.detail], [backup.backupId, 'completed', backup.coordinate.gtidExecuted]);
+  assert.deepEqual(
+    [ok.lastBackup?.backupId, ok.lastBackup?.status, ok.lastBackup?.detail],
+    [backup.backupId, 'completed', backup.coordinate.gtidExecuted],
+  );
   assert.ok(ok.archive.rpoSeconds !== null && ok.archive.rpoSeconds >= 0);
   assert.deepEqual([ok.archive.windows, ok.archive.gaps, ok.running], [1, [], []]);
 

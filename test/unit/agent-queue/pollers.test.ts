@@ -6,7 +6,10 @@ import { LIVE_POLL_MS, queuePollers } from '../../../activities/agent-queue/poll
 const now = new Date('2026-12-04T13:00:00.000Z');
 const polledAgo = (ms: number, identity = 'agent@db1') => {
   const at = now.getTime() - ms;
-  return temporal.api.taskqueue.v1.PollerInfo.fromObject({ identity, lastAccessTime: { seconds: Math.floor(at / 1000), nanos: (at % 1000) * 1e6 } });
+  return temporal.api.taskqueue.v1.PollerInfo.fromObject({
+    identity,
+    lastAccessTime: { seconds: Math.floor(at / 1000), nanos: (at % 1000) * 1e6 },
+  });
 };
 
 test('a queue the server lists no poller for is not polled', () => {

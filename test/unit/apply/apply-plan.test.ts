@@ -18,15 +18,22 @@ function onlyRun<T>(plan: ApplyPlan<T>): ApplyRun<T> {
   return plan.runs[0]!;
 }
 const set = (text: string): MysqlGtidSet => MysqlGtidSet.parse(text);
-const planMysql = (restored: string, stop: Parameters<typeof planApply>[3], files = mysqlFiles) => planApply(mysqlGtids, files, set(restored), stop);
+const planMysql = (restored: string, stop: Parameters<typeof planApply>[3], files = mysqlFiles) =>
+  planApply(mysqlGtids, files, set(restored), stop);
 
 describe('planning a MySQL apply', () => {
   test('starts at the first transaction the restored server lacks, even in the middle of a file, and ends at the stop', () => {
     const plan = planMysql(`${S}:1-6`, { kind: 'gtid', gtid: `${S.toUpperCase()}:PITR:1` });
-    assert.deepEqual(onlyRun(plan).files.map((f) => f.path), ['binlog.000001', 'binlog.000002']);
+    assert.deepEqual(
+      onlyRun(plan).files.map((f) => f.path),
+      ['binlog.000001', 'binlog.000002'],
+    );
     assert.equal(onlyRun(plan).startOffset, startOf(6));
     assert.equal(onlyRun(plan).stopOffset, endOf(2));
-    assert.deepEqual(plan.pending.map((p) => p.gtid), [...mysqlRange(7, 12), `${S}:pitr:1`]);
+    assert.deepEqual(
+      plan.pending.map((p) => p.gtid),
+      [...mysqlRange(7, 12), `${S}:pitr:1`],
+    );
     assert.equal(plan.bytesTotal, 7 * TRANSACTION_BYTES);
     assert.equal(plan.pending.at(-1)?.bytesThrough, plan.bytesTotal);
     assert.equal(plan.expected.toString(), `${S}:1-12:pitr:1`);
@@ -47,16 +54,22 @@ describe('planning a MySQL apply', () => {
   });
 
   test('a GTID set holding transactions found nowhere is refused', () => {
-    assert.throws(() => planMysql(`${S}:1-6`, { kind: 'gtid-set', set: `${S}:1-13,${OTHER}:1` }), (err: unknown) => {
-      assert.ok(err instanceof ApplyPlanError);
-      assert.match(err.message, new RegExp(`${OTHER}:1 of the stop set are neither`));
-      return true;
-    });
+    assert.throws(
+      () => planMysql(`${S}:1-6`, { kind: 'gtid-set', set: `${S}:1-13,${OTHER}:1` }),
+      (err: unknown) => {
+        assert.ok(err instanceof ApplyPlanError);
+        assert.match(err.message, new RegExp(`${OTHER}:1 of the stop set are neither`));
+        return true;
+      },
+    );
   });
 
   test('transactions the restored server already has are skipped, holes included', () => {
     const plan = planMysql(`${S}:1-6:9`, { kind: 'gtid', gtid: `${S}:11` });
-    assert.deepEqual(plan.pending.map((p) => p.gtid), [`${S}:7`, `${S}:8`, `${S}:10`, `${S}:11`]);
+    assert.deepEqual(
+      plan.pending.map((p) => p.gtid),
+      [`${S}:7`, `${S}:8`, `${S}:10`, `${S}:11`],
+    );
     assert.equal(onlyRun(plan).startOffset, startOf(6));
     assert.equal(plan.expected.toString(), `${S}:1-11`);
   });
@@ -69,7 +82,11 @@ describe('planning a MySQL apply', () => {
   });
 
   const refusals: Array<[string, () => unknown, RegExp]> = [
-    ['a stop that is not in the binlogs', () => planMysql(`${S}:1-6`, { kind: 'gtid', gtid: `${S}:99` }), /transaction .*:99 is not in the binlogs/],
+    [
+      'a stop that is not in the binlogs',
+      () => planMysql(`${S}:1-6`, { kind: 'gtid', gtid: `${S}:99` }),
+      /transaction .*:99 is not in the binlogs/,
+    ],
     [
       'a restored server already past the stop',
       () => planMysql(`${S}:1-12`, { kind: 'gtid', gtid: `${S}:11` }),
@@ -114,7 +131,10 @@ const planMariadb = (restored: string, stop: Parameters<typeof planApply>[3]) =>
 describe('planning a MariaDB apply', () => {
   test('starts at the first transaction after the restored position and ends at the stop, per domain', () => {
     const plan = planMariadb('0-1-5', { kind: 'gtid', gtid: '1-1-2' });
-    assert.deepEqual(plan.pending.map((p) => p.gtid), ['1-1-1', '0-1-6', '1-1-2']);
+    assert.deepEqual(
+      plan.pending.map((p) => p.gtid),
+      ['1-1-1', '0-1-6', '1-1-2'],
+    );
     assert.equal(onlyRun(plan).startOffset, startOf(2));
     assert.equal(onlyRun(plan).stopOffset, endOf(4));
     assert.equal(plan.expected.toString(), '0-1-6,1-1-2');
@@ -122,7 +142,10 @@ describe('planning a MariaDB apply', () => {
 
   test('"all" crosses files whose Gtid_list names several servers for a domain', () => {
     const plan = planMariadb('0-1-5', { kind: 'all' });
-    assert.deepEqual(onlyRun(plan).files.map((f) => f.path), ['mariadb-bin.000001', 'mariadb-bin.000002']);
+    assert.deepEqual(
+      onlyRun(plan).files.map((f) => f.path),
+      ['mariadb-bin.000001', 'mariadb-bin.000002'],
+    );
     assert.equal(plan.expected.toString(), '0-1-8,1-1-3');
   });
 
@@ -133,11 +156,14 @@ describe('planning a MariaDB apply', () => {
   });
 
   test('refuses a restored position that is not a point of the binlogs: the applier would replay what it has', () => {
-    assert.throws(() => planMariadb('0-1-6', { kind: 'all' }), (err: unknown) => {
-      assert.ok(err instanceof ApplyPlanError);
-      assert.match(err.message, /holds 0-1-6 but not 1-1-1, which comes before it/);
-      return true;
-    });
+    assert.throws(
+      () => planMariadb('0-1-6', { kind: 'all' }),
+      (err: unknown) => {
+        assert.ok(err instanceof ApplyPlanError);
+        assert.match(err.message, /holds 0-1-6 but not 1-1-1, which comes before it/);
+        return true;
+      },
+    );
   });
 });
 
@@ -146,13 +172,23 @@ const oldPrimary = [mysqlFiles[0]!, binlog('mysql', 'binlog.000002', `${S}:1-10`
 const promoted = (previous: string, gtids: string[]) => binlog('mysql', 'replica/binlog.000002', previous, gtids, 2);
 
 describe('planning an apply across a failover', () => {
-  test('MySQL reads the promoted replica\'s file through in the same run (its applier skips executed GTIDs); each transaction is pending once', () => {
+  test("MySQL reads the promoted replica's file through in the same run (its applier skips executed GTIDs); each transaction is pending once", () => {
     const files = [...oldPrimary, promoted(`${S}:1-10`, [...mysqlRange(11, 16), ...mysqlRange(1, 2, OTHER)])];
     const plan = planMysql(`${S}:1-6`, { kind: 'all' }, files);
     const run = onlyRun(plan);
-    assert.deepEqual(run.files.map((f) => [f.path, f.serverId]), [['binlog.000001', 1], ['binlog.000002', 1], ['replica/binlog.000002', 2]]);
+    assert.deepEqual(
+      run.files.map((f) => [f.path, f.serverId]),
+      [
+        ['binlog.000001', 1],
+        ['binlog.000002', 1],
+        ['replica/binlog.000002', 2],
+      ],
+    );
     assert.deepEqual([run.startOffset, run.stopOffset], [startOf(6), endOf(7)]);
-    assert.deepEqual(plan.pending.map((p) => p.gtid), [...mysqlRange(7, 16), ...mysqlRange(1, 2, OTHER)]);
+    assert.deepEqual(
+      plan.pending.map((p) => p.gtid),
+      [...mysqlRange(7, 16), ...mysqlRange(1, 2, OTHER)],
+    );
     assert.equal(plan.bytesTotal, 12 * TRANSACTION_BYTES);
     assert.equal(plan.expected.toString(), `${S}:1-16,${OTHER}:1-2`);
   });
@@ -177,10 +213,17 @@ describe('planning an apply across a failover', () => {
         [['replica/mariadb-bin.000002'], startOf(2), endOf(4), '0-2-11'],
       ],
     );
-    assert.deepEqual(plan.pending.map((p) => p.gtid), ['0-1-6', '0-1-7', '0-1-8', '0-1-9', '0-2-10', '0-2-11']);
+    assert.deepEqual(
+      plan.pending.map((p) => p.gtid),
+      ['0-1-6', '0-1-7', '0-1-8', '0-1-9', '0-2-10', '0-2-11'],
+    );
     assert.equal(plan.expected.toString(), '0-2-11');
     const throughRepeat = planApply(mariadbGtids, files, MariadbGtidPosition.parse('0-1-5'), { kind: 'gtid', gtid: '0-1-8' });
-    assert.deepEqual(throughRepeat.runs.map((r) => r.files.length), [2], 'a stop inside the repeats needs nothing of the replica');
+    assert.deepEqual(
+      throughRepeat.runs.map((r) => r.files.length),
+      [2],
+      'a stop inside the repeats needs nothing of the replica',
+    );
   });
 
   const refusals: Array<[string, () => unknown, RegExp]> = [
@@ -191,7 +234,8 @@ describe('planning an apply across a failover', () => {
     ],
     [
       'a replica that never got what the old primary archived',
-      () => planMysql(`${S}:1-6`, { kind: 'all' }, [...oldPrimary, promoted(`${S}:1-10`, [...mysqlRange(11, 12), ...mysqlRange(1, 2, OTHER)])]),
+      () =>
+        planMysql(`${S}:1-6`, { kind: 'all' }, [...oldPrimary, promoted(`${S}:1-10`, [...mysqlRange(11, 12), ...mysqlRange(1, 2, OTHER)])]),
       new RegExp(`its server never executed ${S}:13-14`),
     ],
     [
@@ -199,7 +243,10 @@ describe('planning an apply across a failover', () => {
       () =>
         planApply(
           mariadbGtids,
-          [binlog('mariadb', 'mariadb-bin.000001', '0-1-3', ['0-1-4', '0-1-5']), binlog('mariadb', 'replica/mariadb-bin.000002', '0-1-7', ['0-2-8'], 2)],
+          [
+            binlog('mariadb', 'mariadb-bin.000001', '0-1-3', ['0-1-4', '0-1-5']),
+            binlog('mariadb', 'replica/mariadb-bin.000002', '0-1-7', ['0-2-8'], 2),
+          ],
           MariadbGtidPosition.parse('0-1-3'),
           { kind: 'all' },
         ),

@@ -12,7 +12,13 @@ const TRANSACTION_BYTES = 100;
  * An indexed binlog as the reader would return it: transactions of TRANSACTION_BYTES each,
  * back to back after the header. Only the fields the apply reads are meaningful.
  */
-export function binlog(flavor: BinlogFlavor, path: string, previousGtids: string, gtids: Array<string | null>, serverId = 1): IndexedBinlog {
+export function binlog(
+  flavor: BinlogFlavor,
+  path: string,
+  previousGtids: string,
+  gtids: Array<string | null>,
+  serverId = 1,
+): IndexedBinlog {
   const transactions = gtids.map((gtid, i) => ({
     gtid,
     start: HEADER_BYTES + i * TRANSACTION_BYTES,

@@ -8,7 +8,9 @@ import type { ApplyProgress } from '../../../activities/apply/types';
 import { MysqlGtidSet } from '../../../domain/gtid';
 import { binlog, mysqlRange, SOURCE, TRANSACTION_BYTES } from './binlog-fixtures';
 
-const plan = planApply(mysqlGtids, [binlog('mysql', 'binlog.000001', '', mysqlRange(1, 10))], MysqlGtidSet.parse(`${SOURCE}:1-4`), { kind: 'all' });
+const plan = planApply(mysqlGtids, [binlog('mysql', 'binlog.000001', '', mysqlRange(1, 10))], MysqlGtidSet.parse(`${SOURCE}:1-4`), {
+  kind: 'all',
+});
 
 /** A probe that returns the given looks in turn, then the last one forever. */
 function scripted(looks: ApplyProbe[]): () => Promise<ApplyProbe> {
@@ -49,7 +51,10 @@ test('anything moving (rows written during one long transaction) keeps a stall f
 
 test('nothing moving for the stall time ends with ApplyStalledError naming how far it got, terminal: not retried on the half-applied server', async () => {
   await assert.rejects(
-    watchApply({ gtids: mysqlGtids, plan, intervalMs: 5, stallMs: 40 }, scripted([{ executed: `${SOURCE}:1-6`, activity: 'same', done: false }])),
+    watchApply(
+      { gtids: mysqlGtids, plan, intervalMs: 5, stallMs: 40 },
+      scripted([{ executed: `${SOURCE}:1-6`, activity: 'same', done: false }]),
+    ),
     (err: unknown) => {
       assert.ok(err instanceof ApplyStalledError);
       assert.match(err.message, new RegExp(`applied through ${SOURCE}:1-6`));
@@ -63,7 +68,11 @@ test('the abort signal ends the watch with ApplyAbortedError', async () => {
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 20);
   await assert.rejects(
-    watchApply({ gtids: mysqlGtids, plan, intervalMs: 60_000, stallMs: 120_000, signal: controller.signal }, async () => ({ executed: '', activity: '', done: false })),
+    watchApply({ gtids: mysqlGtids, plan, intervalMs: 60_000, stallMs: 120_000, signal: controller.signal }, async () => ({
+      executed: '',
+      activity: '',
+      done: false,
+    })),
     ApplyAbortedError,
   );
 });

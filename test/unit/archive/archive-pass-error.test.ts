@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ActivityFailure, ApplicationFailure, RetryState, TimeoutFailure, TimeoutType } from '@temporalio/common';
+import { ActivityFailure, type ApplicationFailure, RetryState, TimeoutFailure, TimeoutType } from '@temporalio/common';
 import { DatabaseUnavailableError } from '../../../activities/db/connect';
 import { temporalActivity } from '../../../activities/temporal-failure';
 import { archivePassError } from '../../../workflows/archive-pass-error';
@@ -10,7 +10,10 @@ const inActivity = (activityType: string, cause: Error) =>
 
 describe('the error of a failed archive pass', () => {
   test('a typed error keeps its name, message and hint apart, and names its activity', async () => {
-    const denied = new DatabaseUnavailableError('cannot connect to mysql at db:3306: Access denied', { hint: 'check the password', terminal: true });
+    const denied = new DatabaseUnavailableError('cannot connect to mysql at db:3306: Access denied', {
+      hint: 'check the password',
+      terminal: true,
+    });
     const failure = await temporalActivity(() => Promise.reject(denied))().catch((err: unknown) => err as ApplicationFailure);
     assert.deepEqual(archivePassError(inActivity('surveyBinlogs', failure)), {
       type: 'DatabaseUnavailableError',
@@ -21,7 +24,9 @@ describe('the error of a failed archive pass', () => {
   });
 
   test('an agent that never answers is a timeout with what to check', () => {
-    const error = archivePassError(inActivity('inspectSegment', new TimeoutFailure('activity Heartbeat timeout', undefined, TimeoutType.HEARTBEAT)));
+    const error = archivePassError(
+      inActivity('inspectSegment', new TimeoutFailure('activity Heartbeat timeout', undefined, TimeoutType.HEARTBEAT)),
+    );
     assert.deepEqual([error.type, error.activity], ['TimeoutFailure', 'inspectSegment']);
     assert.match(error.hint ?? '', /pitr agent/);
   });

@@ -6,7 +6,10 @@ import { ARCHIVE_INTERVAL_SECONDS, rotationDue } from '../../../domain/archive/r
 
 test('binlogs are ordered by sequence number, past the six-digit rollover', () => {
   const names = ['binlog.1000000', 'binlog.999999', 'binlog.000010', 'binlog.000009'];
-  assert.deepEqual(inBinlogOrder(names.map((name) => ({ name }))).map((f) => f.name), ['binlog.000009', 'binlog.000010', 'binlog.999999', 'binlog.1000000']);
+  assert.deepEqual(
+    inBinlogOrder(names.map((name) => ({ name }))).map((f) => f.name),
+    ['binlog.000009', 'binlog.000010', 'binlog.999999', 'binlog.1000000'],
+  );
   assert.throws(() => parseBinlogName('binlog.index'), InvalidInputError);
   assert.throws(() => parseBinlogName('../binlog.000001'), InvalidInputError);
 });

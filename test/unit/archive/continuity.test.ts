@@ -95,7 +95,10 @@ describe('MariaDB continuity', () => {
 
   test("a purged binlog is a gap up to the new file's Gtid_list", () => {
     assert.deepEqual(mariadb('0-1-10', '0-1-30', '0-1-40'), { continuity: { kind: 'gap', missing: '0-1-30' }, reached: '0-1-30' });
-    assert.deepEqual(mariadb('0-1-10', '0-1-10,1-1-3', '0-1-11'), { continuity: { kind: 'gap', missing: '1-1-3' }, reached: '0-1-10,1-1-3' });
+    assert.deepEqual(mariadb('0-1-10', '0-1-10,1-1-3', '0-1-11'), {
+      continuity: { kind: 'gap', missing: '1-1-3' },
+      reached: '0-1-10,1-1-3',
+    });
   });
 
   test('failover continues when the new server applied everything archived', () => {
@@ -103,7 +106,10 @@ describe('MariaDB continuity', () => {
     assert.deepEqual(mariadb('0-1-10,0-2-15', '0-1-10,0-2-15', '0-2-16').continuity, { kind: 'continues' });
     // The replica's older files, and the one it was promoted in.
     assert.deepEqual(mariadb('0-1-10', '0-1-3', '0-1-6').continuity, { kind: 'redundant' });
-    assert.deepEqual(mariadb('0-1-10', '0-1-8', '0-1-10,0-2-11'), { continuity: { kind: 'overlaps', overlap: '0-1-10' }, reached: '0-1-10,0-2-11' });
+    assert.deepEqual(mariadb('0-1-10', '0-1-8', '0-1-10,0-2-11'), {
+      continuity: { kind: 'overlaps', overlap: '0-1-10' },
+      reached: '0-1-10,0-2-11',
+    });
   });
 
   test('a server that lacks archived transactions is refused, even where its sequence numbers are lower', () => {

@@ -6,7 +6,13 @@ const A = '11111111-2222-3333-4444-555555555555';
 const T0 = Date.parse('2026-11-24T03:00:00Z') * 1000;
 const seconds = (s: number) => T0 + s * 1_000_000;
 
-function segment(file: string, previousGtids: string, reached: string, lastCommitSecond: number | null, status: 'archived' | 'redundant' = 'archived'): StreamEntry {
+function segment(
+  file: string,
+  previousGtids: string,
+  reached: string,
+  lastCommitSecond: number | null,
+  status: 'archived' | 'redundant' = 'archived',
+): StreamEntry {
   return {
     kind: 'segment',
     file,
@@ -59,15 +65,29 @@ describe('recoverable windows', () => {
     );
     assert.equal(r.gaps.length, 1);
     assert.equal(r.gaps[0]!.missingFiles, 'binlog.000003 … binlog.000004');
-    assert.match(r.gaps[0]!.description, /binlog\.000003 … binlog\.000004 .* purged before archiving.* held 11111111-2222-3333-4444-555555555555:21-40/);
+    assert.match(
+      r.gaps[0]!.description,
+      /binlog\.000003 … binlog\.000004 .* purged before archiving.* held 11111111-2222-3333-4444-555555555555:21-40/,
+    );
     assert.equal(r.newestArchivedCommit, isoMicros(seconds(50)));
     assert.equal(r.rpoSeconds, 30);
   });
 
   test('a backup taken after the gap makes the later stretch recoverable', () => {
-    const r = recoverability('mysql', archive, [{ backupId: 'b-after', gtidExecuted: `${A}:1-45`, finishedAt: '2026-11-24T03:00:46Z' }], seconds(50));
-    assert.deepEqual(r.windows.map((w) => [w.baseBackup.backupId, w.firstFile]), [['b-after', 'binlog.000005']]);
-    assert.deepEqual(r.uncovered.map((s) => s.firstFile), ['binlog.000001']);
+    const r = recoverability(
+      'mysql',
+      archive,
+      [{ backupId: 'b-after', gtidExecuted: `${A}:1-45`, finishedAt: '2026-11-24T03:00:46Z' }],
+      seconds(50),
+    );
+    assert.deepEqual(
+      r.windows.map((w) => [w.baseBackup.backupId, w.firstFile]),
+      [['b-after', 'binlog.000005']],
+    );
+    assert.deepEqual(
+      r.uncovered.map((s) => s.firstFile),
+      ['binlog.000001'],
+    );
   });
 
   test('redundant segments carry no commits of their own, and an empty archive has no RPO', () => {
@@ -79,10 +99,27 @@ describe('recoverable windows', () => {
 
   test('MariaDB windows compare backup positions with the archived binlog states', () => {
     const entries: StreamEntry[] = [
-      { kind: 'segment', file: 'binlog.000003', serverKey: 'server-2', status: 'archived', previousGtids: '0-1-10,0-2-12', reached: '0-2-20', firstCommitMicros: seconds(1), lastCommitMicros: seconds(2) },
+      {
+        kind: 'segment',
+        file: 'binlog.000003',
+        serverKey: 'server-2',
+        status: 'archived',
+        previousGtids: '0-1-10,0-2-12',
+        reached: '0-2-20',
+        firstCommitMicros: seconds(1),
+        lastCommitMicros: seconds(2),
+      },
     ];
-    const r = recoverability('mariadb', entries, [{ backupId: 'b', gtidExecuted: '0-2-15', finishedAt: '2026-11-24T03:00:01Z' }], seconds(3));
-    assert.deepEqual(r.windows.map((w) => [w.from, w.to, w.baseBackup.backupId]), [['0-1-10,0-2-12', '0-2-20', 'b']]);
+    const r = recoverability(
+      'mariadb',
+      entries,
+      [{ backupId: 'b', gtidExecuted: '0-2-15', finishedAt: '2026-11-24T03:00:01Z' }],
+      seconds(3),
+    );
+    assert.deepEqual(
+      r.windows.map((w) => [w.from, w.to, w.baseBackup.backupId]),
+      [['0-1-10,0-2-12', '0-2-20', 'b']],
+    );
   });
 
   test('commit times keep their microseconds through text', () => {

@@ -3,13 +3,21 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseSegmentIndex, SegmentIndexCorruptError, segmentIndexHeader, SegmentIndexWriter } from '../../../activities/archive/segment-index';
+import {
+  parseSegmentIndex,
+  SegmentIndexCorruptError,
+  segmentIndexHeader,
+  SegmentIndexWriter,
+} from '../../../activities/archive/segment-index';
 import { binlogFileSource, indexBinlog, readBinlog } from '../../../domain/binlog/reader';
 import { FIXTURE_DIR } from '../binlog/binlog-fixtures';
 
 const fixtures = FIXTURE_DIR;
 
-for (const [file, flavor] of [['mysql-9.7.4-shop.000001', 'mysql'], ['mariadb-10.11.19-ledger.000005', 'mariadb']] as const) {
+for (const [file, flavor] of [
+  ['mysql-9.7.4-shop.000001', 'mysql'],
+  ['mariadb-10.11.19-ledger.000005', 'mariadb'],
+] as const) {
   test(`the index of ${file} gives back every transaction with its offsets and commit time`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pitr-index-'));
     try {
@@ -31,10 +39,13 @@ for (const [file, flavor] of [['mysql-9.7.4-shop.000001', 'mysql'], ['mariadb-10
 
 test('a damaged index line is refused with its line number', () => {
   const header = JSON.stringify(segmentIndexHeader('binlog.000001', 'server-1', 'mysql'));
-  assert.throws(() => parseSegmentIndex(`${header}\n["a:1",4,100,1,"us"]\n["a:2",100,"x",2,"us"]\n`, 'i'), (err: unknown) => {
-    assert.ok(err instanceof SegmentIndexCorruptError);
-    assert.match(err.message, /line 3/);
-    return true;
-  });
+  assert.throws(
+    () => parseSegmentIndex(`${header}\n["a:1",4,100,1,"us"]\n["a:2",100,"x",2,"us"]\n`, 'i'),
+    (err: unknown) => {
+      assert.ok(err instanceof SegmentIndexCorruptError);
+      assert.match(err.message, /line 3/);
+      return true;
+    },
+  );
   assert.throws(() => parseSegmentIndex('{"format":"other"}\n', 'i'), SegmentIndexCorruptError);
 });

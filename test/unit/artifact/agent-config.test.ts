@@ -30,8 +30,10 @@ function file(name: string, content: object): string {
 }
 
 describe('agent and storage configuration', () => {
-  it('keeps compression level, workers and the engines\' concurrency', () => {
-    const config = loadAgentConfig(file('full.json', { ...agent, compression: { level: 6, workers: 2 }, throttle: { concurrency: 4, uploadMBps: 50 } }));
+  it("keeps compression level, workers and the engines' concurrency", () => {
+    const config = loadAgentConfig(
+      file('full.json', { ...agent, compression: { level: 6, workers: 2 }, throttle: { concurrency: 4, uploadMBps: 50 } }),
+    );
     assert.deepEqual(config.compression, { level: 6, workers: 2 });
     assert.deepEqual(config.throttle, { concurrency: 4, uploadMBps: 50 });
     assert.deepEqual(uploadEncoding(config), { compressionLevel: 6, compressionWorkers: 2 });
@@ -45,7 +47,10 @@ describe('agent and storage configuration', () => {
   });
 
   it('refuses out-of-range compression and concurrency, naming the setting', () => {
-    assert.throws(() => loadAgentConfig(file('level.json', { ...agent, compression: { level: 23 } })), (err: unknown) => err instanceof ConfigError && /compression\.level/.test(err.message));
+    assert.throws(
+      () => loadAgentConfig(file('level.json', { ...agent, compression: { level: 23 } })),
+      (err: unknown) => err instanceof ConfigError && /compression\.level/.test(err.message),
+    );
     assert.throws(() => loadAgentConfig(file('workers.json', { ...agent, compression: { workers: -1 } })), /compression\.workers/);
     assert.throws(() => loadAgentConfig(file('concurrency.json', { ...agent, throttle: { concurrency: 0 } })), /throttle\.concurrency/);
   });
@@ -61,6 +66,9 @@ describe('agent and storage configuration', () => {
     const config = loadCentralConfig(file('central.json', central));
     assert.deepEqual(config.previousMasterKeys, central.previousMasterKeys);
     assert.equal(config.storage.checksums, 'when-required');
-    assert.throws(() => loadCentralConfig(file('bad.json', { ...central, storage: { ...central.storage, checksums: 'always' } })), /storage\.checksums/);
+    assert.throws(
+      () => loadCentralConfig(file('bad.json', { ...central, storage: { ...central.storage, checksums: 'always' } })),
+      /storage\.checksums/,
+    );
   });
 });

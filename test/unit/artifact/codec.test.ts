@@ -31,14 +31,19 @@ describe('artifact chunking (sealStream + ArtifactReader)', () => {
       const { keys } = memoryKeys();
       const key = await keys.keyForWriting('acme');
       const payload = randomBytes(size);
-      const stored = await collect(sealStream(piecesOf(payload, 333), { key, artifactId: randomBytes(16), chunkSize: CHUNK, compressionLevel: 3 }));
+      const stored = await collect(
+        sealStream(piecesOf(payload, 333), { key, artifactId: randomBytes(16), chunkSize: CHUNK, compressionLevel: 3 }),
+      );
       const reader = new ArtifactReader(piecesOf(stored, 100), 'test');
       const encoded = await reader.open(keys, { tenant: 'acme' });
       const chunks: Buffer[] = [];
       for (let c = await reader.nextChunk(); c; c = await reader.nextChunk()) chunks.push(c);
       assert.deepEqual(Buffer.concat(chunks), payload);
       assert.equal(chunks.length, Math.max(1, Math.ceil(size / CHUNK)));
-      assert.ok(chunks.slice(0, -1).every((c) => c.length === CHUNK), 'every chunk but the last is full');
+      assert.ok(
+        chunks.slice(0, -1).every((c) => c.length === CHUNK),
+        'every chunk but the last is full',
+      );
       assert.equal(stored.length, encoded.bytes.length + chunks.length * (FRAME_HEADER_BYTES + TAG_BYTES) + size);
       assert.equal(reader.storedBytes, stored.length);
     });
@@ -53,7 +58,13 @@ describe('artifact encoding (zstd + sealing) and decoding', () => {
       const key = await keys.keyForWriting('acme');
       const input = randomBytes(size);
       const stored = await collect(
-        encodeArtifact(readableOf(input, 700), { key, artifactId: randomBytes(16), chunkSize: CHUNK, compressionLevel: 3, compressionWorkers: 0 }),
+        encodeArtifact(readableOf(input, 700), {
+          key,
+          artifactId: randomBytes(16),
+          chunkSize: CHUNK,
+          compressionLevel: 3,
+          compressionWorkers: 0,
+        }),
       );
       const sink = new Sink();
       const decoded = await decodeArtifact(piecesOf(stored, 4096), sink, { keys, artifact: 'test' });
@@ -86,7 +97,13 @@ describe('artifact encoding (zstd + sealing) and decoding', () => {
       yield randomBytes(100_000);
       throw new Error('disk read failed');
     }
-    const stored = encodeArtifact(failing(), { key, artifactId: randomBytes(16), chunkSize: CHUNK, compressionLevel: 3, compressionWorkers: 0 });
+    const stored = encodeArtifact(failing(), {
+      key,
+      artifactId: randomBytes(16),
+      chunkSize: CHUNK,
+      compressionLevel: 3,
+      compressionWorkers: 0,
+    });
     await assert.rejects(collect(stored), /disk read failed/);
   });
 
@@ -100,8 +117,19 @@ describe('artifact encoding (zstd + sealing) and decoding', () => {
     writeFileSync(file, input);
     const pieces = [];
     for await (const piece of readFileInPieces(file, 4096)) pieces.push(Buffer.from(piece));
-    assert.deepEqual(pieces.map((p) => p.length), [...Array(7).fill(4096), input.length - 7 * 4096]);
-    const stored = await collect(encodeArtifact(readFileInPieces(file, 4096), { key, artifactId: randomBytes(16), chunkSize: CHUNK, compressionLevel: 3, compressionWorkers: 2 }));
+    assert.deepEqual(
+      pieces.map((p) => p.length),
+      [...Array(7).fill(4096), input.length - 7 * 4096],
+    );
+    const stored = await collect(
+      encodeArtifact(readFileInPieces(file, 4096), {
+        key,
+        artifactId: randomBytes(16),
+        chunkSize: CHUNK,
+        compressionLevel: 3,
+        compressionWorkers: 2,
+      }),
+    );
     const sink = new Sink();
     await decodeArtifact(piecesOf(stored, 999), sink, { keys, artifact: 'test' });
     assert.deepEqual(sink.bytes(), input);
@@ -110,7 +138,14 @@ describe('artifact encoding (zstd + sealing) and decoding', () => {
 
 describe('artifact header', () => {
   it('encodes and decodes every field', () => {
-    const header = { chunkSize: 4096, compressionLevel: -3, artifactId: randomBytes(16), keyCheck: randomBytes(16), tenant: 'tenant-ü', dataKeyId: 'dk-1' };
+    const header = {
+      chunkSize: 4096,
+      compressionLevel: -3,
+      artifactId: randomBytes(16),
+      keyCheck: randomBytes(16),
+      tenant: 'tenant-ü',
+      dataKeyId: 'dk-1',
+    };
     const encoded = encodeHeader(header);
     const decoded = decodeHeader(encoded.bytes, 'test');
     assert.deepEqual(decoded.header, header);

@@ -10,7 +10,10 @@ export function masterKey(): LocalKeyProvider {
 }
 
 /** Tenant keys kept in an in-memory object store, under a fresh master key. */
-export function memoryKeys(store = new MemoryObjectStore(), provider = masterKey()): { store: MemoryObjectStore; keys: TenantKeys; provider: LocalKeyProvider } {
+export function memoryKeys(
+  store = new MemoryObjectStore(),
+  provider = masterKey(),
+): { store: MemoryObjectStore; keys: TenantKeys; provider: LocalKeyProvider } {
   return { store, keys: new TenantKeys(new ObjectTenantKeyStore(store, 'v1/'), provider), provider };
 }
 

@@ -9,7 +9,12 @@ import { InvalidInputError } from '../../../domain/errors';
 import { decodeArtifact } from '../../../activities/artifact/decode';
 import { encodeArtifact } from '../../../activities/artifact/encode';
 import { masterKeyFromEnv } from '../../../activities/keys/config';
-import { KeyRecordInvalidError, MasterKeyUnavailableError, TenantKeyErasedError, TenantKeyNotFoundError } from '../../../activities/keys/errors';
+import {
+  KeyRecordInvalidError,
+  MasterKeyUnavailableError,
+  TenantKeyErasedError,
+  TenantKeyNotFoundError,
+} from '../../../activities/keys/errors';
 import { LocalKeyProvider } from '../../../activities/keys/local-key-provider';
 import { ObjectTenantKeyStore } from '../../../activities/keys/object-tenant-key-store';
 import { TenantKeys } from '../../../activities/keys/tenant-keys';
@@ -44,8 +49,14 @@ describe('local master key provider', () => {
     writeFileSync(file, `${text}\n`);
     const fromEnv = masterKeyFromEnv({ PITR_MASTER_KEY: text });
     assert.equal(masterKeyFromEnv({ PITR_MASTER_KEY_FILE: file }).keyId, fromEnv.keyId);
-    assert.throws(() => masterKeyFromEnv({}), (err: unknown) => err instanceof MissingSettingError && /^PITR_MASTER_KEY is not set/.test(err.message));
-    assert.throws(() => masterKeyFromEnv({ PITR_MASTER_KEY: text, PITR_MASTER_KEY_FILE: file }), /both PITR_MASTER_KEY and PITR_MASTER_KEY_FILE are set/);
+    assert.throws(
+      () => masterKeyFromEnv({}),
+      (err: unknown) => err instanceof MissingSettingError && /^PITR_MASTER_KEY is not set/.test(err.message),
+    );
+    assert.throws(
+      () => masterKeyFromEnv({ PITR_MASTER_KEY: text, PITR_MASTER_KEY_FILE: file }),
+      /both PITR_MASTER_KEY and PITR_MASTER_KEY_FILE are set/,
+    );
     assert.throws(() => masterKeyFromEnv({ PITR_MASTER_KEY: 'c2hvcnQ=' }), /PITR_MASTER_KEY is not a base64-encoded 32-byte key/);
     assert.throws(() => masterKeyFromEnv({ PITR_MASTER_KEY_FILE: `${file}.missing` }), /PITR_MASTER_KEY_FILE=.*cannot be read/);
   });
@@ -80,16 +91,35 @@ describe('tenant data keys', () => {
     const before = new TenantKeys(new ObjectTenantKeyStore(store, 'v1/'), oldMaster);
     const key = await before.keyForWriting('acme');
     await before.erase('gone');
-    const artifact = await collect(encodeArtifact(readableOf(Buffer.from('hello')), { key, artifactId: randomBytes(16), chunkSize: 1024, compressionLevel: 3, compressionWorkers: 0 }));
+    const artifact = await collect(
+      encodeArtifact(readableOf(Buffer.from('hello')), {
+        key,
+        artifactId: randomBytes(16),
+        chunkSize: 1024,
+        compressionLevel: 3,
+        compressionWorkers: 0,
+      }),
+    );
 
     const rotating = new TenantKeys(new ObjectTenantKeyStore(store, 'v1/'), newMaster, [oldMaster]);
-    assert.deepEqual(await rotating.rewrapUnderCurrentMasterKey(), { masterKeyId: newMaster.keyId, rewrapped: ['acme'], unchanged: ['gone'] });
-    assert.deepEqual(await rotating.rewrapUnderCurrentMasterKey(), { masterKeyId: newMaster.keyId, rewrapped: [], unchanged: ['acme', 'gone'] });
+    assert.deepEqual(await rotating.rewrapUnderCurrentMasterKey(), {
+      masterKeyId: newMaster.keyId,
+      rewrapped: ['acme'],
+      unchanged: ['gone'],
+    });
+    assert.deepEqual(await rotating.rewrapUnderCurrentMasterKey(), {
+      masterKeyId: newMaster.keyId,
+      rewrapped: [],
+      unchanged: ['acme', 'gone'],
+    });
 
     const after = new TenantKeys(new ObjectTenantKeyStore(store, 'v1/'), newMaster);
     const decoded = await decodeArtifact(piecesOf(artifact, 100), discard(), { keys: after, artifact: 'a' });
     assert.equal(decoded.plaintextBytes, 5);
-    await assert.rejects(before.keyForReading('acme', key.id), (err: unknown) => err instanceof MasterKeyUnavailableError && err.message.includes(newMaster.keyId));
+    await assert.rejects(
+      before.keyForReading('acme', key.id),
+      (err: unknown) => err instanceof MasterKeyUnavailableError && err.message.includes(newMaster.keyId),
+    );
   });
 
   it('re-wraps only the tenants named, and refuses a named tenant that has no key', async () => {
@@ -100,7 +130,11 @@ describe('tenant data keys', () => {
     await before.keyForWriting('acme');
     await before.keyForWriting('globex');
     const rotating = new TenantKeys(new ObjectTenantKeyStore(store, 'v1/'), newMaster, [oldMaster]);
-    assert.deepEqual(await rotating.rewrapUnderCurrentMasterKey(['globex']), { masterKeyId: newMaster.keyId, rewrapped: ['globex'], unchanged: [] });
+    assert.deepEqual(await rotating.rewrapUnderCurrentMasterKey(['globex']), {
+      masterKeyId: newMaster.keyId,
+      rewrapped: ['globex'],
+      unchanged: [],
+    });
     const record = (tenant: string) => JSON.parse(store.objects.get(`v1/keys/${tenant}.json`)?.bytes.toString() ?? '{}');
     assert.equal(record('acme').masterKeyId, oldMaster.keyId);
     assert.equal(record('globex').masterKeyId, newMaster.keyId);
@@ -124,7 +158,11 @@ describe('tenant data keys', () => {
     await assert.rejects(keys.keyForReading('globex', record.dataKeyId), KeyRecordInvalidError);
     await store.put('v1/keys/initech.json', Buffer.from('{"not": "a record"}'));
     await assert.rejects(keys.keyForReading('initech', 'dk-1'), /is not a valid tenant key record/);
-    await assert.rejects(keys.keyForReading('hooli', 'dk-1'), (err: unknown) => err instanceof TenantKeyNotFoundError && /tenant hooli has no data key in s3:\/\/memory\/v1\/keys\//.test(err.message));
+    await assert.rejects(
+      keys.keyForReading('hooli', 'dk-1'),
+      (err: unknown) =>
+        err instanceof TenantKeyNotFoundError && /tenant hooli has no data key in s3:\/\/memory\/v1\/keys\//.test(err.message),
+    );
   });
 
   it('refuses tenant ids that cannot name an object', async () => {

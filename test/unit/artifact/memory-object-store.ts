@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { objectNotFound, UploadNotFoundError } from '../../../activities/storage/errors';
-import type { CompletedPart, ObjectInfo, ObjectStore, PendingUpload, PutCondition, PutResult } from '../../../activities/storage/object-store';
+import type {
+  CompletedPart,
+  ObjectInfo,
+  ObjectStore,
+  PendingUpload,
+  PutCondition,
+  PutResult,
+} from '../../../activities/storage/object-store';
 
 /** An ObjectStore in memory with S3's semantics where the code relies on them (ETags, conditions, multipart). */
 export class MemoryObjectStore implements ObjectStore {
@@ -29,7 +36,11 @@ export class MemoryObjectStore implements ObjectStore {
   private upload(key: string, uploadId: string): { parts: Map<number, Buffer> } {
     const upload = this.uploads.get(uploadId);
     if (!upload || upload.key !== key) {
-      throw new UploadNotFoundError(`upload ${uploadId} is gone`, { operation: 'upload', bucket: this.bucket, key, status: 404, code: 'NoSuchUpload', attempts: 1 }, { hint: '', cause: undefined });
+      throw new UploadNotFoundError(
+        `upload ${uploadId} is gone`,
+        { operation: 'upload', bucket: this.bucket, key, status: 404, code: 'NoSuchUpload', attempts: 1 },
+        { hint: '', cause: undefined },
+      );
     }
     return upload;
   }

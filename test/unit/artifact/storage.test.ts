@@ -3,7 +3,13 @@ import { describe, it } from 'node:test';
 import { InvalidInputError } from '../../../domain/errors';
 import { ByteQueue } from '../../../activities/artifact/byte-queue';
 import { MissingSettingError, storageSettingsFromEnv } from '../../../activities/storage/config';
-import { classifyStorageError, ObjectNotFoundError, TerminalStorageError, TransientStorageError, UploadNotFoundError } from '../../../activities/storage/errors';
+import {
+  classifyStorageError,
+  ObjectNotFoundError,
+  TerminalStorageError,
+  TransientStorageError,
+  UploadNotFoundError,
+} from '../../../activities/storage/errors';
 import { objectKey, quarantineKey } from '../../../activities/storage/object-keys';
 import { backoffDelayMs, withRetry } from '../../../activities/storage/retry';
 import { parseS3Url } from '../../../activities/storage/s3-url';
@@ -64,24 +70,36 @@ describe('storage retries', () => {
 
   it('does not retry terminal failures', async () => {
     let calls = 0;
-    await assert.rejects(withRetry(async () => Promise.reject(sdkError('AccessDenied', (++calls, 403))), where, fast), TerminalStorageError);
+    await assert.rejects(
+      withRetry(async () => Promise.reject(sdkError('AccessDenied', (++calls, 403))), where, fast),
+      TerminalStorageError,
+    );
     assert.equal(calls, 1);
   });
 
   it('gives up after the attempt budget with a transient error that says so', async () => {
     let calls = 0;
-    await assert.rejects(withRetry(async () => Promise.reject(sdkError('InternalError', (++calls, 500))), where, fast), (err: unknown) => {
-      assert.ok(err instanceof TransientStorageError);
-      assert.equal(err.failure.attempts, 4);
-      assert.match(err.message, /still failing after 4 attempts/);
-      return true;
-    });
+    await assert.rejects(
+      withRetry(async () => Promise.reject(sdkError('InternalError', (++calls, 500))), where, fast),
+      (err: unknown) => {
+        assert.ok(err instanceof TransientStorageError);
+        assert.equal(err.failure.attempts, 4);
+        assert.match(err.message, /still failing after 4 attempts/);
+        return true;
+      },
+    );
     assert.equal(calls, 4);
   });
 
   it('tells the listener of every failure it retries; the last one is thrown instead', async () => {
     const heard: string[] = [];
-    const failing = withRetry(async () => Promise.reject(sdkError('SlowDown', 503)), where, fast, undefined, (failure) => heard.push(failure.message));
+    const failing = withRetry(
+      async () => Promise.reject(sdkError('SlowDown', 503)),
+      where,
+      fast,
+      undefined,
+      (failure) => heard.push(failure.message),
+    );
     await assert.rejects(failing, /still failing after 4 attempts/);
     assert.equal(heard.length, 3);
     assert.match(heard[0]!, /HTTP 503 SlowDown/);
@@ -90,7 +108,12 @@ describe('storage retries', () => {
   it('stops retrying when aborted', async () => {
     const controller = new AbortController();
     let calls = 0;
-    const pending = withRetry(async () => Promise.reject(sdkError('SlowDown', (++calls, 503))), where, { attempts: 10, baseDelayMs: 50, maxDelayMs: 50 }, controller.signal);
+    const pending = withRetry(
+      async () => Promise.reject(sdkError('SlowDown', (++calls, 503))),
+      where,
+      { attempts: 10, baseDelayMs: 50, maxDelayMs: 50 },
+      controller.signal,
+    );
     controller.abort(new Error('worker shutting down'));
     await assert.rejects(pending, /worker shutting down/);
     assert.equal(calls, 1);
@@ -98,10 +121,22 @@ describe('storage retries', () => {
 
   it('backs off exponentially with full jitter, capped', () => {
     const policy = { attempts: 10, baseDelayMs: 100, maxDelayMs: 1000 };
-    assert.equal(backoffDelayMs(policy, 1, () => 0.999), 99);
-    assert.equal(backoffDelayMs(policy, 3, () => 0.5), 200);
-    assert.equal(backoffDelayMs(policy, 8, () => 0.999), 999);
-    assert.equal(backoffDelayMs(policy, 8, () => 0), 0);
+    assert.equal(
+      backoffDelayMs(policy, 1, () => 0.999),
+      99,
+    );
+    assert.equal(
+      backoffDelayMs(policy, 3, () => 0.5),
+      200,
+    );
+    assert.equal(
+      backoffDelayMs(policy, 8, () => 0.999),
+      999,
+    );
+    assert.equal(
+      backoffDelayMs(policy, 8, () => 0),
+      0,
+    );
   });
 });
 
@@ -109,7 +144,12 @@ describe('storage configuration and names', () => {
   const env = { PITR_S3_ENDPOINT: 'http://127.0.0.1:9000', AWS_ACCESS_KEY_ID: 'id', AWS_SECRET_ACCESS_KEY: 'secret' };
 
   it('reads the S3 settings and names the missing variable', () => {
-    assert.deepEqual(storageSettingsFromEnv(env), { ...{ endpoint: env.PITR_S3_ENDPOINT, accessKeyId: 'id', secretAccessKey: 'secret' }, region: 'us-east-1', prefix: 'v1/', checksums: 'when-supported' });
+    assert.deepEqual(storageSettingsFromEnv(env), {
+      ...{ endpoint: env.PITR_S3_ENDPOINT, accessKeyId: 'id', secretAccessKey: 'secret' },
+      region: 'us-east-1',
+      prefix: 'v1/',
+      checksums: 'when-supported',
+    });
     assert.equal(storageSettingsFromEnv({ ...env, PITR_S3_CHECKSUMS: 'when-required' }).checksums, 'when-required');
     assert.throws(() => storageSettingsFromEnv({ ...env, PITR_S3_CHECKSUMS: 'never' }), /PITR_S3_CHECKSUMS=never is neither/);
     for (const variable of ['PITR_S3_ENDPOINT', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const) {
@@ -124,7 +164,8 @@ describe('storage configuration and names', () => {
 
   it('parses s3:// URLs', () => {
     assert.deepEqual(parseS3Url('s3://backups/v1/t/a.pitr'), { bucket: 'backups', key: 'v1/t/a.pitr' });
-    for (const bad of ['backups/a', 's3://backups/', 's3://Bad_Bucket/a', 's3://backups']) assert.throws(() => parseS3Url(bad), InvalidInputError);
+    for (const bad of ['backups/a', 's3://backups/', 's3://Bad_Bucket/a', 's3://backups'])
+      assert.throws(() => parseS3Url(bad), InvalidInputError);
   });
 
   it('builds deterministic keys and quarantine keys under the prefix', () => {

@@ -65,7 +65,15 @@ describe('tampered artifacts are refused with a specific error', () => {
     ({ keys, store, provider } = memoryKeys());
     const key = await keys.keyForWriting('acme');
     const encode = (input: Buffer) =>
-      collect(encodeArtifact(readableOf(input), { key, artifactId: randomBytes(16), chunkSize: CHUNK, compressionLevel: 3, compressionWorkers: 0 }));
+      collect(
+        encodeArtifact(readableOf(input), {
+          key,
+          artifactId: randomBytes(16),
+          chunkSize: CHUNK,
+          compressionLevel: 3,
+          compressionWorkers: 0,
+        }),
+      );
     stored = await encode(randomBytes(5 * CHUNK));
     other = await encode(randomBytes(5 * CHUNK));
     ({ headerBytes, chunkOffsets: offsets } = layout(stored));
@@ -141,7 +149,10 @@ describe('tampered artifacts are refused with a specific error', () => {
   it('a header field changed and its digest recomputed: the first chunk no longer authenticates', async () => {
     const forged = Buffer.from(stored);
     forged.writeInt8(forged.readInt8(14) + 1, 14); // the zstd level, a field no other check reads
-    createHash('sha256').update(forged.subarray(0, headerBytes - 32)).digest().copy(forged, headerBytes - 32);
+    createHash('sha256')
+      .update(forged.subarray(0, headerBytes - 32))
+      .digest()
+      .copy(forged, headerBytes - 32);
     const err = await failure(forged, ArtifactCorruptError);
     assert.equal(err.failure.check, 'chunk-authentication');
     assert.equal(err.failure.chunkIndex, 0);
@@ -197,11 +208,22 @@ describe('tampered artifacts are refused with a specific error', () => {
   it('after the tenant key is erased: TenantKeyErasedError, for good', async () => {
     const { keys: ownKeys } = memoryKeys();
     const key = await ownKeys.keyForWriting('initech');
-    const own = await collect(encodeArtifact(readableOf(randomBytes(3000)), { key, artifactId: randomBytes(16), chunkSize: CHUNK, compressionLevel: 3, compressionWorkers: 0 }));
+    const own = await collect(
+      encodeArtifact(readableOf(randomBytes(3000)), {
+        key,
+        artifactId: randomBytes(16),
+        chunkSize: CHUNK,
+        compressionLevel: 3,
+        compressionWorkers: 0,
+      }),
+    );
     await ownKeys.erase('initech');
     await assert.rejects(decodeArtifact(piecesOf(own, 500), discard(), { keys: ownKeys, artifact: LABEL }), (err: unknown) => {
       assert.ok(err instanceof TenantKeyErasedError);
-      assert.match(err.message, /tenant initech was erased at .*: its data key is destroyed, so its backups and binlogs can no longer be decrypted/);
+      assert.match(
+        err.message,
+        /tenant initech was erased at .*: its data key is destroyed, so its backups and binlogs can no longer be decrypted/,
+      );
       return true;
     });
     await assert.rejects(ownKeys.keyForWriting('initech'), TenantKeyErasedError);

@@ -7,14 +7,19 @@ import { encodeArtifact } from '../../../activities/artifact/encode';
 import { ArtifactCorruptError } from '../../../activities/artifact/errors';
 import { quarantineArtifact } from '../../../activities/artifact/quarantine';
 import { readBackHead } from '../../../activities/artifact/read-back';
-import { ArtifactUploadState, packArtifact, PackArtifactRequest } from '../../../activities/artifact/upload';
+import { type ArtifactUploadState, packArtifact, type PackArtifactRequest } from '../../../activities/artifact/upload';
 import { MIN_PART_SIZE } from '../../../activities/storage/stream-upload';
 import { collect, memoryKeys, readableOf } from './fixtures';
 
 const KEY = 'v1/tenants/acme/dump.pitr';
 const CHUNK = 64 * 1024;
 
-function request(store: PackArtifactRequest['store'], keys: PackArtifactRequest['keys'], input: Buffer, extra: Partial<PackArtifactRequest> = {}): PackArtifactRequest {
+function request(
+  store: PackArtifactRequest['store'],
+  keys: PackArtifactRequest['keys'],
+  input: Buffer,
+  extra: Partial<PackArtifactRequest> = {},
+): PackArtifactRequest {
   return {
     store,
     keys,
@@ -37,7 +42,10 @@ describe('packing an artifact into object storage', () => {
     assert.equal(packed.parts, 1);
     assert.equal(packed.plaintextBytes, input.length);
     assert.ok(!store.calls.some((c) => c.startsWith('start')), 'no multipart upload for one part');
-    assert.ok(store.calls.some((c) => c.startsWith('getRange')), 'the head was read back');
+    assert.ok(
+      store.calls.some((c) => c.startsWith('getRange')),
+      'the head was read back',
+    );
     const verified = await verifyArtifact({ store, key: KEY, keys, expected: { tenant: 'acme', sha256: packed.sha256 } });
     assert.equal(verified.storedBytes, packed.storedBytes);
   });
@@ -50,7 +58,10 @@ describe('packing an artifact into object storage', () => {
     const packed = await packArtifact(request(store, keys, input, { partsInFlight: 2, onProgress: (s) => void progress.push(s) }));
     assert.equal(packed.parts, 5);
     assert.equal(store.maxPartsInFlight, 2);
-    assert.deepEqual(progress.map((s) => s.upload.parts.map((p) => p.partNumber)), [[1], [1, 2], [1, 2, 3], [1, 2, 3, 4], [1, 2, 3, 4, 5]]);
+    assert.deepEqual(
+      progress.map((s) => s.upload.parts.map((p) => p.partNumber)),
+      [[1], [1, 2], [1, 2, 3], [1, 2, 3, 4], [1, 2, 3, 4, 5]],
+    );
     assert.equal(progress.at(-1)?.upload.bytes, packed.storedBytes);
     assert.doesNotMatch(JSON.stringify(progress), /material/, 'no key material in the progress state');
     await verifyArtifact({ store, key: KEY, keys, expected: { sha256: packed.sha256 } });
@@ -75,14 +86,18 @@ describe('packing an artifact into object storage', () => {
     assert.equal(store.uploads.size, 1, 'the multipart upload is left open for the resume');
     store.calls.length = 0;
     // Asked for other workers now, the resume keeps those the recorded parts were compressed with.
-    const packed = await packArtifact(request(store, keys, input, { resume: state, encoding: { chunkSize: CHUNK, compressionWorkers: 3 } }));
+    const packed = await packArtifact(
+      request(store, keys, input, { resume: state, encoding: { chunkSize: CHUNK, compressionWorkers: 3 } }),
+    );
     assert.equal(packed.compressionWorkers, 1, 'the workers that compressed it are reported');
     assert.equal(packed.partsReused, 2);
     assert.equal(packed.resumeRejected, undefined);
     const sentParts = store.calls.filter((c) => c.startsWith('part ')).map((c) => Number(c.slice(5)));
     assert.deepEqual(sentParts, [3, 4, 5]);
     const key = await keys.keyForReading('acme', state.dataKeyId);
-    const expected = await collect(encodeArtifact(readableOf(input), { key, artifactId: Buffer.from(state.artifactId, 'hex'), ...state.encoding }));
+    const expected = await collect(
+      encodeArtifact(readableOf(input), { key, artifactId: Buffer.from(state.artifactId, 'hex'), ...state.encoding }),
+    );
     assert.deepEqual(store.objects.get(KEY)?.bytes, expected);
   });
 
@@ -91,7 +106,11 @@ describe('packing an artifact into object storage', () => {
     const input = randomBytes(2 * MIN_PART_SIZE + 10);
     let state: ArtifactUploadState | undefined;
     await assert.rejects(
-      packArtifact(request(store, keys, input, { onProgress: (s) => ((state = s), s.upload.parts.length === 3 ? Promise.reject(new Interrupted()) : undefined) })),
+      packArtifact(
+        request(store, keys, input, {
+          onProgress: (s) => ((state = s), s.upload.parts.length === 3 ? Promise.reject(new Interrupted()) : undefined),
+        }),
+      ),
       Interrupted,
     );
     const packed = await packArtifact(request(store, keys, input, { resume: state }));
@@ -150,13 +169,21 @@ describe('packing an artifact into object storage', () => {
   it('refuses a resume state recorded for another upload', async () => {
     const { store, keys } = memoryKeys();
     let state: ArtifactUploadState | undefined;
-    await assert.rejects(packArtifact(request(store, keys, randomBytes(2 * MIN_PART_SIZE + 10), { onProgress: (s) => ((state = s), Promise.reject(new Interrupted())) })), Interrupted);
+    await assert.rejects(
+      packArtifact(
+        request(store, keys, randomBytes(2 * MIN_PART_SIZE + 10), { onProgress: (s) => ((state = s), Promise.reject(new Interrupted())) }),
+      ),
+      Interrupted,
+    );
     await assert.rejects(packArtifact(request(store, keys, Buffer.from('x'), { key: 'v1/other.pitr', resume: state })), (err: unknown) => {
       assert.ok(err instanceof InvalidInputError);
       assert.match(err.message, /belongs to tenant acme at v1\/tenants\/acme\/dump\.pitr/);
       return true;
     });
-    await assert.rejects(packArtifact(request(store, keys, Buffer.from('x'), { resume: { ...(state as ArtifactUploadState), artifactId: 'zz' } })), InvalidInputError);
+    await assert.rejects(
+      packArtifact(request(store, keys, Buffer.from('x'), { resume: { ...(state as ArtifactUploadState), artifactId: 'zz' } })),
+      InvalidInputError,
+    );
   });
 });
 
@@ -185,6 +212,9 @@ describe('read-back and quarantine', () => {
   it('notices when the stored size is not what was uploaded', async () => {
     const { store, keys } = memoryKeys();
     const packed = await packArtifact(request(store, keys, Buffer.from('data')));
-    await assert.rejects(readBackHead(store, KEY, keys, { storedBytes: packed.storedBytes + 1 }), /holds \d+ bytes, not the \d+ bytes that were uploaded/);
+    await assert.rejects(
+      readBackHead(store, KEY, keys, { storedBytes: packed.storedBytes + 1 }),
+      /holds \d+ bytes, not the \d+ bytes that were uploaded/,
+    );
   });
 });

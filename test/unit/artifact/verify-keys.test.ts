@@ -57,7 +57,10 @@ describe('backup verification and keys', () => {
     const store = new MemoryObjectStore();
     const master = masterKey();
     const config = await storedBackup(store, master);
-    const verified = await verifier(config, store, new TenantKeys(new ObjectTenantKeyStore(store, 'v1/'), master)).verifyBackupArtifact({ ref, manifestKey });
+    const verified = await verifier(config, store, new TenantKeys(new ObjectTenantKeyStore(store, 'v1/'), master)).verifyBackupArtifact({
+      ref,
+      manifestKey,
+    });
     assert.equal(verified.plainBytes, 300_000);
   });
 
@@ -76,7 +79,9 @@ describe('backup verification and keys', () => {
     const config = await storedBackup(store, master);
     const bytes = store.objects.get(artifactKey)!.bytes;
     bytes.writeUInt8(bytes.readUInt8(bytes.length >> 1) ^ 1, bytes.length >> 1);
-    await assert.rejects(verifier(config, store, new TenantKeys(new ObjectTenantKeyStore(store, 'v1/'), master)).verifyBackupArtifact({ ref, manifestKey }));
+    await assert.rejects(
+      verifier(config, store, new TenantKeys(new ObjectTenantKeyStore(store, 'v1/'), master)).verifyBackupArtifact({ ref, manifestKey }),
+    );
     assert.equal(store.objects.has(artifactKey), false);
     assert.notDeepEqual(quarantined(store), []);
   });

@@ -5,12 +5,18 @@ import { ForeignClusterError, refuseForeignCluster } from '../../../workers/agen
 const own = { tenantId: 'acme', clusterId: 'orders' };
 
 test("an activity for the agent's own tenant and cluster passes", () => {
-  assert.doesNotThrow(() => refuseForeignCluster('prepareBackup', own, [{ tenantId: 'acme', clusterId: 'orders', backupId: 'b', engine: 'clone' }]));
+  assert.doesNotThrow(() =>
+    refuseForeignCluster('prepareBackup', own, [{ tenantId: 'acme', clusterId: 'orders', backupId: 'b', engine: 'clone' }]),
+  );
 });
 
 for (const [what, args, asked] of [
   ['another tenant with the same cluster id', [{ tenantId: 'globex', clusterId: 'orders' }], 'tenant globex cluster orders'],
-  ['another cluster of the same tenant', [{ tenantId: 'acme', clusterId: 'billing', file: 'binlog.000002' }], 'tenant acme cluster billing'],
+  [
+    'another cluster of the same tenant',
+    [{ tenantId: 'acme', clusterId: 'billing', file: 'binlog.000002' }],
+    'tenant acme cluster billing',
+  ],
   ['no ref at all', [], 'a request naming no tenant or cluster'],
   ['a ref without its tenant', [{ clusterId: 'orders' }], 'tenant undefined cluster orders'],
 ] as const) {

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ArchiveGapError, CoordinateMismatchError, crossCheck, crossCheckAfterFlush, ServerGtidState } from '../../../activities/backup/capture';
+import {
+  ArchiveGapError,
+  CoordinateMismatchError,
+  crossCheck,
+  crossCheckAfterFlush,
+  type ServerGtidState,
+} from '../../../activities/backup/capture';
 import type { Coordinate } from '../../../domain/backup';
 
 const A = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
@@ -15,11 +21,23 @@ const coordinate = (gtidExecuted: string): Coordinate => ({
 });
 
 function mysqlServer(executed: string, purged = '', serverUuid = A): ServerGtidState {
-  return { identity: { flavor: 'mysql', serverUuid }, gtidExecuted: executed, gtidPurged: purged, binlogState: executed, currentBinlog: 'binlog.000002' };
+  return {
+    identity: { flavor: 'mysql', serverUuid },
+    gtidExecuted: executed,
+    gtidPurged: purged,
+    binlogState: executed,
+    currentBinlog: 'binlog.000002',
+  };
 }
 
 function mariadbServer(state: string, position: string, purged = '', serverId = 1): ServerGtidState {
-  return { identity: { flavor: 'mariadb', serverId, gtidDomainId: 0 }, gtidExecuted: position, gtidPurged: purged, binlogState: state, currentBinlog: 'binlog.000002' };
+  return {
+    identity: { flavor: 'mariadb', serverId, gtidDomainId: 0 },
+    gtidExecuted: position,
+    gtidPurged: purged,
+    binlogState: state,
+    currentBinlog: 'binlog.000002',
+  };
 }
 
 function rejectsWith(fn: () => void, type: typeof CoordinateMismatchError | typeof ArchiveGapError, message: RegExp): void {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { contentionVerdict, LockContention, LockWaiter } from '../../../activities/backup/lock-contention';
+import { contentionVerdict, type LockContention, type LockWaiter } from '../../../activities/backup/lock-contention';
 
 const limits = { maxLockWaiters: 1, maxLockWaitSeconds: 30, maxDdlSeconds: 60 };
 
@@ -29,7 +29,7 @@ test('more waiters than the limit defer, naming each waiter and what blocks it',
   const verdict = contentionVerdict(found([waiter(9, 2), waiter(10, 1)]), limits);
   assert.equal(
     verdict,
-    "2 session(s) wait for a table metadata lock (limit 1), the longest for 2s (limit 30s): " +
+    '2 session(s) wait for a table metadata lock (limit 1), the longest for 2s (limit 30s): ' +
       "thread 9 (2s 'ALTER TABLE d.t ADD COLUMN v INT') waits, blocked by thread 7 (40s, idle in an open transaction, last statement 'SELECT * FROM d.t'); " +
       "thread 10 (1s 'ALTER TABLE d.t ADD COLUMN v INT') waits, blocked by thread 7 (40s, idle in an open transaction, last statement 'SELECT * FROM d.t') " +
       '[read from performance_schema.metadata_locks]',

@@ -9,17 +9,36 @@ const heartbeat = (details: object) => ({ payloads: [defaultPayloadConverter.toP
 test('during execute the bar is drawn from the bytes the engine heartbeats against the data size prepare measured', () => {
   const p = mergeProgress(
     { phase: 'execute', bytesDone: 0, lastError: undefined },
-    [{ activityType: { name: 'executeBackup' }, attempt: 1, heartbeatDetails: heartbeat({ step: 'execute', phase: 'execute', bytesDone: 25_000_000 }) }],
+    [
+      {
+        activityType: { name: 'executeBackup' },
+        attempt: 1,
+        heartbeatDetails: heartbeat({ step: 'execute', phase: 'execute', bytesDone: 25_000_000 }),
+      },
+    ],
     { dataBytes: 100_000_000 },
   );
-  assert.deepEqual(p, { phase: 'execute', bytesDone: 25_000_000, expectedBytes: 100_000_000, attempt: 1, lastError: undefined, waiting: undefined });
+  assert.deepEqual(p, {
+    phase: 'execute',
+    bytesDone: 25_000_000,
+    expectedBytes: 100_000_000,
+    attempt: 1,
+    lastError: undefined,
+    waiting: undefined,
+  });
   assert.equal(renderProgress(p, 20), 'execute  [#####...............]  25% 25.0/100.0 MB');
 });
 
 test('during upload the bar counts the bytes read against what the engine wrote', () => {
   const p = mergeProgress(
     { phase: 'upload', bytesDone: 80_000_000, lastError: undefined },
-    [{ activityType: { name: 'uploadArtifact' }, attempt: 1, heartbeatDetails: heartbeat({ step: 'upload', inputBytes: 60_000_000, upload: { parts: [] } }) }],
+    [
+      {
+        activityType: { name: 'uploadArtifact' },
+        attempt: 1,
+        heartbeatDetails: heartbeat({ step: 'upload', inputBytes: 60_000_000, upload: { parts: [] } }),
+      },
+    ],
     { dataBytes: 100_000_000, executedBytes: 120_000_000 },
   );
   assert.equal(renderProgress(p, 20), 'upload   [##########..........]  50% 60.0/120.0 MB');
@@ -37,7 +56,13 @@ test('an engine writing more than the estimate fills the bar without passing 100
 test('a deferred prepare shows its attempt and the error it retries on, which the query alone does not know', () => {
   const p = mergeProgress(
     { phase: 'prepare', bytesDone: 0, lastError: undefined },
-    [{ activityType: { name: 'prepareBackup' }, attempt: 4, lastFailure: { message: 'backup b deferred: 1 session(s) wait for a table metadata lock' } }],
+    [
+      {
+        activityType: { name: 'prepareBackup' },
+        attempt: 4,
+        lastFailure: { message: 'backup b deferred: 1 session(s) wait for a table metadata lock' },
+      },
+    ],
     {},
   );
   assert.equal(p.lastError, 'backup b deferred: 1 session(s) wait for a table metadata lock');
@@ -53,7 +78,12 @@ test('a prepare that no agent polls for says so and what to start; the queue wat
   const p = mergeProgress(
     { phase: 'prepare', bytesDone: 0, lastError: undefined, noAgentPolling: noAgentPolling('pitr-agent.4-acme-orders', 'acme', 'orders') },
     [
-      { activityType: { name: 'watchAgentPollers' }, attempt: 3, lastFailure: { message: 'watcher failure' }, heartbeatDetails: heartbeat({ polled: false }) },
+      {
+        activityType: { name: 'watchAgentPollers' },
+        attempt: 3,
+        lastFailure: { message: 'watcher failure' },
+        heartbeatDetails: heartbeat({ polled: false }),
+      },
       { activityType: { name: 'prepareBackup' }, attempt: 1 },
     ],
     {},

@@ -23,7 +23,10 @@ function ids(): string[] {
 const pairs = ids().flatMap((tenantId) => ids().map((clusterId) => ({ tenantId, clusterId })));
 
 test('the pair from the audit gets two agent queues, two backup ids and two schedules', () => {
-  const [ab, a] = [{ t: 'a-b', c: 'c' }, { t: 'a', c: 'b-c' }];
+  const [ab, a] = [
+    { t: 'a-b', c: 'c' },
+    { t: 'a', c: 'b-c' },
+  ];
   assert.notEqual(agentTaskQueue(ab.t, ab.c), agentTaskQueue(a.t, a.c));
   assert.notEqual(backupWorkflowId(ab.t, ab.c, at), backupWorkflowId(a.t, a.c, at));
   assert.notEqual(scheduleId('backup', ab.t, ab.c), scheduleId('backup', a.t, a.c));

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { binlogFileSource, binlogTransactions, indexBinlog, readBinlog } from '../../../domain/binlog/reader';
-import { BinlogTransaction } from '../../../domain/binlog/types';
+import type { BinlogTransaction } from '../../../domain/binlog/types';
 import { chunkedSource, expectedFixtures, FIXTURE_DIR, fixtureBytes } from './binlog-fixtures';
 
 describe('binlog reader chunking', () => {
@@ -23,9 +23,13 @@ describe('binlog reader chunking', () => {
   }
 
   it('reads a file through its two reused buffers as it reads it whole', async () => {
-    for (const [name, chunkSizes] of [['mysql-9.7.4-ledger.000005', [7, 4096]], ['mysql-9.7.4-shop.000001', [4096, 100_000]]] as const) {
+    for (const [name, chunkSizes] of [
+      ['mysql-9.7.4-ledger.000005', [7, 4096]],
+      ['mysql-9.7.4-shop.000001', [4096, 100_000]],
+    ] as const) {
       const whole = await indexBinlog(Readable.from([fixtureBytes(name)]));
-      for (const chunkBytes of chunkSizes) assert.deepEqual(await indexBinlog(binlogFileSource(join(FIXTURE_DIR, name), chunkBytes)), whole);
+      for (const chunkBytes of chunkSizes)
+        assert.deepEqual(await indexBinlog(binlogFileSource(join(FIXTURE_DIR, name), chunkBytes)), whole);
     }
   });
 
@@ -55,6 +59,9 @@ describe('binlog reader chunking', () => {
     const seen: number[] = [];
     await readBinlog(Readable.from([fixtureBytes('mariadb-10.11.19-ledger.000005')]), { onTransaction: (t) => seen.push(t.start) });
     assert.equal(seen.length, 302);
-    assert.deepEqual([...seen].sort((a, b) => a - b), seen);
+    assert.deepEqual(
+      [...seen].sort((a, b) => a - b),
+      seen,
+    );
   });
 });

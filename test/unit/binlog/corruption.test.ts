@@ -88,7 +88,10 @@ describe('binlog reader on damaged files', () => {
   it('rejects files too short to be binlogs', async () => {
     assert.equal((await corruptionOf(Buffer.alloc(0))).offset, 0);
     assert.match((await corruptionOf(Buffer.from([0xfe, 0x62]))).message, /shorter than the 4-byte binlog magic/);
-    assert.match((await corruptionOf(Buffer.from([0xfe, 0x62, 0x69, 0x6e]))).message, /at offset 4: file holds no Format_description event/);
+    assert.match(
+      (await corruptionOf(Buffer.from([0xfe, 0x62, 0x69, 0x6e]))).message,
+      /at offset 4: file holds no Format_description event/,
+    );
   });
 
   it('refuses MySQL encrypted binlogs with a clear reason', async () => {

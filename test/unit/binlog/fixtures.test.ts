@@ -30,7 +30,9 @@ describe('binlog reader on the real fixture binlogs', () => {
         assert.equal(summary.firstGtid, expected.firstGtid);
         assert.equal(
           summary.endPosition,
-          MariadbGtidPosition.ofBinlogState(expected.previousGtids).union(MariadbGtidPosition.parse(expected.lastGtidPerDomain!)).toString(),
+          MariadbGtidPosition.ofBinlogState(expected.previousGtids)
+            .union(MariadbGtidPosition.parse(expected.lastGtidPerDomain!))
+            .toString(),
         );
         assert.equal(formatBinlogTime(summary.firstEventTime!), `${expected.firstEventSecond}Z`);
         assert.equal(formatBinlogTime(summary.lastEventTime!), `${expected.lastEventSecond}Z`);
@@ -60,20 +62,29 @@ describe('binlog reader on the real fixture binlogs', () => {
   it('decodes the tagged Previous-GTIDs and both source UUIDs of the MySQL ledger binlog', async () => {
     const { transactions } = await indexBinlog(binlogFileSource(join(FIXTURE_DIR, 'mysql-9.7.4-ledger.000005')));
     const foreign = transactions.filter((t) => t.gtid?.startsWith('11111111-'));
-    assert.deepEqual(foreign.map((t) => t.gtid), ['11111111-2222-3333-4444-555555555555:42']);
+    assert.deepEqual(
+      foreign.map((t) => t.gtid),
+      ['11111111-2222-3333-4444-555555555555:42'],
+    );
     // DDL is a transaction of its own, ending at its Query event.
-    assert.deepEqual(transactions.slice(0, 2).map((t) => [t.gtid, t.start, t.end]), [
-      ['e37df7ab-e7b0-11f1-bda4-02fc00000001:2152', 247, 452],
-      ['e37df7ab-e7b0-11f1-bda4-02fc00000001:2153', 452, 731],
-    ]);
+    assert.deepEqual(
+      transactions.slice(0, 2).map((t) => [t.gtid, t.start, t.end]),
+      [
+        ['e37df7ab-e7b0-11f1-bda4-02fc00000001:2152', 247, 452],
+        ['e37df7ab-e7b0-11f1-bda4-02fc00000001:2153', 452, 731],
+      ],
+    );
   });
 
   it('keeps MariaDB standalone DDL groups and XID-terminated transactions apart', async () => {
     const { transactions } = await indexBinlog(binlogFileSource(join(FIXTURE_DIR, 'mariadb-10.11.19-ledger.000005')));
-    assert.deepEqual(transactions.slice(0, 3).map((t) => [t.gtid, t.start, t.end, formatBinlogTime(t.commitTime)]), [
-      ['0-11-2152', 405, 552, '2026-11-24T02:59:37Z'],
-      ['0-11-2153', 552, 780, '2026-11-24T02:59:37Z'],
-      ['0-11-2154', 780, 1247, '2026-11-24T02:59:37Z'],
-    ]);
+    assert.deepEqual(
+      transactions.slice(0, 3).map((t) => [t.gtid, t.start, t.end, formatBinlogTime(t.commitTime)]),
+      [
+        ['0-11-2152', 405, 552, '2026-11-24T02:59:37Z'],
+        ['0-11-2153', 552, 780, '2026-11-24T02:59:37Z'],
+        ['0-11-2154', 780, 1247, '2026-11-24T02:59:37Z'],
+      ],
+    );
   });
 });

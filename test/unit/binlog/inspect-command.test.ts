@@ -26,18 +26,36 @@ describe('pitr binlog inspect', () => {
   it('prints one JSON object per file with the summary fields', () => {
     const { code, stdout } = pitr('binlog', 'inspect', '--json', MYSQL, MARIADB);
     assert.equal(code, 0);
-    const [mysql, mariadb] = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const [mysql, mariadb] = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     assert.deepEqual(
       {
-        file: mysql!.file, flavor: mysql!.flavor, serverVersion: mysql!.serverVersion, checksum: mysql!.checksum,
-        previousGtids: mysql!.previousGtids, gtids: mysql!.gtids, transactions: mysql!.transactions,
-        firstCommitTime: mysql!.firstCommitTime, lastCommitTime: mysql!.lastCommitTime, closed: mysql!.closed, rotateTo: mysql!.rotateTo,
+        file: mysql!.file,
+        flavor: mysql!.flavor,
+        serverVersion: mysql!.serverVersion,
+        checksum: mysql!.checksum,
+        previousGtids: mysql!.previousGtids,
+        gtids: mysql!.gtids,
+        transactions: mysql!.transactions,
+        firstCommitTime: mysql!.firstCommitTime,
+        lastCommitTime: mysql!.lastCommitTime,
+        closed: mysql!.closed,
+        rotateTo: mysql!.rotateTo,
       },
       {
-        file: MYSQL, flavor: 'mysql', serverVersion: '9.7.4-2', checksum: 'crc32',
+        file: MYSQL,
+        flavor: 'mysql',
+        serverVersion: '9.7.4-2',
+        checksum: 'crc32',
         previousGtids: 'e37df7ab-e7b0-11f1-bda4-02fc00000001:1-2151:billing:1-5',
-        gtids: '11111111-2222-3333-4444-555555555555:42,e37df7ab-e7b0-11f1-bda4-02fc00000001:2152-2453', transactions: 303,
-        firstCommitTime: '2026-11-24T02:59:31.071258Z', lastCommitTime: '2026-11-24T02:59:37.300123Z', closed: true, rotateTo: 'binlog.000006',
+        gtids: '11111111-2222-3333-4444-555555555555:42,e37df7ab-e7b0-11f1-bda4-02fc00000001:2152-2453',
+        transactions: 303,
+        firstCommitTime: '2026-11-24T02:59:31.071258Z',
+        lastCommitTime: '2026-11-24T02:59:37.300123Z',
+        closed: true,
+        rotateTo: 'binlog.000006',
       },
     );
     assert.equal(mariadb!.gtids, '0-11-2152..2453', 'the transactions in the file, not everything up to 0-11-2453');
@@ -56,14 +74,20 @@ describe('pitr binlog inspect', () => {
     const file = JSON.parse(stdout) as { transactionList: unknown[]; transactions: number };
     assert.equal(file.transactionList.length, file.transactions);
     assert.deepEqual(file.transactionList[0], {
-      gtid: 'e37df7ab-e7b0-11f1-bda4-02fc00000001:2152', start: 247, end: 452, commitTime: '2026-11-24T02:59:31.071258Z',
+      gtid: 'e37df7ab-e7b0-11f1-bda4-02fc00000001:2152',
+      start: 247,
+      end: 452,
+      commitTime: '2026-11-24T02:59:31.071258Z',
     });
   });
 
   it('exits 1 naming the offset of a truncated file, and still prints the sound ones', () => {
     const { code, stdout, stderr } = pitr('binlog', 'inspect', '--json', MYSQL, truncated, MARIADB);
     assert.equal(code, 1);
-    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     assert.equal(lines.length, 3);
     assert.equal(lines[0]!.transactions, 303);
     assert.equal(lines[1]!.offset, cutEvent.offset);

@@ -80,7 +80,13 @@ describe('MySQL GTID event decoding', () => {
     event.writeBigInt64LE(9n, 48);
     event.writeBigInt64LE(10n, 56);
     assert.deepEqual(decodePreviousGtids(event, 0, event.length, new UuidFormatter()), [
-      { sourceId: '11111111-2222-3333-4444-555555555555', intervals: [{ start: 1n, end: 5n }, { start: 9n, end: 9n }] },
+      {
+        sourceId: '11111111-2222-3333-4444-555555555555',
+        intervals: [
+          { start: 1n, end: 5n },
+          { start: 9n, end: 9n },
+        ],
+      },
     ]);
     event[7] = 2;
     assert.equal(decodePreviousGtids(event, 0, event.length, new UuidFormatter()), undefined);

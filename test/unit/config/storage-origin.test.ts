@@ -24,7 +24,14 @@ function sdkError(name: string, status: number): Error {
 
 /** The origin the store of a configuration with this secret key carries. */
 function configuredOrigin(secretAccessKey: Secret): SettingsOrigin {
-  const storage = { endpoint: 'http://minio:9000', region: 'us-east-1', bucket: 'backups', prefix: 'v2/', accessKeyId: 'pitr-agent', secretAccessKey };
+  const storage = {
+    endpoint: 'http://minio:9000',
+    region: 'us-east-1',
+    bucket: 'backups',
+    prefix: 'v2/',
+    accessKeyId: 'pitr-agent',
+    secretAccessKey,
+  };
   const services = artifactServicesFromConfig({ storage, masterKeyFile });
   try {
     assert.ok(services.store.origin);
@@ -37,7 +44,11 @@ function configuredOrigin(secretAccessKey: Secret): SettingsOrigin {
 function hintOf(name: string, status: number, origin: SettingsOrigin): string {
   const err = classifyStorageError(sdkError(name, status), { ...where, origin });
   assert.ok(err instanceof TerminalStorageError);
-  assert.deepEqual(Object.keys(err.failure).sort(), ['attempts', 'bucket', 'code', 'key', 'operation', 'status'], 'the origin stays out of the failure record');
+  assert.deepEqual(
+    Object.keys(err.failure).sort(),
+    ['attempts', 'bucket', 'code', 'key', 'operation', 'status'],
+    'the origin stays out of the failure record',
+  );
   return err.hint ?? '';
 }
 
@@ -51,18 +62,27 @@ describe('hints of refused storage credentials name where they came from', () =>
 
   it('the environment variable a configuration names, or the configuration key itself', () => {
     process.env.PITR_TEST_S3_SECRET = 'from-the-environment';
-    assert.match(hintOf('SignatureDoesNotMatch', 403, configuredOrigin({ env: 'PITR_TEST_S3_SECRET' })), /the secret key in environment variable PITR_TEST_S3_SECRET \(named by storage\.secretAccessKey/);
-    assert.match(hintOf('AccessDenied', 403, configuredOrigin('inline-secret')), /the secret key in storage\.secretAccessKey in the configuration,/);
+    assert.match(
+      hintOf('SignatureDoesNotMatch', 403, configuredOrigin({ env: 'PITR_TEST_S3_SECRET' })),
+      /the secret key in environment variable PITR_TEST_S3_SECRET \(named by storage\.secretAccessKey/,
+    );
+    assert.match(
+      hintOf('AccessDenied', 403, configuredOrigin('inline-secret')),
+      /the secret key in storage\.secretAccessKey in the configuration,/,
+    );
   });
 
-  it('the configuration\'s endpoint for a missing bucket', () => {
+  it("the configuration's endpoint for a missing bucket", () => {
     const hint = hintOf('NoSuchBucket', 404, configuredOrigin('inline-secret'));
     assert.match(hint, /check that storage\.endpoint in the configuration \(http:\/\/minio:9000\) points at the right server/);
     assert.doesNotMatch(hint, /PITR_S3_ENDPOINT/);
   });
 
   it('the standard variables when the settings came from the environment', () => {
-    assert.match(hintOf('InvalidAccessKeyId', 403, ENV_SETTINGS), /^check AWS_ACCESS_KEY_ID \/ AWS_SECRET_ACCESS_KEY, and that they may list under s3:\/\/backups\/$/);
+    assert.match(
+      hintOf('InvalidAccessKeyId', 403, ENV_SETTINGS),
+      /^check AWS_ACCESS_KEY_ID \/ AWS_SECRET_ACCESS_KEY, and that they may list under s3:\/\/backups\/$/,
+    );
     assert.match(hintOf('NoSuchBucket', 404, ENV_SETTINGS), /PITR_S3_ENDPOINT/);
   });
 });

@@ -20,7 +20,15 @@ function file(content: object): string {
 /** Every optional object of both schemas is present, so that each object's strictness is exercised. */
 const common = {
   temporal: { address: '127.0.0.1:7233', namespace: 'default' },
-  storage: { endpoint: 'http://127.0.0.1:9000', region: 'us-east-1', bucket: 'pitr', prefix: 'v2/', accessKeyId: 'id', secretAccessKey: { env: 'S3_SECRET' }, checksums: 'when-required' },
+  storage: {
+    endpoint: 'http://127.0.0.1:9000',
+    region: 'us-east-1',
+    bucket: 'pitr',
+    prefix: 'v2/',
+    accessKeyId: 'id',
+    secretAccessKey: { env: 'S3_SECRET' },
+    checksums: 'when-required',
+  },
   masterKeyFile: '/run/secrets/master-key',
   previousMasterKeys: ['inline', { file: '/run/secrets/old-master-key' }, { env: 'OLD_MASTER_KEY' }],
 };
@@ -28,7 +36,15 @@ const agent = {
   ...common,
   tenantId: 'acme',
   clusterId: 'orders',
-  database: { flavor: 'mysql', host: 'db', port: 3306, socket: '/run/mysqld.sock', user: 'backup', password: { file: '/run/secrets/db' }, binlogDir: '/var/lib/mysql-binlog' },
+  database: {
+    flavor: 'mysql',
+    host: 'db',
+    port: 3306,
+    socket: '/run/mysqld.sock',
+    user: 'backup',
+    password: { file: '/run/secrets/db' },
+    binlogDir: '/var/lib/mysql-binlog',
+  },
   stagingDir: '/var/lib/pitr/staging',
   headroom: 1.5,
   maxDdlSeconds: 60,
@@ -103,42 +119,77 @@ describe('unknown configuration keys', () => {
   });
 
   it('refuses a misspelt top-level key, and a misspelt engine in tools', () => {
-    assert.match(unknownKeyError(() => loadAgentConfig(file({ ...agent, headrom: 2 }))).message, /unknown key headrom \(did you mean headroom\?\)$/);
-    assert.match(unknownKeyError(() => loadAgentConfig(file({ ...agent, tools: { xtrabakup: '/x' } }))).message, /unknown key tools\.xtrabakup \(did you mean tools\.xtrabackup\?\)$/);
+    assert.match(
+      unknownKeyError(() => loadAgentConfig(file({ ...agent, headrom: 2 }))).message,
+      /unknown key headrom \(did you mean headroom\?\)$/,
+    );
+    assert.match(
+      unknownKeyError(() => loadAgentConfig(file({ ...agent, tools: { xtrabakup: '/x' } }))).message,
+      /unknown key tools\.xtrabakup \(did you mean tools\.xtrabackup\?\)$/,
+    );
   });
 
   it('refuses misspelt keys of secrets given by file or environment variable', () => {
-    const password = unknownKeyError(() => loadAgentConfig(file({ ...agent, database: { ...agent.database, password: { fiel: '/run/secrets/db' } } })));
+    const password = unknownKeyError(() =>
+      loadAgentConfig(file({ ...agent, database: { ...agent.database, password: { fiel: '/run/secrets/db' } } })),
+    );
     assert.match(password.message, /unknown key database\.password\.fiel \(did you mean database\.password\.file\?\)$/);
-    const s3 = unknownKeyError(() => loadCentralConfig(file({ ...central, storage: { ...central.storage, secretAccessKey: { evn: 'S3_SECRET' } } })));
+    const s3 = unknownKeyError(() =>
+      loadCentralConfig(file({ ...central, storage: { ...central.storage, secretAccessKey: { evn: 'S3_SECRET' } } })),
+    );
     assert.match(s3.message, /unknown key storage\.secretAccessKey\.evn \(did you mean storage\.secretAccessKey\.env\?\)$/);
     const previous = unknownKeyError(() => loadCentralConfig(file({ ...central, previousMasterKeys: [{ file: '/old', mode: 'r' }] })));
-    assert.deepEqual(previous.keys.map((k) => k.path), ['previousMasterKeys.0.mode']);
+    assert.deepEqual(
+      previous.keys.map((k) => k.path),
+      ['previousMasterKeys.0.mode'],
+    );
   });
 
   it('names every unknown key at once, and what is allowed where nothing is near', () => {
     const err = unknownKeyError(() => loadAgentConfig(file({ ...agent, headrom: 2, database: { ...agent.database, colour: 'blue' } })));
-    assert.deepEqual(err.keys.map((k) => [k.path, k.suggestion]).sort(), [['database.colour', undefined], ['headrom', 'headroom']]);
+    assert.deepEqual(err.keys.map((k) => [k.path, k.suggestion]).sort(), [
+      ['database.colour', undefined],
+      ['headrom', 'headroom'],
+    ]);
     assert.match(err.message, /unknown keys /);
-    assert.match(err.hint ?? '', /remove database\.colour or use a key allowed there \(flavor, host, port, socket, user, password, binlogDir, tls\)/);
+    assert.match(
+      err.hint ?? '',
+      /remove database\.colour or use a key allowed there \(flavor, host, port, socket, user, password, binlogDir, tls\)/,
+    );
     assert.match(err.hint ?? '', /rename headrom to headroom/);
   });
 
   it('refuses an unknown key in every object of both schemas', () => {
-    for (const [what, config, load] of [['agent', agent, loadAgentConfig], ['central', central, loadCentralConfig]] as const) {
+    for (const [what, config, load] of [
+      ['agent', agent, loadAgentConfig],
+      ['central', central, loadCentralConfig],
+    ] as const) {
       const paths = objectPaths(config);
       assert.ok(paths.length >= 8, `${what}: the objects were found`);
       for (const path of paths) {
-        const err = unknownKeyError(() => load(file(withKey(config, path, 'zzUnknown') as object)), `${what} with an unknown key at ${path.join('.') || '(root)'}`);
-        assert.deepEqual(err.keys.map((k) => k.path), [[...path, 'zzUnknown'].join('.')], `${what}: ${path.join('.')}`);
+        const err = unknownKeyError(
+          () => load(file(withKey(config, path, 'zzUnknown') as object)),
+          `${what} with an unknown key at ${path.join('.') || '(root)'}`,
+        );
+        assert.deepEqual(
+          err.keys.map((k) => k.path),
+          [[...path, 'zzUnknown'].join('.')],
+          `${what}: ${path.join('.')}`,
+        );
       }
     }
   });
 
   it('keeps other mistakes as they were: a secret given both ways is no unknown key', () => {
     const both = file({ ...agent, database: { ...agent.database, password: { file: '/a', env: 'B' } } });
-    assert.throws(() => loadAgentConfig(both), (err: unknown) => err instanceof ConfigError && !(err instanceof UnknownConfigKeyError) && /database\.password/.test(err.message));
-    assert.throws(() => loadAgentConfig(file({ ...agent, headroom: 0.5 })), (err: unknown) => err instanceof ConfigError && !(err instanceof UnknownConfigKeyError) && /headroom/.test(err.message));
+    assert.throws(
+      () => loadAgentConfig(both),
+      (err: unknown) => err instanceof ConfigError && !(err instanceof UnknownConfigKeyError) && /database\.password/.test(err.message),
+    );
+    assert.throws(
+      () => loadAgentConfig(file({ ...agent, headroom: 0.5 })),
+      (err: unknown) => err instanceof ConfigError && !(err instanceof UnknownConfigKeyError) && /headroom/.test(err.message),
+    );
   });
 });
 
@@ -148,7 +199,9 @@ describe('pitr agent with a misspelt key', () => {
     const { password, ...database } = agent.database;
     const config = file({ ...agent, database: { ...database, pasword: password } });
     const run = await new Promise<{ code: number | null; stderr: string }>((done) => {
-      execFile(process.execPath, [cli, 'agent', '--config', config], (err, _stdout, stderr) => done({ code: err ? (err.code as number) : 0, stderr }));
+      execFile(process.execPath, [cli, 'agent', '--config', config], (err, _stdout, stderr) =>
+        done({ code: err ? (err.code as number) : 0, stderr }),
+      );
     });
     assert.equal(run.code, 2);
     assert.equal(

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { AgentConfigSchema, CentralConfigSchema, Secret } from '../../../activities/config/config';
+import { AgentConfigSchema, CentralConfigSchema, type Secret } from '../../../activities/config/config';
 import { SEARCH_ATTRIBUTES } from '../../../activities/local/temporal-server';
 
 // No Docker engine runs here, so the compose file is checked against what the product reads.
@@ -52,7 +52,12 @@ test('the central worker’s configuration is valid and names services and secre
   exposes('central', temporal.hostname, Number(temporal.port));
   const s3 = new URL(config.storage.endpoint);
   exposes('central', s3.hostname, Number(s3.port));
-  mountedSecrets('central', [config.storage.secretAccessKey, config.catalogUrl, { file: config.masterKeyFile }, { file: config.signing.privateKeyFile }]);
+  mountedSecrets('central', [
+    config.storage.secretAccessKey,
+    config.catalogUrl,
+    { file: config.masterKeyFile },
+    { file: config.signing.privateKeyFile },
+  ]);
 });
 
 test('the agent’s configuration is valid and sits beside the MySQL 8.4 it backs up, with GTIDs on', () => {
@@ -62,7 +67,10 @@ test('the agent’s configuration is valid and sits beside the MySQL 8.4 it back
   const mysql = compose.services[config.database.host]!;
   assert.ok(mysql.command?.includes('--gtid-mode=ON') && mysql.command.includes('--enforce-gtid-consistency=ON'));
   const binlogVolume = mysql.volumes!.find((v) => v.endsWith(`:${config.database.binlogDir}`))!.split(':')[0];
-  assert.ok(compose.services.agent!.volumes!.some((v) => v.startsWith(`${binlogVolume}:${config.database.binlogDir}`)), 'the agent reads the binlogs');
+  assert.ok(
+    compose.services.agent!.volumes!.some((v) => v.startsWith(`${binlogVolume}:${config.database.binlogDir}`)),
+    'the agent reads the binlogs',
+  );
   const staging = mysql.volumes!.find((v) => v.endsWith(`:${config.stagingDir}`))!.split(':')[0];
   assert.ok(compose.services.agent!.volumes!.includes(`${staging}:${config.stagingDir}`), 'clone writes staging from the server side');
 });

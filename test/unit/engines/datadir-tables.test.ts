@@ -24,7 +24,7 @@ test('with .frm files (MariaDB): every table .frm outside system schemas, not vi
     'my@002ddb/odd@0024name.frm': TABLE_FRM,
     'mysql/user.frm': TABLE_FRM,
     'performance_schema/db.opt': '',
-    'ibdata1': '',
+    ibdata1: '',
   });
   try {
     assert.deepEqual(datadirTables(root), ['app.events', 'my-db.odd$name']);

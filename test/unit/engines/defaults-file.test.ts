@@ -49,8 +49,18 @@ test("TLS over TCP speaks each flavor's own option names: MySQL's ssl-mode, Mari
   assert.match(mysql, /^ssl-ca=\/ca\.pem$/m);
   assert.match(clientOptionFile({ ...tcp, tls: { flavor: 'mysql', caFile: '/ca.pem', verifyIdentity: false } }), /^ssl-mode=VERIFY_CA$/m);
   assert.match(clientOptionFile({ ...tcp, tls: { flavor: 'mysql', verifyIdentity: true } }), /^ssl-mode=REQUIRED$/m);
-  const mariadb = clientOptionFile({ ...tcp, tls: { flavor: 'mariadb', caFile: '/ca.pem', certFile: '/c.pem', keyFile: '/k.pem', verifyIdentity: true } });
+  const mariadb = clientOptionFile({
+    ...tcp,
+    tls: { flavor: 'mariadb', caFile: '/ca.pem', certFile: '/c.pem', keyFile: '/k.pem', verifyIdentity: true },
+  });
   assert.doesNotMatch(mariadb, /ssl-mode/);
-  assert.deepEqual(mariadb.split('\n').filter((l) => l.startsWith('ssl')), ['ssl', 'ssl-ca=/ca.pem', 'ssl-cert=/c.pem', 'ssl-key=/k.pem', 'ssl-verify-server-cert']);
-  assert.doesNotMatch(clientOptionFile({ ...tcp, socket: '/s.sock', tls: { flavor: 'mysql', verifyIdentity: true } }), /ssl/, 'a socket needs no TLS');
+  assert.deepEqual(
+    mariadb.split('\n').filter((l) => l.startsWith('ssl')),
+    ['ssl', 'ssl-ca=/ca.pem', 'ssl-cert=/c.pem', 'ssl-key=/k.pem', 'ssl-verify-server-cert'],
+  );
+  assert.doesNotMatch(
+    clientOptionFile({ ...tcp, socket: '/s.sock', tls: { flavor: 'mysql', verifyIdentity: true } }),
+    /ssl/,
+    'a socket needs no TLS',
+  );
 });

@@ -4,7 +4,7 @@ import { EngineFailedError, isTransientFailure } from '../../../activities/engin
 
 test('busy or unreachable servers are transient failures', () => {
   for (const output of [
-    "mysqldump: Got error: 1205: Lock wait timeout exceeded; try restarting transaction when using LOCK TABLES",
+    'mysqldump: Got error: 1205: Lock wait timeout exceeded; try restarting transaction when using LOCK TABLES',
     'mysqldump: Got error: 1040: Too many connections when trying to connect',
     'mysqldump: Error 2013: Lost connection to server during query when dumping table `events` at row: 1203',
     "[00] FATAL ERROR: Failed to connect to MariaDB server: Can't connect to local server through socket '/run/mysqld/mysqld.sock' (111)",

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ApplicationFailure, defaultFailureConverter, defaultPayloadConverter } from '@temporalio/common';
+import { type ApplicationFailure, defaultFailureConverter, defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { temporalActivity } from '../../../activities/temporal-failure';
 import { TransientStorageError } from '../../../activities/storage/errors';
@@ -27,15 +27,22 @@ function deepError(depth: number): Error {
 }
 
 test('a typed failure with a long message and a deep cause chain stays under the server’s limit, its hint and type whole', async () => {
-  const storage = new TransientStorageError(`upload of segment 7: HTTP 503 SlowDown ${'x'.repeat(6000)} (still failing after 5 attempts)`, { status: 503 } as never, {
-    hint: 'the storage is overloaded or unreachable for now; check the endpoint',
-    cause: deepError(3),
-  });
+  const storage = new TransientStorageError(
+    `upload of segment 7: HTTP 503 SlowDown ${'x'.repeat(6000)} (still failing after 5 attempts)`,
+    { status: 503 } as never,
+    {
+      hint: 'the storage is overloaded or unreachable for now; check the endpoint',
+      cause: deepError(3),
+    },
+  );
   const failure = await failureOf(storage);
   assert.ok(encodedSize(failure) < SERVER_FAILURE_LIMIT, `encoded failure of ${encodedSize(failure)} bytes`);
   assert.equal(failure.type, 'TransientStorageError');
   assert.equal(failure.nonRetryable, false);
-  assert.match(failure.message, /^upload of segment 7: HTTP 503 SlowDown x+ … \(\d+ characters left out\) … x+ \(still failing after 5 attempts\) \(what to do: the storage is overloaded/);
+  assert.match(
+    failure.message,
+    /^upload of segment 7: HTTP 503 SlowDown x+ … \(\d+ characters left out\) … x+ \(still failing after 5 attempts\) \(what to do: the storage is overloaded/,
+  );
   assert.deepEqual(failure.details, [{ hint: 'the storage is overloaded or unreachable for now; check the endpoint' }]);
   assert.match(failure.stack ?? '', /^TransientStorageError: upload of segment 7/);
 });

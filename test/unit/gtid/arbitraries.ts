@@ -38,9 +38,7 @@ export function enumerate(set: MysqlGtidSet): Set<string> {
  */
 export const mariadbPosition = fc
   .uniqueArray(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.bigInt(1n, 25n)), { selector: ([domain]) => domain, maxLength: 4 })
-  .map((entries) =>
-    MariadbGtidPosition.parse(entries.map(([domain, seq]) => `${domain}-${serverOf(domain, seq)}-${seq}`).join(',')),
-  );
+  .map((entries) => MariadbGtidPosition.parse(entries.map(([domain, seq]) => `${domain}-${serverOf(domain, seq)}-${seq}`).join(',')));
 
 function serverOf(domain: number, seq: bigint): number {
   return ((domain + Number(seq)) % 3) + 1;

@@ -68,7 +68,13 @@ describe('pitr gtid', { concurrency: true }, () => {
 
   test('pitr gtid normalize reads multi-line, upper-case text of either flavor', async () => {
     const [mysql, mariadb] = await Promise.all([
-      pitr('gtid', 'normalize', '--flavor', 'mysql', `${UUID_B.toUpperCase()}:6-9:1-5,\n${UUID_A.toUpperCase()}:BILLING:3:1-2,\n${UUID_A}:7\n`),
+      pitr(
+        'gtid',
+        'normalize',
+        '--flavor',
+        'mysql',
+        `${UUID_B.toUpperCase()}:6-9:1-5,\n${UUID_A.toUpperCase()}:BILLING:3:1-2,\n${UUID_A}:7\n`,
+      ),
       pitr('gtid', 'normalize', '--flavor', 'mariadb', '1-2-7,\n0-11-2151\n'),
     ]);
     assert.deepEqual(mysql, { code: 0, stdout: `${UUID_A}:7:billing:1-3,${UUID_B}:1-9\n`, stderr: '' });

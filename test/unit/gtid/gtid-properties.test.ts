@@ -13,7 +13,12 @@ describe('MySQL GTID set laws', () => {
     fc.assert(
       fc.property(mysqlGtidSet, mysqlGtidSet, mysqlGtidSet, (a, b, c) => {
         assert.ok(a.union(b).equals(b.union(a)));
-        assert.ok(a.union(b).union(c).equals(a.union(b.union(c))));
+        assert.ok(
+          a
+            .union(b)
+            .union(c)
+            .equals(a.union(b.union(c))),
+        );
       }),
       runs,
     );
@@ -84,7 +89,10 @@ describe('MySQL GTID set laws', () => {
         assert.ok(sameElements(enumerate(a.union(b)), new Set([...ea, ...eb])));
         assert.ok(sameElements(enumerate(a.subtract(b)), new Set([...ea].filter((x) => !eb.has(x)))));
         assert.ok(sameElements(enumerate(a.intersect(b)), new Set([...ea].filter((x) => eb.has(x)))));
-        assert.equal(a.contains(b), [...eb].every((x) => ea.has(x)));
+        assert.equal(
+          a.contains(b),
+          [...eb].every((x) => ea.has(x)),
+        );
         assert.equal(a.count(), BigInt(ea.size));
       }),
       runs,
@@ -97,7 +105,12 @@ describe('MariaDB GTID position laws', () => {
     fc.assert(
       fc.property(mariadbPosition, mariadbPosition, mariadbPosition, (a, b, c) => {
         assert.ok(a.union(b).equals(b.union(a)));
-        assert.ok(a.union(b).union(c).equals(a.union(b.union(c))));
+        assert.ok(
+          a
+            .union(b)
+            .union(c)
+            .equals(a.union(b.union(c))),
+        );
       }),
       runs,
     );
@@ -123,7 +136,10 @@ describe('MariaDB GTID position laws', () => {
         const tb = mariadbTransactions(b);
         assert.ok(sameElements(mariadbTransactions(a.union(b)), new Set([...ta, ...tb])));
         assert.ok(sameElements(mariadbTransactions(a.intersect(b)), new Set([...ta].filter((x) => tb.has(x)))));
-        assert.equal(a.contains(b), [...tb].every((x) => ta.has(x)));
+        assert.equal(
+          a.contains(b),
+          [...tb].every((x) => ta.has(x)),
+        );
       }),
       runs,
     );

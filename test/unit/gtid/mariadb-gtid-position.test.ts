@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { InvalidInputError } from '../../../domain/errors';
-import {
-  GtidParseError,
-  MariadbGtidConflictError,
-  MariadbGtidPosition,
-} from '../../../domain/gtid';
+import { GtidParseError, MariadbGtidConflictError, MariadbGtidPosition } from '../../../domain/gtid';
 
 const pos = (text: string): MariadbGtidPosition => MariadbGtidPosition.parse(text);
 
@@ -18,7 +14,7 @@ describe('MariaDB GTID position text', () => {
     assert.equal(pos('').isEmpty(), true);
   });
 
-  test('gtids and get give each domain\'s GTID with an exact 64-bit sequence number', () => {
+  test("gtids and get give each domain's GTID with an exact 64-bit sequence number", () => {
     const p = pos('1-2-18446744073709551615,0-11-2151');
     assert.deepEqual(p.gtids(), [
       { domain: 0, server: 11, seq: 2151n },
@@ -31,21 +27,58 @@ describe('MariaDB GTID position text', () => {
   const refusals: Array<[string, string, string]> = [
     ['a trailing comma', '0-1-5,', 'invalid MariaDB GTID position at position 5: trailing comma: a GTID position cannot end with ","'],
     ['an empty entry', '0-1-5,,1-1-1', 'invalid MariaDB GTID position at position 6: empty entry between two commas'],
-    ['a domain twice', '0-1-5,1-1-1,0-2-6', 'invalid MariaDB GTID position at position 12: domain 0 appears twice ("0-1-5" and "0-2-6"): a position holds one GTID per domain'],
-    ['sequence number 0', '0-1-0', 'invalid MariaDB GTID position at position 0: sequence number 0 in "0-1-0" is never assigned to a transaction (they start at 1)'],
-    ['a sequence number above 2^64-1', '0-1-18446744073709551616', 'invalid MariaDB GTID position at position 0: sequence number 18446744073709551616 in "0-1-18446744073709551616" is above 18446744073709551615'],
-    ['a domain above 2^32-1', '4294967296-1-1', 'invalid MariaDB GTID position at position 0: domain id 4294967296 in "4294967296-1-1" is above 4294967295'],
-    ['a server id above 2^32-1', '1-4294967296-1', 'invalid MariaDB GTID position at position 0: server id 4294967296 in "1-4294967296-1" is above 4294967295'],
-    ['two parts', '0-1', 'invalid MariaDB GTID position at position 0: "0-1" is not a MariaDB GTID (domain-server-sequence, decimal numbers)'],
-    ['a negative number', '0--1-5', 'invalid MariaDB GTID position at position 0: "0--1-5" is not a MariaDB GTID (domain-server-sequence, decimal numbers)'],
-    ['spaces inside a GTID', '0 -1-5', 'invalid MariaDB GTID position at position 0: "0" is not a MariaDB GTID (domain-server-sequence, decimal numbers)'],
-    ['a MySQL entry after a MariaDB one', '0-1-5,e37df7ab-e7b0-11f1-bda4-02fc00000001:1-3', 'invalid MariaDB GTID position at position 6: "e37df7ab-e7b0-11f1-bda4-02fc00000001:1-3" is a MySQL GTID (uuid:interval), not a MariaDB domain-server-sequence: use the mysql flavor'],
+    [
+      'a domain twice',
+      '0-1-5,1-1-1,0-2-6',
+      'invalid MariaDB GTID position at position 12: domain 0 appears twice ("0-1-5" and "0-2-6"): a position holds one GTID per domain',
+    ],
+    [
+      'sequence number 0',
+      '0-1-0',
+      'invalid MariaDB GTID position at position 0: sequence number 0 in "0-1-0" is never assigned to a transaction (they start at 1)',
+    ],
+    [
+      'a sequence number above 2^64-1',
+      '0-1-18446744073709551616',
+      'invalid MariaDB GTID position at position 0: sequence number 18446744073709551616 in "0-1-18446744073709551616" is above 18446744073709551615',
+    ],
+    [
+      'a domain above 2^32-1',
+      '4294967296-1-1',
+      'invalid MariaDB GTID position at position 0: domain id 4294967296 in "4294967296-1-1" is above 4294967295',
+    ],
+    [
+      'a server id above 2^32-1',
+      '1-4294967296-1',
+      'invalid MariaDB GTID position at position 0: server id 4294967296 in "1-4294967296-1" is above 4294967295',
+    ],
+    [
+      'two parts',
+      '0-1',
+      'invalid MariaDB GTID position at position 0: "0-1" is not a MariaDB GTID (domain-server-sequence, decimal numbers)',
+    ],
+    [
+      'a negative number',
+      '0--1-5',
+      'invalid MariaDB GTID position at position 0: "0--1-5" is not a MariaDB GTID (domain-server-sequence, decimal numbers)',
+    ],
+    [
+      'spaces inside a GTID',
+      '0 -1-5',
+      'invalid MariaDB GTID position at position 0: "0" is not a MariaDB GTID (domain-server-sequence, decimal numbers)',
+    ],
+    [
+      'a MySQL entry after a MariaDB one',
+      '0-1-5,e37df7ab-e7b0-11f1-bda4-02fc00000001:1-3',
+      'invalid MariaDB GTID position at position 6: "e37df7ab-e7b0-11f1-bda4-02fc00000001:1-3" is a MySQL GTID (uuid:interval), not a MariaDB domain-server-sequence: use the mysql flavor',
+    ],
   ];
   for (const [what, text, message] of refusals) {
     test(`refuses ${what}`, () => {
       assert.throws(
         () => pos(text),
-        (err: unknown) => err instanceof GtidParseError && err instanceof InvalidInputError && err.message === message && err.hint !== undefined,
+        (err: unknown) =>
+          err instanceof GtidParseError && err instanceof InvalidInputError && err.message === message && err.hint !== undefined,
       );
     });
   }
@@ -84,7 +117,10 @@ describe('MariaDB GTID position comparisons', () => {
     const a = pos('0-1-10,1-1-4');
     const b = pos('0-2-10');
     for (const compare of [() => a.union(b), () => a.intersect(b), () => a.subtract(b), () => a.contains(b), () => b.contains(a)]) {
-      assert.throws(compare, (err: unknown) => err instanceof MariadbGtidConflictError && /0-1-10 and 0-2-10|0-2-10 and 0-1-10/.test(err.message));
+      assert.throws(
+        compare,
+        (err: unknown) => err instanceof MariadbGtidConflictError && /0-1-10 and 0-2-10|0-2-10 and 0-1-10/.test(err.message),
+      );
     }
   });
 });
@@ -94,7 +130,11 @@ describe('MariaDB binlog states (gtid_binlog_state, a Gtid list)', () => {
     // After a failover: server 2 wrote 0-2-100..150, then server 1 took over again at 151.
     assert.equal(MariadbGtidPosition.ofBinlogState('0-2-150,1-1-7,0-1-160').toString(), '0-1-160,1-1-7');
     assert.equal(MariadbGtidPosition.ofBinlogState('0-1-90,\n0-2-100').toString(), '0-2-100');
-    assert.equal(MariadbGtidPosition.ofBinlogState('0-1-5,0-1-3').toString(), '0-1-3', 'the same server listed twice: the last entry stands');
+    assert.equal(
+      MariadbGtidPosition.ofBinlogState('0-1-5,0-1-3').toString(),
+      '0-1-3',
+      'the same server listed twice: the last entry stands',
+    );
     assert.equal(MariadbGtidPosition.ofBinlogState('').isEmpty(), true);
   });
 
@@ -106,7 +146,10 @@ describe('MariaDB binlog states (gtid_binlog_state, a Gtid list)', () => {
     assert.throws(
       () => MariadbGtidPosition.ofBinlogState('0-2-150,0-1-0'),
       (err: unknown) =>
-        err instanceof GtidParseError && err.position === 8 && /invalid MariaDB GTID list at position 8: sequence number 0/.test(err.message) && /binlog state/.test(err.hint ?? ''),
+        err instanceof GtidParseError &&
+        err.position === 8 &&
+        /invalid MariaDB GTID list at position 8: sequence number 0/.test(err.message) &&
+        /binlog state/.test(err.hint ?? ''),
     );
     assert.throws(() => MariadbGtidPosition.ofBinlogState('0-2-150,'), /trailing comma: a GTID list cannot end with ","/);
   });

@@ -21,7 +21,7 @@ test('a gap in a domain stays a gap: the set names only the transactions it hold
   assert.equal(setOf([0, 1, 5n], [0, 1, 6n], [0, 1, 100n]), '0-1-5..6,0-1-100');
 });
 
-test('a domain that changed hands reads in history order, with each server id\'s runs', () => {
+test("a domain that changed hands reads in history order, with each server id's runs", () => {
   assert.equal(setOf([0, 1, 5n], [0, 1, 6n], [0, 2, 7n], [0, 2, 8n], [0, 1, 9n]), '0-1-5..6,0-2-7..8,0-1-9');
 });
 

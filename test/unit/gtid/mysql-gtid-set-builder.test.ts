@@ -31,7 +31,7 @@ test('GTIDs out of order, repeated or in any spelling of the source are merged',
   assert.equal(built.toString(), `${UUID_A}:${MAX_GNO},${UUID_B}:1-2:5-6:9:billing:4`);
 });
 
-test('the fixture binlog\'s transactions, fed one by one, give the GTID set mysqlbinlog reported', () => {
+test("the fixture binlog's transactions, fed one by one, give the GTID set mysqlbinlog reported", () => {
   const { gtids } = (JSON.parse(readFileSync(resolve(fixtures, 'expected.json'), 'utf8')) as Record<string, { gtids: string }>)[
     'mysql-9.7.4-ledger.000005'
   ]!;
@@ -47,8 +47,14 @@ test('the fixture binlog\'s transactions, fed one by one, give the GTID set mysq
 test('a bad source or GNO is refused when added', () => {
   const builder = new MysqlGtidSetBuilder();
   assert.throws(() => builder.add('not-a-uuid', 1n), GtidParseError);
-  assert.throws(() => builder.add(`${UUID_B}:1bad`, 1n), (err: unknown) => err instanceof GtidParseError && err.position === 37);
+  assert.throws(
+    () => builder.add(`${UUID_B}:1bad`, 1n),
+    (err: unknown) => err instanceof GtidParseError && err.position === 37,
+  );
   assert.throws(() => builder.add(UUID_B, 0n), GtidRangeError);
-  assert.throws(() => builder.add(UUID_B, MAX_GNO + 1n), /GNO of e37df7ab-e7b0-11f1-bda4-02fc00000001 9223372036854775807 is outside 1\.\.9223372036854775806/);
+  assert.throws(
+    () => builder.add(UUID_B, MAX_GNO + 1n),
+    /GNO of e37df7ab-e7b0-11f1-bda4-02fc00000001 9223372036854775807 is outside 1\.\.9223372036854775806/,
+  );
   assert.equal(builder.build().isEmpty(), true);
 });

@@ -28,7 +28,10 @@ test('a host without the cache uses the MySQL tools on its PATH, and only when t
     withEnv({ PITR_CACHE: join(bin, 'no-cache'), PATH: bin }, () => {
       const tools = toolchain();
       assert.equal(tools.mysqldump, join(bin, 'mysqldump'));
-      assert.throws(() => tools.mysqlbinlog, (err: unknown) => err instanceof ToolchainMissingError && /mysqlbinlog is not installed/.test(err.message));
+      assert.throws(
+        () => tools.mysqlbinlog,
+        (err: unknown) => err instanceof ToolchainMissingError && /mysqlbinlog is not installed/.test(err.message),
+      );
     });
   } finally {
     rmSync(bin, { recursive: true, force: true });

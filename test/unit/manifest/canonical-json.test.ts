@@ -6,7 +6,11 @@ import { mysqlManifest } from './sample-manifests';
 function reorderKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(reorderKeys);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).reverse().map(([key, inner]) => [key, reorderKeys(inner)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .reverse()
+      .map(([key, inner]) => [key, reorderKeys(inner)]),
+  );
 }
 
 test('canonical JSON sorts keys recursively and has no whitespace', () => {

@@ -45,7 +45,7 @@ describe('parseManifest', () => {
     assert.deepEqual(parseManifest(once), once);
   });
 
-  test('a GTID set of the wrong flavor is refused at its field, with the parser\'s reason', () => {
+  test("a GTID set of the wrong flavor is refused at its field, with the parser's reason", () => {
     const input = mariadbManifest();
     input.coordinate.gtidExecuted = 'e37df7ab-e7b0-11f1-bda4-02fc00000001:1-5';
     assert.throws(() => parseManifest(input), /coordinate\.gtidExecuted: invalid MariaDB GTID position at position 0: .* is a MySQL GTID/);

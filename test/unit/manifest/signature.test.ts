@@ -66,13 +66,37 @@ describe('signed manifests', () => {
   });
 
   const refusals: Array<[string, ManifestRejection, (envelope: any) => void, RegExp]> = [
-    ['a tampered field', 'signature-mismatch', (e) => (e.manifest.coordinate.binlogPosition = 158), /signature does not match its content for key "backup-2026"/],
+    [
+      'a tampered field',
+      'signature-mismatch',
+      (e) => (e.manifest.coordinate.binlogPosition = 158),
+      /signature does not match its content for key "backup-2026"/,
+    ],
     ['a tampered GTID set', 'signature-mismatch', (e) => (e.manifest.coordinate.gtidExecuted += ':2152'), /changed after it was signed/],
     ['an added field', 'signature-mismatch', (e) => (e.manifest.note = 'hi'), /signature does not match/],
-    ['another key\'s signature', 'signature-mismatch', (e) => (e.signature.value = signManifest(mysqlManifest(), loadManifestSigningKey('backup-2026', generateManifestKeyPair().privateKeyPem)).signature.value), /signature does not match/],
-    ['an unknown schema version', 'unknown-schema-version', (e) => (e.manifest.schemaVersion = 2), /manifest schema version 2 is unknown \(this build reads version 1\)/],
+    [
+      "another key's signature",
+      'signature-mismatch',
+      (e) =>
+        (e.signature.value = signManifest(
+          mysqlManifest(),
+          loadManifestSigningKey('backup-2026', generateManifestKeyPair().privateKeyPem),
+        ).signature.value),
+      /signature does not match/,
+    ],
+    [
+      'an unknown schema version',
+      'unknown-schema-version',
+      (e) => (e.manifest.schemaVersion = 2),
+      /manifest schema version 2 is unknown \(this build reads version 1\)/,
+    ],
     ['no schema version', 'unknown-schema-version', (e) => delete e.manifest.schemaVersion, /manifest schema version undefined is unknown/],
-    ['an unknown key id', 'unknown-key', (e) => (e.signature.keyId = 'stolen-2025'), /signed with key "stolen-2025", which is not a trusted key \(trusted: "backup-2026"\)/],
+    [
+      'an unknown key id',
+      'unknown-key',
+      (e) => (e.signature.keyId = 'stolen-2025'),
+      /signed with key "stolen-2025", which is not a trusted key \(trusted: "backup-2026"\)/,
+    ],
   ];
   for (const [what, reason, tamper, message] of refusals) {
     test(`refuses ${what} (${reason})`, () => {
@@ -103,7 +127,10 @@ describe('signed manifests', () => {
   test('a malformed envelope is invalid, naming the field', () => {
     const envelope = stored(signManifest(mysqlManifest(), signer));
     envelope.signature.value = 'not base64!';
-    assert.throws(() => verifySignedManifest(envelope, trusted), (err: unknown) => err instanceof ManifestInvalidError && /signature\.value: must be base64/.test(err.message));
+    assert.throws(
+      () => verifySignedManifest(envelope, trusted),
+      (err: unknown) => err instanceof ManifestInvalidError && /signature\.value: must be base64/.test(err.message),
+    );
     assert.throws(() => verifySignedManifest({ manifest: envelope.manifest }, trusted), /signature:/);
   });
 });
@@ -116,7 +143,10 @@ describe('manifest keys', () => {
   });
 
   test('text that is not a PEM key is refused, naming the key', () => {
-    assert.throws(() => loadManifestSigningKey('k1', 'nope'), (err: unknown) => err instanceof ManifestKeyError && /manifest key "k1" is not a PEM private key/.test(err.message));
+    assert.throws(
+      () => loadManifestSigningKey('k1', 'nope'),
+      (err: unknown) => err instanceof ManifestKeyError && /manifest key "k1" is not a PEM private key/.test(err.message),
+    );
     assert.throws(() => loadManifestSigningKey('k1', pair.publicKeyPem), ManifestKeyError);
     assert.throws(() => loadManifestVerifyingKey('k2', 'nope'), /manifest key "k2" is not a PEM public key/);
   });

@@ -9,7 +9,11 @@ const object = (key: string, ageHours: number) => ({ key, size: 1, etag: '"e"', 
 const grace = { now, minAgeMs: 6 * 3600_000 };
 
 test('keys are placed in the product layout under the prefix; anything else is foreign', () => {
-  assert.deepEqual(placeOf('v2/', 'v2/tenants/acme/clusters/orders/backups/b1/base.pitr'), { area: 'tenant', tenantId: 'acme', clusterId: 'orders' });
+  assert.deepEqual(placeOf('v2/', 'v2/tenants/acme/clusters/orders/backups/b1/base.pitr'), {
+    area: 'tenant',
+    tenantId: 'acme',
+    clusterId: 'orders',
+  });
   assert.deepEqual(placeOf('v2/', 'v2/tenants/acme/stray'), { area: 'tenant', tenantId: 'acme', clusterId: undefined });
   assert.deepEqual(placeOf('v2/', 'v2/keys/acme.json'), { area: 'key-record', tenantId: 'acme' });
   assert.deepEqual(placeOf('v2/', 'v2/failed/tenants/acme/x'), { area: 'quarantine' });
@@ -31,7 +35,11 @@ test('an object is an orphan only when unowned, in the tenant area, and older th
     { key: 'tenants/acme/clusters/c/binlogs/s/binlog.000002', owner: 'binlog 2', required: true },
     { key: 'tenants/acme/clusters/c/backups/b0/base.pitr', owner: 'expired backup b0', required: false },
   ];
-  const elsewhere: Ownership = { key: 'v1/tenants/acme/clusters/c/backups/b9/base.pitr', owner: 'backup b9 under the old prefix', required: true };
+  const elsewhere: Ownership = {
+    key: 'v1/tenants/acme/clusters/c/backups/b9/base.pitr',
+    owner: 'backup b9 under the old prefix',
+    required: true,
+  };
   const objects = [
     object('tenants/acme/clusters/c/backups/b1/base.pitr', 30),
     object('tenants/acme/clusters/c/backups/b1/base.pitr.manifest.json', 30),
@@ -44,17 +52,38 @@ test('an object is an orphan only when unowned, in the tenant area, and older th
   ];
   const result = classifyObjects({ prefix: '', objects, owners, protectedPrefixes: ['tenants/acme/old-system/'], grace });
   assert.deepEqual(classifyObjects({ prefix: 'v2/', objects: [], owners: [elsewhere], protectedPrefixes: [], grace }).missing, []);
-  assert.deepEqual(result.orphans.map((o) => o.key), ['tenants/acme/clusters/c/backups/crashed/base.pitr']);
-  assert.deepEqual(result.inGrace.map((o) => o.key), ['tenants/acme/clusters/c/backups/running/base.pitr']);
-  assert.deepEqual(result.quarantined.map((o) => o.key), ['failed/tenants/acme/clusters/c/backups/bad/base.pitr']);
-  assert.deepEqual(result.foreign.map((o) => o.key), ['legacy/acme/dump.sql.gz', 'tenants/acme/old-system/binlog.000001']);
+  assert.deepEqual(
+    result.orphans.map((o) => o.key),
+    ['tenants/acme/clusters/c/backups/crashed/base.pitr'],
+  );
+  assert.deepEqual(
+    result.inGrace.map((o) => o.key),
+    ['tenants/acme/clusters/c/backups/running/base.pitr'],
+  );
+  assert.deepEqual(
+    result.quarantined.map((o) => o.key),
+    ['failed/tenants/acme/clusters/c/backups/bad/base.pitr'],
+  );
+  assert.deepEqual(
+    result.foreign.map((o) => o.key),
+    ['legacy/acme/dump.sql.gz', 'tenants/acme/old-system/binlog.000001'],
+  );
   assert.equal(result.owned, 3);
   // b0 is gone by design (not required); binlog 2 should be there and is not.
-  assert.deepEqual(result.missing.map((m) => m.owner), ['binlog 2']);
+  assert.deepEqual(
+    result.missing.map((m) => m.owner),
+    ['binlog 2'],
+  );
 });
 
 test('with no grace every unowned object in the tenant area is an orphan', () => {
-  const result = classifyObjects({ prefix: 'v2/', objects: [object('v2/tenants/a/clusters/c/x/y', 0)], owners: [], protectedPrefixes: [], grace: { now, minAgeMs: 0 } });
+  const result = classifyObjects({
+    prefix: 'v2/',
+    objects: [object('v2/tenants/a/clusters/c/x/y', 0)],
+    owners: [],
+    protectedPrefixes: [],
+    grace: { now, minAgeMs: 0 },
+  });
   assert.equal(result.orphans.length, 1);
 });
 
@@ -66,6 +95,12 @@ test('multipart uploads older than the grace period are stale; young, undated an
     { key: 'legacy/x', uploadId: 'theirs', initiated: hoursAgo(100) },
   ];
   const result = classifyUploads('v2/', uploads, [], grace);
-  assert.deepEqual(result.stale.map((u) => u.uploadId), ['old']);
-  assert.deepEqual(result.inFlight.map((u) => u.uploadId), ['young', 'undated']);
+  assert.deepEqual(
+    result.stale.map((u) => u.uploadId),
+    ['old'],
+  );
+  assert.deepEqual(
+    result.inFlight.map((u) => u.uploadId),
+    ['young', 'undated'],
+  );
 });

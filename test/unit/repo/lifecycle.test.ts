@@ -27,13 +27,26 @@ test('every enabled expiring rule over the prefix is reported with what it does;
     expireAfter('legacy-only', { Prefix: 'legacy/' }),
     expireAfter('switched-off', { Prefix: 'v2/' }, 'Disabled'),
     { ID: 'tiering', Status: 'Enabled', Filter: { Prefix: 'v2/' }, Transitions: [{ Days: 30, StorageClass: 'STANDARD_IA' }] },
-    { ID: 'old-versions', Status: 'Enabled', Filter: { And: { Prefix: 'v2/', Tags: [{ Key: 'k', Value: 'v' }] } }, NoncurrentVersionExpiration: { NoncurrentDays: 7 } },
+    {
+      ID: 'old-versions',
+      Status: 'Enabled',
+      Filter: { And: { Prefix: 'v2/', Tags: [{ Key: 'k', Value: 'v' }] } },
+      NoncurrentVersionExpiration: { NoncurrentDays: 7 },
+    },
     { ID: 'uploads', Status: 'Enabled', Prefix: '', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 } },
     { ID: 'glacier', Status: 'Enabled', Filter: { Prefix: 'v2/' }, Transitions: [{ Days: 90, StorageClass: 'GLACIER' }] },
   ];
   const warnings = lifecycleWarnings(rules, 'v2/');
-  assert.deepEqual(warnings.map((w) => w.ruleId), ['whole-bucket', 'one-tenant', 'old-versions', 'uploads', 'glacier']);
-  assert.deepEqual(warnings[0], { ruleId: 'whole-bucket', rulePrefix: '', actions: ['deletes objects 30 days after they are written'], narrowed: false });
+  assert.deepEqual(
+    warnings.map((w) => w.ruleId),
+    ['whole-bucket', 'one-tenant', 'old-versions', 'uploads', 'glacier'],
+  );
+  assert.deepEqual(warnings[0], {
+    ruleId: 'whole-bucket',
+    rulePrefix: '',
+    actions: ['deletes objects 30 days after they are written'],
+    narrowed: false,
+  });
   assert.equal(warnings[2]!.narrowed, true);
   assert.equal(warnings[2]!.rulePrefix, 'v2/');
   assert.deepEqual(warnings[3]!.actions, ['aborts multipart uploads 2 days after they start']);

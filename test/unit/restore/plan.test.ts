@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isoMicros, type StreamGap } from '../../../domain/archive/recoverable';
 import type { BinlogTransaction } from '../../../domain/binlog/types';
-import { finishPlan, RestoreRefusedError, scopeRestore, type PlanBackup, type PlanEntry, type PlanInput, type PlanSegment } from '../../../domain/restore/plan';
+import {
+  finishPlan,
+  RestoreRefusedError,
+  scopeRestore,
+  type PlanBackup,
+  type PlanEntry,
+  type PlanInput,
+  type PlanSegment,
+} from '../../../domain/restore/plan';
 import { parseRestoreTarget } from '../../../domain/restore/target';
 
 const U = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
@@ -32,21 +40,47 @@ function mysqlSegment(file: number, first: number, last: number, previous = firs
 }
 
 function indexOf(first: number, last: number, gtid = (n: number) => `${U}:${n}`): BinlogTransaction[] {
-  return Array.from({ length: last - first + 1 }, (_, i) => ({ gtid: gtid(first + i), start: 100 * i + 4, end: 100 * i + 104, commitTime: { micros: commitOf(first + i), precision: 'us' as const } }));
+  return Array.from({ length: last - first + 1 }, (_, i) => ({
+    gtid: gtid(first + i),
+    start: 100 * i + 4,
+    end: 100 * i + 104,
+    commitTime: { micros: commitOf(first + i), precision: 'us' as const },
+  }));
 }
 
 function backup(id: string, gtidExecuted: string, finishedSeconds: number): PlanBackup {
-  return { backupId: id, gtidExecuted, finishedAt: at(finishedSeconds), engine: 'clone', artifactKey: `a/${id}`, manifestKey: `m/${id}`, storedSha256: 'b'.repeat(64) };
+  return {
+    backupId: id,
+    gtidExecuted,
+    finishedAt: at(finishedSeconds),
+    engine: 'clone',
+    artifactKey: `a/${id}`,
+    manifestKey: `m/${id}`,
+    storedSha256: 'b'.repeat(64),
+  };
 }
 
 const archive: PlanEntry[] = [mysqlSegment(1, 1, 10), mysqlSegment(2, 11, 20), mysqlSegment(3, 21, 30)];
 const backups = [backup('b-early', `${U}:1-5`, 6), backup('b-late', `${U}:1-15`, 16)];
 
 function input(target: string, overrides: Partial<PlanInput> = {}): PlanInput {
-  return { tenantId: 't', clusterId: 'c', flavor: 'mysql', target: parseRestoreTarget(target), backups, entries: archive, nowMicros: commitOf(100), ...overrides };
+  return {
+    tenantId: 't',
+    clusterId: 'c',
+    flavor: 'mysql',
+    target: parseRestoreTarget(target),
+    backups,
+    entries: archive,
+    nowMicros: commitOf(100),
+    ...overrides,
+  };
 }
 
-function plan(target: string, overrides: Partial<PlanInput> = {}, index = (file: string) => indexOf(Number(file.slice(-1)) * 10 - 9, Number(file.slice(-1)) * 10)) {
+function plan(
+  target: string,
+  overrides: Partial<PlanInput> = {},
+  index = (file: string) => indexOf(Number(file.slice(-1)) * 10 - 9, Number(file.slice(-1)) * 10),
+) {
   const scope = scopeRestore(input(target, overrides));
   return finishPlan(scope, scope.boundary && index(scope.boundary.file));
 }
@@ -65,7 +99,10 @@ function refusal(target: string, overrides: Partial<PlanInput> = {}): RestoreRef
 test('an instant between two commits picks the newest backup before it and stops after the last commit at or before it', () => {
   const p = plan(at(17.5));
   assert.equal(p.backup.backupId, 'b-late');
-  assert.deepEqual(p.segments.map((s) => s.file), ['binlog.000002']);
+  assert.deepEqual(
+    p.segments.map((s) => s.file),
+    ['binlog.000002'],
+  );
   assert.deepEqual(p.stop, { kind: 'gtid', gtid: `${U}:17` });
   assert.equal(p.expectedGtids, `${U}:1-17`);
   assert.deepEqual([p.throughGtid, p.throughCommit], [`${U}:17`, isoMicros(commitOf(17))]);
@@ -74,7 +111,10 @@ test('an instant between two commits picks the newest backup before it and stops
 test('an instant before the newest backup finished replays an older backup across a file boundary', () => {
   const p = plan(at(12.5));
   assert.equal(p.backup.backupId, 'b-early');
-  assert.deepEqual(p.segments.map((s) => s.file), ['binlog.000001', 'binlog.000002']);
+  assert.deepEqual(
+    p.segments.map((s) => s.file),
+    ['binlog.000001', 'binlog.000002'],
+  );
   assert.deepEqual(p.stop, { kind: 'gtid', gtid: `${U}:12` });
   assert.equal(p.expectedGtids, `${U}:1-12`);
 });
@@ -86,7 +126,10 @@ test('a commit exactly at the instant is included; one microsecond earlier it is
 
 test('an instant whose first later commit opens a file stops at the end of the file before it', () => {
   const p = plan(at(20.5), { nowMicros: commitOf(100) });
-  assert.deepEqual(p.segments.map((s) => s.file), ['binlog.000002']);
+  assert.deepEqual(
+    p.segments.map((s) => s.file),
+    ['binlog.000002'],
+  );
   assert.deepEqual(p.stop, { kind: 'all' });
   assert.equal(p.expectedGtids, `${U}:1-20`);
   assert.equal(p.throughCommit, isoMicros(commitOf(20)));
@@ -99,14 +142,20 @@ test('an instant right after a backup with no commit since restores the backup a
 });
 
 test('the same instant written in another zone is the same UTC instant and the same plan', () => {
-  const offset = new Date(Date.parse(at(17)) + 3600_000).toISOString().replace('Z', '').replace(/\.\d+$/, '.500000+01:00');
+  const offset = new Date(Date.parse(at(17)) + 3600_000)
+    .toISOString()
+    .replace('Z', '')
+    .replace(/\.\d+$/, '.500000+01:00');
   assert.deepEqual(plan(offset), plan(at(17.5)));
 });
 
 test('a GTID target replays up to the file that completes it', () => {
   const p = plan(`gtid:${U}:1-18`);
   assert.equal(p.backup.backupId, 'b-late');
-  assert.deepEqual(p.segments.map((s) => s.file), ['binlog.000002']);
+  assert.deepEqual(
+    p.segments.map((s) => s.file),
+    ['binlog.000002'],
+  );
   assert.deepEqual(p.stop, { kind: 'gtid-set', set: `${U}:1-18` });
   assert.equal(p.expectedGtids, `${U}:1-18`);
 });
@@ -114,7 +163,10 @@ test('a GTID target replays up to the file that completes it', () => {
 test('latest replays every archived segment after the newest backup', () => {
   const p = plan('latest');
   assert.equal(p.backup.backupId, 'b-late');
-  assert.deepEqual(p.segments.map((s) => s.file), ['binlog.000002', 'binlog.000003']);
+  assert.deepEqual(
+    p.segments.map((s) => s.file),
+    ['binlog.000002', 'binlog.000003'],
+  );
   assert.deepEqual(p.stop, { kind: 'all' });
   assert.deepEqual([p.expectedGtids, p.throughCommit], [`${U}:1-30`, isoMicros(commitOf(30))]);
 });
@@ -122,15 +174,30 @@ test('latest replays every archived segment after the newest backup', () => {
 test('targets before the oldest backup, in the future, after the newest archived commit or in a gap are refused with the windows', () => {
   const early = refusal(at(3));
   assert.match(early.message, /before the oldest completed base backup/);
-  assert.match(early.hint ?? '', new RegExp(`no base backup of the cluster finished before ${at(6).replace(/\./g, '\\.')}`), 'no backup is said to have existed when none did');
+  assert.match(
+    early.hint ?? '',
+    new RegExp(`no base backup of the cluster finished before ${at(6).replace(/\./g, '\\.')}`),
+    'no backup is said to have existed when none did',
+  );
   const expired = refusal(at(3), { expiredBackups: [backup('b-gone', `${U}:1-2`, 2)] });
   assert.match(expired.hint ?? '', /backup b-gone .* has expired/);
-  assert.throws(() => plan(at(12), { backups: [] }), (err: RestoreRefusedError) => /the cluster has no completed base backup/.test(err.message) && /take a base backup/.test(err.hint ?? ''));
+  assert.throws(
+    () => plan(at(12), { backups: [] }),
+    (err: RestoreRefusedError) => /the cluster has no completed base backup/.test(err.message) && /take a base backup/.test(err.hint ?? ''),
+  );
   assert.match(refusal(at(200)).message, /in the future/);
   assert.match(refusal(at(40)).message, /after the newest archived commit/);
   const gap: StreamGap = {
-    kind: 'gap', serverKey: U, afterFile: 'binlog.000002', beforeFile: 'binlog.000004', missingFromFile: 'binlog.000003', missingToFile: 'binlog.000003',
-    missing: `${U}:21-30`, reachedBefore: `${U}:1-20`, reached: `${U}:1-30`, detectedAt: at(50),
+    kind: 'gap',
+    serverKey: U,
+    afterFile: 'binlog.000002',
+    beforeFile: 'binlog.000004',
+    missingFromFile: 'binlog.000003',
+    missingToFile: 'binlog.000003',
+    missing: `${U}:21-30`,
+    reachedBefore: `${U}:1-20`,
+    reached: `${U}:1-30`,
+    detectedAt: at(50),
   };
   const withGap: PlanEntry[] = [...archive.slice(0, 2), gap, mysqlSegment(4, 31, 40, 30)];
   const inGap = refusal(at(25), { entries: withGap });
@@ -155,11 +222,15 @@ function mariadbSegment(file: number, first: number, last: number): PlanSegment 
 
 test('MariaDB: positions and binlog states plan the same way, to the whole second', () => {
   const seg = mariadbSegment;
-  const p = plan(at(17.5), {
-    flavor: 'mariadb',
-    entries: [seg(1, 1, 10), seg(2, 11, 20), seg(3, 21, 30)],
-    backups: [backup('b-early', '0-1-5', 6), backup('b-late', '0-1-15', 16)],
-  }, (file) => indexOf(Number(file.slice(-1)) * 10 - 9, Number(file.slice(-1)) * 10, (n) => `0-1-${n}`));
+  const p = plan(
+    at(17.5),
+    {
+      flavor: 'mariadb',
+      entries: [seg(1, 1, 10), seg(2, 11, 20), seg(3, 21, 30)],
+      backups: [backup('b-early', '0-1-5', 6), backup('b-late', '0-1-15', 16)],
+    },
+    (file) => indexOf(Number(file.slice(-1)) * 10 - 9, Number(file.slice(-1)) * 10, (n) => `0-1-${n}`),
+  );
   assert.equal(p.backup.backupId, 'b-late');
   assert.deepEqual(p.stop, { kind: 'gtid', gtid: '0-1-17' });
   assert.equal(p.expectedGtids, '0-1-17');
@@ -170,16 +241,29 @@ describe('MariaDB: commits stamped with whole seconds', () => {
   /** Transactions 15, 16 and 17 commit inside second 15; every other n in second n. */
   const secondOf = (n: number) => (n >= 15 && n <= 17 ? 15 : n);
   const stamped = (first: number, last: number): BinlogTransaction[] =>
-    indexOf(first, last, (n) => `0-1-${n}`).map((t, i) => ({ ...t, commitTime: { micros: commitOf(secondOf(first + i)), precision: 's' as const } }));
-  const mariadb = { flavor: 'mariadb' as const, entries: [seg(1, 1, 10), seg(2, 11, 20), seg(3, 21, 30)], backups: [backup('b', '0-1-5', 6)] };
-  const planAt = (seconds: number) => plan(at(seconds), mariadb, (file) => stamped(Number(file.slice(-1)) * 10 - 9, Number(file.slice(-1)) * 10));
+    indexOf(first, last, (n) => `0-1-${n}`).map((t, i) => ({
+      ...t,
+      commitTime: { micros: commitOf(secondOf(first + i)), precision: 's' as const },
+    }));
+  const mariadb = {
+    flavor: 'mariadb' as const,
+    entries: [seg(1, 1, 10), seg(2, 11, 20), seg(3, 21, 30)],
+    backups: [backup('b', '0-1-5', 6)],
+  };
+  const planAt = (seconds: number) =>
+    plan(at(seconds), mariadb, (file) => stamped(Number(file.slice(-1)) * 10 - 9, Number(file.slice(-1)) * 10));
 
   test('an instant inside a second that holds commits stops before that second and names what it holds back', () => {
     for (const inside of [15, 15.000001, 15.5, 15.999998]) {
       const p = planAt(inside);
       assert.deepEqual(p.stop, { kind: 'gtid', gtid: '0-1-14' }, `at ${at(inside)}`);
       assert.equal(p.expectedGtids, '0-1-14');
-      assert.deepEqual(p.heldBack, { second: at(15).replace('.000000Z', 'Z'), transactions: 3, gtids: '0-1-15..17', includeAllTarget: 'gtid:0-1-17' });
+      assert.deepEqual(p.heldBack, {
+        second: at(15).replace('.000000Z', 'Z'),
+        transactions: 3,
+        gtids: '0-1-15..17',
+        includeAllTarget: 'gtid:0-1-17',
+      });
     }
   });
 
@@ -192,25 +276,44 @@ describe('MariaDB: commits stamped with whole seconds', () => {
 
   test('a busy second that spans two files is held back whole, named from both indexes', () => {
     /** Transactions 19 to 22 commit inside second 19, across the rotation after 20. */
-    const stampedAt = (first: number, last: number) => stamped(first, last).map((t, i) => (first + i >= 19 && first + i <= 22 ? { ...t, commitTime: { micros: commitOf(19), precision: 's' as const } } : t));
-    const entries = [seg(1, 1, 10), { ...seg(2, 11, 20), lastCommitMicros: commitOf(19) }, { ...seg(3, 21, 30), firstCommitMicros: commitOf(19) }];
+    const stampedAt = (first: number, last: number) =>
+      stamped(first, last).map((t, i) =>
+        first + i >= 19 && first + i <= 22 ? { ...t, commitTime: { micros: commitOf(19), precision: 's' as const } } : t,
+      );
+    const entries = [
+      seg(1, 1, 10),
+      { ...seg(2, 11, 20), lastCommitMicros: commitOf(19) },
+      { ...seg(3, 21, 30), firstCommitMicros: commitOf(19) },
+    ];
     const scope = scopeRestore(input(at(19.5), { ...mariadb, entries }));
     assert.deepEqual([scope.boundary?.file, scope.following.map((f) => f.file)], ['binlog.000002', ['binlog.000003']]);
     const p = finishPlan(scope, stampedAt(11, 20), stampedAt(21, 30));
     assert.deepEqual(p.stop, { kind: 'gtid', gtid: '0-1-18' });
-    assert.deepEqual(p.segments.map((f) => f.file), ['binlog.000001', 'binlog.000002'], 'only the files the replay needs are fetched');
-    assert.deepEqual(p.heldBack, { second: at(19).replace('.000000Z', 'Z'), transactions: 4, gtids: '0-1-19..22', includeAllTarget: 'gtid:0-1-22' });
+    assert.deepEqual(
+      p.segments.map((f) => f.file),
+      ['binlog.000001', 'binlog.000002'],
+      'only the files the replay needs are fetched',
+    );
+    assert.deepEqual(p.heldBack, {
+      second: at(19).replace('.000000Z', 'Z'),
+      transactions: 4,
+      gtids: '0-1-19..22',
+      includeAllTarget: 'gtid:0-1-22',
+    });
   });
 
-  test('a file whose last commit is stamped with the instant\'s second is not replayed whole', () => {
+  test("a file whose last commit is stamped with the instant's second is not replayed whole", () => {
     const p = planAt(10.5);
-    assert.deepEqual(p.segments.map((s) => s.file), ['binlog.000001']);
+    assert.deepEqual(
+      p.segments.map((s) => s.file),
+      ['binlog.000001'],
+    );
     assert.deepEqual(p.stop, { kind: 'gtid', gtid: '0-1-9' });
     assert.equal(p.heldBack?.gtids, '0-1-10');
   });
 });
 
-describe('across a failover: the promoted replica\'s file repeats the old primary\'s last one', () => {
+describe("across a failover: the promoted replica's file repeats the old primary's last one", () => {
   const R = '4a22fb58-82db-22f2-af44-d91bb0530673';
   const LAG = 300_000;
   const replicaFile: PlanSegment = {
@@ -236,12 +339,15 @@ describe('across a failover: the promoted replica\'s file repeats the old primar
 
   test('latest replays both files; what the replica repeats is in the expected state once', () => {
     const p = planFailover('latest');
-    assert.deepEqual(p.segments.map((s) => s.objectKey), ['obj/binlog.000001', 'obj/binlog.000002', 'obj/replica/binlog.000002']);
+    assert.deepEqual(
+      p.segments.map((s) => s.objectKey),
+      ['obj/binlog.000001', 'obj/binlog.000002', 'obj/replica/binlog.000002'],
+    );
     assert.deepEqual(p.stop, { kind: 'all' });
     assert.equal(p.expectedGtids, `${U}:1-16,${R}:1-2`);
   });
 
-  test('an instant inside the replica\'s file stops at the last transaction it adds at or before the instant', () => {
+  test("an instant inside the replica's file stops at the last transaction it adds at or before the instant", () => {
     const p = planFailover(at(17.5));
     assert.equal(p.segments.length, 3);
     assert.deepEqual(p.stop, { kind: 'gtid', gtid: `${R}:1` });
@@ -249,7 +355,7 @@ describe('across a failover: the promoted replica\'s file repeats the old primar
     assert.deepEqual([p.throughGtid, p.throughCommit], [`${R}:1`, isoMicros(commitOf(17))]);
   });
 
-  test('MariaDB: the replica\'s own transactions continue the domain\'s sequence after the ones it repeats', () => {
+  test("MariaDB: the replica's own transactions continue the domain's sequence after the ones it repeats", () => {
     const seg = (file: number, first: number, last: number, server = 1): PlanSegment => ({
       ...mysqlSegment(file, first, last),
       serverKey: `server-${server}`,
@@ -260,16 +366,27 @@ describe('across a failover: the promoted replica\'s file repeats the old primar
       objectKey: `obj/${server}/${file}`,
     });
     const replica = { ...seg(2, 11, 18, 2), previousGtids: '0-1-10' };
-    const scope = scopeRestore(input(at(17.5), { flavor: 'mariadb', entries: [seg(1, 1, 10), seg(2, 11, 14), replica], backups: [backup('b', '0-1-5', 6)] }));
-    const p = finishPlan(scope, indexOf(11, 18, (n) => (n <= 16 ? `0-1-${n}` : `0-2-${n}`)));
-    assert.deepEqual(p.segments.map((s) => s.objectKey), ['obj/1/1', 'obj/1/2', 'obj/2/2']);
+    const scope = scopeRestore(
+      input(at(17.5), { flavor: 'mariadb', entries: [seg(1, 1, 10), seg(2, 11, 14), replica], backups: [backup('b', '0-1-5', 6)] }),
+    );
+    const p = finishPlan(
+      scope,
+      indexOf(11, 18, (n) => (n <= 16 ? `0-1-${n}` : `0-2-${n}`)),
+    );
+    assert.deepEqual(
+      p.segments.map((s) => s.objectKey),
+      ['obj/1/1', 'obj/1/2', 'obj/2/2'],
+    );
     assert.deepEqual(p.stop, { kind: 'gtid', gtid: '0-2-17' });
     assert.equal(p.expectedGtids, '0-2-17');
   });
 
-  test('an instant before the replica adds anything replays the old primary\'s files whole, though the copies commit later on the replica', () => {
+  test("an instant before the replica adds anything replays the old primary's files whole, though the copies commit later on the replica", () => {
     const p = planFailover(at(14.1));
-    assert.deepEqual(p.segments.map((s) => s.objectKey), ['obj/binlog.000001', 'obj/binlog.000002']);
+    assert.deepEqual(
+      p.segments.map((s) => s.objectKey),
+      ['obj/binlog.000001', 'obj/binlog.000002'],
+    );
     assert.deepEqual(p.stop, { kind: 'all' });
     assert.equal(p.expectedGtids, `${U}:1-14`);
   });

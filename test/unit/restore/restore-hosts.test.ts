@@ -13,7 +13,7 @@ import { serverReleases } from '../../../activities/restore/server-releases';
 import { hostFullReason } from '../../../domain/restore/capacity';
 import { restoreHostQueue, restoreQueueOfVersion, restoreReleaseQueue } from '../../../domain/restore/task-queues';
 
-test('a restore goes to the shared queue of its backup\'s release, then to the queue of the host that took it', () => {
+test("a restore goes to the shared queue of its backup's release, then to the queue of the host that took it", () => {
   assert.equal(restoreQueueOfVersion('mysql', '9.7.4-2'), 'pitr-restore-mysql-9.7');
   assert.equal(restoreQueueOfVersion('mariadb', '10.11.19-MariaDB-log'), 'pitr-restore-mariadb-10.11');
   assert.equal(restoreQueueOfVersion('mariadb', '5.5.5-11.8.2-MariaDB'), restoreReleaseQueue('mariadb', '11.8'));
@@ -25,7 +25,10 @@ test('a host is full at its declared instances or disk, and says which', () => {
   const limits = { maxInstances: 2, maxDiskBytes: 10 * 2 ** 30 };
   assert.equal(hostFullReason(limits, { instances: 1, usedBytes: 2 ** 30, needBytes: 2 ** 30 }), null);
   assert.equal(hostFullReason(limits, { instances: 2, usedBytes: 0, needBytes: 0 }), 'it holds 2 of its 2 restored instances');
-  assert.match(hostFullReason(limits, { instances: 0, usedBytes: 9 * 2 ** 30, needBytes: 2 * 2 ** 30 }) ?? '', /use 9\.00 GiB of its 10\.00 GiB and this one needs about 2\.00 GiB/);
+  assert.match(
+    hostFullReason(limits, { instances: 0, usedBytes: 9 * 2 ** 30, needBytes: 2 * 2 ** 30 }) ?? '',
+    /use 9\.00 GiB of its 10\.00 GiB and this one needs about 2\.00 GiB/,
+  );
   assert.equal(hostFullReason({ maxInstances: 2, maxDiskBytes: null }, { instances: 1, usedBytes: 1e15, needBytes: 1e15 }), null);
 });
 
@@ -34,12 +37,21 @@ test('a host claims restores up to its capacity; claiming one it holds again ans
   try {
     const host = new RestoreHost('h1', root, { maxInstances: 2, maxDiskBytes: null });
     const claims = await Promise.allSettled(['r1', 'r2', 'r3', 'r4'].map((id) => host.claim(id, 'mysql', 0)));
-    assert.deepEqual(claims.map((c) => c.status), ['fulfilled', 'fulfilled', 'rejected', 'rejected']);
+    assert.deepEqual(
+      claims.map((c) => c.status),
+      ['fulfilled', 'fulfilled', 'rejected', 'rejected'],
+    );
     const refused = (claims[2] as PromiseRejectedResult).reason as unknown;
     assert.ok(refused instanceof RestoreHostFullError && !refused.terminal, 'retryable: another host may take it');
     assert.match((refused as Error).message, /restore host h1 takes no new restore: it holds 2 of its 2 restored instances/);
     assert.deepEqual(await host.claim('r1', 'mysql', 0), { hostId: 'h1', taskQueue: 'pitr-restore-host-h1' });
-    assert.deepEqual(host.claims().map((c) => c.restoreId).sort(), ['r1', 'r2']);
+    assert.deepEqual(
+      host
+        .claims()
+        .map((c) => c.restoreId)
+        .sort(),
+      ['r1', 'r2'],
+    );
 
     const disk = new RestoreHost('h2', join(root, 'h2'), { maxInstances: 10, maxDiskBytes: 1000 });
     await disk.claim('big', 'mysql', 0);
@@ -58,7 +70,12 @@ test('the sweep removes the folders of restores no longer running, counts them, 
     mkdirSync(join(root, 'legacy-dry-run'));
     const before = (await restoreOrphansRemoved.get()).values.find((v) => v.labels.host === 'h-sweep')?.value ?? 0;
     const said: string[] = [];
-    const removed = await sweepOrphans(host, new LocalProcessProvisioner(root), async (id) => id === 'restore.a-live', (m) => said.push(m));
+    const removed = await sweepOrphans(
+      host,
+      new LocalProcessProvisioner(root),
+      async (id) => id === 'restore.a-live',
+      (m) => said.push(m),
+    );
     assert.deepEqual(removed, [{ restoreId: 'restore.a-done', flavor: 'mariadb' }]);
     assert.deepEqual(readdirSync(root).sort(), ['legacy-dry-run', 'restore.a-live']);
     assert.match(said.join('\n'), /restore host h-sweep removed the instance and folder of restore restore\.a-done/);
@@ -69,8 +86,13 @@ test('the sweep removes the folders of restores no longer running, counts them, 
   }
 });
 
-test('a restore host finds the releases of the server binaries it has', { skip: !existsSync(toolchain().mysqld) && 'no mysqld on this host' }, async () => {
+test('a restore host finds the releases of the server binaries it has', {
+  skip: !existsSync(toolchain().mysqld) && 'no mysqld on this host',
+}, async () => {
   const own = /Ver\s+(\d+\.\d+)\./.exec(execFileSync(toolchain().mysqld, ['--version']).toString())![1]!;
   const releases = await serverReleases();
-  assert.ok(releases.some((r) => r.flavor === 'mysql' && r.release === own), `mysql ${own} among ${JSON.stringify(releases)}`);
+  assert.ok(
+    releases.some((r) => r.flavor === 'mysql' && r.release === own),
+    `mysql ${own} among ${JSON.stringify(releases)}`,
+  );
 });
