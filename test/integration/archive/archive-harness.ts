@@ -28,7 +28,7 @@ import { MysqlGtidSet } from '../../../domain/gtid';
 import type { EngineName, Flavor } from '../../../domain/backup';
 import type { BinlogTransaction } from '../../../domain/binlog/types';
 import { binlogArchiveWorkflow } from '../../../workflows';
-import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
+import { CENTRAL_TASK_QUEUE } from '../../../domain/task-queues';
 import { testStack } from '../../harness/env';
 import { centralConfig } from '../../harness/workers';
 

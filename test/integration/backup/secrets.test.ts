@@ -6,7 +6,7 @@ import { artifactServicesFromConfig } from '../../../activities/config/artifact-
 import { loadAgentConfig, resolveSecret } from '../../../activities/config/config';
 import { tenantKeyRecordKey } from '../../../activities/keys/object-tenant-key-store';
 import { binlogArchiveWorkflow } from '../../../workflows';
-import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
+import { CENTRAL_TASK_QUEUE } from '../../../domain/task-queues';
 import { setRpo } from '../archive/archive-harness';
 import { testStack } from '../../harness/env';
 import { freshDbInstance } from '../../harness/instances';

@@ -4,7 +4,8 @@ import { storedBackupId } from '../../../activities/backup/manifest';
 import { objectKey } from '../../../activities/storage/object-keys';
 import { restoreWorkflowId } from '../../../client/restore/request';
 import { scheduleId } from '../../../client/schedule/schedules';
-import { agentTaskQueue, backupWorkflowId, legacyAgentTaskQueue } from '../../../domain/backup';
+import { backupWorkflowId } from '../../../domain/backup';
+import { agentTaskQueue, legacyAgentTaskQueue } from '../../../domain/task-queues';
 
 const at = new Date('2026-11-27T02:00:00.250Z');
 
