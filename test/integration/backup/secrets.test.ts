@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { createConnection } from 'mysql2/promise';
 import { artifactServicesFromConfig } from '../../../activities/config/artifact-services';
 import { loadAgentConfig, resolveSecret } from '../../../activities/config/config';
-import { tenantKeyRecordKey } from '../../../activities/keys/object-tenant-key-store';
+import { tenantKeyRecordKey } from '../../../activities/storage/layout';
 import { binlogArchiveWorkflow } from '../../../workflows';
 import { CENTRAL_TASK_QUEUE } from '../../../domain/task-queues';
 import { setRpo } from '../archive/archive-harness';
