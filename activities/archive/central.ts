@@ -6,6 +6,7 @@ import type { ActiveBinlog, ArchiveRef, BinlogServer, InspectedSegment, SegmentC
 import { InvalidInputError, PitrError } from '../../domain/errors';
 import type { ArtifactServices } from '../artifact/services';
 import { raiseAlert } from '../catalog/alerts';
+import { divergedSubject } from '../catalog/archive-halts';
 import type { Catalog } from '../catalog/catalog';
 import { getCluster } from '../catalog/clusters';
 import {
@@ -19,7 +20,6 @@ import {
   type NewSegment,
 } from '../catalog/segments';
 import { ArchiveMovedError, BinlogGapError, BinlogHistoryDivergedError, BinlogRewrittenError } from './errors';
-import { divergedSubject } from './halts';
 import type { CentralArchiveActivities } from './types';
 
 export class SegmentObjectMissingError extends PitrError {}

@@ -1,11 +1,12 @@
 import type { Catalog } from '../catalog/catalog';
+import { catalogTenants } from '../catalog/tenants';
 import { inScope, placeOf, type RepoScope, scopePrefix, scopeQuarantinePrefix, tenantKeyRecordKey } from '../storage/layout';
 import type { ObjectInfo } from '../storage/object-store';
 import type { S3ObjectStore } from '../storage/s3-store';
 import { bucketLifecycleRules } from './bucket';
 import { classifyObjects, classifyUploads, type Grace, type ListedUpload, type Ownership } from './classify';
 import { lifecycleWarnings, type LifecycleWarning } from './lifecycle';
-import { catalogTenants, tenantOwnership } from './owners';
+import { tenantOwnership } from './owners';
 
 export interface ReportedObject {
   key: string;

@@ -9,7 +9,7 @@ import type { CentralConfig } from '../config/config';
 import { connectionOf } from '../engines';
 import { restoreVerifiedBase, verifiedManifest } from './base';
 import { fetchArchivedSegments } from './fetch';
-import { insertRestoreOutcome } from './outcomes';
+import { recordRestoreOutcome } from './outcomes';
 import { loadRestorePlan } from './plan';
 import type { RestoreProvisioner } from './provisioner';
 import type { CentralRestoreActivities, HostRestoreActivities, RestoredServer } from './types';
@@ -78,7 +78,7 @@ export function createCentralRestoreActivities(
 ): CentralRestoreActivities {
   return {
     planRestore: (request) => loadRestorePlan(catalog, services, request),
-    recordRestoreOutcome: (outcome) => insertRestoreOutcome(catalog, outcome),
+    recordRestoreOutcome: (outcome) => recordRestoreOutcome(catalog, outcome),
     async pickVerificationTarget({ tenantId, clusterId, lookbackSeconds }) {
       const { windows } = await loadRecoverability(catalog, tenantId, clusterId);
       const at = verificationInstant(windows, lookbackSeconds * 1_000_000, Math.random());

@@ -3,7 +3,7 @@ import { listBackups } from '../../activities/catalog/backups';
 import type { Catalog } from '../../activities/catalog/catalog';
 import { loadRecoverability } from '../../activities/archive/recoverable';
 import type { LastArchivePass } from '../../activities/catalog/archive-passes';
-import { listRestores } from '../../activities/restore/outcomes';
+import { listRestores } from '../../activities/catalog/restores';
 import { failureText } from '../../domain/archive/pass-failure';
 import { WATCH_AGENT_POLLERS } from '../../activities/agent-queue/types';
 import { type NoAgentPolling, noAgentPolling } from '../../domain/agent-queue';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseCluster, upsertCluster } from '../../../activities/catalog/clusters';
 import { productMetrics } from '../../../activities/metrics';
-import { insertRestoreOutcome } from '../../../activities/restore/outcomes';
+import { recordRestoreOutcome } from '../../../activities/restore/outcomes';
 import { freshCatalog } from '../../harness/catalog';
 
 test('each restore outcome is counted once with its duration and cluster, however often it is recorded', async () => {
@@ -21,8 +21,8 @@ test('each restore outcome is counted once with its duration and cluster, howeve
     startedAt: new Date().toISOString(),
     durationMs: 42_000,
   };
-  await insertRestoreOutcome(catalog, outcome);
-  await insertRestoreOutcome(catalog, outcome);
+  await recordRestoreOutcome(catalog, outcome);
+  await recordRestoreOutcome(catalog, outcome);
   const page = await productMetrics.getSingleMetricAsString('pitr_restore_duration_seconds');
   assert.match(page, /^pitr_restore_duration_seconds_count\{tenant="t",cluster="c",outcome="succeeded"\} 1$/m);
   assert.match(page, /^pitr_restore_duration_seconds_sum\{tenant="t",cluster="c",outcome="succeeded"\} 42$/m);

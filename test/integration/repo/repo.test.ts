@@ -17,7 +17,7 @@ import { listArchive, type SegmentRecord } from '../../../activities/catalog/seg
 import { artifactServicesFromConfig } from '../../../activities/config/artifact-services';
 import { resolveSecret, type CentralConfig } from '../../../activities/config/config';
 import { ensureBucket } from '../../../activities/local/minio-server';
-import { listRestores } from '../../../activities/restore/outcomes';
+import { listRestores } from '../../../activities/catalog/restores';
 import type { RepoReport } from '../../../activities/repo/check';
 import type { RepairOutcome } from '../../../activities/repo/repair';
 import { requestRestore } from '../../../client/restore/request';

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { artifactServicesFromConfig } from '../../../activities/config/artifact-services';
-import { listRestores } from '../../../activities/restore/outcomes';
+import { listRestores } from '../../../activities/catalog/restores';
 import { requestRestore } from '../../../client/restore/request';
 import { isoMicros, microsOf } from '../../../domain/archive/recoverable';
 import type { Flavor } from '../../../domain/backup';
