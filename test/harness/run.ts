@@ -137,7 +137,15 @@ function runTestFiles(label: string, files: string[], env: Record<string, string
   return new Promise((resolvePromise) => {
     const started = Date.now();
     // A file whose tests are done exits even if something it started still holds the event loop.
-    const args = ['--test', '--test-reporter=spec', `--test-timeout=${TEST_TIMEOUT_MS}`, '--test-force-exit', '--enable-source-maps'];
+    // Unit files run a few at once: some wait on a dev server more than they compute.
+    const args = [
+      '--test',
+      '--test-reporter=spec',
+      `--test-concurrency=${availableParallelism() + 1}`,
+      `--test-timeout=${TEST_TIMEOUT_MS}`,
+      '--test-force-exit',
+      '--enable-source-maps',
+    ];
     // Its own process group, so stopping it stops the test files it runs and what they started.
     const child = spawn(process.execPath, [...args, ...files], {
       stdio: ['ignore', 'pipe', 'pipe'],
