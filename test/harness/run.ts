@@ -108,7 +108,14 @@ async function runInLanes(
       results.push(await runTestFiles(label, [file], { [STACK_ENV]: lane.stackFile, PITR_RESTORE_DIR: join(lane.stateDir, 'restores') }));
     }
   };
+  // The whole run's ceiling, well inside CI's limit: what has not started by then does not, and what runs is stopped.
+  const ceiling = setTimeout(() => {
+    console.log(`# the run exceeded its ${seconds(RUN_TIMEOUT_MS)} ceiling; stopping ${running.size} files, skipping ${queue.length}`);
+    for (const file of queue.splice(0)) results.push({ label: labelOf(file), code: 1, ms: 0, counts: { tests: 0, pass: 0, fail: 1 } });
+    for (const child of running) stopGroup(child, 'SIGKILL');
+  }, RUN_TIMEOUT_MS);
   await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
+  clearTimeout(ceiling);
   if (unitRun) results.push(await unitRun);
   writeDurations({ ...durations, ...Object.fromEntries(results.map((r) => [r.label, r.ms])) });
   return summarize(results, Date.now() - started);
@@ -126,7 +133,8 @@ function stopGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 
 /** No single test takes this long; one that does is stuck, and fails instead of holding up the run. */
 const TEST_TIMEOUT_MS = 10 * 60_000;
-/** A file's ceiling, well inside CI's limit, so a hang still ends with a report and a teardown. */
+/** The whole run's ceiling, and a file's, well inside CI's limit: a hang still ends with a report and a teardown. */
+const RUN_TIMEOUT_MS = Number(process.env.PITR_TEST_RUN_TIMEOUT_MS ?? 60 * 60_000);
 const FILE_TIMEOUT_MS = Number(process.env.PITR_TEST_FILE_TIMEOUT_MS ?? 25 * 60_000);
 
 /**
