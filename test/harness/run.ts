@@ -7,6 +7,7 @@ import { stopEveryPidFileUnder } from '../../activities/local/process';
 import { cacheDir } from '../../activities/local/toolchain';
 import { STACK_ENV } from './env';
 import { dropLane, type Lane, laneName, migrateLaneTemplate, prepareLane } from './lanes';
+import { WORKFLOW_BUNDLE_ENV, writeWorkflowBundle } from './workflow-bundle';
 
 /**
  * Runs the test suite: starts the real stack once on free ports and runs the test files in
@@ -26,8 +27,19 @@ async function main(argv: string[]): Promise<number> {
   const files = targets.flatMap(testFilesUnder);
   const unitFiles = files.filter((f) => f.startsWith(join(distTest, 'unit')));
   const integrationFiles = files.filter((f) => !unitFiles.includes(f));
-  if (integrationFiles.length === 0) return (await runTestFiles('unit', unitFiles, {})).code;
+  // Bundled once here rather than by each file that starts workers.
+  const bundleFile = join(tmpdir(), `pitr-workflow-bundle-${process.pid}.json`);
+  await writeWorkflowBundle(bundleFile);
+  process.env[WORKFLOW_BUNDLE_ENV] = bundleFile;
+  try {
+    if (integrationFiles.length === 0) return (await runTestFiles('unit', unitFiles, {})).code;
+    return await runWithStack(distTest, unitFiles, integrationFiles);
+  } finally {
+    rmSync(bundleFile, { force: true });
+  }
+}
 
+async function runWithStack(distTest: string, unitFiles: string[], integrationFiles: string[]): Promise<number> {
   const stateDir = mkdtempSync(join(tmpdir(), 'pitr-test-'));
   const database = `pitr_test_${process.pid}`;
   const lanes: Lane[] = [];

@@ -1,10 +1,11 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { after, before } from 'node:test';
 import { toolchain } from '../../../activities/local/toolchain';
 import { SEARCH_ATTRIBUTES } from '../../../activities/local/temporal-server';
 import { temporalActivities } from '../../../activities/temporal-failure';
 import { ensureRuntime } from '../../../workers/runtime';
+import { workflowBundle } from '../../harness/workflow-bundle';
 
 /**
  * The product's workflows against stubbed activities on a Temporal dev server of the file's own
@@ -64,12 +65,6 @@ export function workflowTestBed(): () => WorkflowTestBed {
     if (!bed) throw new Error('the workflow test bed starts in before(): use it inside a test');
     return bed;
   };
-}
-
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-
-function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  return (bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../../workflows'), logger: Runtime.instance().logger }));
 }
 
 /** Calls of each stubbed activity, in order, with their first argument. */
