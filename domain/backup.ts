@@ -135,27 +135,9 @@ export function tenantClusterKey(tenantId: string, clusterId: string): string {
  * Names built on `tenantClusterKey` put a '.' after their kind, so none equals a name of the
  * earlier scheme, which joined kind, tenant and cluster with '-' only.
  */
-function tenantClusterName(kind: string, tenantId: string, clusterId: string): string {
+export function tenantClusterName(kind: string, tenantId: string, clusterId: string): string {
   return `${kind}.${tenantClusterKey(tenantId, clusterId)}`;
 }
-
-/** The queue one cluster's agent polls: another tenant's cluster of the same id has its own. */
-export function agentTaskQueue(tenantId: string, clusterId: string): string {
-  return tenantClusterName('pitr-agent', tenantId, clusterId);
-}
-
-/**
- * The queue named after the cluster only, which agents of two tenants with the same cluster id
- * shared. Runs started before the per-tenant queue (patch `AGENT_QUEUE_PATCH`) still schedule
- * their agent activities on it.
- */
-export function legacyAgentTaskQueue(clusterId: string): string {
-  return `pitr-agent-${clusterId}`;
-}
-
-export const AGENT_QUEUE_PATCH = 'agent-task-queue-per-tenant';
-
-export const VERIFY_TASK_QUEUE = 'pitr-verify';
 
 /** What a schedule of `kind` for one cluster is called; its runs' workflow ids are this, '-' and the scheduled time. */
 export function clusterScheduleId(kind: string, tenantId: string, clusterId: string): string {

@@ -2,7 +2,7 @@ import { createAgentArchiveActivities } from '../activities/archive/agent';
 import { createAgentBackupActivities } from '../activities/backup/agent';
 import type { AgentConfig } from '../activities/config/config';
 import { temporalActivities } from '../activities/temporal-failure';
-import { agentTaskQueue, legacyAgentTaskQueue } from '../domain/backup';
+import { agentTaskQueue, legacyAgentTaskQueue } from '../domain/task-queues';
 import { agentTenancyInterceptor } from './agent-tenancy';
 import { createWorker, type RunningWorkers, runningWorkers } from './create-worker';
 

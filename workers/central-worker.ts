@@ -10,12 +10,11 @@ import { type CentralConfig, resolveSecret } from '../activities/config/config';
 import { createCentralRestoreActivities } from '../activities/restore/activities';
 import { createRetentionActivities } from '../activities/retention/activities';
 import { temporalActivities } from '../activities/temporal-failure';
-import { VERIFY_TASK_QUEUE } from '../domain/backup';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWorker, type RunningWorkers, runningWorkers, type WorkerSpec } from './create-worker';
 import { startRestoreHost } from './restore-worker';
-import { CENTRAL_TASK_QUEUE, WATCH_TASK_QUEUE } from './task-queues';
+import { CENTRAL_TASK_QUEUE, VERIFY_TASK_QUEUE, WATCH_TASK_QUEUE } from '../domain/task-queues';
 
 export type CentralQueue = 'central' | 'verify' | 'restore';
 

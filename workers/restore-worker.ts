@@ -11,7 +11,7 @@ import { RestoreHost } from '../activities/restore/restore-host';
 import { serverReleases } from '../activities/restore/server-releases';
 import { temporalActivities } from '../activities/temporal-failure';
 import { PitrError } from '../domain/errors';
-import { LEGACY_RESTORE_TASK_QUEUE, restoreReleaseQueue } from '../domain/restore/task-queues';
+import { LEGACY_RESTORE_TASK_QUEUE, restoreReleaseQueue } from '../domain/task-queues';
 import { createWorker } from './create-worker';
 
 const DEFAULT_MAX_INSTANCES = 8;

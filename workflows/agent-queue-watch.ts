@@ -2,12 +2,11 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { CancellationScope, log, patched, proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { AgentQueueActivities } from '../activities/agent-queue/types';
 import { type NoAgentPolling, noAgentPolling } from '../domain/agent-queue';
-import { WATCH_TASK_QUEUE } from '../workers/task-queues';
+import { WATCH_TASK_QUEUE } from '../domain/task-queues';
+import { PATCHES } from './patches';
 
 /** Set to the agent queue a run waits on while no agent polls it; absent otherwise. */
 export const NO_AGENT_POLLING = defineSearchAttributeKey('NoAgentPolling', SearchAttributeType.KEYWORD);
-
-const WATCH_PATCH = 'watch-agent-queue-pollers';
 
 const watcher = proxyActivities<AgentQueueActivities>({
   taskQueue: WATCH_TASK_QUEUE,
@@ -39,7 +38,7 @@ export class AgentQueueWatch {
   watch(taskQueue: string): void {
     if (this.started) return;
     this.started = true;
-    if (!patched(WATCH_PATCH)) return;
+    if (!patched(PATCHES.watchAgentQueue)) return;
     // Not cancellable: a cancelled run still waits on its agent to clean up.
     void CancellationScope.nonCancellable(() => this.follow(taskQueue));
   }

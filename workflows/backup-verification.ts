@@ -10,8 +10,9 @@ import {
 import type { VerifyActivities } from '../activities/backup/types';
 import type { RetentionActivities } from '../activities/retention/types';
 import type { BackupRef } from '../domain/backup';
-import { CENTRAL_TASK_QUEUE } from '../workers/task-queues';
+import { CENTRAL_TASK_QUEUE } from '../domain/task-queues';
 import { expireWorkflow } from './expire';
+import { PATCHES } from './patches';
 
 /**
  * The `backup.completed` hand-off: re-reads the whole artifact, checking every chunk and the
@@ -33,7 +34,7 @@ export async function backupVerificationWorkflow(input: {
     retry: { initialInterval: '10 seconds', maximumAttempts: 5 },
     summary: `verify backup ${input.ref.backupId}`,
   });
-  if (!patched('retention')) return verifyBackupArtifact(input);
+  if (!patched(PATCHES.retention)) return verifyBackupArtifact(input);
 
   const retention = proxyActivities<RetentionActivities>({
     taskQueue: CENTRAL_TASK_QUEUE,

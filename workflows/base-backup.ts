@@ -14,23 +14,19 @@ import {
 } from '@temporalio/workflow';
 import type { AgentBackupActivities, CentralBackupActivities } from '../activities/backup/types';
 import {
-  AGENT_QUEUE_PATCH,
-  agentTaskQueue,
   type BackupPhase,
   type BackupProgress,
   type BackupRef,
   type BaseBackupInput,
   type BaseBackupResult,
   ENGINES_BY_FLAVOR,
-  legacyAgentTaskQueue,
-  VERIFY_TASK_QUEUE,
 } from '../domain/backup';
+import { agentTaskQueue, legacyAgentTaskQueue, VERIFY_TASK_QUEUE } from '../domain/task-queues';
 import { AgentQueueWatch } from './agent-queue-watch';
 import { backupVerificationWorkflow } from './backup-verification';
+import { PATCHES } from './patches';
 
 export const backupProgressQuery = defineQuery<BackupProgress>('progress');
-
-const WAIT_FOR_CANCELLED_AGENT_PATCH = 'agent-phases-wait-for-cancellation';
 
 const retry = (maximumAttempts: number) => ({
   initialInterval: '5 seconds',
@@ -76,12 +72,12 @@ export async function baseBackupWorkflow(input: BaseBackupInput): Promise<BaseBa
   // A cancelled phase is waited for until its tool has stopped: removing staging under a tool
   // still writing into it would leave files behind (or fail the tool on a vanished folder).
   const agent = (phase: BackupPhase, summary: string, timeout: string, heartbeat?: string) => {
-    const taskQueue = patched(AGENT_QUEUE_PATCH) ? agentTaskQueue(tenantId, clusterId) : legacyAgentTaskQueue(clusterId);
+    const taskQueue = patched(PATCHES.agentQueuePerTenant) ? agentTaskQueue(tenantId, clusterId) : legacyAgentTaskQueue(clusterId);
     const activities = proxyActivities<AgentBackupActivities>({
       taskQueue,
       startToCloseTimeout: timeout,
       ...(heartbeat ? { heartbeatTimeout: heartbeat } : {}),
-      ...(patched(WAIT_FOR_CANCELLED_AGENT_PATCH) ? { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED } : {}),
+      ...(patched(PATCHES.waitForCancelledAgent) ? { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED } : {}),
       retry: retry(phase === 'prepare' ? 20 : 5),
       summary,
     });

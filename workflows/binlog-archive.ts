@@ -3,12 +3,10 @@ import type { AgentArchiveActivities, ArchivePassActivities, CentralArchiveActiv
 import type { CentralBackupActivities } from '../activities/backup/types';
 import { unarchivedSinceSeconds } from '../domain/archive/rpo';
 import type { ArchiveRef, BinlogArchiveResult } from '../domain/archive/types';
-import { AGENT_QUEUE_PATCH, agentTaskQueue, legacyAgentTaskQueue } from '../domain/backup';
+import { agentTaskQueue, legacyAgentTaskQueue } from '../domain/task-queues';
 import { AgentQueueWatch } from './agent-queue-watch';
 import { archivePassError } from './archive-pass-error';
-
-/** Passes that record their outcome (and what they saw of the server) in the catalog. */
-const RECORD_PASS_PATCH = 'archive-records-pass-outcome';
+import { PATCHES } from './patches';
 
 /** More closed binlogs than this wait for the next pass: a run's history stays small. */
 export const MAX_SEGMENTS_PER_PASS = 50;
@@ -37,7 +35,7 @@ const retry = (maximumAttempts: number) => ({
  */
 export async function binlogArchiveWorkflow(input: ArchiveRef): Promise<BinlogArchiveResult> {
   upsertSearchAttributes({ TenantId: [input.tenantId], ClusterId: [input.clusterId] });
-  if (!patched(RECORD_PASS_PATCH)) return archivePass(input);
+  if (!patched(PATCHES.recordArchivePass)) return archivePass(input);
   const { workflowId, runId, startTime } = workflowInfo();
   const pass = { ...input, workflowId, runId, startedAt: startTime.toISOString() };
   const recorder = proxyActivities<ArchivePassActivities>({ startToCloseTimeout: '1 minute', retry: retry(10) });
@@ -58,7 +56,7 @@ async function archivePass(input: ArchiveRef, recordOk?: (seen: PassSeen) => Pro
     startToCloseTimeout: '1 minute',
     retry: retry(10),
   });
-  const agentQueue = patched(AGENT_QUEUE_PATCH) ? agentTaskQueue(tenantId, clusterId) : legacyAgentTaskQueue(clusterId);
+  const agentQueue = patched(PATCHES.agentQueuePerTenant) ? agentTaskQueue(tenantId, clusterId) : legacyAgentTaskQueue(clusterId);
   const watch = new AgentQueueWatch(tenantId, clusterId);
   watch.watch(agentQueue);
   // They heartbeat: a dead agent is noticed in seconds, not at the end of the 10 minutes.

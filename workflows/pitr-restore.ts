@@ -17,8 +17,9 @@ import type { CentralRestoreActivities, HostRestoreActivities, RestoreHostBindin
 import type { RetentionActivities } from '../activities/retention/types';
 import type { RestorePlan } from '../domain/restore/plan';
 import { describeTarget } from '../domain/restore/target';
-import { LEGACY_RESTORE_TASK_QUEUE, restoreQueueOfVersion } from '../domain/restore/task-queues';
 import type { PitrRestoreInput, PitrRestoreResult, RestorePhase, RestoreProgress } from '../domain/restore/workflow-types';
+import { LEGACY_RESTORE_TASK_QUEUE, restoreQueueOfVersion } from '../domain/task-queues';
+import { PATCHES } from './patches';
 import { boundSteps, boundTeardown, claimHost, HOST_ATTEMPTS, startsOver } from './restore-host';
 
 export const restoreProgressQuery = defineQuery<RestoreProgress>('progress');
@@ -134,7 +135,7 @@ export async function pitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
   try {
     const plan = await central.planRestore({ tenantId, clusterId, target });
     // Retention never expires what a running restore reads; a hold it finds expired already fails the restore.
-    if (patched('restore-holds')) {
+    if (patched(PATCHES.restoreHolds)) {
       holding = true;
       const segments = plan.segments.map((s) => ({ serverKey: s.serverKey, file: s.file }));
       await retention.holdArtifacts({ tenantId, clusterId, holder: restoreId, backupIds: [plan.backup.backupId], segments });
@@ -174,7 +175,7 @@ export async function pitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
     };
 
     let restored: Awaited<ReturnType<typeof restoreOn>>;
-    if (patched('restore-host-queues')) {
+    if (patched(PATCHES.restoreHostQueues)) {
       // Bound to one host for its whole life; a host that dies or fails takes the restore's attempt with it.
       const queue = releaseQueue(plan);
       for (let attempt = 1; ; attempt++) {

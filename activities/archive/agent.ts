@@ -4,7 +4,7 @@ import { createReadStream, mkdirSync, readdirSync, rmSync, statSync } from 'node
 import { join } from 'node:path';
 import { pipeline } from 'node:stream';
 import { MariadbBinlogState } from '../../domain/archive/mariadb-binlog-state';
-import type { ArchiveRef, InspectedSegment, UploadedSegment } from '../../domain/archive/types';
+import type { InspectedSegment, UploadedSegment } from '../../domain/archive/types';
 import { BinlogIndexer } from '../../domain/binlog/binlog-indexer';
 import { binlogFileSource, readBinlog } from '../../domain/binlog/reader';
 import type { BinlogSummary } from '../../domain/binlog/types';
@@ -12,18 +12,13 @@ import { artifactUploadStateSchema, packArtifact } from '../artifact/upload';
 import { rateLimit } from '../backup/rate-limit';
 import { artifactServicesFromConfig, uploadEncoding } from '../config/artifact-services';
 import type { AgentConfig } from '../config/config';
-import { objectKey } from '../storage/object-keys';
+import { segmentIndexKey, segmentKey } from '../storage/layout';
 import { RetryTally } from '../storage/retry';
 import { BinlogFileMissingError } from './errors';
 import { SegmentIndexWriter, segmentIndexHeader } from './segment-index';
 import { binlogPath, surveyBinlogs } from './survey';
 import type { AgentArchiveActivities } from './types';
 import { heartbeating, uploadHeartbeating } from '../heartbeat';
-
-/** Where a server's binlog is archived: one object per server and file name, whoever uploads it. */
-export function segmentKey(prefix: string, ref: ArchiveRef, serverKey: string, file: string): string {
-  return objectKey(prefix, 'tenants', ref.tenantId, 'clusters', ref.clusterId, 'binlogs', serverKey, file);
-}
 
 /** Past the upload's 2-hour start-to-close timeout, with margin: no attempt is still writing such a file. */
 const ABANDONED_INDEX_MS = 3 * 60 * 60 * 1000;
@@ -46,10 +41,6 @@ export function indexStagingPath(stagingDir: string, serverKey: string, file: st
     }
   }
   return join(stagingDir, `${stem}${randomBytes(8).toString('hex')}.index.jsonl`);
-}
-
-export function segmentIndexKey(segment: string): string {
-  return `${segment}.index`;
 }
 
 function missingFile(file: string, path: string, err: unknown): unknown {

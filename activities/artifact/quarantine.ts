@@ -1,6 +1,6 @@
 import { PitrError } from '../../domain/errors';
 import type { ObjectStore } from '../storage/object-store';
-import { quarantineKey } from '../storage/object-keys';
+import { quarantineKey, quarantineReasonKey } from '../storage/layout';
 import { ArtifactIntegrityError } from './errors';
 
 export interface QuarantineReason {
@@ -14,10 +14,7 @@ export interface QuarantineReason {
   offset: number | undefined;
 }
 
-/**
- * Moves an artifact that failed verification out of the way, to `<prefix>failed/...`, with
- * `<that key>.reason.json` beside it saying why. Returns the quarantine key.
- */
+/** Moves an artifact that failed verification out of the way, with the reason beside it. Returns the quarantine key. */
 export async function quarantineArtifact(store: ObjectStore, prefix: string, key: string, error: Error): Promise<string> {
   const target = quarantineKey(prefix, key);
   const failure = error instanceof ArtifactIntegrityError ? error.failure : undefined;
@@ -32,7 +29,7 @@ export async function quarantineArtifact(store: ObjectStore, prefix: string, key
     offset: failure?.offset,
   };
   await store.copy(key, target);
-  await store.put(`${target}.reason.json`, Buffer.from(`${JSON.stringify(reason, null, 2)}\n`), 'application/json');
+  await store.put(quarantineReasonKey(target), Buffer.from(`${JSON.stringify(reason, null, 2)}\n`), 'application/json');
   await store.delete(key);
   return target;
 }

@@ -10,10 +10,9 @@ import { type AgentConfig, resolveSecret } from '../config/config';
 import { packPayload, runBackup } from '../engines';
 import { completedResult } from '../engines/staging';
 import { heartbeating, uploadHeartbeating } from '../heartbeat';
-import { objectKey } from '../storage/object-keys';
+import { artifactKey } from '../storage/layout';
 import { RetryTally } from '../storage/retry';
 import { captureCoordinates } from './capture';
-import { storedBackupId } from './manifest';
 import { prepareBackup } from './prepare';
 import { rateLimit } from './rate-limit';
 import type { AgentBackupActivities } from './types';
@@ -21,11 +20,6 @@ import type { AgentBackupActivities } from './types';
 export class StagingLostError extends PitrError {}
 
 const UPLOAD_MARKER = 'upload.json';
-
-/** The object key of a backup's artifact: the same backup always names the same object. */
-export function artifactKey(prefix: string, ref: BackupRef): string {
-  return objectKey(prefix, 'tenants', ref.tenantId, 'clusters', ref.clusterId, 'backups', storedBackupId(ref.backupId), 'base.pitr');
-}
 
 export function createAgentBackupActivities(config: AgentConfig): AgentBackupActivities {
   const stagingOf = (ref: BackupRef): string => join(config.stagingDir, ref.backupId.replace(/[^A-Za-z0-9._-]/g, '_'));

@@ -12,8 +12,8 @@ import { getCluster } from '../catalog/clusters';
 import { refuseErasedTenant } from '../catalog/erasures';
 import { heartbeating } from '../heartbeat';
 import type { CentralConfig } from '../config/config';
-import { artifactKey } from './agent';
-import { buildManifest, manifestKeyOf, signingKey } from './manifest';
+import { artifactKey, manifestKeyOf } from '../storage/layout';
+import { buildManifest, signingKey } from './manifest';
 import type { CentralBackupActivities } from './types';
 
 export function createCentralBackupActivities(

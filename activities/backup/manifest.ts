@@ -18,11 +18,6 @@ export function storedBackupId(backupId: string): string {
   return backupId.replace(/:/g, '');
 }
 
-/** Where a backup's signed manifest lives: beside its artifact. */
-export function manifestKeyOf(artifactKey: string): string {
-  return `${artifactKey}.manifest.json`;
-}
-
 function readPem(file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8');

@@ -10,6 +10,7 @@ import { recordFailedBackup } from '../catalog/backups';
 import type { Catalog } from '../catalog/catalog';
 import { getCluster } from '../catalog/clusters';
 import type { CentralConfig } from '../config/config';
+import { artifactKeyOfManifest } from '../storage/layout';
 import { trustedKeys } from './manifest';
 import type { VerifyActivities } from './types';
 
@@ -17,7 +18,7 @@ export function createVerifyActivities(config: CentralConfig, catalog: Catalog, 
   const keys = trustedKeys(config);
   return {
     async verifyBackupArtifact({ ref, manifestKey }) {
-      const artifactKey = manifestKey.replace(/\.manifest\.json$/, '');
+      const artifactKey = artifactKeyOfManifest(manifestKey);
       const alive = setInterval(() => Context.current().heartbeat({ verifying: artifactKey }), 10_000);
       try {
         const { bytes } = await services.store.getRange(manifestKey, 0, 4 * 1024 * 1024 - 1);

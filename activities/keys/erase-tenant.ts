@@ -3,7 +3,7 @@ import { listClusters } from '../catalog/clusters';
 import { recordErasure, type TenantErasure } from '../catalog/erasures';
 import type { Catalog } from '../catalog/catalog';
 import type { ArtifactServices } from '../artifact/services';
-import { tenantKeyRecordKey } from './object-tenant-key-store';
+import { tenantKeyRecordKey } from '../storage/layout';
 import { deleteOlderVersions } from './purge-key-versions';
 
 export interface TenantErasureRequest {

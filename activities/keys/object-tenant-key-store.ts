@@ -1,31 +1,26 @@
 import { ObjectNotFoundError } from '../storage/errors';
+import { keyRecordsFolder, keyRecordTenant, tenantKeyRecordKey } from '../storage/layout';
 import type { ObjectStore } from '../storage/object-store';
-import { objectKey } from '../storage/object-keys';
 import { KeyRecordInvalidError } from './errors';
 import { type StoredTenantKey, type TenantKeyRecord, tenantKeyRecordSchema, type TenantKeyStore } from './tenant-key-store';
 
-const SUFFIX = '.json';
-
-/** Where a tenant's key record lives: `<prefix>keys/<tenant>.json`. */
-export function tenantKeyRecordKey(prefix: string, tenant: string): string {
-  return `${objectKey(prefix, 'keys')}/${tenant}${SUFFIX}`;
-}
-
-/** Tenant key records as small JSON objects at `<prefix>keys/<tenant>.json`, written with conditional PUTs. */
+/** Tenant key records as small JSON objects in the layout's key record folder, written with conditional PUTs. */
 export class ObjectTenantKeyStore implements TenantKeyStore {
   readonly description: string;
-  private readonly folder: string;
 
   constructor(
     private readonly store: ObjectStore,
     private readonly prefix: string,
   ) {
-    this.folder = `${objectKey(prefix, 'keys')}/`;
-    this.description = `s3://${store.bucket}/${this.folder}`;
+    this.description = `s3://${store.bucket}/${keyRecordsFolder(prefix)}`;
   }
 
   private keyOf(tenant: string): string {
     return tenantKeyRecordKey(this.prefix, tenant);
+  }
+
+  private url(tenant: string): string {
+    return `s3://${this.store.bucket}/${this.keyOf(tenant)}`;
   }
 
   async read(tenant: string): Promise<StoredTenantKey | undefined> {
@@ -43,10 +38,10 @@ export class ObjectTenantKeyStore implements TenantKeyStore {
     try {
       record = tenantKeyRecordSchema.parse(JSON.parse(text));
     } catch (err) {
-      throw new KeyRecordInvalidError(`the key record ${this.description}${tenant}${SUFFIX} is not a valid tenant key record`, err);
+      throw new KeyRecordInvalidError(`the key record ${this.url(tenant)} is not a valid tenant key record`, err);
     }
     if (record.tenant !== tenant) {
-      throw new KeyRecordInvalidError(`the key record ${this.description}${tenant}${SUFFIX} names tenant ${record.tenant}`);
+      throw new KeyRecordInvalidError(`the key record ${this.url(tenant)} names tenant ${record.tenant}`);
     }
     return { record, revision: object.etag };
   }
@@ -62,9 +57,9 @@ export class ObjectTenantKeyStore implements TenantKeyStore {
   }
 
   async *tenants(): AsyncIterable<string> {
-    for await (const object of this.store.list(this.folder)) {
-      const name = object.key.slice(this.folder.length);
-      if (name.endsWith(SUFFIX) && !name.includes('/')) yield name.slice(0, -SUFFIX.length);
+    for await (const object of this.store.list(keyRecordsFolder(this.prefix))) {
+      const tenant = keyRecordTenant(this.prefix, object.key);
+      if (tenant !== undefined) yield tenant;
     }
   }
 

@@ -19,7 +19,7 @@ import type { NewLegacyBackup, NewLegacySegment } from '../catalog/legacy';
 import { DumpLineScanner, DumpTap } from '../engines/dump-scanner';
 import type { DataKeySource } from '../keys/tenant-keys';
 import type { ObjectInfo, ObjectStore } from '../storage/object-store';
-import { objectKey } from '../storage/object-keys';
+import { legacyIndexKey } from '../storage/layout';
 import { peekBytes, readLegacyObject, type LegacyObjectRead } from './read-object';
 
 export type IndexedObject =
@@ -36,11 +36,6 @@ export interface IndexContext {
   clusterId: string;
   flavor: Flavor;
   legacyPrefix: string;
-}
-
-/** Where the transaction index of a legacy binlog goes: under the product's prefix, named by the binlog's content. */
-export function legacyIndexKey(ctx: IndexContext, binlogSha256: string): string {
-  return objectKey(ctx.productPrefix, 'tenants', ctx.tenantId, 'clusters', ctx.clusterId, 'legacy-index', `${binlogSha256}.index`);
 }
 
 /** What identifies the stored object, once its content has been read to the end. */
@@ -95,7 +90,7 @@ async function indexBinlog(
       };
     }
     const sha256 = hash.digest('hex');
-    const indexKey = legacyIndexKey(ctx, sha256);
+    const indexKey = legacyIndexKey(ctx.productPrefix, ctx, sha256);
     await packArtifact({
       store: ctx.store,
       key: indexKey,

@@ -1,10 +1,9 @@
 import type { Catalog } from '../catalog/catalog';
-import { tenantKeyRecordKey } from '../keys/object-tenant-key-store';
+import { inScope, placeOf, type RepoScope, scopePrefix, scopeQuarantinePrefix, tenantKeyRecordKey } from '../storage/layout';
 import type { ObjectInfo } from '../storage/object-store';
 import type { S3ObjectStore } from '../storage/s3-store';
 import { bucketLifecycleRules } from './bucket';
 import { classifyObjects, classifyUploads, type Grace, type ListedUpload, type Ownership } from './classify';
-import { inScope, placeOf, scopePrefix, type RepoScope } from './layout';
 import { lifecycleWarnings, type LifecycleWarning } from './lifecycle';
 import { catalogTenants, tenantOwnership } from './owners';
 
@@ -57,9 +56,8 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 /** Objects a scope covers: its part of the tenant area, its tenant's key record, and its quarantined artifacts. */
 async function listScope(store: S3ObjectStore, prefix: string, scope: RepoScope): Promise<ObjectInfo[]> {
   if (scope.tenantId === undefined) return collect(store.list(prefix));
-  const area = scopePrefix(prefix, scope);
-  const objects = await collect(store.list(area));
-  objects.push(...(await collect(store.list(`${prefix}failed/${area.slice(prefix.length)}`))));
+  const objects = await collect(store.list(scopePrefix(prefix, scope)));
+  objects.push(...(await collect(store.list(scopeQuarantinePrefix(prefix, scope)))));
   const record = await store.head(tenantKeyRecordKey(prefix, scope.tenantId));
   if (record) objects.push(record);
   return objects;

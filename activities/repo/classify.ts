@@ -1,5 +1,5 @@
+import { placeOf } from '../storage/layout';
 import type { ObjectInfo, PendingUpload } from '../storage/object-store';
-import { placeOf } from './layout';
 
 /** An object a catalog row (or the key store) accounts for. */
 export interface Ownership {

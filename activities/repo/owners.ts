@@ -1,8 +1,7 @@
 import type { PoolClient } from 'pg';
 import { PitrError } from '../../domain/errors';
 import type { Catalog } from '../catalog/catalog';
-import { tenantKeyRecordKey } from '../keys/object-tenant-key-store';
-import { quarantineKey } from '../storage/object-keys';
+import { quarantineKey, quarantineReasonKey, tenantKeyRecordKey } from '../storage/layout';
 import type { Ownership } from './classify';
 
 /** What one tenant's catalog rows account for in object storage. */
@@ -57,7 +56,7 @@ async function tableExists(db: PoolClient, table: string): Promise<boolean> {
  * The objects a tenant's rows own, and which of them must exist: a completed backup's
  * artifact and manifest, an archived segment and its index. Rows in other states (failed,
  * retention's expiring or expired, redundant) still own whatever they name but need none of
- * it. A quarantined backup owns its artifact's copy under `failed/` instead of the original.
+ * it. A quarantined backup owns its artifact's copy under the quarantine folder instead of the original.
  */
 export async function tenantOwnership(catalog: Catalog, prefix: string, tenantId: string, clusterId?: string): Promise<TenantOwnership> {
   return catalog.withTenant(tenantId, async (db) => {
@@ -74,7 +73,7 @@ export async function tenantOwnership(catalog: Catalog, prefix: string, tenantId
       if (b.artifact_key !== null && b.status === 'quarantined') {
         const moved = quarantineKey(prefix, b.artifact_key);
         owners.push({ key: moved, owner: `${name} quarantined artifact`, required: false });
-        owners.push({ key: `${moved}.reason.json`, owner: `${name} quarantine reason`, required: false });
+        owners.push({ key: quarantineReasonKey(moved), owner: `${name} quarantine reason`, required: false });
       } else if (b.artifact_key !== null) {
         owners.push({ key: b.artifact_key, owner: `${name} artifact`, required });
       }

@@ -1,9 +1,9 @@
 import type { Catalog } from '../catalog/catalog';
 import { UploadNotFoundError } from '../storage/errors';
+import { placeOf } from '../storage/layout';
 import type { S3ObjectStore } from '../storage/s3-store';
 import type { RepoReport } from './check';
 import type { Grace } from './classify';
-import { placeOf } from './layout';
 import { tenantOwnership } from './owners';
 
 export interface RepairOutcome {

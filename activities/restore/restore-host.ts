@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Flavor } from '../../domain/backup';
 import { PitrError } from '../../domain/errors';
 import { hostFullReason, type HostLimits } from '../../domain/restore/capacity';
-import { restoreHostQueue } from '../../domain/restore/task-queues';
+import { restoreHostQueue } from '../../domain/task-queues';
 import { restoreFolder } from './provisioner';
 import type { RestoreHostBinding } from './types';
 

@@ -5,7 +5,7 @@ import { getCluster } from '../../activities/catalog/clusters';
 import { backupWorkflowId, type BaseBackupInput, type EngineName, ENGINES, ENGINES_BY_FLAVOR } from '../../domain/backup';
 import { InvalidInputError } from '../../domain/errors';
 import { baseBackupWorkflow } from '../../workflows';
-import { CENTRAL_TASK_QUEUE } from '../../workers/task-queues';
+import { CENTRAL_TASK_QUEUE } from '../../domain/task-queues';
 import { loadCliConfig, printJsonOr, withCatalog, withTemporal } from '../config';
 import { asRunFailure } from '../workflow-failure';
 import { type ExpectedSizes, expectedSizes, readLiveProgress, renderProgress } from './progress';

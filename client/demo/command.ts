@@ -11,7 +11,7 @@ import { backupWorkflowId } from '../../domain/backup';
 import { baseBackupWorkflow, binlogArchiveWorkflow, releaseRestoreSignal, restoreProgressQuery } from '../../workflows';
 import { startAgentWorker } from '../../workers/agent-worker';
 import { startCentralWorkers } from '../../workers/central-worker';
-import { CENTRAL_TASK_QUEUE } from '../../workers/task-queues';
+import { CENTRAL_TASK_QUEUE } from '../../domain/task-queues';
 import { withTemporal } from '../config';
 import { DEV_CATALOG_DATABASE, printStack } from '../dev/command';
 import { devStateDir } from '../dev/state-dir';

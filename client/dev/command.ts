@@ -12,6 +12,7 @@ import {
   stopStack,
 } from '../../activities/local/stack';
 import { createStackCheckActivities } from '../../activities/stack-check';
+import { stackCheckTaskQueue } from '../../domain/task-queues';
 import { stackCheckWorkflow } from '../../workflows';
 import { createWorker } from '../../workers/create-worker';
 import { devCatalogDatabase, devStateDir } from './state-dir';
@@ -81,7 +82,7 @@ export function devCommand(): Command {
       process.env.PITR_LOG_LEVEL ??= 'WARN';
       const stateDir = devStateDir();
       const stack = readStackInfo(stateDir);
-      const taskQueue = `stack-check-${process.pid}`;
+      const taskQueue = stackCheckTaskQueue(process.pid);
       const { worker, connection: workerConnection } = await createWorker({
         address: stack.temporal.address,
         namespace: stack.temporal.namespace,

@@ -6,7 +6,7 @@ import { planExpiry } from '../../activities/retention/activities';
 import type { ExpiryPlan } from '../../activities/retention/types';
 import { expireWorkflow } from '../../workflows';
 import type { ExpireResult } from '../../workflows/expire';
-import { CENTRAL_TASK_QUEUE } from '../../workers/task-queues';
+import { CENTRAL_TASK_QUEUE } from '../../domain/task-queues';
 import { loadCliConfig, printJsonOr, withCatalog, withTemporal } from '../config';
 
 const windowLines = (label: string, windows: readonly RecoverableWindow[]): string[] =>

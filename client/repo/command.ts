@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { checkRepository, type RepoReport } from '../../activities/repo/check';
 import { repairRepository, type RepairOutcome } from '../../activities/repo/repair';
 import { artifactServicesFromConfig } from '../../activities/config/artifact-services';
+import { quarantineFolder } from '../../activities/storage/layout';
 import { InvalidInputError } from '../../domain/errors';
 import { loadCliConfig, printJsonOr, withCatalog } from '../config';
 
@@ -62,7 +63,8 @@ function reportText(r: CheckResult): string {
       `${r.inGrace.length} unowned objects are younger than the grace period and were left alone (a backup or archive pass may be writing them)`,
     );
   if (r.uploadsInFlight > 0) lines.push(`${r.uploadsInFlight} multipart uploads are younger than the grace period (in flight)`);
-  if (r.quarantined.length > 0) lines.push(`${r.quarantined.length} quarantined objects under ${r.prefix}failed/ are kept for inspection`);
+  if (r.quarantined.length > 0)
+    lines.push(`${r.quarantined.length} quarantined objects under ${quarantineFolder(r.prefix)} are kept for inspection`);
   if (r.foreign.length > 0)
     lines.push(`${r.foreign.length} objects are outside the product's layout or under a legacy source, and were left alone`);
   if (r.repair) {

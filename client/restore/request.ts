@@ -13,7 +13,7 @@ import { describeTarget } from '../../domain/restore/target';
 import type { PitrRestoreInput, PitrRestoreResult } from '../../domain/restore/workflow-types';
 import { asRunFailure } from '../workflow-failure';
 import { pitrRestoreWorkflow } from '../../workflows';
-import { CENTRAL_TASK_QUEUE } from '../../workers/task-queues';
+import { CENTRAL_TASK_QUEUE } from '../../domain/task-queues';
 
 export interface RestoreRequest extends PitrRestoreInput {
   /** The same key returns the same restore, running or finished, however often it is requested. */

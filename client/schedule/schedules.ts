@@ -9,7 +9,7 @@ import {
 import { clusterScheduleId, type EngineName } from '../../domain/backup';
 import { InvalidInputError } from '../../domain/errors';
 import { baseBackupWorkflow, binlogArchiveWorkflow, expireWorkflow, restoreVerificationWorkflow } from '../../workflows';
-import { CENTRAL_TASK_QUEUE } from '../../workers/task-queues';
+import { CENTRAL_TASK_QUEUE } from '../../domain/task-queues';
 
 export const SCHEDULE_KINDS = ['backup', 'archive', 'restore-verify', 'expire'] as const;
 export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];

@@ -8,7 +8,7 @@ import { type AgentConfig, loadCentralConfig, type CentralConfig, resolveSecret,
 import type { DbInstance } from '../../activities/local/db-instance';
 import { backupWorkflowId, type BaseBackupInput, type EngineName } from '../../domain/backup';
 import { baseBackupWorkflow } from '../../workflows';
-import { CENTRAL_TASK_QUEUE } from '../../workers/task-queues';
+import { CENTRAL_TASK_QUEUE } from '../../domain/task-queues';
 import { startAgentWorker } from '../../workers/agent-worker';
 import { type CentralQueue, startCentralWorkers } from '../../workers/central-worker';
 import type { RunningWorkers } from '../../workers/create-worker';

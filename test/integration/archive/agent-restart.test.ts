@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import type { UploadedSegment } from '../../../domain/archive/types';
 import type { Flavor } from '../../../domain/backup';
 import { binlogArchiveWorkflow } from '../../../workflows';
-import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
+import { CENTRAL_TASK_QUEUE } from '../../../domain/task-queues';
 import { activityResults, finalAttempt, isUploadingPastFirstPart } from '../../harness/activity-history';
 import { withAgentHost } from '../../harness/agent-process';
 import { freshDbInstance } from '../../harness/instances';

@@ -10,7 +10,6 @@ import { ActivityFailure, ApplicationFailure, WorkflowFailedError, type Client }
 import { createConnection, type Connection } from 'mysql2/promise';
 import { unpackArtifact } from '../../../activities/artifact/download';
 import { packArtifact } from '../../../activities/artifact/upload';
-import { segmentIndexKey, segmentKey } from '../../../activities/archive/agent';
 import { createCentralArchiveActivities } from '../../../activities/archive/central';
 import type { ClusterRecoverability } from '../../../activities/archive/recoverable';
 import { readSegmentIndex, segmentIndexHeader, SegmentIndexWriter } from '../../../activities/archive/segment-index';
@@ -21,6 +20,7 @@ import { listArchive, type ArchiveEntry, type SegmentRecord } from '../../../act
 import { artifactServicesFromConfig } from '../../../activities/config/artifact-services';
 import { resolveSecret, type CentralConfig } from '../../../activities/config/config';
 import type { DbInstance } from '../../../activities/local/db-instance';
+import { segmentIndexKey, segmentKey } from '../../../activities/storage/layout';
 import type { BinlogArchiveResult, BinlogServer, InspectedSegment, UploadedSegment } from '../../../domain/archive/types';
 import { binlogFileSource, indexBinlog } from '../../../domain/binlog/reader';
 import { MariadbBinlogState } from '../../../domain/archive/mariadb-binlog-state';
@@ -28,7 +28,7 @@ import { MysqlGtidSet } from '../../../domain/gtid';
 import type { EngineName, Flavor } from '../../../domain/backup';
 import type { BinlogTransaction } from '../../../domain/binlog/types';
 import { binlogArchiveWorkflow } from '../../../workflows';
-import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
+import { CENTRAL_TASK_QUEUE } from '../../../domain/task-queues';
 import { testStack } from '../../harness/env';
 import { centralConfig } from '../../harness/workers';
 

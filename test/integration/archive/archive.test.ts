@@ -8,7 +8,7 @@ import { backupWorkflowId, type Flavor } from '../../../domain/backup';
 import { MysqlGtidSet } from '../../../domain/gtid';
 import { baseBackupWorkflow } from '../../../workflows';
 import { startAgentWorker } from '../../../workers/agent-worker';
-import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
+import { CENTRAL_TASK_QUEUE } from '../../../domain/task-queues';
 import { freshDbInstance } from '../../harness/instances';
 import { registerTestCluster, startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
 import { ContinuousWriter } from '../backup/writer';

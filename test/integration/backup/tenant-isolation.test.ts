@@ -4,9 +4,9 @@ import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@tempo
 import { RetryState } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createConnection } from 'mysql2/promise';
-import { agentTaskQueue, backupWorkflowId, type BackupRef } from '../../../domain/backup';
+import { backupWorkflowId, type BackupRef } from '../../../domain/backup';
 import { baseBackupWorkflow, binlogArchiveWorkflow } from '../../../workflows';
-import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
+import { agentTaskQueue, CENTRAL_TASK_QUEUE } from '../../../domain/task-queues';
 import { testStack } from '../../harness/env';
 import { freshDbInstance } from '../../harness/instances';
 import { startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { loadAgentConfig } from '../../../activities/config/config';
 import type { UploadedSegment } from '../../../domain/archive/types';
 import { binlogArchiveWorkflow } from '../../../workflows';
-import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
+import { CENTRAL_TASK_QUEUE } from '../../../domain/task-queues';
 import { activityResults, finalAttempt } from '../../harness/activity-history';
 import { loadIncompressibleRows } from '../../harness/data';
 import { testStack } from '../../harness/env';

@@ -10,7 +10,7 @@ import { backupWorkflowId } from '../../../domain/backup';
 import { baseBackupWorkflow } from '../../../workflows';
 import { startAgentWorker } from '../../../workers/agent-worker';
 import { startCentralWorkers } from '../../../workers/central-worker';
-import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
+import { CENTRAL_TASK_QUEUE } from '../../../domain/task-queues';
 import { testStack } from '../../harness/env';
 import { freshDbInstance } from '../../harness/instances';
 import { centralConfig, registerTestCluster } from '../../harness/workers';

@@ -10,7 +10,7 @@ import { testStack } from '../../harness/env';
 import { freshDbInstance } from '../../harness/instances';
 import { startBackup, startTestCluster } from '../../harness/workers';
 import { binlogArchiveWorkflow } from '../../../workflows';
-import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
+import { CENTRAL_TASK_QUEUE } from '../../../domain/task-queues';
 
 const cli = resolve(__dirname, '../../../client/cli.js');
 

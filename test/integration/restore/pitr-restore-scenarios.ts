@@ -15,7 +15,7 @@ import type { RestorePlan } from '../../../domain/restore/plan';
 import { parseRestoreTarget, type RestoreTarget } from '../../../domain/restore/target';
 import type { PitrRestoreResult, RestoreProgress } from '../../../domain/restore/workflow-types';
 import { extendRestoreSignal, releaseRestoreSignal, restoreProgressQuery, restoreVerificationWorkflow } from '../../../workflows';
-import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
+import { CENTRAL_TASK_QUEUE } from '../../../domain/task-queues';
 import { testStack } from '../../harness/env';
 import { recordHistory } from '../../harness/histories';
 import { freshDbInstance } from '../../harness/instances';

@@ -10,7 +10,7 @@ import { runFailureOf, WorkflowRunFailedError } from '../../../client/workflow-f
 import { isoMicros } from '../../../domain/archive/recoverable';
 import type { RestoreProgress } from '../../../domain/restore/workflow-types';
 import { pitrRestoreWorkflow, restoreProgressQuery } from '../../../workflows';
-import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
+import { CENTRAL_TASK_QUEUE } from '../../../domain/task-queues';
 import { testStack } from '../../harness/env';
 import { startTestCentralWorkers, temporalClient } from '../../harness/workers';
 import { archivedCluster } from './archived-cluster';

@@ -9,7 +9,7 @@ import { dbPidFile, stopDbInstance, type DbInstance } from '../../../activities/
 import { restoreFolder } from '../../../activities/restore/provisioner';
 import { requestRestore } from '../../../client/restore/request';
 import { isoMicros } from '../../../domain/archive/recoverable';
-import { restoreHostQueue } from '../../../domain/restore/task-queues';
+import { restoreHostQueue } from '../../../domain/task-queues';
 import { parseRestoreTarget, type RestoreTarget } from '../../../domain/restore/target';
 import type { RestoreProgress } from '../../../domain/restore/workflow-types';
 import { releaseRestoreSignal, restoreProgressQuery } from '../../../workflows';

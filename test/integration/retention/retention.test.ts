@@ -17,7 +17,7 @@ import type { Flavor } from '../../../domain/backup';
 import type { RestorePlan } from '../../../domain/restore/plan';
 import type { PitrRestoreResult, RestoreProgress } from '../../../domain/restore/workflow-types';
 import { expireWorkflow, releaseRestoreSignal, restoreProgressQuery } from '../../../workflows';
-import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
+import { CENTRAL_TASK_QUEUE } from '../../../domain/task-queues';
 import type { ExpireResult } from '../../../workflows/expire';
 import { testStack } from '../../harness/env';
 import { recordHistory } from '../../harness/histories';

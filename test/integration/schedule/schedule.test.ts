@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
 import { scheduleId } from '../../../client/schedule/schedules';
 import { baseBackupWorkflow } from '../../../workflows';
-import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
+import { CENTRAL_TASK_QUEUE } from '../../../domain/task-queues';
 import { testStack } from '../../harness/env';
 import { freshDbInstance } from '../../harness/instances';
 import { startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';

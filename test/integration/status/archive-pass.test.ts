@@ -9,7 +9,7 @@ import type { ClusterStatus } from '../../../client/status/cluster-status';
 import { microsOf } from '../../../domain/archive/recoverable';
 import { productMetrics } from '../../../activities/metrics';
 import { binlogArchiveWorkflow } from '../../../workflows';
-import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
+import { CENTRAL_TASK_QUEUE } from '../../../domain/task-queues';
 import { recordHistory } from '../../harness/histories';
 import { testStack } from '../../harness/env';
 import { freshDbInstance } from '../../harness/instances';

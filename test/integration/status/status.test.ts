@@ -8,7 +8,7 @@ import { createConnection } from 'mysql2/promise';
 import { loadAgentConfig } from '../../../activities/config/config';
 import { freePort } from '../../../activities/local/process';
 import { binlogArchiveWorkflow } from '../../../workflows';
-import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
+import { CENTRAL_TASK_QUEUE } from '../../../domain/task-queues';
 import type { ClusterStatus } from '../../../client/status/cluster-status';
 import { testStack } from '../../harness/env';
 import { freshDbInstance } from '../../harness/instances';

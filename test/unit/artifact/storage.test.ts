@@ -10,7 +10,7 @@ import {
   TransientStorageError,
   UploadNotFoundError,
 } from '../../../activities/storage/errors';
-import { objectKey, quarantineKey } from '../../../activities/storage/object-keys';
+import { quarantineKey, segmentKey } from '../../../activities/storage/layout';
 import { backoffDelayMs, withRetry } from '../../../activities/storage/retry';
 import { parseS3Url } from '../../../activities/storage/s3-url';
 
@@ -169,9 +169,10 @@ describe('storage configuration and names', () => {
   });
 
   it('builds deterministic keys and quarantine keys under the prefix', () => {
-    assert.equal(objectKey('v1/', 'tenants', 'acme', 'binlog.000042.pitr'), 'v1/tenants/acme/binlog.000042.pitr');
-    assert.throws(() => objectKey('v1/', 'tenants', '..'), InvalidInputError);
-    assert.throws(() => objectKey('v1/', 'a/b'), InvalidInputError);
+    const orders = { tenantId: 'acme', clusterId: 'orders' };
+    assert.equal(segmentKey('v1/', orders, 's1', 'binlog.000042'), 'v1/tenants/acme/clusters/orders/binlogs/s1/binlog.000042');
+    assert.throws(() => segmentKey('v1/', { tenantId: 'acme', clusterId: '..' }, 's1', 'binlog.000042'), InvalidInputError);
+    assert.throws(() => segmentKey('v1/', orders, 's1', 'a/b'), InvalidInputError);
     assert.equal(quarantineKey('v1/', 'v1/tenants/acme/x.pitr'), 'v1/failed/tenants/acme/x.pitr');
     assert.equal(quarantineKey('v1/', 'elsewhere/x.pitr'), 'v1/failed/elsewhere/x.pitr');
   });

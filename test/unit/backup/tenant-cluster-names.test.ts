@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { storedBackupId } from '../../../activities/backup/manifest';
-import { objectKey } from '../../../activities/storage/object-keys';
+import { artifactKey } from '../../../activities/storage/layout';
 import { restoreWorkflowId } from '../../../client/restore/request';
 import { scheduleId } from '../../../client/schedule/schedules';
-import { agentTaskQueue, backupWorkflowId, legacyAgentTaskQueue } from '../../../domain/backup';
+import { backupWorkflowId } from '../../../domain/backup';
+import { agentTaskQueue, legacyAgentTaskQueue } from '../../../domain/task-queues';
 
 const at = new Date('2026-11-27T02:00:00.250Z');
 
@@ -65,6 +65,9 @@ test('a scheduled backup run has the id a backup started by hand at that second 
 });
 
 test('a backup id stays in the object-key alphabet, so its artifact can be named after it', () => {
-  const id = storedBackupId(backupWorkflowId('acme_eu.2', 'orders-db.1', at));
-  assert.equal(objectKey('pitr/', 'backups', id), 'pitr/backups/backup.9-acme_eu.2-orders-db.1-2026-11-27T020000Z');
+  const ref = { tenantId: 'acme_eu.2', clusterId: 'orders-db.1', engine: 'clone' as const };
+  assert.equal(
+    artifactKey('pitr/', { ...ref, backupId: backupWorkflowId(ref.tenantId, ref.clusterId, at) }),
+    'pitr/tenants/acme_eu.2/clusters/orders-db.1/backups/backup.9-acme_eu.2-orders-db.1-2026-11-27T020000Z/base.pitr',
+  );
 });

@@ -11,7 +11,7 @@ import { LocalProcessProvisioner, restoreFolder } from '../../../activities/rest
 import { RestoreHost, RestoreHostFullError } from '../../../activities/restore/restore-host';
 import { serverReleases } from '../../../activities/restore/server-releases';
 import { hostFullReason } from '../../../domain/restore/capacity';
-import { restoreHostQueue, restoreQueueOfVersion, restoreReleaseQueue } from '../../../domain/restore/task-queues';
+import { restoreHostQueue, restoreQueueOfVersion, restoreReleaseQueue } from '../../../domain/task-queues';
 
 test("a restore goes to the shared queue of its backup's release, then to the queue of the host that took it", () => {
   assert.equal(restoreQueueOfVersion('mysql', '9.7.4-2'), 'pitr-restore-mysql-9.7');

@@ -5,10 +5,10 @@ import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporal
 import { WorkflowFailedError } from '@temporalio/client';
 import type { AgentBackupActivities, CentralBackupActivities, FailureInput } from '../../../activities/backup/types';
 import type { Cluster } from '../../../activities/catalog/clusters';
-import { agentTaskQueue, type BackupPhase, type BackupRef, type BaseBackupResult } from '../../../domain/backup';
+import type { BackupPhase, BackupRef, BaseBackupResult } from '../../../domain/backup';
 import { PitrError } from '../../../domain/errors';
 import { baseBackupWorkflow } from '../../../workflows';
-import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
+import { agentTaskQueue, CENTRAL_TASK_QUEUE } from '../../../domain/task-queues';
 import { Calls, workflowTestBed } from './environment';
 
 class StorageBusyError extends PitrError {

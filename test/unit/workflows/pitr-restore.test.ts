@@ -6,10 +6,9 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { CentralRestoreActivities, HostRestoreActivities, RestoreOutcome } from '../../../activities/restore/types';
 import type { RetentionActivities } from '../../../activities/retention/types';
 import type { RestorePlan } from '../../../domain/restore/plan';
-import { restoreHostQueue, restoreReleaseQueue } from '../../../domain/restore/task-queues';
 import type { PitrRestoreInput, RestoreProgress } from '../../../domain/restore/workflow-types';
 import { extendRestoreSignal, pitrRestoreWorkflow, releaseRestoreSignal, restoreProgressQuery } from '../../../workflows';
-import { CENTRAL_TASK_QUEUE } from '../../../workers/task-queues';
+import { CENTRAL_TASK_QUEUE, restoreHostQueue, restoreReleaseQueue } from '../../../domain/task-queues';
 import { Calls, workflowTestBed } from './environment';
 
 const TENANT = 'acme';
