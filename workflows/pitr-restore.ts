@@ -4,6 +4,7 @@ import {
   condition,
   defineQuery,
   defineSignal,
+  isCancellation,
   log,
   patched,
   proxyActivities,
@@ -50,6 +51,8 @@ const legacyRelease = proxyActivities<HostRestoreActivities>({
 });
 
 function message(err: unknown): string {
+  // A cancellation's own message is empty: the catalog and the log still say why the restore ended.
+  if (isCancellation(err)) return 'cancelled before it finished';
   const cause = (err as { cause?: unknown }).cause;
   return cause instanceof Error ? cause.message : err instanceof Error ? err.message : String(err);
 }

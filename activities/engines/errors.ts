@@ -20,6 +20,8 @@ const TRANSIENT_PATTERNS: readonly RegExp[] = [
   /error in field count for table/i,
   /table definition has changed/i,
   /\b(ECONNREFUSED|ECONNRESET|PROTOCOL_CONNECTION_LOST|ETIMEDOUT)\b/,
+  // A restarting server removes its socket file until it is back; a wrong path fails every attempt alike.
+  /\bconnect ENOENT\b/,
 ];
 
 /** Checked first: these say the environment is wrong, even when a transient-looking line is also present. */

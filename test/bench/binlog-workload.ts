@@ -16,7 +16,13 @@ export async function generateMysqlBinlog(target: string, minBytes: number, work
   mkdirSync(workDir, { recursive: true });
   const server = await startDbInstance({ flavor: 'mysql', dir: workDir, serverId: 97, extraArgs: ['--max-binlog-size=1073741824'] });
   try {
-    const conn = await createConnection({ host: server.host, port: server.port, user: server.user, multipleStatements: true });
+    const conn = await createConnection({
+      host: server.host,
+      port: server.port,
+      user: server.user,
+      password: server.password,
+      multipleStatements: true,
+    });
     try {
       await conn.query('CREATE DATABASE bench');
       await conn.query(

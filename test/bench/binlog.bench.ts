@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cacheDir, toolchain } from '../../activities/local/toolchain';
 import { generateMysqlBinlog } from './binlog-workload';
-import { FIXTURE_DIR } from '../unit/binlog/binlog-fixtures';
+import { FIXTURE_DIR, fixtureOf } from '../fixtures/binlogs/expected';
 
 const MIN_BYTES = 256 * 1024 * 1024;
 // Best of several interleaved runs: the machine is shared, and a run can lose its core to another process.
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   // Page cache first, so both contenders read from memory.
   execFileSync('cat', [file], { stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 0 });
 
-  const fixture = resolve(FIXTURE_DIR, 'mysql-9.7.4-shop.000001');
+  const fixture = resolve(FIXTURE_DIR, fixtureOf('mysql', 'shop').name);
   const small = existsSync(fixture) ? readInChild(fixture) : undefined;
   const reads: ReaderRun[] = [];
   const mysqlbinlogRuns: number[] = [];

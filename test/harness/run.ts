@@ -7,6 +7,7 @@ import { stopEveryPidFileUnder } from '../../activities/local/process';
 import { cacheDir } from '../../activities/local/toolchain';
 import { STACK_ENV } from './env';
 import { dropLane, type Lane, laneName, migrateLaneTemplate, prepareLane } from './lanes';
+import { WORKFLOW_BUNDLE_ENV, writeWorkflowBundle } from './workflow-bundle';
 
 /**
  * Runs the test suite: starts the real stack once on free ports and runs the test files in
@@ -26,8 +27,19 @@ async function main(argv: string[]): Promise<number> {
   const files = targets.flatMap(testFilesUnder);
   const unitFiles = files.filter((f) => f.startsWith(join(distTest, 'unit')));
   const integrationFiles = files.filter((f) => !unitFiles.includes(f));
-  if (integrationFiles.length === 0) return (await runTestFiles('unit', unitFiles, {})).code;
+  // Bundled once here rather than by each file that starts workers.
+  const bundleFile = join(tmpdir(), `pitr-workflow-bundle-${process.pid}.json`);
+  await writeWorkflowBundle(bundleFile);
+  process.env[WORKFLOW_BUNDLE_ENV] = bundleFile;
+  try {
+    if (integrationFiles.length === 0) return (await runTestFiles('unit', unitFiles, {})).code;
+    return await runWithStack(distTest, unitFiles, integrationFiles);
+  } finally {
+    rmSync(bundleFile, { force: true });
+  }
+}
 
+async function runWithStack(distTest: string, unitFiles: string[], integrationFiles: string[]): Promise<number> {
   const stateDir = mkdtempSync(join(tmpdir(), 'pitr-test-'));
   const database = `pitr_test_${process.pid}`;
   const lanes: Lane[] = [];
@@ -108,7 +120,14 @@ async function runInLanes(
       results.push(await runTestFiles(label, [file], { [STACK_ENV]: lane.stackFile, PITR_RESTORE_DIR: join(lane.stateDir, 'restores') }));
     }
   };
+  // The whole run's ceiling, well inside CI's limit: what has not started by then does not, and what runs is stopped.
+  const ceiling = setTimeout(() => {
+    console.log(`# the run exceeded its ${seconds(RUN_TIMEOUT_MS)} ceiling; stopping ${running.size} files, skipping ${queue.length}`);
+    for (const file of queue.splice(0)) results.push({ label: labelOf(file), code: 1, ms: 0, counts: { tests: 0, pass: 0, fail: 1 } });
+    for (const child of running) stopGroup(child, 'SIGKILL');
+  }, RUN_TIMEOUT_MS);
   await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
+  clearTimeout(ceiling);
   if (unitRun) results.push(await unitRun);
   writeDurations({ ...durations, ...Object.fromEntries(results.map((r) => [r.label, r.ms])) });
   return summarize(results, Date.now() - started);
@@ -124,9 +143,13 @@ function stopGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-/** No single test takes this long; one that does is stuck, and fails instead of holding up the run. */
-const TEST_TIMEOUT_MS = 10 * 60_000;
-/** A file's ceiling, well inside CI's limit, so a hang still ends with a report and a teardown. */
+/**
+ * No test takes this long; one that does is stuck, and fails instead of holding up the run. Node's
+ * runner applies it to each file as a whole too, so it leaves room for a long file on a busy machine.
+ */
+const TEST_TIMEOUT_MS = 20 * 60_000;
+/** The whole run's ceiling, and a file's, well inside CI's limit: a hang still ends with a report and a teardown. */
+const RUN_TIMEOUT_MS = Number(process.env.PITR_TEST_RUN_TIMEOUT_MS ?? 60 * 60_000);
 const FILE_TIMEOUT_MS = Number(process.env.PITR_TEST_FILE_TIMEOUT_MS ?? 25 * 60_000);
 
 /**
@@ -137,7 +160,15 @@ function runTestFiles(label: string, files: string[], env: Record<string, string
   return new Promise((resolvePromise) => {
     const started = Date.now();
     // A file whose tests are done exits even if something it started still holds the event loop.
-    const args = ['--test', '--test-reporter=spec', `--test-timeout=${TEST_TIMEOUT_MS}`, '--test-force-exit', '--enable-source-maps'];
+    // Unit files run a few at once: some wait on a dev server more than they compute.
+    const args = [
+      '--test',
+      '--test-reporter=spec',
+      `--test-concurrency=${availableParallelism() + 1}`,
+      `--test-timeout=${TEST_TIMEOUT_MS}`,
+      '--test-force-exit',
+      '--enable-source-maps',
+    ];
     // Its own process group, so stopping it stops the test files it runs and what they started.
     const child = spawn(process.execPath, [...args, ...files], {
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,4 +1,3 @@
-import { bundleWorkflowCode, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,16 +12,8 @@ import { CENTRAL_TASK_QUEUE } from '../../domain/task-queues';
 import { startAgentWorker } from '../../workers/agent-worker';
 import { type CentralQueue, startCentralWorkers } from '../../workers/central-worker';
 import type { RunningWorkers } from '../../workers/create-worker';
-import { ensureRuntime } from '../../workers/runtime';
 import { testStack } from './env';
-
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-
-/** The workflow bundle, built once per test process. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  ensureRuntime();
-  return (bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: Runtime.instance().logger }));
-}
+import { workflowBundle } from './workflow-bundle';
 
 function runInBackground(running: RunningWorkers): void {
   const done = running.run();

@@ -7,8 +7,9 @@ import { toolchain } from '../../../activities/local/toolchain';
 import { MariadbGtidPosition, MysqlGtidSet } from '../../../domain/gtid';
 import { binlogFileSource, indexBinlog } from '../../../domain/binlog/reader';
 import { freshDbInstance } from '../../harness/instances';
-import { toolView } from './tool-view';
-import { binlogLocation, writeOtherDomainAndServer, writeWorkload } from './workload';
+import { binlogLocation } from '../../harness/binlog-location';
+import { toolView } from '../../harness/binlog-tool-view';
+import { writeOtherDomainAndServer, writeWorkload } from './workload';
 
 /** Gtid list entries stably sorted by domain: the order within each domain says which GTID is the domain's last. */
 function groupedByDomain(gtidList: string): string {

@@ -1,5 +1,4 @@
-import { dirname } from 'node:path';
-import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { Connection } from 'mysql2/promise';
 
 /** Runs `statements` one by one on the connection. */
 async function run(conn: Connection, statements: string[]): Promise<void> {
@@ -67,13 +66,6 @@ export async function writeWorkload(conn: Connection, flavor: 'mysql' | 'mariadb
       'SET SESSION binlog_transaction_compression = OFF',
     ]);
   }
-}
-
-/** The server's binlog directory and current file, asked of the server itself. */
-export async function binlogLocation(conn: Connection): Promise<{ dir: string; current: string }> {
-  const [[vars]] = await conn.query<RowDataPacket[]>('SELECT @@log_bin_basename AS base');
-  const [status] = await conn.query<RowDataPacket[]>('SHOW BINARY LOGS');
-  return { dir: dirname(String(vars?.base)), current: String(status[status.length - 1]?.Log_name) };
 }
 
 /**

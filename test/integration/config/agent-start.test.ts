@@ -52,7 +52,7 @@ function configFile(db: DbInstance, name: string, database: Partial<AgentConfig[
 
 function pitrAgent(file: string): Promise<{ code: number | null; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [cli, 'agent', '--config', file], { timeout: 60_000 }, (err, _stdout, stderr) => {
+    execFile(process.execPath, [cli, 'agent', '--config', file], { timeout: 180_000 }, (err, _stdout, stderr) => {
       done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stderr });
     });
   });

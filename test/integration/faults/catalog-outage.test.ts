@@ -10,7 +10,8 @@ import { loadIncompressibleRows } from '../../harness/data';
 import { startTcpRelay } from '../../harness/tcp-outage';
 import { freshDbInstance } from '../../harness/instances';
 import { waitForActivity } from '../../harness/wait';
-import { centralConfig, registerTestCluster, startBackup, workflowBundle } from '../../harness/workers';
+import { centralConfig, registerTestCluster, startBackup } from '../../harness/workers';
+import { workflowBundle } from '../../harness/workflow-bundle';
 
 test('PostgreSQL briefly unreachable while a backup registers: the registration is retried, one catalog row', async () => {
   const direct = centralConfig();

@@ -13,7 +13,8 @@ import { startCentralWorkers } from '../../../workers/central-worker';
 import { CENTRAL_TASK_QUEUE } from '../../../domain/task-queues';
 import { testStack } from '../../harness/env';
 import { freshDbInstance } from '../../harness/instances';
-import { centralConfig, registerTestCluster, workflowBundle } from '../../harness/workers';
+import { centralConfig, registerTestCluster } from '../../harness/workers';
+import { workflowBundle } from '../../harness/workflow-bundle';
 import { loadIncompressibleRows } from '../../harness/data';
 
 test('a backup survives the Temporal server restarting in the middle of it', async () => {

@@ -25,7 +25,8 @@ import { startCentralWorkers } from '../../../workers/central-worker';
 import { archivePass, failedPassType, sql, withCentralCatalog, type ClusterIds } from '../archive/archive-harness';
 import { testStack } from '../../harness/env';
 import { freshDbInstance } from '../../harness/instances';
-import { centralConfig, startBackup, startTestCluster, temporalClient, workflowBundle } from '../../harness/workers';
+import { centralConfig, startBackup, startTestCluster, temporalClient } from '../../harness/workers';
+import { workflowBundle } from '../../harness/workflow-bundle';
 
 const stack = testStack();
 process.env.PITR_RESTORE_DIR = join(stack.stateDir, 'restores');

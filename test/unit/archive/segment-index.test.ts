@@ -10,13 +10,13 @@ import {
   SegmentIndexWriter,
 } from '../../../activities/archive/segment-index';
 import { binlogFileSource, indexBinlog, readBinlog } from '../../../domain/binlog/reader';
-import { FIXTURE_DIR } from '../binlog/binlog-fixtures';
+import { FIXTURE_DIR, fixtureOf } from '../../fixtures/binlogs/expected';
 
 const fixtures = FIXTURE_DIR;
 
 for (const [file, flavor] of [
-  ['mysql-9.7.4-shop.000001', 'mysql'],
-  ['mariadb-10.11.19-ledger.000005', 'mariadb'],
+  [fixtureOf('mysql', 'shop').name, 'mysql'],
+  [fixtureOf('mariadb', 'ledger').name, 'mariadb'],
 ] as const) {
   test(`the index of ${file} gives back every transaction with its offsets and commit time`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pitr-index-'));

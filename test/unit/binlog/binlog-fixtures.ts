@@ -1,26 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { FIXTURE_DIR } from '../../fixtures/binlogs/expected';
 
-/** Real binlogs the servers wrote (test/fixtures/binlogs) and what the servers' tools say about them. */
-export const FIXTURE_DIR = resolve(__dirname, '../../../..', 'test/fixtures/binlogs');
-
-export interface ExpectedFixture {
-  flavor: 'mysql' | 'mariadb';
-  previousGtids: string;
-  gtids?: string;
-  lastGtidPerDomain?: string;
-  firstGtid?: string;
-  transactions: number;
-  firstCommitTime?: string;
-  lastCommitTime?: string;
-  firstEventSecond?: string;
-  lastEventSecond?: string;
-}
-
-export function expectedFixtures(): [string, ExpectedFixture][] {
-  return Object.entries(JSON.parse(readFileSync(join(FIXTURE_DIR, 'expected.json'), 'utf8')) as Record<string, ExpectedFixture>);
-}
-
+/** The bytes of one real binlog of test/fixtures/binlogs. */
 export function fixtureBytes(name: string): Buffer {
   return readFileSync(join(FIXTURE_DIR, name));
 }
@@ -38,6 +20,8 @@ export interface EventPosition {
   offset: number;
   length: number;
   type: number;
+  /** The header's timestamp, in seconds. */
+  seconds: number;
 }
 
 /** Event boundaries of an intact binlog, walked by the length field of each header. */
@@ -45,8 +29,17 @@ export function eventPositions(bytes: Buffer): EventPosition[] {
   const events: EventPosition[] = [];
   for (let offset = 4; offset < bytes.length; ) {
     const length = bytes.readUInt32LE(offset + 9);
-    events.push({ offset, length, type: bytes[offset + 4]! });
+    events.push({ offset, length, type: bytes[offset + 4]!, seconds: bytes.readUInt32LE(offset) });
     offset += length;
   }
   return events;
+}
+
+/**
+ * The GTID a MySQL server gives its next transaction after the history in a Previous-GTIDs
+ * text of the ledger fixture's form, `uuid:1-N:billing:1-5`: `uuid:N+1`.
+ */
+export function nextOwnGtid(previousGtids: string): { source: string; gno: bigint } {
+  const [source, history] = previousGtids.split(':');
+  return { source: source!, gno: BigInt(history!.split('-')[1]!) + 1n };
 }

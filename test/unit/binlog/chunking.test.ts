@@ -4,7 +4,8 @@ import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { binlogFileSource, binlogTransactions, indexBinlog, readBinlog } from '../../../domain/binlog/reader';
 import type { BinlogTransaction } from '../../../domain/binlog/types';
-import { chunkedSource, expectedFixtures, FIXTURE_DIR, fixtureBytes } from './binlog-fixtures';
+import { expectedFixtures, FIXTURE_DIR, fixtureOf } from '../../fixtures/binlogs/expected';
+import { chunkedSource, fixtureBytes } from './binlog-fixtures';
 
 describe('binlog reader chunking', () => {
   for (const [name] of expectedFixtures()) {
@@ -24,8 +25,8 @@ describe('binlog reader chunking', () => {
 
   it('reads a file through its two reused buffers as it reads it whole', async () => {
     for (const [name, chunkSizes] of [
-      ['mysql-9.7.4-ledger.000005', [7, 4096]],
-      ['mysql-9.7.4-shop.000001', [4096, 100_000]],
+      [fixtureOf('mysql', 'ledger').name, [7, 4096]],
+      [fixtureOf('mysql', 'shop').name, [4096, 100_000]],
     ] as const) {
       const whole = await indexBinlog(Readable.from([fixtureBytes(name)]));
       for (const chunkBytes of chunkSizes)
@@ -34,14 +35,15 @@ describe('binlog reader chunking', () => {
   });
 
   it('accepts plain Uint8Array chunks', async () => {
-    const bytes = fixtureBytes('mysql-9.7.4-ledger.000005');
+    const { name, expected } = fixtureOf('mysql', 'ledger');
+    const bytes = fixtureBytes(name);
     const arrays = [new Uint8Array(bytes.subarray(0, 1000)), new Uint8Array(bytes.subarray(1000))];
     const summary = await readBinlog(Readable.from(arrays));
-    assert.equal(summary.transactions, 303);
+    assert.equal(summary.transactions, expected.transactions);
   });
 
   it('streams the same transactions through the async iterator, returning the summary at the end', async () => {
-    const bytes = fixtureBytes('mysql-9.7.4-shop.000001');
+    const bytes = fixtureBytes(fixtureOf('mysql', 'shop').name);
     const collected = await indexBinlog(Readable.from([bytes]));
     const iterator = binlogTransactions(chunkedSource(bytes, [8192]));
     const streamed: BinlogTransaction[] = [];
@@ -56,9 +58,10 @@ describe('binlog reader chunking', () => {
   });
 
   it('hands each transaction to the callback in file order', async () => {
+    const { name, expected } = fixtureOf('mariadb', 'ledger');
     const seen: number[] = [];
-    await readBinlog(Readable.from([fixtureBytes('mariadb-10.11.19-ledger.000005')]), { onTransaction: (t) => seen.push(t.start) });
-    assert.equal(seen.length, 302);
+    await readBinlog(Readable.from([fixtureBytes(name)]), { onTransaction: (t) => seen.push(t.start) });
+    assert.equal(seen.length, expected.transactions);
     assert.deepEqual(
       [...seen].sort((a, b) => a - b),
       seen,

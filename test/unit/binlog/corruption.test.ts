@@ -5,10 +5,11 @@ import { crc32 } from 'node:zlib';
 import { BinlogCorruptError, BinlogUnsupportedError } from '../../../domain/binlog/errors';
 import { readBinlog } from '../../../domain/binlog/reader';
 import { PitrError } from '../../../domain/errors';
+import { fixtureOf } from '../../fixtures/binlogs/expected';
 import { chunkedSource, eventPositions, fixtureBytes } from './binlog-fixtures';
 
-const MYSQL = 'mysql-9.7.4-shop.000001';
-const MARIADB = 'mariadb-10.11.19-ledger.000005';
+const MYSQL = fixtureOf('mysql', 'shop').name;
+const MARIADB = fixtureOf('mariadb', 'ledger').name;
 
 async function corruptionOf(bytes: Buffer, chunkSizes = [65536]): Promise<BinlogCorruptError> {
   try {

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { binlogFileSource, indexBinlog } from '../../../domain/binlog/reader';
 import { formatBinlogTime } from '../../../domain/binlog/time-format';
 import { MariadbGtidPosition, MysqlGtidSet } from '../../../domain/gtid';
-import { eventPositions, expectedFixtures, FIXTURE_DIR, fixtureBytes } from './binlog-fixtures';
+import { expectedFixtures, FIXTURE_DIR, fixtureOf } from '../../fixtures/binlogs/expected';
+import { FOREIGN_GTID } from '../../fixtures/binlogs/workloads';
+import { eventPositions, fixtureBytes, nextOwnGtid } from './binlog-fixtures';
 
 describe('binlog reader on the real fixture binlogs', () => {
   for (const [name, expected] of expectedFixtures()) {
@@ -60,30 +62,53 @@ describe('binlog reader on the real fixture binlogs', () => {
   }
 
   it('decodes the tagged Previous-GTIDs and both source UUIDs of the MySQL ledger binlog', async () => {
-    const { transactions } = await indexBinlog(binlogFileSource(join(FIXTURE_DIR, 'mysql-9.7.4-ledger.000005')));
+    const { name, expected } = fixtureOf('mysql', 'ledger');
+    assert.match(expected.previousGtids, /^[0-9a-f-]{36}:1-\d+:billing:1-5$/);
+    const { summary, transactions } = await indexBinlog(binlogFileSource(join(FIXTURE_DIR, name)));
+    assert.equal(summary.previousGtids, expected.previousGtids);
     const foreign = transactions.filter((t) => t.gtid?.startsWith('11111111-'));
     assert.deepEqual(
       foreign.map((t) => t.gtid),
-      ['11111111-2222-3333-4444-555555555555:42'],
+      [FOREIGN_GTID],
     );
-    // DDL is a transaction of its own, ending at its Query event.
+    // DDL is a transaction of its own, ending at its Query event: after Format_description and
+    // Previous-GTIDs, CREATE DATABASE and CREATE TABLE are a GTID and a Query event each.
+    const events = eventPositions(fixtureBytes(name));
+    assert.deepEqual(
+      events.slice(2, 6).map((e) => e.type),
+      [33, 2, 33, 2],
+    );
+    const { source, gno } = nextOwnGtid(expected.previousGtids);
     assert.deepEqual(
       transactions.slice(0, 2).map((t) => [t.gtid, t.start, t.end]),
       [
-        ['e37df7ab-e7b0-11f1-bda4-02fc00000001:2152', 247, 452],
-        ['e37df7ab-e7b0-11f1-bda4-02fc00000001:2153', 452, 731],
+        [`${source}:${gno}`, events[2]!.offset, events[4]!.offset],
+        [`${source}:${gno + 1n}`, events[4]!.offset, events[6]!.offset],
       ],
     );
   });
 
   it('keeps MariaDB standalone DDL groups and XID-terminated transactions apart', async () => {
-    const { transactions } = await indexBinlog(binlogFileSource(join(FIXTURE_DIR, 'mariadb-10.11.19-ledger.000005')));
+    const { name, expected } = fixtureOf('mariadb', 'ledger');
+    assert.match(expected.previousGtids, /^0-\d+-\d+,2-\d+-5$/);
+    const events = eventPositions(fixtureBytes(name));
+    // CREATE DATABASE and CREATE TABLE are a GTID and a Query event each; the first transfer ends at its Xid event.
+    const ddl = events.findIndex((e) => e.type === 162);
     assert.deepEqual(
-      transactions.slice(0, 3).map((t) => [t.gtid, t.start, t.end, formatBinlogTime(t.commitTime)]),
+      events.slice(ddl, ddl + 5).map((e) => e.type),
+      [162, 2, 162, 2, 162],
+    );
+    const xid = events.findIndex((e, i) => i > ddl + 4 && e.type === 16);
+    assert.equal(events[xid + 1]!.type, 162);
+    const [domain, server, seq] = expected.firstGtid!.split('-');
+    const gtid = (n: number): string => `${domain}-${server}-${BigInt(seq!) + BigInt(n)}`;
+    const { transactions } = await indexBinlog(binlogFileSource(join(FIXTURE_DIR, name)));
+    assert.deepEqual(
+      transactions.slice(0, 3).map((t) => [t.gtid, t.start, t.end, t.commitTime.micros]),
       [
-        ['0-11-2152', 405, 552, '2026-11-24T02:59:37Z'],
-        ['0-11-2153', 552, 780, '2026-11-24T02:59:37Z'],
-        ['0-11-2154', 780, 1247, '2026-11-24T02:59:37Z'],
+        [gtid(0), events[ddl]!.offset, events[ddl + 2]!.offset, events[ddl + 1]!.seconds * 1_000_000],
+        [gtid(1), events[ddl + 2]!.offset, events[ddl + 4]!.offset, events[ddl + 3]!.seconds * 1_000_000],
+        [gtid(2), events[ddl + 4]!.offset, events[xid + 1]!.offset, events[xid]!.seconds * 1_000_000],
       ],
     );
   });

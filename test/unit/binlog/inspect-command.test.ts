@@ -4,11 +4,25 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { eventPositions, FIXTURE_DIR, fixtureBytes } from './binlog-fixtures';
+import { MysqlGtidSet } from '../../../domain/gtid';
+import { type ExpectedFixture, FIXTURE_DIR, fixtureOf } from '../../fixtures/binlogs/expected';
+import { eventPositions, fixtureBytes, nextOwnGtid } from './binlog-fixtures';
 
 const CLI = resolve(__dirname, '../../../client/cli.js');
-const MYSQL = join(FIXTURE_DIR, 'mysql-9.7.4-ledger.000005');
-const MARIADB = join(FIXTURE_DIR, 'mariadb-10.11.19-ledger.000005');
+const mysqlLedger = fixtureOf('mysql', 'ledger');
+const mariadbLedger = fixtureOf('mariadb', 'ledger');
+const MYSQL = join(FIXTURE_DIR, mysqlLedger.name);
+const MARIADB = join(FIXTURE_DIR, mariadbLedger.name);
+
+/** The binlog the generator's server opened after the fixture's, `binlog.000004` after `mysql-9.7.4-ledger.000003`. */
+const nextBinlog = (fixture: string): string =>
+  `binlog.${String(Number(fixture.slice(fixture.lastIndexOf('.') + 1)) + 1).padStart(6, '0')}`;
+
+/** Where the MariaDB ledger stood when its binlog ended: domain 0 at its last transaction, domain 2 where the Gtid list has it. */
+const mariadbEnd = (expected: ExpectedFixture): string =>
+  `${expected.lastGtidPerDomain},${expected.previousGtids.split(',').find((entry) => entry.startsWith('2-'))}`;
+
+const isoSecond = (seconds: number): string => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
 
 function pitr(...args: string[]) {
   const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
@@ -18,12 +32,14 @@ function pitr(...args: string[]) {
 describe('pitr binlog inspect', () => {
   const dir = mkdtempSync(join(tmpdir(), 'binlog-inspect-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const bytes = fixtureBytes('mysql-9.7.4-ledger.000005');
+  const bytes = fixtureBytes(mysqlLedger.name);
   const cutEvent = eventPositions(bytes)[500]!;
   const truncated = join(dir, 'truncated.000005');
   writeFileSync(truncated, bytes.subarray(0, cutEvent.offset + 30));
 
   it('prints one JSON object per file with the summary fields', () => {
+    const my = mysqlLedger.expected;
+    const ma = mariadbLedger.expected;
     const { code, stdout } = pitr('binlog', 'inspect', '--json', MYSQL, MARIADB);
     assert.equal(code, 0);
     const [mysql, mariadb] = stdout
@@ -34,7 +50,7 @@ describe('pitr binlog inspect', () => {
       {
         file: mysql!.file,
         flavor: mysql!.flavor,
-        serverVersion: mysql!.serverVersion,
+        release: String(mysql!.serverVersion).split('-')[0],
         checksum: mysql!.checksum,
         previousGtids: mysql!.previousGtids,
         gtids: mysql!.gtids,
@@ -47,25 +63,29 @@ describe('pitr binlog inspect', () => {
       {
         file: MYSQL,
         flavor: 'mysql',
-        serverVersion: '9.7.4-2',
+        release: mysqlLedger.name.split('-')[1],
         checksum: 'crc32',
-        previousGtids: 'e37df7ab-e7b0-11f1-bda4-02fc00000001:1-2151:billing:1-5',
-        gtids: '11111111-2222-3333-4444-555555555555:42,e37df7ab-e7b0-11f1-bda4-02fc00000001:2152-2453',
-        transactions: 303,
-        firstCommitTime: '2026-11-24T02:59:31.071258Z',
-        lastCommitTime: '2026-11-24T02:59:37.300123Z',
+        previousGtids: my.previousGtids,
+        gtids: my.gtids,
+        transactions: my.transactions,
+        firstCommitTime: my.firstCommitTime,
+        lastCommitTime: my.lastCommitTime,
         closed: true,
-        rotateTo: 'binlog.000006',
+        rotateTo: nextBinlog(mysqlLedger.name),
       },
     );
-    assert.equal(mariadb!.gtids, '0-11-2152..2453', 'the transactions in the file, not everything up to 0-11-2453');
-    assert.equal(mariadb!.endPosition, '0-11-2453,2-11-5', 'domain 2 has no transaction in the file: its GTID comes from the Gtid list');
-    assert.equal(mysql!.endPosition, '11111111-2222-3333-4444-555555555555:42,e37df7ab-e7b0-11f1-bda4-02fc00000001:1-2453:billing:1-5');
-    assert.equal(mariadb!.firstGtid, '0-11-2152');
-    assert.equal(mariadb!.previousGtids, '0-11-2151,2-11-5');
-    assert.equal(mariadb!.firstEventTime, '2026-11-24T02:59:37Z');
-    assert.equal(mariadb!.events, 2409);
-    assert.equal(mariadb!.bytes, 145605);
+    assert.equal(
+      mariadb!.gtids,
+      `${ma.firstGtid}..${ma.lastGtidPerDomain!.split('-')[2]}`,
+      `the transactions in the file, not everything up to ${ma.lastGtidPerDomain}`,
+    );
+    assert.equal(mariadb!.endPosition, mariadbEnd(ma), 'domain 2 has no transaction in the file: its GTID comes from the Gtid list');
+    assert.equal(mysql!.endPosition, MysqlGtidSet.parse(my.previousGtids).union(MysqlGtidSet.parse(my.gtids!)).toString());
+    assert.equal(mariadb!.firstGtid, ma.firstGtid);
+    assert.equal(mariadb!.previousGtids, ma.previousGtids);
+    assert.equal(mariadb!.firstEventTime, `${ma.firstEventSecond}Z`);
+    assert.equal(mariadb!.events, eventPositions(fixtureBytes(mariadbLedger.name)).length);
+    assert.equal(mariadb!.bytes, fixtureBytes(mariadbLedger.name).length);
   });
 
   it('adds every transaction with --transactions', () => {
@@ -73,11 +93,14 @@ describe('pitr binlog inspect', () => {
     assert.equal(code, 0);
     const file = JSON.parse(stdout) as { transactionList: unknown[]; transactions: number };
     assert.equal(file.transactionList.length, file.transactions);
+    // CREATE DATABASE, a GTID and a Query event after Format_description and Previous-GTIDs.
+    const events = eventPositions(bytes);
+    const { source, gno } = nextOwnGtid(mysqlLedger.expected.previousGtids);
     assert.deepEqual(file.transactionList[0], {
-      gtid: 'e37df7ab-e7b0-11f1-bda4-02fc00000001:2152',
-      start: 247,
-      end: 452,
-      commitTime: '2026-11-24T02:59:31.071258Z',
+      gtid: `${source}:${gno}`,
+      start: events[2]!.offset,
+      end: events[4]!.offset,
+      commitTime: mysqlLedger.expected.firstCommitTime,
     });
   });
 
@@ -89,10 +112,10 @@ describe('pitr binlog inspect', () => {
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     assert.equal(lines.length, 3);
-    assert.equal(lines[0]!.transactions, 303);
+    assert.equal(lines[0]!.transactions, mysqlLedger.expected.transactions);
     assert.equal(lines[1]!.offset, cutEvent.offset);
     assert.match(String(lines[1]!.error), new RegExp(`corrupt at offset ${cutEvent.offset}: .* runs past the end of the file`));
-    assert.equal(lines[2]!.transactions, 302);
+    assert.equal(lines[2]!.transactions, mariadbLedger.expected.transactions);
     assert.match(stderr, new RegExp(`binlog ${truncated} corrupt at offset ${cutEvent.offset}`));
   });
 
@@ -113,12 +136,17 @@ describe('pitr binlog inspect', () => {
   });
 
   it('prints a readable block per file without --json', () => {
+    const { firstGtid, lastGtidPerDomain } = mariadbLedger.expected;
+    const events = eventPositions(fixtureBytes(mariadbLedger.name));
+    // CREATE DATABASE: the first GTID event and its Query event.
+    const first = events.findIndex((e) => e.type === 162);
     const { code, stdout } = pitr('binlog', 'inspect', '--transactions', MARIADB);
     assert.equal(code, 0);
     assert.match(stdout, /START +END +COMMIT TIME +GTID/);
-    assert.match(stdout, /\n +405 +552 +2026-11-24T02:59:37Z +0-11-2152\n/);
-    assert.match(stdout, /GTIDs +0-11-2152\.\.2453\n/);
-    assert.match(stdout, /end position +0-11-2453,2-11-5\n/);
-    assert.match(stdout, /closed +yes, continues in mariadb-bin\.000006/);
+    const firstRow = [events[first]!.offset, events[first + 2]!.offset, isoSecond(events[first + 1]!.seconds), firstGtid];
+    assert.match(stdout, new RegExp(`\\n +${firstRow.join(' +')}\\n`));
+    assert.match(stdout, new RegExp(`GTIDs +${firstGtid}\\.\\.${lastGtidPerDomain!.split('-')[2]}\\n`));
+    assert.match(stdout, new RegExp(`end position +${mariadbEnd(mariadbLedger.expected)}\\n`));
+    assert.match(stdout, new RegExp(`closed +yes, continues in ${nextBinlog(mariadbLedger.name).replace('.', '\\.')}`));
   });
 });

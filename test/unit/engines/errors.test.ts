@@ -10,6 +10,8 @@ test('busy or unreachable servers are transient failures', () => {
     "[00] FATAL ERROR: Failed to connect to MariaDB server: Can't connect to local server through socket '/run/mysqld/mysqld.sock' (111)",
     'ER_CLONE_TOO_MANY_CONCURRENT_CLONES: Too many concurrent clone operations. Maximum allowed - 1.',
     'mysqldump: Got error: 2006: MySQL server has gone away',
+    // The DDL hold's own session, connecting while the server restarts and its socket is gone.
+    'holding DDL off (LOCK INSTANCE FOR BACKUP): ENOENT: connect ENOENT /var/run/mysqld/mysqld.sock',
     // mysqldump exits 2 without a word when its server shuts down under it.
     '',
   ]) {

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { test } from 'node:test';
 import { GtidParseError, GtidRangeError, MAX_GNO, MysqlGtidSet, MysqlGtidSetBuilder } from '../../../domain/gtid';
 import { UUID_A, UUID_B } from './arbitraries';
-import { FIXTURE_DIR } from '../binlog/binlog-fixtures';
-
-const fixtures = FIXTURE_DIR;
+import { fixtureOf } from '../../fixtures/binlogs/expected';
+import { FOREIGN_GTID } from '../../fixtures/binlogs/workloads';
+import { nextOwnGtid } from '../binlog/binlog-fixtures';
 
 test('GTIDs added in order become one interval per source', () => {
   const builder = new MysqlGtidSetBuilder();
@@ -32,16 +30,17 @@ test('GTIDs out of order, repeated or in any spelling of the source are merged',
 });
 
 test("the fixture binlog's transactions, fed one by one, give the GTID set mysqlbinlog reported", () => {
-  const { gtids } = (JSON.parse(readFileSync(resolve(fixtures, 'expected.json'), 'utf8')) as Record<string, { gtids: string }>)[
-    'mysql-9.7.4-ledger.000005'
-  ]!;
+  const { previousGtids, gtids, transactions } = fixtureOf('mysql', 'ledger').expected;
+  // The server's own transactions continue its history; one among them came from another source.
+  const own = nextOwnGtid(previousGtids);
+  const [foreignSource, foreignGno] = FOREIGN_GTID.split(':');
   const builder = new MysqlGtidSetBuilder();
-  for (let gno = 2152n; gno <= 2453n; gno += 1n) {
-    builder.add(UUID_B, gno);
-    if (gno === 2200n) builder.add(UUID_A, 42n);
+  for (let gno = own.gno; gno < own.gno + BigInt(transactions - 1); gno += 1n) {
+    builder.add(own.source, gno);
+    if (gno === own.gno + 48n) builder.add(foreignSource!, BigInt(foreignGno!));
   }
-  assert.ok(builder.build().equals(MysqlGtidSet.parse(gtids)));
-  assert.equal(builder.build().count(), 303n);
+  assert.ok(builder.build().equals(MysqlGtidSet.parse(gtids!)));
+  assert.equal(builder.build().count(), BigInt(transactions));
 });
 
 test('a bad source or GNO is refused when added', () => {

@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { GtidRangeError, MAX_GNO, MysqlGtidSet } from '../../../domain/gtid';
 import { UUID_A, UUID_B } from './arbitraries';
-import { FIXTURE_DIR } from '../binlog/binlog-fixtures';
-
-const fixtures = FIXTURE_DIR;
-const expected = JSON.parse(readFileSync(resolve(fixtures, 'expected.json'), 'utf8')) as Record<
-  string,
-  { previousGtids: string; gtids?: string }
->;
+import { expectedFixtures } from '../../fixtures/binlogs/expected';
 
 const set = (text: string): MysqlGtidSet => MysqlGtidSet.parse(text);
 
@@ -45,8 +37,8 @@ describe('MySQL GTID set canonical text', () => {
   });
 
   test("the fixture binlogs' Previous-GTIDs and GTIDs read back as mysqlbinlog printed them", () => {
-    for (const [file, info] of Object.entries(expected)) {
-      if (!file.startsWith('mysql-')) continue;
+    for (const [file, info] of expectedFixtures()) {
+      if (info.flavor !== 'mysql') continue;
       assert.equal(set(info.previousGtids).toString(), info.previousGtids, file);
       assert.equal(set(info.gtids ?? '').toString(), info.gtids, file);
     }

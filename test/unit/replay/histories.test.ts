@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { HISTORIES_DIR, type RecordedHistory } from '../../harness/histories';
-import { workflowBundle } from '../../harness/workers';
+import { workflowBundle } from '../../harness/workflow-bundle';
 import * as workflows from '../../../workflows';
 
 // Histories recorded from real runs (PITR_RECORD_HISTORIES=1 npm test): a change to workflow

@@ -14,13 +14,17 @@ export interface ToolView {
 const HEADER = /^#(\d\d)(\d\d)(\d\d) +(\d+):(\d\d):(\d\d) server id \d+ +end_log_pos (\d+)( CRC32 0x[0-9a-f]{8})? *\t?(.*)$/;
 
 /**
- * Runs the server's own decoder (times in UTC) and derives each transaction: from its
+ * Runs the server's own decoder (times in UTC; `decoderArgs` before the file, e.g. `-vv`,
+ * which adds the rows as comments) and derives each transaction: from its
  * GTID event to the last event before the next GTID, Binlog checkpoint, Rotate or Stop
  * event; MySQL commit times from the `# immediate_commit_timestamp=` comments, MariaDB
  * ones from the header of the transaction's last event.
  */
-export async function toolView(tool: string, file: string, flavor: 'mysql' | 'mariadb'): Promise<ToolView> {
-  const { stdout } = await promisify(execFile)(tool, [file], { env: { ...process.env, TZ: 'UTC' }, maxBuffer: 1024 * 1024 * 1024 });
+export async function toolView(tool: string, file: string, flavor: 'mysql' | 'mariadb', decoderArgs: string[] = []): Promise<ToolView> {
+  const { stdout } = await promisify(execFile)(tool, [...decoderArgs, file], {
+    env: { ...process.env, TZ: 'UTC' },
+    maxBuffer: 1024 * 1024 * 1024,
+  });
   const lines = stdout.split('\n');
   const ats: number[] = [];
   const headers: { end: number; seconds: number; description: string; checksummed: boolean; line: number }[] = [];

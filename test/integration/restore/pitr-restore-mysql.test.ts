@@ -1,0 +1,3 @@
+import { pitrRestoreTests } from './pitr-restore-scenarios';
+
+pitrRestoreTests(['mysql']);
