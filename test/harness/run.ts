@@ -5,6 +5,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { freeStackPorts, type StackInfo, startStack, stopStack } from '../../activities/local/stack';
 import { stopEveryPidFileUnder } from '../../activities/local/process';
 import { cacheDir } from '../../activities/local/toolchain';
+import { InvalidInputError } from '../../domain/errors';
 import { STACK_ENV } from './env';
 import { dropLane, type Lane, laneName, migrateLaneTemplate, prepareLane } from './lanes';
 import { WORKFLOW_BUNDLE_ENV, writeWorkflowBundle } from './workflow-bundle';
@@ -20,6 +21,7 @@ async function main(argv: string[]): Promise<number> {
   // The SDK version is pinned by the lockfile; its notice about future Node versions is noise here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const unitOnly = argv.includes('--unit');
+  const jobs = testJobs();
   const distTest = resolve(__dirname, '..');
   const named = argv.filter((a) => !a.startsWith('--'));
   const defaults = unitOnly ? ['unit'] : ['unit', 'integration'];
@@ -33,13 +35,13 @@ async function main(argv: string[]): Promise<number> {
   process.env[WORKFLOW_BUNDLE_ENV] = bundleFile;
   try {
     if (integrationFiles.length === 0) return (await runTestFiles('unit', unitFiles, {})).code;
-    return await runWithStack(distTest, unitFiles, integrationFiles);
+    return await runWithStack(distTest, unitFiles, integrationFiles, jobs);
   } finally {
     rmSync(bundleFile, { force: true });
   }
 }
 
-async function runWithStack(distTest: string, unitFiles: string[], integrationFiles: string[]): Promise<number> {
+async function runWithStack(distTest: string, unitFiles: string[], integrationFiles: string[], jobs: number): Promise<number> {
   const stateDir = mkdtempSync(join(tmpdir(), 'pitr-test-'));
   const database = `pitr_test_${process.pid}`;
   const lanes: Lane[] = [];
@@ -64,7 +66,7 @@ async function runWithStack(distTest: string, unitFiles: string[], integrationFi
     const stack = await startStack({ stateDir, ports: await freeStackPorts(false), catalogDatabase: database, persistentTemporal: false });
     await migrateLaneTemplate(stack);
     console.log(`# real stack up in ${seconds(Date.now() - started)} (${stateDir})`);
-    return await runInLanes(stack, distTest, unitFiles, integrationFiles, lanes);
+    return await runInLanes(stack, distTest, unitFiles, integrationFiles, lanes, jobs);
   } finally {
     await teardown();
   }
@@ -92,8 +94,8 @@ async function runInLanes(
   unitFiles: string[],
   integrationFiles: string[],
   lanes: Lane[],
+  jobs: number,
 ): Promise<number> {
-  const jobs = Number(process.env.PITR_TEST_JOBS ?? Math.max(4, availableParallelism() * 2));
   const durations = readDurations();
   const labelOf = (file: string) => relative(distTest, file);
   // Longest first, by the last run's times, so the slowest file does not start last.
@@ -113,7 +115,7 @@ async function runInLanes(
         lane = await prepareLane(stack, laneName(relative(join(distTest, 'integration'), file)));
       } catch (err) {
         console.log(`# ✖ ${label}: its lane could not be prepared: ${err instanceof Error ? err.message : String(err)}`);
-        results.push({ label, code: 1, ms: 0, counts: { tests: 0, pass: 0, fail: 1 } });
+        results.push(notRun(label));
         continue;
       }
       lanes.push(lane);
@@ -123,14 +125,31 @@ async function runInLanes(
   // The whole run's ceiling, well inside CI's limit: what has not started by then does not, and what runs is stopped.
   const ceiling = setTimeout(() => {
     console.log(`# the run exceeded its ${seconds(RUN_TIMEOUT_MS)} ceiling; stopping ${running.size} files, skipping ${queue.length}`);
-    for (const file of queue.splice(0)) results.push({ label: labelOf(file), code: 1, ms: 0, counts: { tests: 0, pass: 0, fail: 1 } });
+    for (const file of queue.splice(0)) results.push(notRun(labelOf(file)));
     for (const child of running) stopGroup(child, 'SIGKILL');
   }, RUN_TIMEOUT_MS);
-  await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
+  await Promise.all(Array.from({ length: jobs }, worker));
   clearTimeout(ceiling);
   if (unitRun) results.push(await unitRun);
-  writeDurations({ ...durations, ...Object.fromEntries(results.map((r) => [r.label, r.ms])) });
+  // A file that never ran keeps its last time: it is not the quickest.
+  writeDurations({ ...durations, ...Object.fromEntries(results.filter((r) => r.ms > 0).map((r) => [r.label, r.ms])) });
   return summarize(results, Date.now() - started);
+}
+
+/** A file that did not run (its lane failed, or the run's ceiling came first): a failure of its own. */
+const notRun = (label: string): FileRun => ({ label, code: 1, ms: 0, counts: { tests: 0, pass: 0, fail: 1 } });
+
+/** PITR_TEST_JOBS, or twice the cores and at least four: files mostly wait on their servers. */
+function testJobs(): number {
+  const set = process.env.PITR_TEST_JOBS;
+  if (set === undefined) return Math.max(4, availableParallelism() * 2);
+  const jobs = Number(set);
+  if (!Number.isInteger(jobs) || jobs < 1) {
+    throw new InvalidInputError(
+      `PITR_TEST_JOBS=${JSON.stringify(set)} is not a number of files to run at once: set a whole number of 1 or more, or unset it`,
+    );
+  }
+  return jobs;
 }
 
 const running = new Set<ChildProcess>();
@@ -238,7 +257,8 @@ function writeDurations(durations: Record<string, number>): void {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    // Bad input says what to do; anything else is the harness's own bug, with its stack.
+    console.error(err instanceof InvalidInputError ? `pitr test: ${err.message}` : err instanceof Error ? (err.stack ?? err.message) : err);
     process.exit(1);
   },
 );
