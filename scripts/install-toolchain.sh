@@ -7,6 +7,8 @@ set -euo pipefail
 CACHE="${PITR_CACHE:-$HOME/.cache/pitr}"
 BIN="$CACHE/bin"
 MYSQL_DIR="$CACHE/mysql-9.7"
+# The second MariaDB release beside the system's 10.11: restores run each backup on its own release.
+MARIADB_NEXT_DIR="$CACHE/mariadb-11.8"
 TEMPORAL_VERSION="v1.5.1"
 MINIO_VERSION="v0.0.0-20260212201848-7aac2a2c5b7c"
 mkdir -p "$BIN"
@@ -49,52 +51,68 @@ apt_install() { # packages...
   fi
 }
 
-# What the product runs from the MySQL tree; a package renamed or split in sid must fail here.
-MYSQL_FILES="usr/sbin/mysqld usr/bin/mysql usr/bin/mysqldump usr/bin/mysqlbinlog usr/lib/mysql/plugin/mysql_clone.so"
+# Server trees Debian sid packages but bookworm's glibc cannot run: downloaded with a private apt
+# configuration (an empty status file, so apt resolves the whole dependency closure from sid and
+# no library is pinned by hand), unpacked into DIR/root, never installed into the system.
+# DIR/usr is the tree as its tools expect it: bin/ and sbin/ hold one wrapper per program that
+# runs it through the unpacked loader and libraries, share/ and lib/ point into the unpacked tree.
+# So DIR/usr serves as a --basedir, and as a restore host's `servers[].basedir`.
+debian_mirror() {
+  local mirror=${PITR_DEBIAN_MIRROR:-}
+  [ -n "$mirror" ] || mirror=$(cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null \
+    | sed -nE 's#^(URIs:[[:space:]]*|deb[[:space:]]+(\[[^]]*\][[:space:]]+)?)(https?://[^ ]+/debian)/?([[:space:]].*)?$#\3#p' | head -1 || true)
+  [ -n "$mirror" ] || die "no Debian mirror found in /etc/apt to fetch server packages from: set PITR_DEBIAN_MIRROR (e.g. PITR_DEBIAN_MIRROR=http://deb.debian.org/debian) and retry"
+  printf '%s' "$mirror"
+}
 
-mysql_tree_missing() {
-  local f missing=""
-  for f in $MYSQL_FILES; do [ -e "$MYSQL_DIR/root/$f" ] || missing="$missing $f"; done
+tree_missing() { # dir files...
+  local dir=$1 f missing=""
+  shift
+  for f in "$@"; do [ -e "$dir/usr/$f" ] || missing="$missing $f"; done
   printf '%s' "${missing# }"
 }
 
-mysql_tree() {
-  local want="mysql-server-core mysql-client-core"
-  if stamp_ok "$MYSQL_DIR/root" "$want" && [ -z "$(mysql_tree_missing)" ]; then return 0; fi
-  say "fetching MySQL 9.7 from Debian sid into $MYSQL_DIR (unpacked, not installed)"
+sid_tree() { # name dir "packages" files (relative to usr/)...
+  local name=$1 dir=$2 want=$3
+  shift 3
+  if stamp_ok "$dir/root" "$want" && [ -z "$(tree_missing "$dir" "$@")" ]; then return 0; fi
+  say "fetching $name from Debian sid into $dir (unpacked, not installed)"
   local mirror
-  mirror=${PITR_DEBIAN_MIRROR:-}
-  [ -n "$mirror" ] || mirror=$(cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null \
-    | sed -nE 's#^(URIs:[[:space:]]*|deb[[:space:]]+(\[[^]]*\][[:space:]]+)?)(https?://[^ ]+/debian)/?([[:space:]].*)?$#\3#p' | head -1 || true)
-  [ -n "$mirror" ] || die "no Debian mirror found in /etc/apt to fetch MySQL packages from: set PITR_DEBIAN_MIRROR (e.g. PITR_DEBIAN_MIRROR=http://deb.debian.org/debian) and retry"
-  rm -rf "$MYSQL_DIR/root"
-  mkdir -p "$MYSQL_DIR/lists/partial" "$MYSQL_DIR/debs/partial" "$MYSQL_DIR/root"
-  : >"$MYSQL_DIR/status"
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror sid main" >"$MYSQL_DIR/sources.list"
-  local O=(-o "Dir::Etc::SourceList=$MYSQL_DIR/sources.list" -o Dir::Etc::SourceParts=/dev/null
-           -o "Dir::State::Lists=$MYSQL_DIR/lists" -o "Dir::Cache::archives=$MYSQL_DIR/debs"
-           -o "Dir::State::status=$MYSQL_DIR/status" -o APT::Install-Recommends=false -o Debug::NoLocking=1)
-  if ! { apt-get "${O[@]}" update && apt-get "${O[@]}" install --download-only -y $want; } >"$MYSQL_DIR/fetch.log" 2>&1; then
-    tail -20 "$MYSQL_DIR/fetch.log" >&2
-    die "downloading MySQL packages from Debian sid failed (log: $MYSQL_DIR/fetch.log). Check the network to the Debian mirror and retry."
+  mirror=$(debian_mirror)
+  rm -rf "$dir/root" "$dir/usr"
+  mkdir -p "$dir/lists/partial" "$dir/debs/partial" "$dir/root"
+  : >"$dir/status"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror sid main" >"$dir/sources.list"
+  local O=(-o "Dir::Etc::SourceList=$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+           -o "Dir::State::Lists=$dir/lists" -o "Dir::Cache::archives=$dir/debs"
+           -o "Dir::State::status=$dir/status" -o APT::Install-Recommends=false -o Debug::NoLocking=1)
+  # shellcheck disable=SC2086 # $want is a list of package names
+  if ! { apt-get "${O[@]}" update && apt-get "${O[@]}" install --download-only -y $want; } >"$dir/fetch.log" 2>&1; then
+    tail -20 "$dir/fetch.log" >&2
+    die "downloading $name packages from Debian sid failed (log: $dir/fetch.log). Check the network to the Debian mirror and retry."
   fi
-  for f in "$MYSQL_DIR"/debs/*.deb; do dpkg -x "$f" "$MYSQL_DIR/root"; done
+  for f in "$dir"/debs/*.deb; do dpkg -x "$f" "$dir/root"; done
+  wrapped_usr "$dir"
   local missing
-  missing=$(mysql_tree_missing)
-  [ -z "$missing" ] || die "the MySQL packages ($want) from $mirror lack $missing (unpacked in $MYSQL_DIR/root); the packages may have been renamed or split in sid: find the one that ships it with 'apt-file search' or packages.debian.org and add it to 'want' in $0"
-  echo "$want" >"$MYSQL_DIR/root.stamp"
+  missing=$(tree_missing "$dir" "$@")
+  [ -z "$missing" ] || die "the $name packages ($want) from $mirror lack $missing (unpacked in $dir/root); the packages may have been renamed or split in sid: find the one that ships it with 'apt-file search' or packages.debian.org and add it to the package list in $0"
+  echo "$want" >"$dir/root.stamp"
 }
 
-# Small wrappers so every MySQL tool runs through the unpacked loader and libraries.
-mysql_wrappers() {
-  local R="$MYSQL_DIR/root" tool
-  for tool in mysqld:usr/sbin/mysqld mysql:usr/bin/mysql mysqldump:usr/bin/mysqldump mysqlbinlog:usr/bin/mysqlbinlog mysqladmin:usr/bin/mysqladmin; do
-    local name=${tool%%:*} path=${tool#*:}
-    cat >"$MYSQL_DIR/$name" <<W
-#!/bin/sh
-exec "$R/usr/lib64/ld-linux-x86-64.so.2" --library-path "$R/usr/lib/x86_64-linux-gnu:$R/lib/x86_64-linux-gnu" "$R/$path" "\$@"
-W
-    chmod +x "$MYSQL_DIR/$name"
+wrapped_usr() { # dir
+  local R="$1/root" U="$1/usr" f
+  mkdir -p "$U/bin" "$U/sbin"
+  ln -sfn "$R/usr/share" "$U/share"
+  ln -sfn "$R/usr/lib" "$U/lib"
+  for f in "$R"/usr/bin/* "$R"/usr/sbin/*; do
+    local to="$U/${f#"$R"/usr/}"
+    if [ "$(head -c 4 "$f" 2>/dev/null)" = $'\x7fELF' ]; then
+      printf '#!/bin/sh\nexec "%s/usr/lib64/ld-linux-x86-64.so.2" --library-path "%s/usr/lib/x86_64-linux-gnu:%s/lib/x86_64-linux-gnu" "%s" "$@"\n' \
+        "$R" "$R" "$R" "$f" >"$to"
+      chmod +x "$to"
+    else
+      ln -sfn "$f" "$to" # scripts such as mariadb-install-db find the wrappers beside them through --basedir
+    fi
   done
 }
 
@@ -112,10 +130,13 @@ m_pid=$!
 set +m
 trap 'kill -- -$t_pid -$m_pid 2>/dev/null || true' EXIT
 trap 'exit 130' INT TERM
-mysql_tree
-mysql_wrappers
+sid_tree "MySQL 9.7" "$MYSQL_DIR" "mysql-server-core mysql-client-core" \
+  sbin/mysqld bin/mysql bin/mysqldump bin/mysqlbinlog bin/mysqladmin lib/mysql/plugin/mysql_clone.so
+sid_tree "MariaDB 11.8" "$MARIADB_NEXT_DIR" "mariadb-server-core mariadb-client mariadb-backup" \
+  sbin/mariadbd bin/mariadb bin/mariadb-dump bin/mariadb-binlog bin/mariadb-backup bin/mariadb-install-db
 wait $t_pid || die "Temporal CLI build failed"
 wait $m_pid || die "MinIO build failed"
 trap - EXIT INT TERM
-"$MYSQL_DIR/mysqld" --version >/dev/null || die "the unpacked mysqld does not run; remove $MYSQL_DIR and retry"
+"$MYSQL_DIR/usr/sbin/mysqld" --version >/dev/null || die "the unpacked mysqld does not run; remove $MYSQL_DIR and retry"
+"$MARIADB_NEXT_DIR/usr/sbin/mariadbd" --version >/dev/null || die "the unpacked mariadbd does not run; remove $MARIADB_NEXT_DIR and retry"
 say "ready in $CACHE"

@@ -8,7 +8,7 @@ import { createHostRestoreActivities } from '../activities/restore/activities';
 import { sweepOrphans } from '../activities/restore/orphans';
 import { LocalProcessProvisioner } from '../activities/restore/provisioner';
 import { RestoreHost } from '../activities/restore/restore-host';
-import { serverReleases } from '../activities/restore/server-releases';
+import { restoreHostServers } from '../activities/restore/server-releases';
 import { temporalActivities } from '../activities/temporal-failure';
 import { PitrError } from '../domain/errors';
 import { LEGACY_RESTORE_TASK_QUEUE, restoreReleaseQueue } from '../domain/task-queues';
@@ -21,7 +21,7 @@ const DEFAULT_SWEEP_SECONDS = 300;
 export class NoServerBinaryError extends PitrError {
   constructor() {
     super('this restore host has no mysqld or mariadbd: it can run no restore', {
-      hint: 'install the server release of the backups it restores (or leave `restore` out of --queue on this host)',
+      hint: 'install the server release of the backups it restores and name it in restoreHost.servers (or leave `restore` out of --queue on this host)',
       terminal: true,
     });
   }
@@ -49,13 +49,13 @@ export async function startRestoreHost(
   root: string,
 ): Promise<{ created: Array<{ worker: Worker; connection: NativeConnection }>; close: () => Promise<void> }> {
   const settings = config.restoreHost ?? {};
-  const releases = await serverReleases();
-  if (releases.length === 0) throw new NoServerBinaryError();
+  const servers = await restoreHostServers(settings);
+  if (servers.length === 0) throw new NoServerBinaryError();
   const host = new RestoreHost(settings.id ?? defaultHostId(root), root, {
     maxInstances: settings.maxInstances ?? DEFAULT_MAX_INSTANCES,
     maxDiskBytes: settings.maxDiskGiB === undefined ? null : settings.maxDiskGiB * 2 ** 30,
   });
-  const provisioner = new LocalProcessProvisioner(root);
+  const provisioner = new LocalProcessProvisioner(root, servers);
 
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
@@ -81,7 +81,7 @@ export async function startRestoreHost(
   const timer = setInterval(() => (sweeping = sweeping.then(sweep)), (settings.sweepSeconds ?? DEFAULT_SWEEP_SECONDS) * 1000);
 
   const activities = temporalActivities(createHostRestoreActivities(config, services, provisioner, host));
-  const queues = [...releases.map((r) => restoreReleaseQueue(r.flavor, r.release)), host.taskQueue, LEGACY_RESTORE_TASK_QUEUE];
+  const queues = [...servers.map((s) => restoreReleaseQueue(s.flavor, s.release)), host.taskQueue, LEGACY_RESTORE_TASK_QUEUE];
   say(`restore host ${host.id} (${root}) polls ${queues.join(', ')}`);
   const created = await Promise.all(
     queues.map((taskQueue) =>

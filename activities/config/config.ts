@@ -56,6 +56,22 @@ const RestoreHostConfig = z.strictObject({
   maxDiskGiB: z.number().positive().optional(),
   /** How often the host removes instances no running restore owns (default 300). */
   sweepSeconds: z.number().int().positive().optional(),
+  /**
+   * The server releases this host runs, each polled on its own queue; checked at start against
+   * what the server program reports (default: the MySQL and the MariaDB installed here).
+   */
+  servers: z
+    .array(
+      z.strictObject({
+        flavor: z.enum(['mysql', 'mariadb']),
+        /** major.minor, e.g. "11.8". */
+        release: z.string().regex(/^\d+\.\d+$/, 'major.minor, e.g. "11.8"'),
+        /** The folder whose sbin/ holds the server and bin/ its client tools: /usr for a distribution's packages. */
+        basedir: z.string(),
+      }),
+    )
+    .min(1)
+    .optional(),
 });
 
 export const CentralConfigSchema = CommonConfig.extend({

@@ -87,7 +87,7 @@ async function withDdlHeld<T>(flavor: 'mysql' | 'mariadb', options: BackupOption
 export async function dumpBackup(flavor: 'mysql' | 'mariadb', options: BackupOptions): Promise<EngineOutput> {
   const { tool, args, source } = DUMPS[flavor];
   const tools = toolchain();
-  const command = flavor === 'mysql' ? tools.mysqldump : tools.mariadbDump;
+  const command = options.toolPath ?? (flavor === 'mysql' ? tools.mysqldump : tools.mariadbDump);
   const version = await toolVersion(tool, command);
   const payload = join(options.stagingDir, DUMP_FILE);
   const scanner = new DumpLineScanner(flavor);

@@ -1,8 +1,8 @@
 import { createReadStream, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { adminAccountSql, startDbInstance, stopDbInstance, type DbInstance, type DbInstanceSpec, type Flavor } from '../local/db-instance';
-import { toolchain } from '../local/toolchain';
+import { adminAccountSql, startDbInstance, stopDbInstance, type DbInstance, type DbInstanceSpec } from '../local/db-instance';
+import { defaultServerBinaries, type ServerBinaries, serverProgram } from '../local/server-binaries';
 import { CLONE_DATA_DIR } from './clone-engine';
 import { withDefaultsFile } from './defaults-file';
 import { DUMP_FILE } from './dump-engine';
@@ -20,6 +20,8 @@ export interface RestoreTarget {
   port?: number;
   serverId?: number;
   extraArgs?: string[];
+  /** The release to run the restored server on; default: the flavor's release in the toolchain. */
+  server?: ServerBinaries;
 }
 
 export interface RestoreRequest {
@@ -28,14 +30,15 @@ export interface RestoreRequest {
   /** The backup's coordinate, from its manifest: the restored server's GTID state must equal it. */
   coordinate: EngineCoordinate;
   target: RestoreTarget;
-  /** The backup binary for xtrabackup restores (see `BackupOptions.toolPath`). */
+  /** The backup binary for xtrabackup restores (see `BackupOptions.toolPath`); mariadb-backup's is the restoring release's own. */
   toolPath?: string;
   signal?: AbortSignal;
 }
 
 /** `--prepare` applies the redo copied during the backup, making the files consistent; only then can they be moved into a datadir. */
-async function preparedDataDir(engine: PhysicalEngine, request: RestoreRequest): Promise<string> {
-  const command = physicalToolPath(engine, request.toolPath);
+async function preparedDataDir(engine: PhysicalEngine, request: RestoreRequest, server: ServerBinaries): Promise<string> {
+  // mariadb-backup prepares only what its own release wrote: the restoring server's release is the backup's.
+  const command = engine === 'mariadb-backup' ? serverProgram(server, 'backup') : physicalToolPath(engine, request.toolPath);
   const backupDir = join(request.payloadDir, PHYSICAL_BACKUP_DIR);
   const dataDir = join(request.payloadDir, 'prepared-datadir');
   await runTool({ tool: engine, argv: [command, '--no-defaults', '--prepare', `--target-dir=${backupDir}`], signal: request.signal });
@@ -54,9 +57,9 @@ async function preparedDataDir(engine: PhysicalEngine, request: RestoreRequest):
  * set from the coordinate afterwards. The dump brings the source's accounts in: the same
  * session, still signed in, then puts the product's own account back.
  */
-async function loadDump(flavor: Flavor, instance: DbInstance, dumpFile: string, signal: AbortSignal | undefined): Promise<void> {
-  const tools = toolchain();
-  const [tool, command] = flavor === 'mysql' ? ['mysql', tools.mysql] : ['mariadb', tools.mariadb];
+async function loadDump(server: ServerBinaries, instance: DbInstance, dumpFile: string, signal: AbortSignal | undefined): Promise<void> {
+  const { flavor } = server;
+  const [tool, command] = [flavor === 'mysql' ? 'mysql' : 'mariadb', serverProgram(server, 'client')];
   const prologue = flavor === 'mysql' ? 'RESET BINARY LOGS AND GTIDS;\n' : 'SET SESSION sql_log_bin = 0;\n';
   async function* script(): AsyncGenerator<Buffer> {
     yield Buffer.from(prologue);
@@ -73,13 +76,17 @@ async function loadDump(flavor: Flavor, instance: DbInstance, dumpFile: string, 
   );
 }
 
-async function startRestored(engine: EngineName, request: RestoreRequest, spec: DbInstanceSpec): Promise<DbInstance> {
+async function startRestored(
+  engine: EngineName,
+  request: RestoreRequest,
+  spec: DbInstanceSpec & { server: ServerBinaries },
+): Promise<DbInstance> {
   switch (engine) {
     case 'clone':
       return startDbInstance({ ...spec, seedDataDir: join(request.payloadDir, CLONE_DATA_DIR) });
     case 'mariadb-backup':
     case 'xtrabackup':
-      return startDbInstance({ ...spec, seedDataDir: await preparedDataDir(engine, request) });
+      return startDbInstance({ ...spec, seedDataDir: await preparedDataDir(engine, request, spec.server) });
     case 'mysqldump':
     case 'mariadb-dump':
       return startDbInstance(spec);
@@ -97,10 +104,11 @@ export async function restoreBackup(engine: EngineName, request: RestoreRequest)
   const flavor = ENGINE_FLAVOR[engine];
   const { dir } = request.target;
   if (existsSync(dir) && readdirSync(dir).length > 0) throw new RestoreTargetInUseError(dir);
-  const instance = await startRestored(engine, request, { flavor, ...request.target });
+  const server = request.target.server ?? (await defaultServerBinaries(flavor));
+  const instance = await startRestored(engine, request, { flavor, ...request.target, server });
   try {
     if (engine === 'mysqldump' || engine === 'mariadb-dump') {
-      await loadDump(flavor, instance, join(request.payloadDir, DUMP_FILE), request.signal);
+      await loadDump(server, instance, join(request.payloadDir, DUMP_FILE), request.signal);
     }
     await withSql(connectionOf(instance), async (conn) => {
       if (flavor === 'mariadb' || engine === 'xtrabackup') await setGtidState(conn, flavor, request.coordinate.gtidExecuted);

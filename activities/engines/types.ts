@@ -51,7 +51,7 @@ export interface BackupOptions {
   /** Folder the engine owns: wiped when it holds a partial result, reused when it holds a complete one. */
   stagingDir: string;
   throttle?: BackupThrottle;
-  /** The backup binary, for engines where it varies between hosts (xtrabackup). */
+  /** The backup program (`tools.<engine>` in the agent configuration), where it is not the toolchain's: another release's mariadb-backup or dump tool, xtrabackup. */
   toolPath?: string;
   onProgress?: (bytesDone: number) => void;
   signal?: AbortSignal;

@@ -17,7 +17,7 @@ import { SYSTEM_SCHEMAS } from '../engines/system-schemas';
 import type { DbInstance } from '../local/db-instance';
 import { restoreVerifiedBase, verifiedManifest } from '../restore/base';
 import { fetchArchivedSegments } from '../restore/fetch';
-import type { RestoreProvisioner, RestoreSite } from '../restore/provisioner';
+import type { ProvisionedSite, RestoreProvisioner } from '../restore/provisioner';
 import { readLegacyObject } from './read-object';
 
 /** A legacy object no longer holds the bytes import indexed: the older system's archive changed under the migration. */
@@ -40,7 +40,7 @@ async function fetchLegacyObject(store: ArtifactServices['store'], key: string, 
 export async function restoreLegacyPlan(
   services: Pick<ArtifactServices, 'store'>,
   plan: RestorePlan,
-  site: RestoreSite,
+  site: ProvisionedSite,
   signal: AbortSignal,
 ): Promise<DbInstance> {
   mkdirSync(site.payloadDir, { recursive: true });
@@ -53,7 +53,12 @@ export async function restoreLegacyPlan(
       binlogPosition: 0,
       source: `GTID_PURGED of legacy dump ${plan.backup.artifactKey}`,
     },
-    target: { dir: site.serverDir, serverId: site.serverId, extraArgs: applierServerArgs(plan.flavor, site.serverDir) },
+    target: {
+      dir: site.serverDir,
+      serverId: site.serverId,
+      extraArgs: applierServerArgs(plan.flavor, site.serverDir),
+      server: site.server,
+    },
     signal,
   });
   if (plan.stop === null) return server;
@@ -75,7 +80,7 @@ export async function restoreProductPlan(
   config: CentralConfig,
   services: Pick<ArtifactServices, 'store' | 'keys'>,
   plan: RestorePlan,
-  site: RestoreSite,
+  site: ProvisionedSite,
   signal: AbortSignal,
 ): Promise<DbInstance> {
   const manifest = await verifiedManifest(config, services, plan);
@@ -115,7 +120,7 @@ export async function dryRun(
   provisioner: RestoreProvisioner,
   restoreId: string,
   plan: RestorePlan,
-  restore: (site: RestoreSite) => Promise<DbInstance>,
+  restore: (site: ProvisionedSite) => Promise<DbInstance>,
 ): Promise<RestoredState> {
   const site = await provisioner.provision(restoreId, { flavor: plan.flavor, serverVersion: null });
   try {

@@ -10,7 +10,8 @@ import type { Flavor } from '../../domain/backup';
 import { PitrError } from '../../domain/errors';
 import { clientOptionFile } from '../engines/defaults-file';
 import { freePort, PortInUseError, runningPid, spawnDaemon, stopByPidFile, tcpOpen, waitUntilReady } from './process';
-import { type Toolchain, toolchain } from './toolchain';
+import { defaultServerBinaries, type ServerBinaries, serverProgram } from './server-binaries';
+import { toolchain } from './toolchain';
 
 const run = promisify(execFile);
 
@@ -43,6 +44,8 @@ export interface DbInstanceSpec {
   extraArgs?: string[];
   /** A datadir to move in (a restored backup) instead of copying the template; used only when the instance has no datadir yet. */
   seedDataDir?: string;
+  /** The release to run; default: the flavor's release in the toolchain. */
+  server?: ServerBinaries;
 }
 
 export class DbInitError extends PitrError {}
@@ -103,30 +106,46 @@ export function adminPassword(dir: string): string {
 }
 
 /**
- * An initialised, never-started datadir per flavor, kept in the cache: copying it is far
+ * An initialised, never-started datadir per release, kept in the cache: copying it is far
  * cheaper than `mysqld --initialize` (seconds) for every test instance.
  */
-async function templateDataDir(tools: Toolchain, flavor: Flavor): Promise<string> {
-  const template = join(tools.cacheDir, 'templates', flavor);
+function templateDataDir(server: ServerBinaries): Promise<string> {
+  const template = join(toolchain().cacheDir, 'templates', `${server.flavor}-${server.release}`);
+  // Instances started together in one process share one build.
+  let built = templates.get(template);
+  if (built === undefined) {
+    built = buildTemplate(server, template);
+    templates.set(template, built);
+    built.catch(() => templates.delete(template));
+  }
+  return built;
+}
+
+const templates = new Map<string, Promise<string>>();
+
+async function buildTemplate(server: ServerBinaries, template: string): Promise<string> {
+  const { flavor, basedir } = server;
   if (existsSync(join(template, '.complete'))) return template;
-  const building = `${template}.${process.pid}.tmp`;
+  // Other processes may build the same template at once: each in a folder of its own, the first whole one kept.
+  const building = `${template}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   rmSync(building, { recursive: true, force: true });
   mkdirSync(building, { recursive: true });
   try {
     if (flavor === 'mysql') {
-      await run(tools.mysqld, [
+      await run(serverProgram(server, 'server'), [
         '--no-defaults',
         '--initialize-insecure',
         '--user=root',
         `--datadir=${building}/data`,
-        `--basedir=${tools.mysqlUsr}`,
-        `--lc-messages-dir=${tools.mysqlUsr}/share/mysql`,
+        `--basedir=${basedir}`,
+        `--lc-messages-dir=${basedir}/share/mysql`,
       ]);
       // A copy must get its own server_uuid: MySQL writes a fresh one when auto.cnf is absent.
       rmSync(join(building, 'data', 'auto.cnf'), { force: true });
     } else {
-      await run(tools.mariadbInstallDb, [
+      await run(serverProgram(server, 'installDb'), [
         '--no-defaults',
+        `--basedir=${basedir}`,
         `--datadir=${building}/data`,
         '--user=root',
         '--auth-root-authentication-method=normal',
@@ -140,13 +159,17 @@ async function templateDataDir(tools: Toolchain, flavor: Flavor): Promise<string
       hint: 'check the toolchain with `bash scripts/install-toolchain.sh`',
     });
   }
+  if (existsSync(join(template, '.complete'))) {
+    rmSync(building, { recursive: true, force: true });
+    return template;
+  }
   rmSync(template, { recursive: true, force: true });
   renameSync(building, template);
   mkdirSync(join(template, '.complete'));
   return template;
 }
 
-function serverArgs(tools: Toolchain, spec: DbInstanceSpec, port: number, serverId: number): [string, string[]] {
+function serverArgs(server: ServerBinaries, spec: DbInstanceSpec, port: number, serverId: number): [string, string[]] {
   const l = layout(spec.dir);
   const common = [
     '--no-defaults',
@@ -161,15 +184,16 @@ function serverArgs(tools: Toolchain, spec: DbInstanceSpec, port: number, server
     '--binlog-format=ROW',
     `--log-error=${l.logFile}`,
     `--init-file=${l.adminInitFile}`,
+    `--basedir=${server.basedir}`,
   ];
+  const program = serverProgram(server, 'server');
   if (spec.flavor === 'mysql') {
     return [
-      tools.mysqld,
+      program,
       [
         ...common,
-        `--basedir=${tools.mysqlUsr}`,
-        `--lc-messages-dir=${tools.mysqlUsr}/share/mysql`,
-        `--plugin-dir=${tools.mysqlUsr}/lib/mysql/plugin`,
+        `--lc-messages-dir=${server.basedir}/share/mysql`,
+        `--plugin-dir=${server.basedir}/lib/mysql/plugin`,
         '--secure-file-priv=',
         '--mysqlx=OFF',
         '--gtid-mode=ON',
@@ -179,7 +203,7 @@ function serverArgs(tools: Toolchain, spec: DbInstanceSpec, port: number, server
       ],
     ];
   }
-  return [tools.mariadbd, [...common, '--gtid-strict-mode=ON', '--innodb-buffer-pool-size=64M', ...(spec.extraArgs ?? [])]];
+  return [program, [...common, '--gtid-strict-mode=ON', '--innodb-buffer-pool-size=64M', ...(spec.extraArgs ?? [])]];
 }
 
 /** Renames `from` to `to`, copying instead when they are on different filesystems. */
@@ -205,11 +229,11 @@ async function answersSql(port: number, socket: string, password: string): Promi
 }
 
 /**
- * Starts a MySQL 9.7 or MariaDB 10.11 server with binlogs and GTIDs on, initialising the
+ * Starts a MySQL or MariaDB server of the spec's release with binlogs and GTIDs on, initialising the
  * datadir from the cached template the first time. Starting again finds the same data.
  */
 export async function startDbInstance(spec: DbInstanceSpec): Promise<DbInstance> {
-  const tools = toolchain();
+  const server = spec.server ?? (await defaultServerBinaries(spec.flavor));
   const l = layout(spec.dir);
   const port = spec.port ?? (await freePort());
   const serverId = spec.serverId ?? 1;
@@ -217,7 +241,7 @@ export async function startDbInstance(spec: DbInstanceSpec): Promise<DbInstance>
   if (!existsSync(l.dataDir) && spec.seedDataDir !== undefined) {
     moveDir(spec.seedDataDir, l.dataDir);
   } else if (!existsSync(l.dataDir)) {
-    const template = await templateDataDir(tools, spec.flavor);
+    const template = await templateDataDir(server);
     // Asynchronously, so the services starting beside this one keep their event loop; renamed
     // into place only when whole, so an interrupted copy is never started as a datadir.
     const copying = `${l.dataDir}.copying`;
@@ -232,7 +256,7 @@ export async function startDbInstance(spec: DbInstanceSpec): Promise<DbInstance>
     writeFileSync(l.optionFile, clientOptionFile({ host: '127.0.0.1', port, user: ADMIN_USER, password, socket: l.socket }), {
       mode: 0o600,
     });
-    const [command, args] = serverArgs(tools, spec, port, serverId);
+    const [command, args] = serverArgs(server, spec, port, serverId);
     const pid = spawnDaemon({ name: spec.flavor, command, args, logFile: l.logFile, pidFile: l.pidFile });
     await waitUntilReady(`${spec.flavor} server in ${spec.dir}`, pid, l.logFile, () => answersSql(port, l.socket, password), 90_000);
   }

@@ -12,8 +12,6 @@ export interface Toolchain {
   mysql: string;
   mysqldump: string;
   mysqlbinlog: string;
-  /** `usr/` of the unpacked MySQL tree: basedir, plugins and messages live under it. */
-  mysqlUsr: string;
   mariadbd: string;
   mariadbInstallDb: string;
   mariadb: string;
@@ -59,11 +57,10 @@ export function toolchain(): Toolchain {
   const cached: Record<Exclude<keyof Toolchain, 'cacheDir'>, [string, string]> = {
     temporal: [join(cache, 'bin', 'temporal'), 'temporal'],
     minio: [join(cache, 'bin', 'minio'), 'minio'],
-    mysqld: [join(mysqlDir, 'mysqld'), 'mysqld'],
-    mysql: [join(mysqlDir, 'mysql'), 'mysql'],
-    mysqldump: [join(mysqlDir, 'mysqldump'), 'mysqldump'],
-    mysqlbinlog: [join(mysqlDir, 'mysqlbinlog'), 'mysqlbinlog'],
-    mysqlUsr: [join(mysqlDir, 'root', 'usr'), '/usr'],
+    mysqld: [join(mysqlDir, 'usr', 'sbin', 'mysqld'), 'mysqld'],
+    mysql: [join(mysqlDir, 'usr', 'bin', 'mysql'), 'mysql'],
+    mysqldump: [join(mysqlDir, 'usr', 'bin', 'mysqldump'), 'mysqldump'],
+    mysqlbinlog: [join(mysqlDir, 'usr', 'bin', 'mysqlbinlog'), 'mysqlbinlog'],
     mariadbd: ['/usr/sbin/mariadbd', 'mariadbd'],
     mariadbInstallDb: ['/usr/bin/mariadb-install-db', 'mariadb-install-db'],
     mariadb: ['/usr/bin/mariadb', 'mariadb'],

@@ -11,7 +11,7 @@ import { verifySignedManifest } from '../../domain/manifest/signature';
 import { sameHistory } from '../../domain/archive/history';
 import type { RestorePlan } from '../../domain/restore/plan';
 import { ManifestMismatchError } from './errors';
-import type { RestoreSite } from './provisioner';
+import type { ProvisionedSite } from './provisioner';
 import { storedBackupId } from '../backup/manifest';
 
 async function readObject(services: Pick<ArtifactServices, 'store'>, key: string): Promise<Buffer> {
@@ -52,7 +52,7 @@ export async function restoreVerifiedBase(
   services: Pick<ArtifactServices, 'store' | 'keys'>,
   plan: RestorePlan,
   manifest: Manifest,
-  site: RestoreSite,
+  site: ProvisionedSite,
   signal: AbortSignal,
 ): Promise<DbInstance> {
   const tar = new PassThrough();
@@ -77,7 +77,12 @@ export async function restoreVerifiedBase(
   return restoreBackup(manifest.engine, {
     payloadDir: site.payloadDir,
     coordinate: { ...manifest.coordinate, source: `manifest of ${manifest.backupId}` },
-    target: { dir: site.serverDir, serverId: site.serverId, extraArgs: applierServerArgs(plan.flavor, site.serverDir) },
+    target: {
+      dir: site.serverDir,
+      serverId: site.serverId,
+      extraArgs: applierServerArgs(plan.flavor, site.serverDir),
+      server: site.server,
+    },
     signal,
   });
 }

@@ -1,15 +1,11 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Flavor } from '../../domain/backup';
 import { PitrError } from '../../domain/errors';
 import { majorMinor } from '../../domain/restore/release';
 import { stopDbInstance } from '../local/db-instance';
-import { toolchain } from '../local/toolchain';
-
-const run = promisify(execFile);
+import type { ServerBinaries } from '../local/server-binaries';
 
 /** Where one restore's files and server live, on the host that runs the restore activities. */
 export interface RestoreSite {
@@ -25,6 +21,11 @@ export interface RestoreSite {
   serverId: number;
 }
 
+/** A site as `provision` made it: with the server release the restore runs on. */
+export interface ProvisionedSite extends RestoreSite {
+  server: ServerBinaries;
+}
+
 /** The server a restore needs: the source's flavor and version. */
 export interface RestoreServerSpec {
   flavor: Flavor;
@@ -32,30 +33,34 @@ export interface RestoreServerSpec {
   serverVersion: string | null;
 }
 
-/** The restoring server binary is another major.minor release than the backup's source. */
+/** No release this restore host runs is the backup's major.minor release. */
 export class RestoreServerVersionError extends PitrError {
-  constructor(flavor: Flavor, sourceVersion: string, binaryVersion: string) {
-    super(
-      `the backup comes from ${flavor} ${sourceVersion}, this restore host's ${flavor} server is ${binaryVersion}: another major.minor release`,
-      {
-        hint: `restore on a host whose ${flavor} server is ${majorMinor(sourceVersion) ?? sourceVersion}.x; a data directory or dump of one release is not restored by another`,
-        terminal: true,
-      },
-    );
+  constructor(flavor: Flavor, sourceVersion: string, runs: string[]) {
+    const have = runs.length === 0 ? `no ${flavor} server` : `${flavor} ${runs.join(', ')}`;
+    super(`the backup comes from ${flavor} ${sourceVersion}; this restore host runs ${have}: another major.minor release`, {
+      hint: `restore on a host that runs ${flavor} ${majorMinor(sourceVersion) ?? sourceVersion}.x (restoreHost.servers in its configuration); a data directory or dump of one release is not restored by another`,
+      terminal: true,
+    });
   }
 }
 
-/** Refuses a restore whose source's major.minor release differs from the restoring binary's. */
-export function checkServerVersion(flavor: Flavor, sourceVersion: string, binaryVersion: string): void {
-  const [source, binary] = [majorMinor(sourceVersion), majorMinor(binaryVersion)];
-  if (source === null || binary === null || source !== binary) throw new RestoreServerVersionError(flavor, sourceVersion, binaryVersion);
-}
-
-/** The version the flavor's server binary on this host reports (`mysqld --version`). */
-export async function binaryVersion(flavor: Flavor): Promise<string> {
-  const tools = toolchain();
-  const { stdout } = await run(flavor === 'mysql' ? tools.mysqld : tools.mariadbd, ['--version']);
-  return /Ver\s+(\S+)/.exec(stdout)?.[1] ?? stdout.trim();
+/**
+ * The release of this host's that runs a backup of `sourceVersion`: the same major.minor, since
+ * a data directory or dump of one release is not restored by another. A backup whose source
+ * version nothing recorded (an imported legacy dump) runs on the flavor's first release.
+ */
+export function serverFor(servers: readonly ServerBinaries[], { flavor, serverVersion }: RestoreServerSpec): ServerBinaries {
+  const ofFlavor = servers.filter((s) => s.flavor === flavor);
+  const release = serverVersion === null ? null : majorMinor(serverVersion);
+  const found = serverVersion === null ? ofFlavor[0] : ofFlavor.find((s) => s.release === release);
+  if (found === undefined) {
+    throw new RestoreServerVersionError(
+      flavor,
+      serverVersion ?? 'an unrecorded version',
+      ofFlavor.map((s) => s.version),
+    );
+  }
+  return found;
 }
 
 /**
@@ -64,8 +69,8 @@ export async function binaryVersion(flavor: Flavor): Promise<string> {
  * pod or VM with a volume here and delete it in `release`.
  */
 export interface RestoreProvisioner {
-  /** Refuses a server of another major.minor release than the source's (RestoreServerVersionError). */
-  provision(restoreId: string, server: RestoreServerSpec): Promise<RestoreSite>;
+  /** The site, with the release that runs it; refuses a backup of a release the host does not run (RestoreServerVersionError). */
+  provision(restoreId: string, server: RestoreServerSpec): Promise<ProvisionedSite>;
   /** The site `provision` made, for the later steps of the same restore. */
   siteOf(restoreId: string, flavor: Flavor): RestoreSite;
   /** Stops the instance and removes everything `provision` created; releasing twice is harmless. */
@@ -86,7 +91,11 @@ export function restoreFolder(root: string, restoreId: string): string {
 
 /** Restored instances as local processes under one folder of this host. */
 export class LocalProcessProvisioner implements RestoreProvisioner {
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    /** The server releases this host runs. */
+    private readonly servers: readonly ServerBinaries[],
+  ) {}
 
   siteOf(restoreId: string, flavor: Flavor): RestoreSite {
     const dir = restoreFolder(this.root, restoreId);
@@ -100,9 +109,9 @@ export class LocalProcessProvisioner implements RestoreProvisioner {
     };
   }
 
-  async provision(restoreId: string, { flavor, serverVersion }: RestoreServerSpec): Promise<RestoreSite> {
-    if (serverVersion !== null) checkServerVersion(flavor, serverVersion, await binaryVersion(flavor));
-    const site = this.siteOf(restoreId, flavor);
+  async provision(restoreId: string, spec: RestoreServerSpec): Promise<ProvisionedSite> {
+    const server = serverFor(this.servers, spec);
+    const site = { ...this.siteOf(restoreId, spec.flavor), server };
     // A retried provision starts over: whatever a failed attempt left is not trusted. The folder itself stays, with
     // the host's claim on it.
     await stopDbInstance(site.serverDir);

@@ -1,29 +1,22 @@
-import type { Flavor } from '../../domain/backup';
-import { majorMinor } from '../../domain/restore/release';
+import type { CentralConfig } from '../config/config';
+import { declaredServer, defaultServerBinaries, type ServerBinaries, ServerBinariesError } from '../local/server-binaries';
 import { ToolchainMissingError } from '../local/toolchain';
-import { binaryVersion } from './provisioner';
 
-/** A server release this host's binaries run. */
-export interface ServerRelease {
-  flavor: Flavor;
-  /** major.minor, e.g. `9.7`. */
-  release: string;
-  version: string;
-}
-
-/** The releases of the server binaries installed on this host; a flavor without its binary is left out. */
-export async function serverReleases(): Promise<ServerRelease[]> {
-  const found: ServerRelease[] = [];
+/**
+ * The server releases this restore host runs: those its configuration declares (each checked
+ * against what its server program reports), else the MySQL and the MariaDB installed here, a
+ * flavor without its server left out.
+ */
+export async function restoreHostServers(settings: CentralConfig['restoreHost']): Promise<ServerBinaries[]> {
+  if (settings?.servers !== undefined) return Promise.all(settings.servers.map(declaredServer));
+  const found: ServerBinaries[] = [];
   for (const flavor of ['mysql', 'mariadb'] as const) {
-    let version: string;
     try {
-      version = await binaryVersion(flavor);
+      found.push(await defaultServerBinaries(flavor));
     } catch (err) {
-      if (err instanceof ToolchainMissingError) continue;
+      if (err instanceof ToolchainMissingError || err instanceof ServerBinariesError) continue;
       throw err;
     }
-    const release = majorMinor(version);
-    if (release !== null) found.push({ flavor, release, version });
   }
   return found;
 }

@@ -4,6 +4,7 @@ import { artifactServicesFromConfig } from '../../activities/config/artifact-ser
 import { completeLegacySource, loadLegacyArchive } from '../../activities/catalog/legacy';
 import { compareLegacyPlans } from '../../activities/legacy/compare';
 import { LocalProcessProvisioner } from '../../activities/restore/provisioner';
+import { restoreHostServers } from '../../activities/restore/server-releases';
 import { restoreRoot } from '../../workers/central-worker';
 import { importLegacy, type LegacyImportReport } from '../../activities/legacy/import';
 import { comparisonText, type InstantComparison } from '../../domain/legacy/compare';
@@ -111,7 +112,13 @@ export function legacyCommand(): Command {
       const interrupt = new AbortController();
       const stop = () => interrupt.abort(new Error('interrupted'));
       process.once('SIGINT', stop).once('SIGTERM', stop);
-      const dryRuns = o.restore ? { config, provisioner: new LocalProcessProvisioner(restoreRoot()), signal: interrupt.signal } : undefined;
+      const dryRuns = o.restore
+        ? {
+            config,
+            provisioner: new LocalProcessProvisioner(restoreRoot(), await restoreHostServers(config.restoreHost)),
+            signal: interrupt.signal,
+          }
+        : undefined;
       try {
         const comparisons = await withCatalog(config, (catalog) =>
           compareLegacyPlans(catalog, services, { tenantId: o.tenant, clusterId: o.cluster, prefix: o.prefix, at }, dryRuns),

@@ -16,6 +16,7 @@ import { restoreProgressQuery } from '../../workflows';
 import { loadCliConfig, printJsonOr, withCatalog, withTemporal } from '../config';
 import { WorkflowRunFailedError } from '../workflow-failure';
 import { extendCommand, releaseCommand } from './keep';
+import { restoreHostsOfPlan, restoreHostsText } from './release-hosts';
 import { requestRestore } from './request';
 
 interface TargetOptions {
@@ -93,7 +94,8 @@ export function planCommand(): Command {
             ? loadRestorePlan(catalog, services, request)
             : loadLegacyPlan(catalog, services, { ...request, prefix: legacyPrefix }),
         );
-        printJsonOr(o.json, plan, planText);
+        const hosts = await restoreHostsOfPlan((use) => withTemporal(config, use), plan);
+        printJsonOr(o.json, { ...plan, restoreHosts: hosts }, (p) => `${planText(p)}\n${restoreHostsText(hosts, p)}`);
       } finally {
         services.close();
       }

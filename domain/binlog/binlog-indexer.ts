@@ -189,6 +189,7 @@ export class BinlogIndexer implements EventSink {
     }
     this.format = decodeFormatDescription(buf, start, length, offset, this.file);
     this.scanner.checksumLength = this.format.checksum === 'crc32' ? CHECKSUM_LENGTH : 0;
+    this.scanner.endPositionMayBeZero = this.format.flavor === 'mariadb';
     this.queryPostHeaderLength = this.format.postHeaderLengths[EventType.QUERY - 1] ?? DEFAULT_QUERY_POST_HEADER_LENGTH;
     this.rotatePostHeaderLength = this.format.postHeaderLengths[EventType.ROTATE - 1] ?? DEFAULT_ROTATE_POST_HEADER_LENGTH;
     this.firstEventSeconds = time;

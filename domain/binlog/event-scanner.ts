@@ -30,6 +30,11 @@ const NO_PENDING = -1;
 export class EventScanner {
   /** 4 once the Format_description event says events carry a CRC32; 0 before and otherwise. */
   checksumLength = 0;
+  /**
+   * MariaDB 11.4+ leaves the end position of events written from a transaction's cache at 0
+   * (unless binlog_legacy_event_pos=ON); set once the Format_description event names MariaDB.
+   */
+  endPositionMayBeZero = false;
   /** File offset of the next event to frame (of the pending one while it is incomplete). */
   private offset = 0;
   private magic = Buffer.alloc(BINLOG_MAGIC.length);
@@ -128,7 +133,7 @@ export class EventScanner {
     }
     const endPosition = buf.readUInt32LE(at + HeaderOffset.LOG_POS);
     const expected = (this.offset + length) % UINT32_RANGE;
-    if (endPosition !== expected) {
+    if (endPosition !== expected && !(endPosition === 0 && this.endPositionMayBeZero)) {
       throw this.corrupt(
         this.offset,
         `${eventTypeName(buf[at + HeaderOffset.TYPE]!)} event header says it ends at ${endPosition}, but its length ${length} makes it end at ${this.offset + length}`,

@@ -2,6 +2,7 @@ import { mkdtempSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { type DbInstance, type Flavor, startDbInstance, stopDbInstance } from '../../activities/local/db-instance';
+import type { ServerBinaries } from '../../activities/local/server-binaries';
 import { SOURCE_SERVER_ARGS } from '../../activities/local/stack';
 import { testStack } from './env';
 
@@ -11,7 +12,10 @@ export const INSTANCES_DIR = 'instances';
  * A fresh database server of its own for one test file (copied from a cached template,
  * so about a second). Stopped after the file's tests; the harness stops any left behind.
  */
-export async function freshDbInstance(flavor: Flavor, options: { serverId?: number; extraArgs?: string[] } = {}): Promise<DbInstance> {
+export async function freshDbInstance(
+  flavor: Flavor,
+  options: { serverId?: number; extraArgs?: string[]; server?: ServerBinaries } = {},
+): Promise<DbInstance> {
   const root = join(testStack().stateDir, INSTANCES_DIR);
   mkdirSync(root, { recursive: true });
   const dir = mkdtempSync(join(root, `${flavor}-`));

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { listBackups } from '../../../activities/catalog/backups';
+import type { AgentConfig } from '../../../activities/config/config';
 import type { DbInstance } from '../../../activities/local/db-instance';
+import type { ServerBinaries } from '../../../activities/local/server-binaries';
 import type { EngineName, Flavor } from '../../../domain/backup';
 import { freshDbInstance } from '../../harness/instances';
 import { startBackup, startTestCluster, temporalClient } from '../../harness/workers';
@@ -27,10 +29,12 @@ export async function archivedCluster(
   name = 'restore',
   /** Writes more, beside the oracle writer, after the rotation. */
   afterRotation?: (db: DbInstance) => Promise<void>,
+  /** The source's release (default: the toolchain's), and the engine and tools its agent backs up with. */
+  source: { server?: ServerBinaries; engine?: EngineName; agent?: Partial<AgentConfig> } = {},
 ): Promise<Cluster> {
-  const db = await freshDbInstance(flavor);
-  const ids = { tenantId: 't-restore', clusterId: `c-${name}-${flavor}-${process.pid}`, engine: ENGINE[flavor] };
-  await startTestCluster(db, ids);
+  const db = await freshDbInstance(flavor, source.server === undefined ? {} : { server: source.server });
+  const ids = { tenantId: 't-restore', clusterId: `c-${name}-${flavor}-${process.pid}`, engine: source.engine ?? ENGINE[flavor] };
+  await startTestCluster(db, ids, source.agent);
   await setRpo(ids, flavor, 1);
   const writer = await OracleWriter.open(db);
   writer.start(pace);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,40 +14,18 @@ import { parseRestoreTarget, type RestoreTarget } from '../../../domain/restore/
 import type { RestoreProgress } from '../../../domain/restore/workflow-types';
 import { releaseRestoreSignal, restoreProgressQuery } from '../../../workflows';
 import { withRestoreHosts, type PitrHost } from '../../harness/agent-process';
-import { testStack } from '../../harness/env';
 import { recordHistory } from '../../harness/histories';
 import { startTestCentralWorkers, temporalClient } from '../../harness/workers';
 import { sql, withCentralCatalog } from '../archive/archive-harness';
 import { clusterStatus, formatStatus } from '../../../client/status/cluster-status';
 import { archivedCluster } from './archived-cluster';
+import { hostStepsOf, type TestHost, testRestoreHost } from './restore-host-harness';
 
 // Restore hosts of their own, in processes a test can kill; no restore host in this process.
 const centralReady = startTestCentralWorkers(['central', 'verify']);
 
 const MAX_INSTANCES = 3;
 const BULK_ROWS = 8 * 50_000;
-
-interface TestHost {
-  id: string;
-  dir: string;
-  config: string;
-}
-
-/** The stack's central configuration, as a restore host with a folder and an id of its own. */
-function restoreHost(name: string): TestHost {
-  const stack = testStack();
-  const host = {
-    id: `test-${name}-${process.pid}`,
-    dir: join(stack.stateDir, `restore-host-${name}-${process.pid}`),
-    config: join(stack.stateDir, `restore-host-${name}-${process.pid}.json`),
-  };
-  const central = JSON.parse(readFileSync(stack.configs.central, 'utf8')) as object;
-  writeFileSync(
-    host.config,
-    JSON.stringify({ ...central, restoreHost: { id: host.id, dir: host.dir, maxInstances: MAX_INSTANCES, sweepSeconds: 5 } }),
-  );
-  return host;
-}
 
 const claimed = (host: TestHost): string[] => (existsSync(host.dir) ? readdirSync(host.dir) : []);
 
@@ -71,27 +49,6 @@ async function bulkWrites(db: DbInstance): Promise<void> {
     );
   }
   await conn.end();
-}
-
-/** The workers that started the restore's steps after its claim, and the queues those were sent to. */
-async function hostStepsOf(handle: WorkflowHandle): Promise<{ identities: Set<string>; queues: Set<string>; types: string[] }> {
-  const history = await handle.fetchHistory();
-  const scheduled = new Map<string, { type: string; queue: string }>();
-  const identities = new Set<string>();
-  const queues = new Set<string>();
-  const types: string[] = [];
-  for (const event of history.events ?? []) {
-    const s = event.activityTaskScheduledEventAttributes;
-    if (s) scheduled.set(String(event.eventId), { type: s.activityType?.name ?? '', queue: s.taskQueue?.name ?? '' });
-    const started = event.activityTaskStartedEventAttributes;
-    const step = started ? scheduled.get(String(started.scheduledEventId)) : undefined;
-    if (started && step?.queue.startsWith('pitr-restore-host-')) {
-      identities.add(started.identity ?? '');
-      queues.add(step.queue);
-      types.push(step.type);
-    }
-  }
-  return { identities, queues, types };
 }
 
 async function progressOf(handle: WorkflowHandle, until: (p: RestoreProgress) => boolean): Promise<RestoreProgress> {
@@ -126,7 +83,7 @@ async function eventually(what: string, check: () => boolean, ms = 60_000): Prom
 test('restores on two restore hosts: each stays on the host that holds it', async (t) => {
   await centralReady;
   const client = await temporalClient();
-  const hostsOf = [restoreHost('a'), restoreHost('b')];
+  const hostsOf = [testRestoreHost('a', { maxInstances: MAX_INSTANCES }), testRestoreHost('b', { maxInstances: MAX_INSTANCES })];
   const since = Date.now() - 1000;
   const cluster = await archivedCluster('mysql', { intervalMs: 40, settleMs: 4000 }, 'hosts', bulkWrites);
   await withRestoreHosts(

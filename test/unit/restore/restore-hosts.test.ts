@@ -9,7 +9,8 @@ import { restoreOrphansRemoved } from '../../../activities/metrics';
 import { sweepOrphans } from '../../../activities/restore/orphans';
 import { LocalProcessProvisioner, restoreFolder } from '../../../activities/restore/provisioner';
 import { RestoreHost, RestoreHostFullError } from '../../../activities/restore/restore-host';
-import { serverReleases } from '../../../activities/restore/server-releases';
+import { restoreHostServers } from '../../../activities/restore/server-releases';
+import { cachedServerBasedir } from '../../../activities/local/server-binaries';
 import { hostFullReason } from '../../../domain/restore/capacity';
 import { restoreHostQueue, restoreQueueOfVersion, restoreReleaseQueue } from '../../../domain/task-queues';
 
@@ -72,7 +73,7 @@ test('the sweep removes the folders of restores no longer running, counts them, 
     const said: string[] = [];
     const removed = await sweepOrphans(
       host,
-      new LocalProcessProvisioner(root),
+      new LocalProcessProvisioner(root, []),
       async (id) => id === 'restore.a-live',
       (m) => said.push(m),
     );
@@ -90,9 +91,31 @@ test('a restore host finds the releases of the server binaries it has', {
   skip: !existsSync(toolchain().mysqld) && 'no mysqld on this host',
 }, async () => {
   const own = /Ver\s+(\d+\.\d+)\./.exec(execFileSync(toolchain().mysqld, ['--version']).toString())![1]!;
-  const releases = await serverReleases();
+  const servers = await restoreHostServers(undefined);
   assert.ok(
-    releases.some((r) => r.flavor === 'mysql' && r.release === own),
-    `mysql ${own} among ${JSON.stringify(releases)}`,
+    servers.some((s) => s.flavor === 'mysql' && s.release === own),
+    `mysql ${own} among ${JSON.stringify(servers)}`,
+  );
+});
+
+const nextMariadb = cachedServerBasedir('mariadb', '11.8');
+
+test('a restore host runs the releases its configuration declares, each checked against what its server reports', {
+  skip: !existsSync(nextMariadb) && 'no MariaDB 11.8 in the toolchain',
+}, async () => {
+  const [declared] = await restoreHostServers({ servers: [{ flavor: 'mariadb', release: '11.8', basedir: nextMariadb }] });
+  assert.equal(declared?.release, '11.8');
+  assert.match(declared?.version ?? '', /^11\.8\.\d+-MariaDB/);
+  await assert.rejects(
+    restoreHostServers({ servers: [{ flavor: 'mariadb', release: '10.11', basedir: nextMariadb }] }),
+    (err: Error & { hint?: string }) => {
+      assert.match(err.message, /the mariadb server under .*mariadb-11\.8\/usr is 11\.8\.\d+\S*, not the declared release 10\.11/);
+      assert.match(err.hint ?? '', /set release to 11\.8/);
+      return true;
+    },
+  );
+  await assert.rejects(
+    restoreHostServers({ servers: [{ flavor: 'mariadb', release: '11.8', basedir: '/nonexistent' }] }),
+    /there is no mariadb server program at \/nonexistent\/sbin\/mariadbd/,
   );
 });
