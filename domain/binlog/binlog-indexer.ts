@@ -225,7 +225,7 @@ export class BinlogIndexer implements EventSink {
       throw this.corrupt(offset, `malformed ${eventTypeName(type)} event`);
     this.trxMysql = anonymous ? undefined : info;
     this.trxGtid = anonymous ? null : `${info.sourceId}:${info.gno}`;
-    this.trxCommitTime = info.immediateCommitMicros === undefined ? seconds(time) : { micros: info.immediateCommitMicros, precision: 'us' };
+    this.trxCommitTime = info.commitMicros === undefined ? seconds(time) : { micros: info.commitMicros, precision: 'us' };
     this.boundaries.start(false);
   }
 

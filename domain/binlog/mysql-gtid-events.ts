@@ -6,8 +6,12 @@ export interface MysqlGtidInfo {
   /** `uuid` or `uuid:tag`, lower case. */
   sourceId: string;
   gno: bigint;
-  /** µs since the epoch; undefined in events from servers before 8.0.1. */
-  immediateCommitMicros: number | undefined;
+  /**
+   * µs since the epoch when the transaction committed on the server where it first committed
+   * (original_commit_timestamp): on a replica, the primary's commit, not the replica's own apply
+   * (immediate_commit_timestamp), which lags. Undefined in events from servers before 8.0.1.
+   */
+  commitMicros: number | undefined;
   /** Bytes from this event's start to the end of the transaction; 0 when not recorded. */
   transactionLength: number;
 }
@@ -41,7 +45,8 @@ export class UuidFormatter {
 /**
  * Decodes an untagged Gtid or Anonymous_Gtid event body, buf[body, bodyEnd) (checksum
  * excluded): fixed post-header, then optional 7-byte immediate commit timestamp (its top
- * bit set when a 7-byte original timestamp follows), a packed transaction length, ...
+ * bit set when a 7-byte original timestamp follows; else the two are equal), a packed
+ * transaction length, ...
  * Returns undefined when the body is shorter than the fixed part.
  */
 export function decodeUntaggedGtid(buf: Buffer, body: number, bodyEnd: number, uuids: UuidFormatter): MysqlGtidInfo | undefined {
@@ -49,17 +54,25 @@ export function decodeUntaggedGtid(buf: Buffer, body: number, bodyEnd: number, u
   const sourceId = uuids.format(buf, body + 1);
   const gno = buf.readBigInt64LE(body + 1 + UUID_LENGTH);
   let pos = body + UNTAGGED_POST_HEADER_LENGTH;
-  let immediateCommitMicros: number | undefined;
+  let commitMicros: number | undefined;
   let transactionLength = 0;
   if (bodyEnd - pos >= COMMIT_TIMESTAMP_LENGTH) {
     // Bit 55 (top of the 7th byte) announces the original timestamp; it is no part of the value.
     const top = buf[pos + 6]!;
-    immediateCommitMicros = buf.readUInt32LE(pos) + (buf[pos + 4]! | (buf[pos + 5]! << 8) | ((top & 0x7f) << 16)) * 2 ** 32;
+    commitMicros = readCommitTimestamp(buf, pos);
     pos += COMMIT_TIMESTAMP_LENGTH;
-    if (top & 0x80) pos += COMMIT_TIMESTAMP_LENGTH;
+    if (top & 0x80 && bodyEnd - pos >= COMMIT_TIMESTAMP_LENGTH) {
+      commitMicros = readCommitTimestamp(buf, pos);
+      pos += COMMIT_TIMESTAMP_LENGTH;
+    }
     if (pos < bodyEnd) transactionLength = readPackedInteger(buf, pos, bodyEnd);
   }
-  return { sourceId, gno, immediateCommitMicros, transactionLength };
+  return { sourceId, gno, commitMicros, transactionLength };
+}
+
+/** A 7-byte commit timestamp in µs, without the flag bit 55. */
+function readCommitTimestamp(buf: Buffer, pos: number): number {
+  return buf.readUInt32LE(pos) + (buf[pos + 4]! | (buf[pos + 5]! << 8) | ((buf[pos + 6]! & 0x7f) << 16)) * 2 ** 32;
 }
 
 /** MySQL's length-encoded integer (net_field_length): 1, 3, 4 or 9 bytes. */
@@ -105,6 +118,7 @@ export function decodeTaggedGtid(buf: Buffer, body: number, bodyEnd: number, uui
   let gno: bigint | undefined;
   let tag = '';
   let immediateCommitMicros: number | undefined;
+  let originalCommitMicros: number | undefined;
   let transactionLength = 0;
   while (cursor.pos < cursor.end) {
     const id = readVarlenUnsigned(cursor);
@@ -132,6 +146,11 @@ export function decodeTaggedGtid(buf: Buffer, body: number, bodyEnd: number, uui
         immediateCommitMicros = micros === undefined ? undefined : Number(micros);
         break;
       }
+      case TaggedField.ORIGINAL_COMMIT_TIMESTAMP: {
+        const micros = readVarlenUnsigned(cursor);
+        originalCommitMicros = micros === undefined ? undefined : Number(micros);
+        break;
+      }
       case TaggedField.TRANSACTION_LENGTH:
         transactionLength = Number(readVarlenUnsigned(cursor) ?? 0n);
         break;
@@ -140,7 +159,6 @@ export function decodeTaggedGtid(buf: Buffer, body: number, bodyEnd: number, uui
         readVarlenSigned(cursor);
         break;
       case TaggedField.FLAGS:
-      case TaggedField.ORIGINAL_COMMIT_TIMESTAMP:
       case TaggedField.IMMEDIATE_SERVER_VERSION:
       case TaggedField.ORIGINAL_SERVER_VERSION:
       case TaggedField.COMMIT_GROUP_TICKET:
@@ -153,7 +171,9 @@ export function decodeTaggedGtid(buf: Buffer, body: number, bodyEnd: number, uui
   }
   if (gno === undefined) return undefined;
   const uuidText = uuids.format(uuid, 0);
-  return { sourceId: tag === '' ? uuidText : `${uuidText}:${tag}`, gno, immediateCommitMicros, transactionLength };
+  // The original timestamp is written only where it differs from the immediate one.
+  const commitMicros = originalCommitMicros ?? immediateCommitMicros;
+  return { sourceId: tag === '' ? uuidText : `${uuidText}:${tag}`, gno, commitMicros, transactionLength };
 }
 
 /** One source of a Previous_gtids event with its GNO intervals (inclusive). */

@@ -22,7 +22,7 @@ export interface BinlogTransaction {
   start: number;
   /** Offset just past the transaction's last event: where the next one may start. */
   end: number;
-  /** MySQL: immediate_commit_timestamp; MariaDB: header time of the event that ends it. */
+  /** MySQL: original_commit_timestamp (the first server's commit, a replica's primary's); MariaDB: header time of the event that ends it. */
   commitTime: BinlogTime;
 }
 

@@ -98,7 +98,8 @@ export function canonical(flavor: Flavor, history: string): string {
 }
 
 export async function sql(db: DbInstance): Promise<Connection> {
-  return createConnection({ host: db.host, port: db.port, user: db.user, password: db.password, multipleStatements: true });
+  // Over its socket: a source may take TCP sessions only with TLS.
+  return createConnection({ socketPath: db.socket, user: db.user, password: db.password, multipleStatements: true });
 }
 
 export async function executedGtids(conn: Connection, flavor: Flavor): Promise<string> {

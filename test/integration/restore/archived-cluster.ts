@@ -29,12 +29,23 @@ export async function archivedCluster(
   name = 'restore',
   /** Writes more, beside the oracle writer, after the rotation. */
   afterRotation?: (db: DbInstance) => Promise<void>,
-  /** The source's release (default: the toolchain's), and the engine and tools its agent backs up with. */
-  source: { server?: ServerBinaries; engine?: EngineName; agent?: Partial<AgentConfig> } = {},
+  /**
+   * The source's release (default: the toolchain's) and server options, and the engine and agent
+   * configuration it is backed up with (`agent` may set the source up first: accounts, TLS).
+   */
+  source: {
+    server?: ServerBinaries;
+    extraArgs?: string[];
+    engine?: EngineName;
+    agent?: Partial<AgentConfig> | ((db: DbInstance) => Promise<Partial<AgentConfig>>);
+  } = {},
 ): Promise<Cluster> {
-  const db = await freshDbInstance(flavor, source.server === undefined ? {} : { server: source.server });
+  const db = await freshDbInstance(flavor, {
+    ...(source.server === undefined ? {} : { server: source.server }),
+    ...(source.extraArgs === undefined ? {} : { extraArgs: source.extraArgs }),
+  });
   const ids = { tenantId: 't-restore', clusterId: `c-${name}-${flavor}-${process.pid}`, engine: source.engine ?? ENGINE[flavor] };
-  await startTestCluster(db, ids, source.agent);
+  await startTestCluster(db, ids, typeof source.agent === 'function' ? await source.agent(db) : source.agent);
   await setRpo(ids, flavor, 1);
   const writer = await OracleWriter.open(db);
   writer.start(pace);

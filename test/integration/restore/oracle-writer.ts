@@ -34,7 +34,7 @@ export class OracleWriter {
   ) {}
 
   static async open(db: DbInstance): Promise<OracleWriter> {
-    const conn = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password });
+    const conn = await createConnection({ socketPath: db.socket, user: db.user, password: db.password });
     await conn.query('CREATE DATABASE oracle');
     await conn.query('CREATE TABLE oracle.commits (id INT PRIMARY KEY, committed_us BIGINT NOT NULL) ENGINE=InnoDB');
     return new OracleWriter(conn, db.flavor);

@@ -25,13 +25,13 @@ describe('MySQL GTID event decoding', () => {
     assert.deepEqual(decodeTaggedGtid(TAGGED_BILLING, ...body(TAGGED_BILLING), new UuidFormatter()), {
       sourceId: '3a6adf7d-ea3c-11f1-8ce8-02fc00000001:billing',
       gno: 1n,
-      immediateCommitMicros: 1795767985964019,
+      commitMicros: 1795767985964019,
       transactionLength: 279,
     });
     assert.deepEqual(decodeTaggedGtid(TAGGED_LONG, ...body(TAGGED_LONG), new UuidFormatter()), {
       sourceId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee:verylongtagname_0123456789abcd',
       gno: 77n,
-      immediateCommitMicros: 1795767985966127,
+      commitMicros: 1795767985966127,
       transactionLength: 313,
     });
   });
@@ -40,7 +40,7 @@ describe('MySQL GTID event decoding', () => {
     assert.equal(decodeTaggedGtid(TAGGED_BILLING, 19, 40, new UuidFormatter()), undefined);
   });
 
-  it('reads the immediate commit timestamp first, skipping the original one its top bit announces', () => {
+  it("takes the original commit timestamp its top bit announces (a replica's primary's commit), not the replica's immediate one", () => {
     const event = Buffer.alloc(19 + 42 + 14 + 1 + 4);
     const at = 19;
     event[at] = 1;
@@ -57,7 +57,7 @@ describe('MySQL GTID event decoding', () => {
     assert.deepEqual(decodeUntaggedGtid(event, at, event.length - 4, new UuidFormatter()), {
       sourceId: 'e37df7ab-e7b0-11f1-bda4-02fc00000001',
       gno: 2152n,
-      immediateCommitMicros: immediate,
+      commitMicros: original,
       transactionLength: 205,
     });
   });

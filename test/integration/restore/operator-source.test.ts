@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { createConnection } from 'mysql2/promise';
+import { type AgentConfig, loadAgentConfig } from '../../../activities/config/config';
+import type { DbInstance } from '../../../activities/local/db-instance';
+import { requestRestore } from '../../../client/restore/request';
+import { isoMicros } from '../../../domain/archive/recoverable';
+import type { EngineName } from '../../../domain/backup';
+import { parseRestoreTarget } from '../../../domain/restore/target';
+import { testStack } from '../../harness/env';
+import { startTestCentralWorkers, temporalClient } from '../../harness/workers';
+import { archivedCluster } from './archived-cluster';
+
+process.env.PITR_RESTORE_DIR = join(testStack().stateDir, 'restores');
+const centralReady = startTestCentralWorkers();
+const run = promisify(execFile);
+const cli = resolve(__dirname, '../../../client/cli.js');
+const AGENT_PASSWORD = 'Agent-Tls-9';
+const ROOT_PASSWORD = 'Root-Secret-1';
+
+/**
+ * The source as operators run it: TCP only with TLS, the clone plugin loaded by its
+ * configuration (as every test source loads it), root with a password, and the agent signed in
+ * as the least-privilege account `pitr cluster grants` prints, over TLS with its CA.
+ */
+function operatorAgent(engine: EngineName): (db: DbInstance) => Promise<Partial<AgentConfig>> {
+  return async (db) => {
+    const { stdout: grants } = await run(process.execPath, [
+      cli,
+      ...['cluster', 'grants', '--flavor', 'mysql', '--engine', engine, '--archive', '--host', '127.0.0.1'],
+    ]);
+    const admin = await createConnection({ socketPath: db.socket, user: db.user, password: db.password, multipleStatements: true });
+    await admin.query(grants.replace('<password>', AGENT_PASSWORD));
+    await admin.query(`ALTER USER 'root'@'localhost' IDENTIFIED BY '${ROOT_PASSWORD}'`);
+    await admin.end();
+    const template = loadAgentConfig(testStack().configs.agents.mysql).database;
+    return {
+      database: {
+        ...template,
+        host: '127.0.0.1',
+        port: db.port,
+        socket: undefined,
+        user: 'pitr_agent',
+        password: AGENT_PASSWORD,
+        binlogDir: db.binlogDir,
+        tls: { caFile: join(db.dataDir, 'ca.pem'), verifyIdentity: false },
+      },
+    };
+  };
+}
+
+for (const engine of ['clone', 'mysqldump'] as const) {
+  test(`mysql ${engine}: a source requiring TLS, its root with a password, backed up and archived by a least-privilege agent over TLS, restores exactly to a sub-second instant`, async () => {
+    await centralReady;
+    const cluster = await archivedCluster('mysql', { intervalMs: 40, settleMs: 2000 }, `operator-${engine}`, undefined, {
+      engine,
+      extraArgs: ['--require-secure-transport=ON'],
+      agent: operatorAgent(engine),
+    });
+    const after = cluster.rows.filter((r) => r.micros > Math.max(cluster.backupFinishedMicros, cluster.rotatedMicros) + 100_000);
+    const i = Math.floor(after.length / 2);
+    const [before, next] = [after[i - 1]!, after[i]!];
+    assert.ok(next.micros - before.micros < 1_000_000, 'the two commits are sub-second apart');
+    const instant = Math.floor((before.micros + next.micros) / 2);
+    const restored = await (
+      await requestRestore(await temporalClient(), {
+        tenantId: cluster.ids.tenantId,
+        clusterId: cluster.ids.clusterId,
+        target: parseRestoreTarget(isoMicros(instant)),
+        idempotencyKey: `operator-${engine}`,
+      })
+    ).result();
+    assert.equal(restored.verification?.rowCounts['oracle.commits'], before.id, 'exactly the rows committed at or before the instant');
+    assert.equal(restored.appliedThrough, before.gtidAfter, 'the GTID state just after that commit');
+  });
+}
