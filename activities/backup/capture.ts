@@ -1,3 +1,4 @@
+import { binlogStatusStatement } from '../../domain/release-statements';
 import type { Connection } from 'mysql2/promise';
 import type { CaptureResult, Coordinate, Flavor, ServerIdentity } from '../../domain/backup';
 import { PitrError } from '../../domain/errors';
@@ -133,10 +134,8 @@ export function crossCheckAfterFlush(flavor: Flavor, coordinate: Coordinate, bef
 
 /** The server's own position now: what a dry run, which takes no backup, checks in its place. */
 async function serverCoordinate(conn: Connection, flavor: Flavor, state: ServerGtidState): Promise<Coordinate> {
-  const status = await queryOne<{ File: string; Position: string }>(
-    conn,
-    flavor === 'mysql' ? 'SHOW BINARY LOG STATUS' : 'SHOW BINLOG STATUS',
-  );
+  const { version } = await queryOne<{ version: string }>(conn, 'SELECT @@version AS version');
+  const status = await queryOne<{ File: string; Position: string }>(conn, binlogStatusStatement(flavor, version));
   return {
     gtidExecuted: state.gtidExecuted,
     gtidPurged: state.gtidPurged,

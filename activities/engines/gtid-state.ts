@@ -1,5 +1,6 @@
 import type { Connection } from 'mysql2/promise';
 import type { Flavor } from '../local/db-instance';
+import { resetBinlogStatement } from '../../domain/release-statements';
 import { firstRow } from './sql-connection';
 
 /**
@@ -29,17 +30,17 @@ export function sameGtidState(flavor: Flavor, a: string, b: string): boolean {
 
 /**
  * Makes a restored server's GTID state exactly `gtid`, discarding whatever its own binlog
- * recorded while the data was loaded or started: MySQL through GTID_PURGED after
- * `RESET BINARY LOGS AND GTIDS` (`RESET MASTER` was removed in 8.4); MariaDB through
- * `gtid_binlog_state` (settable only on an empty binlog) and `gtid_slave_pos`.
+ * recorded while the data was loaded or started: MySQL through GTID_PURGED after emptying the
+ * binlog; MariaDB through `gtid_binlog_state` (settable only on an empty binlog) and
+ * `gtid_slave_pos`.
  */
 export async function setGtidState(conn: Connection, flavor: Flavor, gtid: string): Promise<void> {
+  const version = (await firstRow<{ version: string }>(conn, 'SELECT @@version AS version'))?.version ?? '';
+  await conn.query(resetBinlogStatement(flavor, version));
   if (flavor === 'mysql') {
-    await conn.query('RESET BINARY LOGS AND GTIDS');
     if (gtid !== '') await conn.query('SET GLOBAL gtid_purged = ?', [gtid]);
     return;
   }
-  await conn.query('RESET MASTER');
   await conn.query('SET GLOBAL gtid_binlog_state = ?', [gtid]);
   await conn.query('SET GLOBAL gtid_slave_pos = ?', [gtid]);
 }

@@ -2,6 +2,7 @@ import { createReadStream, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { adminAccountSql, startDbInstance, stopDbInstance, type DbInstance, type DbInstanceSpec } from '../local/db-instance';
+import { resetBinlogStatement } from '../../domain/release-statements';
 import { defaultServerBinaries, type ServerBinaries, serverProgram } from '../local/server-binaries';
 import { CLONE_DATA_DIR } from './clone-engine';
 import { withDefaultsFile } from './defaults-file';
@@ -60,7 +61,7 @@ async function preparedDataDir(engine: PhysicalEngine, request: RestoreRequest, 
 async function loadDump(server: ServerBinaries, instance: DbInstance, dumpFile: string, signal: AbortSignal | undefined): Promise<void> {
   const { flavor } = server;
   const [tool, command] = [flavor === 'mysql' ? 'mysql' : 'mariadb', serverProgram(server, 'client')];
-  const prologue = flavor === 'mysql' ? 'RESET BINARY LOGS AND GTIDS;\n' : 'SET SESSION sql_log_bin = 0;\n';
+  const prologue = flavor === 'mysql' ? `${resetBinlogStatement(flavor, server.version)};\n` : 'SET SESSION sql_log_bin = 0;\n';
   async function* script(): AsyncGenerator<Buffer> {
     yield Buffer.from(prologue);
     yield* createReadStream(dumpFile);
