@@ -1,8 +1,11 @@
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { access, readdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { isPermissionDenied } from '../activities/archive/binlog-access';
+import { BinlogUnreadableError } from '../activities/archive/errors';
 import type { AgentConfig } from '../activities/config/config';
 import { DatabaseUnavailableError, queryOne, withDatabase } from '../activities/db/connect';
+import { inBinlogOrder, isBinlogName } from '../domain/archive/binlog-names';
 import { PitrError } from '../domain/errors';
 
 /** The agent refuses to start: its database or its binlog directory is not what its configuration says. */
@@ -49,28 +52,44 @@ function unusableBinlogDir(dir: string, configFile: string, problem: string, ser
   );
 }
 
+function unreadable(label: string, path: string, err: unknown, configFile: string): AgentStartError {
+  const denied = new BinlogUnreadableError(label, path, err);
+  return new AgentStartError(`the agent did not start (configuration ${configFile}): ${denied.message}`, {
+    hint: denied.hint,
+    cause: denied,
+  });
+}
+
 async function checkBinlogDir(dir: string, configFile: string, serverDir: string | undefined): Promise<void> {
+  let names: string[];
   try {
     if (!(await stat(dir)).isDirectory()) throw unusableBinlogDir(dir, configFile, 'is not a directory', serverDir);
     await access(dir, constants.R_OK | constants.X_OK);
+    names = await readdir(dir);
   } catch (err) {
     if (err instanceof AgentStartError) throw err;
+    if (isPermissionDenied(err)) throw unreadable('the binlog folder', dir, err, configFile);
     const code = (err as NodeJS.ErrnoException).code;
-    const problem =
-      code === 'ENOENT'
-        ? 'does not exist'
-        : code === 'EACCES'
-          ? 'cannot be read by the agent’s user'
-          : `cannot be read: ${(err as Error).message}`;
-    throw unusableBinlogDir(dir, configFile, problem, serverDir);
+    throw unusableBinlogDir(dir, configFile, code === 'ENOENT' ? 'does not exist' : `cannot be read: ${(err as Error).message}`, serverDir);
+  }
+  // The files too: the server writes them with its own owner and mode, whatever the folder's.
+  for (const { name } of inBinlogOrder(names.filter(isBinlogName).map((name) => ({ name })))) {
+    const path = join(dir, name);
+    try {
+      await access(path, constants.R_OK);
+    } catch (err) {
+      // Anything else (a file purged meanwhile) is for the archive pass to report, if it matters.
+      if (isPermissionDenied(err)) throw unreadable('binlog', path, err, configFile);
+    }
   }
 }
 
 /**
  * What the agent checks before it polls for work: that its database takes the configured
- * credentials, and that the binlog directory it archives from is there to read. Caught here,
- * a wrong password or a missing mount stops the agent with what to fix, instead of failing
- * every backup and archive pass later.
+ * credentials, and that the binlog directory it archives from and the binlogs in it are there
+ * for its OS user to read. Caught here, a wrong password, a missing mount or a user outside the
+ * binlogs' group stops the agent with what to fix, instead of failing every backup and archive
+ * pass later.
  */
 export async function checkAgentHost(config: AgentConfig, configFile: string): Promise<AgentConfig> {
   const serverDir = await serverBinlogDir(config.database, configFile, config.database.binlogDir !== undefined);

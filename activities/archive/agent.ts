@@ -14,7 +14,8 @@ import { artifactServicesFromConfig, uploadEncoding } from '../config/artifact-s
 import type { AgentConfig } from '../config/config';
 import { segmentIndexKey, segmentKey } from '../storage/layout';
 import { RetryTally } from '../storage/retry';
-import { BinlogFileMissingError } from './errors';
+import { isPermissionDenied } from './binlog-access';
+import { BinlogFileMissingError, BinlogUnreadableError } from './errors';
 import { SegmentIndexWriter, segmentIndexHeader } from './segment-index';
 import { binlogPath, surveyBinlogs } from './survey';
 import type { AgentArchiveActivities } from './types';
@@ -43,7 +44,9 @@ export function indexStagingPath(stagingDir: string, serverKey: string, file: st
   return join(stagingDir, `${stem}${randomBytes(8).toString('hex')}.index.jsonl`);
 }
 
-function missingFile(file: string, path: string, err: unknown): unknown {
+/** A read of a binlog that failed: purged by the server meanwhile, or not readable by the agent's user. */
+function unreadFile(file: string, path: string, err: unknown): unknown {
+  if (isPermissionDenied(err)) return new BinlogUnreadableError('binlog', path, err);
   if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return err;
   return new BinlogFileMissingError(`binlog ${file} is no longer at ${path}: the server purged it during this archive pass`, {
     hint: 'nothing to do now: the next pass records it as a gap if its transactions are missing from the archive',
@@ -94,7 +97,7 @@ export function createAgentArchiveActivities(config: AgentConfig): AgentArchiveA
         },
       });
     } catch (err) {
-      throw missingFile(file, path, err);
+      throw unreadFile(file, path, err);
     }
     const gtids =
       summary.flavor === 'mysql' ? summary.gtids : MariadbBinlogState.parse([...lastOfEachServer.values()].join(',')).toString();
@@ -145,7 +148,7 @@ export function createAgentArchiveActivities(config: AgentConfig): AgentArchiveA
             signal: Context.current().cancellationSignal,
           }),
         ).catch((err: unknown) => {
-          throw missingFile(file, path, err);
+          throw unreadFile(file, path, err);
         });
         const done = read!;
         done.indexer.finish();

@@ -1,4 +1,5 @@
 import { PitrError } from '../../domain/errors';
+import { accessDenial } from './binlog-access';
 
 /** Transactions that reached no archived segment: a binlog purged before it was archived. */
 export class BinlogGapError extends PitrError {
@@ -32,6 +33,18 @@ export class BinlogRewrittenError extends PitrError {
 
 /** The binlog the server names is not in the folder the agent is configured with. */
 export class BinlogFileMissingError extends PitrError {}
+
+/**
+ * The agent's OS user may not read a binlog or the binlog folder. Terminal: retrying within the
+ * pass cannot help, so the pass fails at once with what to do, raising the archive-failed
+ * alert; the schedule's next pass reads the files as soon as someone has given access.
+ */
+export class BinlogUnreadableError extends PitrError {
+  constructor(label: string, path: string, cause: unknown) {
+    const { message, hint } = accessDenial(label, path);
+    super(`${message} (${(cause as NodeJS.ErrnoException).code})`, { hint, terminal: true, cause });
+  }
+}
 
 /** The stream moved between the check and the registration of a segment (another pass ran). */
 export class ArchiveMovedError extends PitrError {}

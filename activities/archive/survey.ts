@@ -7,7 +7,8 @@ import { rotationDue } from '../../domain/archive/rotation';
 import { binlogServerKey, type BinlogServer, type BinlogSurvey, type ServerBinlog } from '../../domain/archive/types';
 import type { AgentConfig } from '../config/config';
 import { queryOne, withDatabase } from '../db/connect';
-import { BinlogFileMissingError } from './errors';
+import { isPermissionDenied } from './binlog-access';
+import { BinlogFileMissingError, BinlogUnreadableError } from './errors';
 
 /** The path of a binlog the server names, inside the configured binlog folder. */
 export function binlogPath(config: AgentConfig, name: string): string {
@@ -49,15 +50,20 @@ async function listBinlogs(conn: Connection): Promise<ServerBinlog[]> {
 /** The binlog magic, then the Format_description event's header, whose first field is its timestamp. */
 const CREATED_AT_OFFSET = 4;
 
-/** Adds each closed file's creation time, read from its first event; a file purged meanwhile has none. */
-async function withCreationTimes(config: AgentConfig, files: ServerBinlog[]): Promise<ServerBinlog[]> {
+/**
+ * Adds each closed file's creation time, read from its first event; a file purged meanwhile has
+ * none. A file the agent's user may not read is a BinlogUnreadableError.
+ */
+export async function withCreationTimes(config: AgentConfig, files: ServerBinlog[]): Promise<ServerBinlog[]> {
   const timestamp = Buffer.alloc(4);
   const dated: ServerBinlog[] = [];
   for (const file of files) {
+    const path = binlogPath(config, file.name);
     let handle: FileHandle;
     try {
-      handle = await open(binlogPath(config, file.name), 'r');
+      handle = await open(path, 'r');
     } catch (err) {
+      if (isPermissionDenied(err)) throw new BinlogUnreadableError('binlog', path, err);
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       dated.push(file);
       continue;
@@ -97,6 +103,7 @@ async function activeHead(conn: Connection, config: AgentConfig, active: string)
   try {
     handle = await open(path, 'r');
   } catch (err) {
+    if (isPermissionDenied(err)) throw new BinlogUnreadableError("the server's active binlog", path, err);
     throw new BinlogFileMissingError(`the server's active binlog ${active} is not at ${path}: ${(err as Error).message}`, {
       hint: "set database.binlogDir in the agent configuration to the folder of the server's log_bin",
       terminal: true,

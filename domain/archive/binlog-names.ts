@@ -9,6 +9,11 @@ export interface BinlogName {
   width: number;
 }
 
+/** Whether a file name is a binlog's: a base name, a dot, then a sequence number. */
+export function isBinlogName(name: string): boolean {
+  return BINLOG_NAME.test(name);
+}
+
 /** `binlog.000042` → base `binlog`, sequence 42. */
 export function parseBinlogName(name: string): BinlogName {
   const match = BINLOG_NAME.exec(name);

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { createConnection } from 'mysql2/promise';
 import { type AgentConfig, loadAgentConfig } from '../../../activities/config/config';
 import type { DbInstance } from '../../../activities/local/db-instance';
@@ -23,11 +24,10 @@ async function instanceWithBackupUser(): Promise<DbInstance> {
   return db;
 }
 
-/** An agent configuration file for `db`, with the `database` settings changed as given. */
-function configFile(db: DbInstance, name: string, database: Partial<AgentConfig['database']>): string {
+/** An agent configuration file for `db` in `dir`, with the `database` settings changed as given. */
+function configFile(db: DbInstance, name: string, database: Partial<AgentConfig['database']>, dir = join(db.dir, 'agent')): string {
   const stack = testStack();
   const template = loadAgentConfig(stack.configs.agents.mysql);
-  const dir = join(db.dir, 'agent');
   mkdirSync(join(dir, 'staging'), { recursive: true });
   const config: AgentConfig = {
     ...template,
@@ -50,17 +50,25 @@ function configFile(db: DbInstance, name: string, database: Partial<AgentConfig[
   return file;
 }
 
-function pitrAgent(file: string): Promise<{ code: number | null; stderr: string }> {
+/** `setpriv` arguments that run a command as nobody, in no group or in those given. */
+function asNobody(groups = '--clear-groups'): string[] {
+  return ['--reuid=nobody', '--regid=nogroup', groups];
+}
+
+/** Runs `pitr agent` to its end, as root or, given `setpriv` arguments, as another user. */
+function pitrAgent(file: string, as?: string[]): Promise<{ code: number | null; stderr: string }> {
+  const [command, args] = as ? ['setpriv', [...as, process.execPath, cli]] : [process.execPath, [cli]];
   return new Promise((done) => {
-    execFile(process.execPath, [cli, 'agent', '--config', file], { timeout: 180_000 }, (err, _stdout, stderr) => {
+    execFile(command, [...args, 'agent', '--config', file], { timeout: 180_000 }, (err, _stdout, stderr) => {
       done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stderr });
     });
   });
 }
 
 /** Runs `pitr agent` until it says it polls, and returns what it printed by then; it is killed either way. */
-async function untilRunning(file: string): Promise<string> {
-  const child = spawn(process.execPath, [cli, 'agent', '--config', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+async function untilRunning(file: string, as?: string[]): Promise<string> {
+  const [command, args] = as ? ['setpriv', [...as, process.execPath, cli]] : [process.execPath, [cli]];
+  const child = spawn(command, [...args, 'agent', '--config', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   try {
     const outcome = await new Promise<string>((done) => {
@@ -137,6 +145,47 @@ describe('pitr agent checks its database and binlog directory before it starts',
     );
     assertRefused(aFile, 1, notADir);
     assert.match(aFile.stderr, new RegExp(`the binlog directory ${aFilePath} \\(database\\.binlogDir\\) is not a directory`));
+  });
+
+  test('binlogs its OS user may not read: the path, the user, the owner and mode, and the group to join, which then lets it start', {
+    skip: process.getuid?.() !== 0 && 'needs root, to run the agent as nobody',
+  }, async () => {
+    const db = await instanceWithBackupUser();
+    // Where nobody reaches the configuration: the test stack's folders are root's alone.
+    const dir = mkdtempSync(join(tmpdir(), 'pitr-agent-perms-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    chmodSync(dir, 0o755);
+    // The server's own binlog folder, inside the stack's folder that is root's alone (as /var/lib/mysql is mysql's).
+    const serverFolder = configFile(db, 'server-folder', { socket: undefined }, dir);
+    // A folder it may list, holding a binlog only group adm may read (as mysqld writes them, 0640).
+    const copies = join(dir, 'binlogs');
+    mkdirSync(copies, { mode: 0o755 });
+    writeFileSync(join(copies, 'binlog.000001'), '', { mode: 0o644 });
+    const groupOnly = join(copies, 'binlog.000002');
+    writeFileSync(groupOnly, '', { mode: 0o640 });
+    chownSync(groupOnly, 0, 4);
+    const copyFolder = configFile(db, 'copy-folder', { socket: undefined, binlogDir: copies }, dir);
+    for (const name of ['server-folder.json', 'copy-folder.json']) chmodSync(join(dir, name), 0o644);
+    chmodSync(join(dir, 'staging'), 0o777);
+
+    const [folder, file] = await Promise.all([pitrAgent(serverFolder, asNobody()), pitrAgent(copyFolder, asNobody())]);
+
+    assertRefused(folder, 1, serverFolder);
+    const keptOut = new RegExp(
+      `the agent's OS user nobody \\(uid 65534\\) cannot read the binlog folder ${db.binlogDir}: the folder (\\S+) on its path is owned by root:root with mode 0700 \\(EACCES\\)\\n`,
+    ).exec(folder.stderr);
+    assert.ok(keptOut && db.binlogDir.startsWith(`${keptOut[1]}/`), folder.stderr);
+    assert.match(folder.stderr, /what to do: let group root read the binlog folder and its files \(chmod g\+rX/);
+    assertRefused(file, 1, copyFolder);
+    assert.ok(
+      file.stderr.includes(
+        `the agent's OS user nobody (uid 65534) cannot read binlog ${groupOnly}: it is owned by root:adm with mode 0640 (EACCES)\n` +
+          '  what to do: add nobody to group adm (usermod -aG adm nobody) and restart the agent, or set database.binlogDir to a copy of the binlogs that nobody can read\n',
+      ),
+      file.stderr,
+    );
+    const member = await untilRunning(copyFolder, asNobody('--groups=adm'));
+    assert.doesNotMatch(member, /pitr:/, 'in the group, it starts with nothing to report');
   });
 
   test('with the right password and binlog directory the agent starts and polls', async () => {
