@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { Catalog } from '../activities/catalog/catalog';
-import { type CentralConfig, ConfigError, loadCentralConfig, resolveSecret } from '../activities/config/config';
+import { Catalog } from '../adapters/catalog/catalog';
+import { type CentralConfig, ConfigError, loadCentralConfig, resolveSecret } from '../adapters/config/config';
 import { devStateDir } from './dev/state-dir';
 
 /** `--config`, else PITR_CONFIG, else the local stack's central configuration. */

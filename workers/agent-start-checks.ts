@@ -3,8 +3,8 @@ import { access, readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isPermissionDenied } from '../activities/archive/binlog-access';
 import { BinlogUnreadableError } from '../activities/archive/errors';
-import type { AgentConfig } from '../activities/config/config';
-import { DatabaseUnavailableError, queryOne, withDatabase } from '../activities/db/connect';
+import type { AgentConfig } from '../adapters/config/config';
+import { DatabaseUnavailableError, queryOne, withDatabase } from '../adapters/db/connect';
 import { inBinlogOrder, isBinlogName } from '../domain/archive/binlog-names';
 import { PitrError } from '../domain/errors';
 

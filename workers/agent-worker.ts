@@ -1,6 +1,6 @@
-import { createAgentArchiveActivities } from '../activities/archive/agent';
-import { createAgentBackupActivities } from '../activities/backup/agent';
-import type { AgentConfig } from '../activities/config/config';
+import { createAgentArchiveActivities } from '../activities/archive/agent-activities';
+import { createAgentBackupActivities } from '../activities/backup/agent-activities';
+import type { AgentConfig } from '../adapters/config/config';
 import { temporalActivities } from '../activities/temporal-failure';
 import { agentTaskQueue, legacyAgentTaskQueue } from '../domain/task-queues';
 import { agentTenancyInterceptor } from './agent-tenancy';

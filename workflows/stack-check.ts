@@ -1,5 +1,5 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { StackCheckActivities } from '../activities/stack-check';
+import type { StackCheckActivities } from '../devstack/stack-check-activities';
 
 const { checkServices } = proxyActivities<StackCheckActivities>({
   startToCloseTimeout: '30 seconds',

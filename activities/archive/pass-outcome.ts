@@ -1,8 +1,8 @@
 import { failureText } from '../../domain/archive/pass-failure';
-import { recordArchivePass } from '../catalog/archive-passes';
-import { raiseAlert } from '../catalog/alerts';
-import type { Catalog } from '../catalog/catalog';
-import { newestArchivedCommitMicros } from '../catalog/segments';
+import { recordArchivePass } from '../../adapters/catalog/archive-passes';
+import { raiseAlert } from '../../adapters/catalog/alerts';
+import type { Catalog } from '../../adapters/catalog/catalog';
+import { newestArchivedCommitMicros } from '../../adapters/catalog/segments';
 import { archivePassFailures, noteArchivePass } from '../metrics';
 import { BinlogGapError, BinlogHistoryDivergedError, BinlogRewrittenError } from './errors';
 import type { ArchivePassActivities } from './types';

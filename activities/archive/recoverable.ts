@@ -1,11 +1,11 @@
 import { recoverability, type BackupPoint, type Recoverability } from '../../domain/archive/recoverable';
 import type { Flavor } from '../../domain/backup';
-import { type ArchiveHalt, openHalts } from '../catalog/archive-halts';
-import { archivePassState, type LastArchivePass } from '../catalog/archive-passes';
-import { listBackups } from '../catalog/backups';
-import type { Catalog } from '../catalog/catalog';
-import { getCluster } from '../catalog/clusters';
-import { archiveEntries, streamEntries } from '../catalog/segments';
+import { type ArchiveHalt, openHalts } from '../../adapters/catalog/archive-halts';
+import { archivePassState, type LastArchivePass } from '../../adapters/catalog/archive-passes';
+import { listBackups } from '../../adapters/catalog/backups';
+import type { Catalog } from '../../adapters/catalog/catalog';
+import { getCluster } from '../../adapters/catalog/clusters';
+import { archiveEntries, streamEntries } from '../../adapters/catalog/segments';
 
 export type ClusterRecoverability = Recoverability & {
   tenantId: string;

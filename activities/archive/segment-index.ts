@@ -3,9 +3,9 @@ import { Writable } from 'node:stream';
 import { z } from 'zod';
 import type { BinlogFlavor, BinlogTransaction } from '../../domain/binlog/types';
 import { PitrError } from '../../domain/errors';
-import { unpackArtifact } from '../artifact/download';
-import type { DataKeySource } from '../keys/tenant-keys';
-import type { ObjectStore } from '../storage/object-store';
+import { unpackArtifact } from '../../adapters/artifact/download';
+import type { DataKeySource } from '../../adapters/keys/tenant-keys';
+import type { ObjectStore } from '../../adapters/storage/object-store';
 
 /**
  * The per-transaction index of an archived binlog, stored beside it as its own artifact:

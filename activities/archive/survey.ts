@@ -5,8 +5,8 @@ import { inBinlogOrder } from '../../domain/archive/binlog-names';
 import { BinlogIndexer } from '../../domain/binlog/binlog-indexer';
 import { rotationDue } from '../../domain/archive/rotation';
 import { binlogServerKey, type BinlogServer, type BinlogSurvey, type ServerBinlog } from '../../domain/archive/types';
-import type { AgentConfig } from '../config/config';
-import { queryOne, withDatabase } from '../db/connect';
+import type { AgentConfig } from '../../adapters/config/config';
+import { queryOne, withDatabase } from '../../adapters/db/connect';
 import { isPermissionDenied } from './binlog-access';
 import { BinlogFileMissingError, BinlogUnreadableError } from './errors';
 

@@ -5,8 +5,8 @@ import { PitrError } from '../../domain/errors';
 import { historyContains } from '../../domain/archive/history';
 import { MariadbBinlogState } from '../../domain/archive/mariadb-binlog-state';
 import { canonicalGtidText, MysqlGtidSet } from '../../domain/gtid';
-import type { AgentConfig } from '../config/config';
-import { queryOne, withDatabase } from '../db/connect';
+import type { AgentConfig } from '../../adapters/config/config';
+import { queryOne, withDatabase } from '../../adapters/db/connect';
 
 export class CoordinateMismatchError extends PitrError {}
 export class ArchiveGapError extends PitrError {}

@@ -1,6 +1,6 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { Flavor } from '../../domain/backup';
-import { queryOne } from '../db/connect';
+import { queryOne } from '../../adapters/db/connect';
 
 /** A session, as the processlist shows it: what a deferral names so an operator can act on it. */
 export interface Session {

@@ -1,22 +1,18 @@
 import { readFileSync } from 'node:fs';
 import type { ManifestInput } from '../../domain/manifest';
+import { storedBackupId } from '../../domain/manifest/backup-id';
 import {
   loadManifestSigningKey,
   loadManifestVerifyingKey,
   type ManifestSigningKey,
   type ManifestVerifyingKey,
 } from '../../domain/manifest/signature';
-import type { CentralConfig } from '../config/config';
-import { ConfigError } from '../config/config';
-import type { Cluster } from '../catalog/clusters';
+import type { CentralConfig } from '../../adapters/config/config';
+import { ConfigError } from '../../adapters/config/config';
+import type { Cluster } from '../../adapters/catalog/clusters';
 import type { RegisterInput } from './types';
 
 const PITR_VERSION = '0.1.0';
-
-/** A backup's id as manifests and object keys write it: the workflow id without `:` (object-key safe). */
-export function storedBackupId(backupId: string): string {
-  return backupId.replace(/:/g, '');
-}
 
 function readPem(file: string, what: string): string {
   try {

@@ -3,8 +3,8 @@ import { mkdir } from 'node:fs/promises';
 import type { Connection } from 'mysql2/promise';
 import type { BackupRef, PrepareResult } from '../../domain/backup';
 import { PitrError } from '../../domain/errors';
-import type { AgentConfig } from '../config/config';
-import { queryOne, withDatabase } from '../db/connect';
+import type { AgentConfig } from '../../adapters/config/config';
+import { queryOne, withDatabase } from '../../adapters/db/connect';
 import { contentionVerdict, readLockContention } from './lock-contention';
 
 export class BackupDeferredError extends PitrError {}

@@ -1,4 +1,4 @@
-import type { Cluster } from '../catalog/clusters';
+import type { Cluster } from '../../adapters/catalog/clusters';
 import type {
   BackupPhase,
   BackupRef,

@@ -1,18 +1,18 @@
 import { PassThrough } from 'node:stream';
 import { trustedKeys } from '../backup/manifest';
-import { unpackArtifact } from '../artifact/download';
-import type { ArtifactServices } from '../artifact/services';
-import type { CentralConfig } from '../config/config';
-import { applierServerArgs } from '../apply';
-import { restoreBackup, unpackPayload } from '../engines';
-import type { DbInstance } from '../local/db-instance';
+import { unpackArtifact } from '../../adapters/artifact/download';
+import type { ArtifactServices } from '../../adapters/artifact/services';
+import type { CentralConfig } from '../../adapters/config/config';
+import { applierServerArgs } from '../../adapters/apply';
+import { restoreBackup, unpackPayload } from '../../adapters/engines';
+import type { DbInstance } from '../../adapters/servers/db-instance';
 import type { Manifest } from '../../domain/manifest/schema';
 import { verifySignedManifest } from '../../domain/manifest/signature';
 import { sameHistory } from '../../domain/archive/history';
 import type { RestorePlan } from '../../domain/restore/plan';
 import { ManifestMismatchError } from './errors';
 import type { ProvisionedSite } from './provisioner';
-import { storedBackupId } from '../backup/manifest';
+import { storedBackupId } from '../../domain/manifest/backup-id';
 
 async function readObject(services: Pick<ArtifactServices, 'store'>, key: string): Promise<Buffer> {
   const { body } = await services.store.getStream(key);

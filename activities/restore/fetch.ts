@@ -1,8 +1,8 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { unpackArtifact } from '../artifact/download';
-import type { ArtifactServices } from '../artifact/services';
+import { unpackArtifact } from '../../adapters/artifact/download';
+import type { ArtifactServices } from '../../adapters/artifact/services';
 import type { RestorePlan } from '../../domain/restore/plan';
 import type { RestoreSite } from './provisioner';
 import type { FetchedSegments } from './types';

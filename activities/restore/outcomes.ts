@@ -1,7 +1,7 @@
-import type { Catalog } from '../catalog/catalog';
-import { insertRestoreOutcome } from '../catalog/restores';
+import type { Catalog } from '../../adapters/catalog/catalog';
+import { insertRestoreOutcome } from '../../adapters/catalog/restores';
 import { restoreDuration } from '../metrics';
-import type { RestoreOutcome } from './types';
+import type { RestoreOutcome } from '../../domain/restore/workflow-types';
 
 /** Records a restore's outcome once, and counts its duration with the record that wrote it. */
 export async function recordRestoreOutcome(catalog: Catalog, o: RestoreOutcome): Promise<void> {

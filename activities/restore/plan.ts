@@ -1,9 +1,9 @@
 import { readSegmentIndex } from '../archive/segment-index';
-import type { ArtifactServices } from '../artifact/services';
-import { listBackups } from '../catalog/backups';
-import type { Catalog } from '../catalog/catalog';
-import { getCluster } from '../catalog/clusters';
-import { listArchive, streamEntries } from '../catalog/segments';
+import type { ArtifactServices } from '../../adapters/artifact/services';
+import { listBackups } from '../../adapters/catalog/backups';
+import type { Catalog } from '../../adapters/catalog/catalog';
+import { getCluster } from '../../adapters/catalog/clusters';
+import { listArchive, streamEntries } from '../../adapters/catalog/segments';
 import {
   finishPlan,
   scopeRestore,

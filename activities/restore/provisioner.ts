@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { Flavor } from '../../domain/backup';
 import { PitrError } from '../../domain/errors';
 import { majorMinor } from '../../domain/restore/release';
-import { stopDbInstance } from '../local/db-instance';
-import type { ServerBinaries } from '../local/server-binaries';
+import { stopDbInstance } from '../../adapters/servers/db-instance';
+import type { ServerBinaries } from '../../adapters/servers/server-binaries';
 
 /** Where one restore's files and server live, on the host that runs the restore activities. */
 export interface RestoreSite {

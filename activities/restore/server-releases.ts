@@ -1,6 +1,6 @@
-import type { CentralConfig } from '../config/config';
-import { declaredServer, defaultServerBinaries, type ServerBinaries, ServerBinariesError } from '../local/server-binaries';
-import { ToolchainMissingError } from '../local/toolchain';
+import type { CentralConfig } from '../../adapters/config/config';
+import { declaredServer, defaultServerBinaries, type ServerBinaries, ServerBinariesError } from '../../adapters/servers/server-binaries';
+import { ToolchainMissingError } from '../../adapters/servers/toolchain';
 
 /**
  * The server releases this restore host runs: those its configuration declares (each checked

@@ -1,8 +1,8 @@
-import type { DbInstance } from '../local/db-instance';
+import type { DbInstance } from '../../adapters/servers/db-instance';
 import type { Flavor } from '../../domain/backup';
 import type { RestorePlan } from '../../domain/restore/plan';
 import type { RestoreTarget } from '../../domain/restore/target';
-import type { RestoreVerification } from '../../domain/restore/workflow-types';
+import type { RestoreOutcome, RestoreVerification } from '../../domain/restore/workflow-types';
 
 export interface RestoreSiteRef {
   restoreId: string;
@@ -29,22 +29,6 @@ export interface AppliedBinlogs {
   appliedThrough: string;
   transactionsApplied: number;
   seconds: number;
-}
-
-export type RestoreStatus = 'succeeded' | 'failed';
-
-export interface RestoreOutcome {
-  restoreId: string;
-  tenantId: string;
-  clusterId: string;
-  target: RestoreTarget;
-  status: RestoreStatus;
-  backupId: string | null;
-  appliedThrough: string | null;
-  throughCommit: string | null;
-  failure: string | null;
-  startedAt: string;
-  durationMs: number;
 }
 
 /** The restore host that took a restore, and the queue where every later step of that restore goes. */

@@ -1,8 +1,8 @@
 import type { Connection } from 'mysql2/promise';
-import { readGtidState } from '../engines/gtid-state';
-import { connectionOf, withSql } from '../engines/sql-connection';
-import { SYSTEM_SCHEMAS } from '../engines/system-schemas';
-import type { DbInstance } from '../local/db-instance';
+import { readGtidState } from '../../adapters/engines/gtid-state';
+import { connectionOf, withSql } from '../../adapters/engines/sql-connection';
+import { SYSTEM_SCHEMAS } from '../../adapters/engines/system-schemas';
+import type { DbInstance } from '../../adapters/servers/db-instance';
 import { sameHistory } from '../../domain/archive/history';
 import type { RestorePlan } from '../../domain/restore/plan';
 import { RestoreVerificationError } from './errors';

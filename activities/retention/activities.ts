@@ -1,10 +1,10 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { decideExpiry, segmentId, type SegmentRef } from '../../domain/retention/expiry';
-import type { ArtifactServices } from '../artifact/services';
-import type { ObjectStore } from '../storage/object-store';
-import { markBackupVerified } from '../catalog/backups';
-import type { Catalog } from '../catalog/catalog';
+import type { ArtifactServices } from '../../adapters/artifact/services';
+import type { ObjectStore } from '../../adapters/storage/object-store';
+import { markBackupVerified } from '../../adapters/catalog/backups';
+import type { Catalog } from '../../adapters/catalog/catalog';
 import {
   holdArtifacts,
   holders,
@@ -14,7 +14,7 @@ import {
   markExpiring,
   releaseHolds,
   retentionState,
-} from '../catalog/retention';
+} from '../../adapters/catalog/retention';
 import type { ExpiryPlan, RetentionActivities } from './types';
 
 /** What expiry would remove from a cluster now; `pitr expire --dry-run` shows it as it is. */

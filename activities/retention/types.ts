@@ -1,4 +1,4 @@
-import type { ExpiringArtifacts, HoldRequest } from '../catalog/retention';
+import type { ExpiringArtifacts, HoldRequest } from '../../adapters/catalog/retention';
 import type { ExpiryDecision, SegmentRef } from '../../domain/retention/expiry';
 
 export interface ClusterRef {

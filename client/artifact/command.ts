@@ -1,13 +1,13 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
 import { InvalidInputError, PitrError } from '../../domain/errors';
-import { ArtifactIntegrityError } from '../../activities/artifact/errors';
-import { unpackArtifact, verifyArtifact } from '../../activities/artifact/download';
-import { readFileInPieces } from '../../activities/artifact/input';
-import { quarantineArtifact } from '../../activities/artifact/quarantine';
-import { artifactServicesFromEnv, type ArtifactServices } from '../../activities/artifact/services';
-import { packArtifact } from '../../activities/artifact/upload';
-import { formatS3Url, parseS3Url } from '../../activities/storage/s3-url';
+import { ArtifactIntegrityError } from '../../adapters/artifact/errors';
+import { unpackArtifact, verifyArtifact } from '../../adapters/artifact/download';
+import { readFileInPieces } from '../../adapters/artifact/input';
+import { quarantineArtifact } from '../../adapters/artifact/quarantine';
+import { artifactServicesFromEnv, type ArtifactServices } from '../../adapters/artifact/services';
+import { packArtifact } from '../../adapters/artifact/upload';
+import { formatS3Url, parseS3Url } from '../../adapters/storage/s3-url';
 
 const ENVIRONMENT_HELP = `
 Configuration comes from the environment:

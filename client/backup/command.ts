@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { listBackups } from '../../activities/catalog/backups';
-import { getCluster } from '../../activities/catalog/clusters';
+import { listBackups } from '../../adapters/catalog/backups';
+import { getCluster } from '../../adapters/catalog/clusters';
 import { backupWorkflowId, type BaseBackupInput, type EngineName, ENGINES, ENGINES_BY_FLAVOR } from '../../domain/backup';
 import { InvalidInputError } from '../../domain/errors';
 import { baseBackupWorkflow } from '../../workflows';

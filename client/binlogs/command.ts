@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { loadRecoverability } from '../../activities/archive/recoverable';
-import { listArchive, type ArchiveEntry } from '../../activities/catalog/segments';
+import { listArchive, type ArchiveEntry } from '../../adapters/catalog/segments';
 import { loadCliConfig, printJsonOr, withCatalog } from '../config';
 import { recoverableText } from './recoverable-text';
 

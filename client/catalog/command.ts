@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { migrateCatalog } from '../../activities/catalog/migrate';
-import { resolveSecret } from '../../activities/config/config';
+import { migrateCatalog } from '../../adapters/catalog/migrate';
+import { resolveSecret } from '../../adapters/config/config';
 import { loadCliConfig } from '../config';
 
 export function catalogCommand(): Command {

@@ -1,9 +1,9 @@
 import { Command } from 'commander';
-import { listClusters, parseCluster, upsertCluster } from '../../activities/catalog/clusters';
-import { loadRetentionState, setRetentionOverrides } from '../../activities/catalog/retention';
+import { listClusters, parseCluster, upsertCluster } from '../../adapters/catalog/clusters';
+import { loadRetentionState, setRetentionOverrides } from '../../adapters/catalog/retention';
 import { describePolicy, parseRetentionOverrides } from '../../domain/retention/policy';
-import { agentGrants } from '../../activities/engines/grants';
-import { assertEngineName } from '../../activities/engines/run-backup';
+import { agentGrants } from '../../adapters/engines/grants';
+import { assertEngineName } from '../../adapters/engines/run-backup';
 import { InvalidInputError } from '../../domain/errors';
 import { loadCliConfig, printJsonOr, withCatalog } from '../config';
 

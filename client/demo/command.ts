@@ -1,12 +1,12 @@
 import { Command } from 'commander';
 import { createConnection } from 'mysql2/promise';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Catalog } from '../../activities/catalog/catalog';
-import { parseCluster, upsertCluster } from '../../activities/catalog/clusters';
-import { loadAgentConfig, loadCentralConfig, resolveSecret } from '../../activities/config/config';
-import { signInAt } from '../../activities/local/db-instance';
-import { DEV_CLUSTERS, DEV_TENANT } from '../../activities/local/dev-config';
-import { DEV_PORTS, previousPorts, startStack } from '../../activities/local/stack';
+import { Catalog } from '../../adapters/catalog/catalog';
+import { parseCluster, upsertCluster } from '../../adapters/catalog/clusters';
+import { loadAgentConfig, loadCentralConfig, resolveSecret } from '../../adapters/config/config';
+import { signInAt } from '../../adapters/servers/db-instance';
+import { DEV_CLUSTERS, DEV_TENANT } from '../../devstack/dev-config';
+import { DEV_PORTS, previousPorts, startStack } from '../../devstack/stack';
 import { backupWorkflowId } from '../../domain/backup';
 import { baseBackupWorkflow, binlogArchiveWorkflow, releaseRestoreSignal, restoreProgressQuery } from '../../workflows';
 import { startAgentWorker } from '../../workers/agent-worker';

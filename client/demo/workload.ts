@@ -1,6 +1,6 @@
 import { type Connection, createConnection } from 'mysql2/promise';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DbInstance } from '../../activities/local/db-instance';
+import type { DbInstance } from '../../adapters/servers/db-instance';
 
 /**
  * Orders written one transaction at a time, with a quiet moment on request: an instant

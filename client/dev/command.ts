@@ -10,8 +10,8 @@ import {
   type StackPorts,
   startStack,
   stopStack,
-} from '../../activities/local/stack';
-import { createStackCheckActivities } from '../../activities/stack-check';
+} from '../../devstack/stack';
+import { createStackCheckActivities } from '../../devstack/stack-check-activities';
 import { stackCheckTaskQueue } from '../../domain/task-queues';
 import { stackCheckWorkflow } from '../../workflows';
 import { createWorker } from '../../workers/create-worker';

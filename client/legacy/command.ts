@@ -1,12 +1,12 @@
 import { Command } from 'commander';
 import { userInfo } from 'node:os';
-import { artifactServicesFromConfig } from '../../activities/config/artifact-services';
-import { completeLegacySource, loadLegacyArchive } from '../../activities/catalog/legacy';
-import { compareLegacyPlans } from '../../activities/legacy/compare';
+import { artifactServicesFromConfig } from '../../adapters/config/artifact-services';
+import { completeLegacySource, loadLegacyArchive } from '../../adapters/catalog/legacy';
+import { compareLegacyPlans } from './compare';
 import { LocalProcessProvisioner } from '../../activities/restore/provisioner';
 import { restoreHostServers } from '../../activities/restore/server-releases';
 import { restoreRoot } from '../../workers/central-worker';
-import { importLegacy, type LegacyImportReport } from '../../activities/legacy/import';
+import { importLegacy, type LegacyImportReport } from './import';
 import { comparisonText, type InstantComparison } from '../../domain/legacy/compare';
 import { parseRestoreTarget, RestoreTargetError } from '../../domain/restore/target';
 import { loadCliConfig, printJsonOr, withCatalog } from '../config';

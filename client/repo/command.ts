@@ -1,9 +1,9 @@
 import { msToNumber } from '@temporalio/common/lib/time';
 import { Command } from 'commander';
-import { checkRepository, type RepoReport } from '../../activities/repo/check';
-import { repairRepository, type RepairOutcome } from '../../activities/repo/repair';
-import { artifactServicesFromConfig } from '../../activities/config/artifact-services';
-import { quarantineFolder } from '../../activities/storage/layout';
+import { checkRepository, type RepoReport } from './check';
+import { repairRepository, type RepairOutcome } from './repair';
+import { artifactServicesFromConfig } from '../../adapters/config/artifact-services';
+import { quarantineFolder } from '../../adapters/storage/layout';
 import { InvalidInputError } from '../../domain/errors';
 import { loadCliConfig, printJsonOr, withCatalog } from '../config';
 

@@ -1,12 +1,12 @@
 import { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadLegacyPlan } from '../../activities/legacy/plan';
+import { loadLegacyPlan } from '../legacy/plan';
 import { loadRestorePlan } from '../../activities/restore/plan';
-import { getCluster } from '../../activities/catalog/clusters';
+import { getCluster } from '../../adapters/catalog/clusters';
 import { InvalidInputError, PitrError } from '../../domain/errors';
-import { artifactServicesFromConfig } from '../../activities/config/artifact-services';
-import type { CentralConfig } from '../../activities/config/config';
+import { artifactServicesFromConfig } from '../../adapters/config/artifact-services';
+import type { CentralConfig } from '../../adapters/config/config';
 import type { Flavor } from '../../domain/backup';
 import { commitPrecision, type HeldBack } from '../../domain/restore/held-back';
 import type { RestorePlan } from '../../domain/restore/plan';

@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
-import { listBackups } from '../../activities/catalog/backups';
-import type { Catalog } from '../../activities/catalog/catalog';
+import { listBackups } from '../../adapters/catalog/backups';
+import type { Catalog } from '../../adapters/catalog/catalog';
 import { loadRecoverability } from '../../activities/archive/recoverable';
-import type { LastArchivePass } from '../../activities/catalog/archive-passes';
-import { listRestores } from '../../activities/catalog/restores';
+import type { LastArchivePass } from '../../adapters/catalog/archive-passes';
+import { listRestores } from '../../adapters/catalog/restores';
 import { failureText } from '../../domain/archive/pass-failure';
 import { WATCH_AGENT_POLLERS } from '../../activities/agent-queue/types';
 import { type NoAgentPolling, noAgentPolling } from '../../domain/agent-queue';

@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { userInfo } from 'node:os';
-import { artifactServicesFromConfig } from '../../activities/config/artifact-services';
-import { eraseTenant, type TenantErasureOutcome } from '../../activities/keys/erase-tenant';
-import { checkTenantId } from '../../activities/keys/tenant-id';
-import type { RewrapSummary } from '../../activities/keys/tenant-keys';
+import { artifactServicesFromConfig } from '../../adapters/config/artifact-services';
+import { eraseTenant, type TenantErasureOutcome } from './erase-tenant';
+import { checkTenantId } from '../../adapters/keys/tenant-id';
+import type { RewrapSummary } from '../../adapters/keys/tenant-keys';
 import { InvalidInputError } from '../../domain/errors';
 import { loadCliConfig, printJsonOr, withCatalog } from '../config';
 

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { Server } from 'node:http';
 import { startMetricsServer } from '../../workers/metrics-server';
-import { loadAgentConfig } from '../../activities/config/config';
+import { loadAgentConfig } from '../../adapters/config/config';
 import { InvalidInputError } from '../../domain/errors';
 import { checkAgentHost } from '../../workers/agent-start-checks';
 import { startAgentWorker } from '../../workers/agent-worker';

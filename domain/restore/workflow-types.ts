@@ -89,3 +89,20 @@ export interface PitrRestoreResult {
   instance: RestoreInstanceAddress | null;
   durationMs: number;
 }
+
+/** What the catalog's restores table records of one finished restore. */
+export type RestoreStatus = 'succeeded' | 'failed';
+
+export interface RestoreOutcome {
+  restoreId: string;
+  tenantId: string;
+  clusterId: string;
+  target: RestoreTarget;
+  status: RestoreStatus;
+  backupId: string | null;
+  appliedThrough: string | null;
+  throughCommit: string | null;
+  failure: string | null;
+  startedAt: string;
+  durationMs: number;
+}

@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
-import { startDbInstance, stopDbInstance } from '../../activities/local/db-instance';
+import { startDbInstance, stopDbInstance } from '../../adapters/servers/db-instance';
 
 const SEED_ROWS = 2000;
 

@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { cacheDir, toolchain } from '../../activities/local/toolchain';
+import { cacheDir, toolchain } from '../../adapters/servers/toolchain';
 import { generateMysqlBinlog } from './binlog-workload';
 import { FIXTURE_DIR, fixtureOf } from '../fixtures/binlogs/expected';
 

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir } from '../../activities/local/toolchain';
+import { cacheDir } from '../../adapters/servers/toolchain';
 
 /**
  * A mysqldump-like SQL file for the pipeline benchmark: CREATE TABLEs and extended INSERTs

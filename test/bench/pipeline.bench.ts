@@ -3,16 +3,16 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { verifyArtifact } from '../../activities/artifact/download';
-import { readFileInPieces } from '../../activities/artifact/input';
-import { packArtifact, type PackedArtifact } from '../../activities/artifact/upload';
-import { LocalKeyProvider } from '../../activities/keys/local-key-provider';
-import { ObjectTenantKeyStore } from '../../activities/keys/object-tenant-key-store';
-import { TenantKeys } from '../../activities/keys/tenant-keys';
-import { type S3Endpoint, startMinio, stopMinio } from '../../activities/local/minio-server';
-import { freePort } from '../../activities/local/process';
-import { toolchain } from '../../activities/local/toolchain';
-import { createS3Client, S3ObjectStore } from '../../activities/storage/s3-store';
+import { verifyArtifact } from '../../adapters/artifact/download';
+import { readFileInPieces } from '../../adapters/artifact/input';
+import { packArtifact, type PackedArtifact } from '../../adapters/artifact/upload';
+import { LocalKeyProvider } from '../../adapters/keys/local-key-provider';
+import { ObjectTenantKeyStore } from '../../adapters/keys/object-tenant-key-store';
+import { TenantKeys } from '../../adapters/keys/tenant-keys';
+import { type S3Endpoint, startMinio, stopMinio } from '../../devstack/minio-server';
+import { freePort } from '../../adapters/servers/process';
+import { toolchain } from '../../adapters/servers/toolchain';
+import { createS3Client, S3ObjectStore } from '../../adapters/storage/s3-store';
 import { ensureDumpFile } from './pipeline-dump';
 
 /**

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnection, type Connection } from 'mysql2/promise';
-import { startDbInstance, stopDbInstance, type DbInstance } from '../../activities/local/db-instance';
-import { toolchain } from '../../activities/local/toolchain';
+import { startDbInstance, stopDbInstance, type DbInstance } from '../../adapters/servers/db-instance';
+import { toolchain } from '../../adapters/servers/toolchain';
 
 export const TABLES = 4;
 const SEED_ROWS = 10_000;

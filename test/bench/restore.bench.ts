@@ -2,11 +2,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { applierServerArgs, applyBinlogs, type ApplyRoute } from '../../activities/apply';
-import { readExecutedGtids } from '../../activities/apply/server-state';
-import { connectionOf, withSql } from '../../activities/engines/sql-connection';
-import { startDbInstance, stopDbInstance, type DbInstance } from '../../activities/local/db-instance';
-import { cacheDir, toolchain } from '../../activities/local/toolchain';
+import { applierServerArgs, applyBinlogs, type ApplyRoute } from '../../adapters/apply';
+import { readExecutedGtids } from '../../adapters/apply/server-state';
+import { connectionOf, withSql } from '../../adapters/engines/sql-connection';
+import { startDbInstance, stopDbInstance, type DbInstance } from '../../adapters/servers/db-instance';
+import { cacheDir, toolchain } from '../../adapters/servers/toolchain';
 import { cachedRestoreWorkload, TABLES, type RestoreWorkload } from './restore-workload';
 
 const MIN_BINLOG_BYTES = 200 * 1024 * 1024;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { listBackups } from '../../activities/catalog/backups';
-import { Catalog } from '../../activities/catalog/catalog';
-import { artifactServicesFromConfig } from '../../activities/config/artifact-services';
-import { type CentralConfig, resolveSecret } from '../../activities/config/config';
+import { listBackups } from '../../adapters/catalog/backups';
+import { Catalog } from '../../adapters/catalog/catalog';
+import { artifactServicesFromConfig } from '../../adapters/config/artifact-services';
+import { type CentralConfig, resolveSecret } from '../../adapters/config/config';
 import type { BaseBackupResult } from '../../domain/backup';
 
 /**

@@ -1,7 +1,7 @@
 import { after } from 'node:test';
-import { Catalog } from '../../activities/catalog/catalog';
-import { migrateCatalog } from '../../activities/catalog/migrate';
-import { dropDatabase, ensureDatabase } from '../../activities/local/postgres';
+import { Catalog } from '../../adapters/catalog/catalog';
+import { migrateCatalog } from '../../adapters/catalog/migrate';
+import { dropDatabase, ensureDatabase } from '../../devstack/postgres';
 
 /** A migrated catalog database of its own for one test file, dropped after it. */
 export async function freshCatalog(): Promise<{ catalog: Catalog; connectionString: string }> {

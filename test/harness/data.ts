@@ -1,5 +1,5 @@
 import { createConnection } from 'mysql2/promise';
-import type { DbInstance } from '../../activities/local/db-instance';
+import type { DbInstance } from '../../adapters/servers/db-instance';
 
 /**
  * `kib` rows of 1 KiB random bytes in `bulk.blobs`: data that neither compresses nor dumps

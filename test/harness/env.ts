@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { StackInfo } from '../../activities/local/stack';
+import type { StackInfo } from '../../devstack/stack';
 
 /** Addresses of the real services started once per test run by `test/harness/run.ts`. */
 export type TestStack = StackInfo;

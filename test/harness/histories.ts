@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { toolchain } from '../../activities/local/toolchain';
+import { toolchain } from '../../adapters/servers/toolchain';
 import { testStack } from './env';
 
 export const HISTORIES_DIR = resolve(__dirname, '../../../test/histories');

@@ -1,9 +1,9 @@
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { type DbInstance, type Flavor, startDbInstance, stopDbInstance } from '../../activities/local/db-instance';
-import type { ServerBinaries } from '../../activities/local/server-binaries';
-import { SOURCE_SERVER_ARGS } from '../../activities/local/stack';
+import { type DbInstance, type Flavor, startDbInstance, stopDbInstance } from '../../adapters/servers/db-instance';
+import type { ServerBinaries } from '../../adapters/servers/server-binaries';
+import { SOURCE_SERVER_ARGS } from '../../devstack/stack';
 import { testStack } from './env';
 
 export const INSTANCES_DIR = 'instances';

@@ -1,11 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { migrateCatalog } from '../../activities/catalog/migrate';
-import { writeDevConfigs } from '../../activities/local/dev-config';
-import { ensureBucket } from '../../activities/local/minio-server';
-import { createDatabaseFrom, dropDatabase } from '../../activities/local/postgres';
-import type { StackInfo } from '../../activities/local/stack';
-import { ensureNamespace } from '../../activities/local/temporal-server';
+import { migrateCatalog } from '../../adapters/catalog/migrate';
+import { writeDevConfigs } from '../../devstack/dev-config';
+import { ensureBucket } from '../../devstack/minio-server';
+import { createDatabaseFrom, dropDatabase } from '../../devstack/postgres';
+import type { StackInfo } from '../../devstack/stack';
+import { ensureNamespace } from '../../devstack/temporal-server';
 
 /**
  * A lane is what one integration test file has to itself on the shared stack, so files run in

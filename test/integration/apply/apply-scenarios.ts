@@ -9,10 +9,10 @@ import {
   type ApplyProgress,
   type ApplyRoute,
   type ApplyStop,
-} from '../../../activities/apply';
-import { readExecutedGtids } from '../../../activities/apply/server-state';
-import { connectionOf, firstRow, withSql } from '../../../activities/engines/sql-connection';
-import type { Flavor } from '../../../activities/local/db-instance';
+} from '../../../adapters/apply';
+import { readExecutedGtids } from '../../../adapters/apply/server-state';
+import { connectionOf, firstRow, withSql } from '../../../adapters/engines/sql-connection';
+import type { Flavor } from '../../../adapters/servers/db-instance';
 import { canonicalGtidText } from '../../../domain/gtid';
 import { testStack } from '../../harness/env';
 import { restoredInstance } from './restored-instance';

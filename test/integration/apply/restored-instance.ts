@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { applierServerArgs } from '../../../activities/apply';
-import { startDbInstance, stopDbInstance, type DbInstance } from '../../../activities/local/db-instance';
+import { applierServerArgs } from '../../../adapters/apply';
+import { startDbInstance, stopDbInstance, type DbInstance } from '../../../adapters/servers/db-instance';
 import { testStack } from '../../harness/env';
 import { INSTANCES_DIR } from '../../harness/instances';
 import { runSqlScript, type SourceHistory } from './source-history';

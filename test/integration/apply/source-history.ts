@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Connection } from 'mysql2/promise';
-import { readExecutedGtids } from '../../../activities/apply/server-state';
-import { connectionOf, connectSql } from '../../../activities/engines/sql-connection';
-import type { DbInstance, Flavor } from '../../../activities/local/db-instance';
-import { toolchain } from '../../../activities/local/toolchain';
+import { readExecutedGtids } from '../../../adapters/apply/server-state';
+import { connectionOf, connectSql } from '../../../adapters/engines/sql-connection';
+import type { DbInstance, Flavor } from '../../../adapters/servers/db-instance';
+import { toolchain } from '../../../adapters/servers/toolchain';
 import { MariadbGtidPosition, MysqlGtidSet } from '../../../domain/gtid';
 import { freshDbInstance } from '../../harness/instances';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadRecoverability } from '../../../activities/archive/recoverable';
-import type { ArchiveEntry } from '../../../activities/catalog/segments';
+import type { ArchiveEntry } from '../../../adapters/catalog/segments';
 import { isoMicros, microsOf } from '../../../domain/archive/recoverable';
 import { backupWorkflowId, type Flavor } from '../../../domain/backup';
 import { MysqlGtidSet } from '../../../domain/gtid';

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { createS3Client, S3ObjectStore } from '../../../activities/storage/s3-store';
+import { createS3Client, S3ObjectStore } from '../../../adapters/storage/s3-store';
 import { testStack } from '../../harness/env';
 
 const repoRoot = resolve(__dirname, '../../../..');

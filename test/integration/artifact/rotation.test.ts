@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
-import { unpackArtifact } from '../../../activities/artifact/download';
-import { packArtifact } from '../../../activities/artifact/upload';
-import { artifactServicesFromConfig } from '../../../activities/config/artifact-services';
-import type { CentralConfig } from '../../../activities/config/config';
-import { MasterKeyUnavailableError } from '../../../activities/keys/errors';
+import { unpackArtifact } from '../../../adapters/artifact/download';
+import { packArtifact } from '../../../adapters/artifact/upload';
+import { artifactServicesFromConfig } from '../../../adapters/config/artifact-services';
+import type { CentralConfig } from '../../../adapters/config/config';
+import { MasterKeyUnavailableError } from '../../../adapters/keys/errors';
 import { centralConfig } from '../../harness/workers';
 
 const cli = join(resolve(__dirname, '../../../..'), 'dist/client/cli.js');

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { createConnection } from 'mysql2/promise';
-import type { DbInstance } from '../../../activities/local/db-instance';
+import type { DbInstance } from '../../../adapters/servers/db-instance';
 import { withAgentHost } from '../../harness/agent-process';
 import { finalAttempt, isRunning } from '../../harness/activity-history';
 import { assertOneCompletedBackup } from '../../harness/backup-outcome';

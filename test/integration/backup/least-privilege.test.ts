@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
-import { loadAgentConfig } from '../../../activities/config/config';
+import { loadAgentConfig } from '../../../adapters/config/config';
 import { testStack } from '../../harness/env';
 import { freshDbInstance } from '../../harness/instances';
 import { startBackup, startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';

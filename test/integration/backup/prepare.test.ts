@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createConnection } from 'mysql2/promise';
 import { BackupDeferredError, DiskHeadroomError, prepareBackup, ServerNotReadyForPitrError } from '../../../activities/backup/prepare';
-import { type AgentConfig, loadAgentConfig } from '../../../activities/config/config';
-import type { DbInstance, Flavor } from '../../../activities/local/db-instance';
+import { type AgentConfig, loadAgentConfig } from '../../../adapters/config/config';
+import type { DbInstance, Flavor } from '../../../adapters/servers/db-instance';
 import { testStack } from '../../harness/env';
 import { freshDbInstance } from '../../harness/instances';
 

@@ -1,5 +1,5 @@
 import { type Connection, createConnection } from 'mysql2/promise';
-import type { DbInstance } from '../../../activities/local/db-instance';
+import type { DbInstance } from '../../../adapters/servers/db-instance';
 
 /** Commits one single-row transaction after another until stopped: writes that continue during a backup. */
 export class ContinuousWriter {

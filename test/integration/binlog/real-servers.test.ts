@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
-import { toolchain } from '../../../activities/local/toolchain';
+import { toolchain } from '../../../adapters/servers/toolchain';
 import { MariadbGtidPosition, MysqlGtidSet } from '../../../domain/gtid';
 import { binlogFileSource, indexBinlog } from '../../../domain/binlog/reader';
 import { freshDbInstance } from '../../harness/instances';

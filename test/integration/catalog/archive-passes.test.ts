@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createArchivePassActivities } from '../../../activities/archive/pass-outcome';
-import { archivePassState } from '../../../activities/catalog/archive-passes';
-import { parseCluster, upsertCluster } from '../../../activities/catalog/clusters';
+import { archivePassState } from '../../../adapters/catalog/archive-passes';
+import { parseCluster, upsertCluster } from '../../../adapters/catalog/clusters';
 import { archivePassFailures } from '../../../activities/metrics';
 import type { ArchivePassReport } from '../../../domain/archive/types';
 import { freshCatalog } from '../../harness/catalog';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { migrateCatalog } from '../../../activities/catalog/migrate';
-import { getCluster, listClusters, parseCluster, upsertCluster, ClusterNotFoundError } from '../../../activities/catalog/clusters';
+import { migrateCatalog } from '../../../adapters/catalog/migrate';
+import { getCluster, listClusters, parseCluster, upsertCluster, ClusterNotFoundError } from '../../../adapters/catalog/clusters';
 import { InvalidInputError } from '../../../domain/errors';
 import { freshCatalog } from '../../harness/catalog';
 

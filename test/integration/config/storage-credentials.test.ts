@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
-import type { CentralConfig } from '../../../activities/config/config';
+import type { CentralConfig } from '../../../adapters/config/config';
 import { testStack } from '../../harness/env';
 import { centralConfig } from '../../harness/workers';
 

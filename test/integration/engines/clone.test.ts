@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import { connectionOf, runBackup } from '../../../activities/engines';
-import { withSql } from '../../../activities/engines/sql-connection';
+import { connectionOf, runBackup } from '../../../adapters/engines';
+import { withSql } from '../../../adapters/engines/sql-connection';
 import { freshDbInstance } from '../../harness/instances';
 import { assertConsistentBackupAndRestore, newStagingDir } from './consistency-fixture';
 

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after } from 'node:test';
 import type { Connection } from 'mysql2/promise';
-import { connectionOf, packPayload, restoreBackup, runBackup, unpackPayload } from '../../../activities/engines';
-import { connectSql, withSql } from '../../../activities/engines/sql-connection';
-import type { BackupOptions, BackupResult, EngineName } from '../../../activities/engines/types';
-import { stopDbInstance, type DbInstance, type Flavor } from '../../../activities/local/db-instance';
+import { connectionOf, packPayload, restoreBackup, runBackup, unpackPayload } from '../../../adapters/engines';
+import { connectSql, withSql } from '../../../adapters/engines/sql-connection';
+import type { BackupOptions, BackupResult, EngineName } from '../../../adapters/engines/types';
+import { stopDbInstance, type DbInstance, type Flavor } from '../../../adapters/servers/db-instance';
 import { testStack } from '../../harness/env';
 import { freshDbInstance, INSTANCES_DIR } from '../../harness/instances';
 

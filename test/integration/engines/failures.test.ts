@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { connectionOf, EngineAbortedError, EngineFailedError, runBackup } from '../../../activities/engines';
-import { RESULT_MARKER } from '../../../activities/engines/staging';
+import { connectionOf, EngineAbortedError, EngineFailedError, runBackup } from '../../../adapters/engines';
+import { RESULT_MARKER } from '../../../adapters/engines/staging';
 import { freshDbInstance } from '../../harness/instances';
 import { newStagingDir } from './consistency-fixture';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { connectionOf } from '../../../activities/engines';
-import { readGtidState, sameGtidState, setGtidState } from '../../../activities/engines/gtid-state';
-import { withSql } from '../../../activities/engines/sql-connection';
+import { connectionOf } from '../../../adapters/engines';
+import { readGtidState, sameGtidState, setGtidState } from '../../../adapters/engines/gtid-state';
+import { withSql } from '../../../adapters/engines/sql-connection';
 import { freshDbInstance } from '../../harness/instances';
 
 // The state a restore installs when the payload does not carry it (physical MariaDB and XtraBackup backups).

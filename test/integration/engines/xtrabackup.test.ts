@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { connectionOf, runBackup } from '../../../activities/engines';
-import { withSql } from '../../../activities/engines/sql-connection';
-import { toolchain } from '../../../activities/local/toolchain';
+import { connectionOf, runBackup } from '../../../adapters/engines';
+import { withSql } from '../../../adapters/engines/sql-connection';
+import { toolchain } from '../../../adapters/servers/toolchain';
 import { newStagingDir, seededSource, USER_TABLES } from './consistency-fixture';
 
 // Percona XtraBackup is not installable here; the engine shares mariadb-backup's command line,

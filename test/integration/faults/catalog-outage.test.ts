@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { listBackups } from '../../../activities/catalog/backups';
-import { Catalog } from '../../../activities/catalog/catalog';
-import { resolveSecret } from '../../../activities/config/config';
+import { listBackups } from '../../../adapters/catalog/backups';
+import { Catalog } from '../../../adapters/catalog/catalog';
+import { resolveSecret } from '../../../adapters/config/config';
 import { startAgentWorker } from '../../../workers/agent-worker';
 import { startCentralWorkers } from '../../../workers/central-worker';
 import { finalAttempt } from '../../harness/activity-history';

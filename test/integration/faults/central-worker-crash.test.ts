@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Client as PgClient } from 'pg';
-import { migrateCatalog } from '../../../activities/catalog/migrate';
-import { resolveSecret } from '../../../activities/config/config';
+import { migrateCatalog } from '../../../adapters/catalog/migrate';
+import { resolveSecret } from '../../../adapters/config/config';
 import { withCentralWorkerHost } from '../../harness/agent-process';
 import { finalAttempt, isRunning } from '../../harness/activity-history';
 import { assertOneCompletedBackup } from '../../harness/backup-outcome';

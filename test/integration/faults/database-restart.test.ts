@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
-import { listBackups } from '../../../activities/catalog/backups';
-import { Catalog } from '../../../activities/catalog/catalog';
-import { resolveSecret } from '../../../activities/config/config';
-import { startDbInstance, stopDbInstance } from '../../../activities/local/db-instance';
+import { listBackups } from '../../../adapters/catalog/backups';
+import { Catalog } from '../../../adapters/catalog/catalog';
+import { resolveSecret } from '../../../adapters/config/config';
+import { startDbInstance, stopDbInstance } from '../../../adapters/servers/db-instance';
 import { finalAttempt } from '../../harness/activity-history';
 import { freshDbInstance } from '../../harness/instances';
 import { waitForActivity } from '../../harness/wait';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadAgentConfig } from '../../../activities/config/config';
+import { loadAgentConfig } from '../../../adapters/config/config';
 import type { UploadedSegment } from '../../../domain/archive/types';
 import { binlogArchiveWorkflow } from '../../../workflows';
 import { CENTRAL_TASK_QUEUE } from '../../../domain/task-queues';

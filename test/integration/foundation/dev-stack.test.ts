@@ -10,11 +10,11 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { Client, Connection } from '@temporalio/client';
 import { createConnection } from 'mysql2/promise';
 import { Client as PgClient } from 'pg';
-import type { DbInstance } from '../../../activities/local/db-instance';
-import { dropDatabase } from '../../../activities/local/postgres';
-import { pidFilesUnder, processStartTime } from '../../../activities/local/process';
-import { readStackInfo, type StackInfo } from '../../../activities/local/stack';
-import { SEARCH_ATTRIBUTE_TYPES } from '../../../activities/local/temporal-server';
+import type { DbInstance } from '../../../adapters/servers/db-instance';
+import { dropDatabase } from '../../../devstack/postgres';
+import { pidFilesUnder, processStartTime } from '../../../adapters/servers/process';
+import { readStackInfo, type StackInfo } from '../../../devstack/stack';
+import { SEARCH_ATTRIBUTE_TYPES } from '../../../devstack/temporal-server';
 import { processesMentioning } from './processes';
 
 const pitr = resolve(__dirname, '../../../../bin/pitr');

@@ -7,10 +7,10 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { startMinio } from '../../../activities/local/minio-server';
-import { dropDatabase } from '../../../activities/local/postgres';
-import { pidFilesUnder, PortInUseError, processStartTime, tcpOpen } from '../../../activities/local/process';
-import { freeStackPorts, startStack } from '../../../activities/local/stack';
+import { startMinio } from '../../../devstack/minio-server';
+import { dropDatabase } from '../../../devstack/postgres';
+import { pidFilesUnder, PortInUseError, processStartTime, tcpOpen } from '../../../adapters/servers/process';
+import { freeStackPorts, startStack } from '../../../devstack/stack';
 import { processesMentioning } from './processes';
 
 const repoRoot = resolve(__dirname, '../../../..');

@@ -5,9 +5,9 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { compress } from 'zstd-napi';
 import type { Connection } from 'mysql2/promise';
-import { toolchain } from '../../../activities/local/toolchain';
-import type { DbInstance, Flavor } from '../../../activities/local/db-instance';
-import type { ObjectStore } from '../../../activities/storage/object-store';
+import { toolchain } from '../../../adapters/servers/toolchain';
+import type { DbInstance, Flavor } from '../../../adapters/servers/db-instance';
+import type { ObjectStore } from '../../../adapters/storage/object-store';
 import { testStack } from '../../harness/env';
 import { binlogNames } from '../archive/archive-harness';
 

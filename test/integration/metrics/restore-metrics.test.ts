@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseCluster, upsertCluster } from '../../../activities/catalog/clusters';
+import { parseCluster, upsertCluster } from '../../../adapters/catalog/clusters';
 import { productMetrics } from '../../../activities/metrics';
 import { recordRestoreOutcome } from '../../../activities/restore/outcomes';
 import { freshCatalog } from '../../harness/catalog';

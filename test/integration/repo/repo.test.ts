@@ -11,15 +11,15 @@ import {
   PutBucketVersioningCommand,
 } from '@aws-sdk/client-s3';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { listBackups } from '../../../activities/catalog/backups';
-import { findErasure } from '../../../activities/catalog/erasures';
-import { listArchive, type SegmentRecord } from '../../../activities/catalog/segments';
-import { artifactServicesFromConfig } from '../../../activities/config/artifact-services';
-import { resolveSecret, type CentralConfig } from '../../../activities/config/config';
-import { ensureBucket } from '../../../activities/local/minio-server';
-import { listRestores } from '../../../activities/catalog/restores';
-import type { RepoReport } from '../../../activities/repo/check';
-import type { RepairOutcome } from '../../../activities/repo/repair';
+import { listBackups } from '../../../adapters/catalog/backups';
+import { findErasure } from '../../../adapters/catalog/erasures';
+import { listArchive, type SegmentRecord } from '../../../adapters/catalog/segments';
+import { artifactServicesFromConfig } from '../../../adapters/config/artifact-services';
+import { resolveSecret, type CentralConfig } from '../../../adapters/config/config';
+import { ensureBucket } from '../../../devstack/minio-server';
+import { listRestores } from '../../../adapters/catalog/restores';
+import type { RepoReport } from '../../../client/repo/check';
+import type { RepairOutcome } from '../../../client/repo/repair';
 import { requestRestore } from '../../../client/restore/request';
 import { startCentralWorkers } from '../../../workers/central-worker';
 import { archivePass, failedPassType, sql, withCentralCatalog, type ClusterIds } from '../archive/archive-harness';

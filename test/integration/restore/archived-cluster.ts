@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { listBackups } from '../../../activities/catalog/backups';
-import type { AgentConfig } from '../../../activities/config/config';
-import type { DbInstance } from '../../../activities/local/db-instance';
-import type { ServerBinaries } from '../../../activities/local/server-binaries';
+import { listBackups } from '../../../adapters/catalog/backups';
+import type { AgentConfig } from '../../../adapters/config/config';
+import type { DbInstance } from '../../../adapters/servers/db-instance';
+import type { ServerBinaries } from '../../../adapters/servers/server-binaries';
 import type { EngineName, Flavor } from '../../../domain/backup';
 import { freshDbInstance } from '../../harness/instances';
 import { startBackup, startTestCluster, temporalClient } from '../../harness/workers';

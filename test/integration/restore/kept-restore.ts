@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { createConnection } from 'mysql2/promise';
-import { signInAt } from '../../../activities/local/db-instance';
+import { signInAt } from '../../../adapters/servers/db-instance';
 import { requestRestore } from '../../../client/restore/request';
 import type { RestoreTarget } from '../../../domain/restore/target';
 import type { PitrRestoreResult, RestoreInstanceAddress, RestoreProgress } from '../../../domain/restore/workflow-types';

@@ -12,7 +12,7 @@ import {
   declaredServer,
   type ServerBinaries,
   serverProgram,
-} from '../../../activities/local/server-binaries';
+} from '../../../adapters/servers/server-binaries';
 import type { PlanRestoreHosts } from '../../../client/restore/release-hosts';
 import { requestRestore } from '../../../client/restore/request';
 import { isoMicros } from '../../../domain/archive/recoverable';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Connection, createConnection } from 'mysql2/promise';
-import { signInAt, type DbInstance } from '../../../activities/local/db-instance';
+import { signInAt, type DbInstance } from '../../../adapters/servers/db-instance';
 import type { RestoreInstanceAddress } from '../../../domain/restore/workflow-types';
 
 /** A committed row of the oracle table: its id, the server's clock inside its transaction, and the GTID state just after it. */

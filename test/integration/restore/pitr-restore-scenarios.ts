@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
-import { artifactServicesFromConfig } from '../../../activities/config/artifact-services';
-import { listRestores } from '../../../activities/catalog/restores';
+import { artifactServicesFromConfig } from '../../../adapters/config/artifact-services';
+import { listRestores } from '../../../adapters/catalog/restores';
 import { requestRestore } from '../../../client/restore/request';
 import { isoMicros, microsOf } from '../../../domain/archive/recoverable';
 import type { Flavor } from '../../../domain/backup';
@@ -24,7 +24,7 @@ import { archivePass, ENGINE, purgeAllButActive, setRpo, sql, withCentralCatalog
 import { archivedCluster, type Cluster } from './archived-cluster';
 import { restoredIds, type CommittedRow } from './oracle-writer';
 import { createConnection } from 'mysql2/promise';
-import { signInAt } from '../../../activities/local/db-instance';
+import { signInAt } from '../../../adapters/servers/db-instance';
 
 const RESTORE_ROOT = join(testStack().stateDir, 'restores');
 process.env.PITR_RESTORE_DIR = RESTORE_ROOT;

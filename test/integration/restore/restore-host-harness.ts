@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { CentralConfig } from '../../../activities/config/config';
+import type { CentralConfig } from '../../../adapters/config/config';
 import { testStack } from '../../harness/env';
 
 export interface TestHost {

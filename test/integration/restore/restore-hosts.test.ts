@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { describeQueuePollers } from '../../../activities/agent-queue/pollers';
-import { dbPidFile, stopDbInstance, type DbInstance } from '../../../activities/local/db-instance';
+import { dbPidFile, stopDbInstance, type DbInstance } from '../../../adapters/servers/db-instance';
 import { restoreFolder } from '../../../activities/restore/provisioner';
 import { requestRestore } from '../../../client/restore/request';
 import { isoMicros } from '../../../domain/archive/recoverable';

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { listRestores } from '../../../activities/catalog/restores';
+import { listRestores } from '../../../adapters/catalog/restores';
 import { RestoreVerificationError } from '../../../activities/restore/errors';
 import { verifyRestoredServer } from '../../../activities/restore/verify';
 import { requestRestore } from '../../../client/restore/request';

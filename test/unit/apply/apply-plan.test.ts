@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { appliedPrefix, planApply, type ApplyPlan, type ApplyRun } from '../../../activities/apply/apply-plan';
-import { ApplyPlanError } from '../../../activities/apply/errors';
-import { mariadbGtids, mysqlGtids } from '../../../activities/apply/flavor-gtids';
+import { appliedPrefix, planApply, type ApplyPlan, type ApplyRun } from '../../../adapters/apply/apply-plan';
+import { ApplyPlanError } from '../../../adapters/apply/errors';
+import { mariadbGtids, mysqlGtids } from '../../../adapters/apply/flavor-gtids';
 import { MariadbGtidPosition, MysqlGtidSet } from '../../../domain/gtid';
 import { binlog, endOf, mysqlRange, OTHER, SOURCE, startOf, TRANSACTION_BYTES } from './binlog-fixtures';
 

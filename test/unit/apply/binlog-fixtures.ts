@@ -1,4 +1,4 @@
-import type { IndexedBinlog } from '../../../activities/apply/binlog-files';
+import type { IndexedBinlog } from '../../../adapters/apply/binlog-files';
 import type { BinlogFlavor } from '../../../domain/binlog/types';
 
 export const SOURCE = '3e11fa47-71ca-11e1-9e33-c80aa9429562';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { planApply } from '../../../activities/apply/apply-plan';
-import { binlogToolCommand } from '../../../activities/apply/binlog-pipe-route';
-import { ApplyAbortedError, ApplyFailedError } from '../../../activities/apply/errors';
-import { mysqlGtids } from '../../../activities/apply/flavor-gtids';
-import { runPipe } from '../../../activities/apply/process-pipe';
+import { planApply } from '../../../adapters/apply/apply-plan';
+import { binlogToolCommand } from '../../../adapters/apply/binlog-pipe-route';
+import { ApplyAbortedError, ApplyFailedError } from '../../../adapters/apply/errors';
+import { mysqlGtids } from '../../../adapters/apply/flavor-gtids';
+import { runPipe } from '../../../adapters/apply/process-pipe';
 import { MysqlGtidSet } from '../../../domain/gtid';
 import { binlog, endOf, mysqlRange, SOURCE, startOf } from './binlog-fixtures';
 

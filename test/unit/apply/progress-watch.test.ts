@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { planApply } from '../../../activities/apply/apply-plan';
-import { ApplyAbortedError, ApplyStalledError } from '../../../activities/apply/errors';
-import { mysqlGtids } from '../../../activities/apply/flavor-gtids';
-import { watchApply, type ApplyProbe } from '../../../activities/apply/progress-watch';
-import type { ApplyProgress } from '../../../activities/apply/types';
+import { planApply } from '../../../adapters/apply/apply-plan';
+import { ApplyAbortedError, ApplyStalledError } from '../../../adapters/apply/errors';
+import { mysqlGtids } from '../../../adapters/apply/flavor-gtids';
+import { watchApply, type ApplyProbe } from '../../../adapters/apply/progress-watch';
+import type { ApplyProgress } from '../../../adapters/apply/types';
 import { MysqlGtidSet } from '../../../domain/gtid';
 import { binlog, mysqlRange, SOURCE, TRANSACTION_BYTES } from './binlog-fixtures';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ActivityFailure, type ApplicationFailure, RetryState, TimeoutFailure, TimeoutType } from '@temporalio/common';
-import { DatabaseUnavailableError } from '../../../activities/db/connect';
+import { DatabaseUnavailableError } from '../../../adapters/db/connect';
 import { temporalActivity } from '../../../activities/temporal-failure';
 import { archivePassError } from '../../../workflows/archive-pass-error';
 

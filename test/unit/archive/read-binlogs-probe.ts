@@ -7,10 +7,10 @@
 import { basename, dirname } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createAgentArchiveActivities } from '../../../activities/archive/agent';
+import { createAgentArchiveActivities } from '../../../activities/archive/agent-activities';
 import { withCreationTimes } from '../../../activities/archive/survey';
 import type { AgentArchiveActivities } from '../../../activities/archive/types';
-import { AgentConfigSchema } from '../../../activities/config/config';
+import { AgentConfigSchema } from '../../../adapters/config/config';
 import { temporalActivities } from '../../../activities/temporal-failure';
 import type { ArchiveRef, InspectedSegment } from '../../../domain/archive/types';
 import { PitrError } from '../../../domain/errors';

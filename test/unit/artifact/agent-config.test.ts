@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { defaultEncoding, MAX_DEFAULT_COMPRESSION_WORKERS } from '../../../activities/artifact/encode';
-import { uploadEncoding } from '../../../activities/config/artifact-services';
-import { ConfigError, loadAgentConfig, loadCentralConfig } from '../../../activities/config/config';
+import { defaultEncoding, MAX_DEFAULT_COMPRESSION_WORKERS } from '../../../adapters/artifact/encode';
+import { uploadEncoding } from '../../../adapters/config/artifact-services';
+import { ConfigError, loadAgentConfig, loadCentralConfig } from '../../../adapters/config/config';
 
 const dir = mkdtempSync(join(tmpdir(), 'pitr-agent-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -5,11 +5,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { decodeArtifact } from '../../../activities/artifact/decode';
-import { encodeArtifact, sealStream } from '../../../activities/artifact/encode';
-import { decodeHeader, encodeHeader, FRAME_HEADER_BYTES, TAG_BYTES } from '../../../activities/artifact/format';
-import { readFileInPieces } from '../../../activities/artifact/input';
-import { ArtifactReader } from '../../../activities/artifact/reader';
+import { decodeArtifact } from '../../../adapters/artifact/decode';
+import { encodeArtifact, sealStream } from '../../../adapters/artifact/encode';
+import { decodeHeader, encodeHeader, FRAME_HEADER_BYTES, TAG_BYTES } from '../../../adapters/artifact/format';
+import { readFileInPieces } from '../../../adapters/artifact/input';
+import { ArtifactReader } from '../../../adapters/artifact/reader';
 import { collect, memoryKeys, piecesOf, readableOf, sqlLikeText } from './fixtures';
 
 const CHUNK = 1024;

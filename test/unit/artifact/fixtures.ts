@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { LocalKeyProvider } from '../../../activities/keys/local-key-provider';
-import { ObjectTenantKeyStore } from '../../../activities/keys/object-tenant-key-store';
-import { TenantKeys } from '../../../activities/keys/tenant-keys';
+import { LocalKeyProvider } from '../../../adapters/keys/local-key-provider';
+import { ObjectTenantKeyStore } from '../../../adapters/keys/object-tenant-key-store';
+import { TenantKeys } from '../../../adapters/keys/tenant-keys';
 import { MemoryObjectStore } from './memory-object-store';
 
 export function masterKey(): LocalKeyProvider {

@@ -6,19 +6,19 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { InvalidInputError } from '../../../domain/errors';
-import { decodeArtifact } from '../../../activities/artifact/decode';
-import { encodeArtifact } from '../../../activities/artifact/encode';
-import { masterKeyFromEnv } from '../../../activities/keys/config';
+import { decodeArtifact } from '../../../adapters/artifact/decode';
+import { encodeArtifact } from '../../../adapters/artifact/encode';
+import { masterKeyFromEnv } from '../../../adapters/keys/config';
 import {
   KeyRecordInvalidError,
   MasterKeyUnavailableError,
   TenantKeyErasedError,
   TenantKeyNotFoundError,
-} from '../../../activities/keys/errors';
-import { LocalKeyProvider } from '../../../activities/keys/local-key-provider';
-import { ObjectTenantKeyStore } from '../../../activities/keys/object-tenant-key-store';
-import { TenantKeys } from '../../../activities/keys/tenant-keys';
-import { MissingSettingError } from '../../../activities/storage/config';
+} from '../../../adapters/keys/errors';
+import { LocalKeyProvider } from '../../../adapters/keys/local-key-provider';
+import { ObjectTenantKeyStore } from '../../../adapters/keys/object-tenant-key-store';
+import { TenantKeys } from '../../../adapters/keys/tenant-keys';
+import { MissingSettingError } from '../../../adapters/storage/config';
 import { collect, masterKey, memoryKeys, piecesOf, readableOf } from './fixtures';
 import { MemoryObjectStore } from './memory-object-store';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { objectNotFound, UploadNotFoundError } from '../../../activities/storage/errors';
+import { objectNotFound, UploadNotFoundError } from '../../../adapters/storage/errors';
 import type {
   CompletedPart,
   ObjectInfo,
@@ -7,7 +7,7 @@ import type {
   PendingUpload,
   PutCondition,
   PutResult,
-} from '../../../activities/storage/object-store';
+} from '../../../adapters/storage/object-store';
 
 /** An ObjectStore in memory with S3's semantics where the code relies on them (ETags, conditions, multipart). */
 export class MemoryObjectStore implements ObjectStore {

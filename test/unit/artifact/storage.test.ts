@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidInputError } from '../../../domain/errors';
-import { ByteQueue } from '../../../activities/artifact/byte-queue';
-import { MissingSettingError, storageSettingsFromEnv } from '../../../activities/storage/config';
+import { ByteQueue } from '../../../adapters/artifact/byte-queue';
+import { MissingSettingError, storageSettingsFromEnv } from '../../../adapters/storage/config';
 import {
   classifyStorageError,
   ObjectNotFoundError,
   TerminalStorageError,
   TransientStorageError,
   UploadNotFoundError,
-} from '../../../activities/storage/errors';
-import { quarantineKey, segmentKey } from '../../../activities/storage/layout';
-import { backoffDelayMs, withRetry } from '../../../activities/storage/retry';
-import { parseS3Url } from '../../../activities/storage/s3-url';
+} from '../../../adapters/storage/errors';
+import { quarantineKey, segmentKey } from '../../../adapters/storage/layout';
+import { backoffDelayMs, withRetry } from '../../../adapters/storage/retry';
+import { parseS3Url } from '../../../adapters/storage/s3-url';
 
 const where = { operation: 'upload-part', bucket: 'backups', key: 'v1/a.pitr' };
 

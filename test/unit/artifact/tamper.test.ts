@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { before, describe, it } from 'node:test';
-import { decodeArtifact } from '../../../activities/artifact/decode';
-import { encodeArtifact } from '../../../activities/artifact/encode';
+import { decodeArtifact } from '../../../adapters/artifact/decode';
+import { encodeArtifact } from '../../../adapters/artifact/encode';
 import {
   ArtifactCorruptError,
   ArtifactForeignHeaderError,
@@ -11,11 +11,11 @@ import {
   ArtifactMisplacedChunkError,
   ArtifactTruncatedError,
   UnsupportedArtifactVersionError,
-} from '../../../activities/artifact/errors';
-import { decodeFrameHeader, FRAME_HEADER_BYTES, TAG_BYTES } from '../../../activities/artifact/format';
-import { TenantKeyErasedError, WrongKeyError } from '../../../activities/keys/errors';
-import type { TenantKeys } from '../../../activities/keys/tenant-keys';
-import type { LocalKeyProvider } from '../../../activities/keys/local-key-provider';
+} from '../../../adapters/artifact/errors';
+import { decodeFrameHeader, FRAME_HEADER_BYTES, TAG_BYTES } from '../../../adapters/artifact/format';
+import { TenantKeyErasedError, WrongKeyError } from '../../../adapters/keys/errors';
+import type { TenantKeys } from '../../../adapters/keys/tenant-keys';
+import type { LocalKeyProvider } from '../../../adapters/keys/local-key-provider';
 import { collect, memoryKeys, piecesOf, readableOf } from './fixtures';
 import type { MemoryObjectStore } from './memory-object-store';
 

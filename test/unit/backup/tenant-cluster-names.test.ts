@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { artifactKey } from '../../../activities/storage/layout';
+import { artifactKey } from '../../../adapters/storage/layout';
 import { restoreWorkflowId } from '../../../client/restore/request';
 import { scheduleId } from '../../../client/schedule/schedules';
 import { backupWorkflowId } from '../../../domain/backup';

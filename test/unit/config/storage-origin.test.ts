@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { artifactServicesFromConfig } from '../../../activities/config/artifact-services';
-import type { Secret } from '../../../activities/config/config';
-import { classifyStorageError, TerminalStorageError } from '../../../activities/storage/errors';
-import { ENV_SETTINGS, type SettingsOrigin } from '../../../activities/storage/settings-origin';
+import { artifactServicesFromConfig } from '../../../adapters/config/artifact-services';
+import type { Secret } from '../../../adapters/config/config';
+import { classifyStorageError, TerminalStorageError } from '../../../adapters/storage/errors';
+import { ENV_SETTINGS, type SettingsOrigin } from '../../../adapters/storage/settings-origin';
 
 const dir = mkdtempSync(join(tmpdir(), 'pitr-storage-origin-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

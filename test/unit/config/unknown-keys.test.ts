@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ConfigError, loadAgentConfig, loadCentralConfig, UnknownConfigKeyError } from '../../../activities/config/config';
-import { editDistance, nearest } from '../../../activities/config/edit-distance';
+import { ConfigError, loadAgentConfig, loadCentralConfig, UnknownConfigKeyError } from '../../../adapters/config/config';
+import { editDistance, nearest } from '../../../adapters/config/edit-distance';
 
 const dir = mkdtempSync(join(tmpdir(), 'pitr-unknown-keys-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { AgentConfigSchema, CentralConfigSchema, type Secret } from '../../../activities/config/config';
-import { SEARCH_ATTRIBUTES } from '../../../activities/local/temporal-server';
+import { AgentConfigSchema, CentralConfigSchema, type Secret } from '../../../adapters/config/config';
+import { SEARCH_ATTRIBUTES } from '../../../devstack/temporal-server';
 
 // No Docker engine runs here, so the compose file is checked against what the product reads.
 const repo = resolve(__dirname, '../../../..');

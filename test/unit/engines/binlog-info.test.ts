@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseBinlogInfo, readBinlogInfo } from '../../../activities/engines/binlog-info';
-import { CoordinateMissingError } from '../../../activities/engines/errors';
+import { parseBinlogInfo, readBinlogInfo } from '../../../adapters/engines/binlog-info';
+import { CoordinateMissingError } from '../../../adapters/engines/errors';
 
 test('mariadb-backup 10.11 binlog info: file, position and GTID position', () => {
   assert.deepEqual(parseBinlogInfo('mariadb-bin.000001\t851\t0-6-3,7-6-120\n'), {

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { datadirTables, decodeFilename } from '../../../activities/engines/datadir-tables';
+import { datadirTables, decodeFilename } from '../../../adapters/engines/datadir-tables';
 
 function tree(files: Record<string, string | Buffer>): string {
   const root = mkdtempSync(join(tmpdir(), 'datadir-'));

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { clientOptionFile, withDefaultsFile } from '../../../activities/engines/defaults-file';
+import { clientOptionFile, withDefaultsFile } from '../../../adapters/engines/defaults-file';
 
 const run = promisify(execFile);
 

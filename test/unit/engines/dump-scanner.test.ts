@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import fc from 'fast-check';
-import { DumpLineScanner, DumpTap, type DumpFindings } from '../../../activities/engines/dump-scanner';
+import { DumpLineScanner, DumpTap, type DumpFindings } from '../../../adapters/engines/dump-scanner';
 
 const MYSQL_DUMP = [
   '-- MySQL dump 10.13  Distrib 9.7.4, for Linux (x86_64)',

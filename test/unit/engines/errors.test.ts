@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EngineFailedError, isTransientFailure } from '../../../activities/engines/errors';
+import { EngineFailedError, isTransientFailure } from '../../../adapters/engines/errors';
 
 test('busy or unreachable servers are transient failures', () => {
   for (const output of [

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, test } from 'node:test';
-import { packPayload, unpackPayload } from '../../../activities/engines/pack';
+import { packPayload, unpackPayload } from '../../../adapters/engines/pack';
 
 const root = mkdtempSync(join(tmpdir(), 'pack-'));
 after(() => rmSync(root, { recursive: true, force: true }));

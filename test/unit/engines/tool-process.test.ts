@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { PassThrough, Readable } from 'node:stream';
 import { test } from 'node:test';
-import { EngineAbortedError, EngineFailedError } from '../../../activities/engines/errors';
-import { lowPriority, runTool } from '../../../activities/engines/tool-process';
+import { EngineAbortedError, EngineFailedError } from '../../../adapters/engines/errors';
+import { lowPriority, runTool } from '../../../adapters/engines/tool-process';
 
 test('tools run under nice, and under ionice where it works', async () => {
   const { argv, ioPriority } = await lowPriority('/usr/bin/mysqldump', ['--all-databases']);

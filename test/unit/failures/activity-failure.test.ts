@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { type ApplicationFailure, defaultFailureConverter, defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { temporalActivity } from '../../../activities/temporal-failure';
-import { TransientStorageError } from '../../../activities/storage/errors';
+import { TransientStorageError } from '../../../adapters/storage/errors';
 import { PitrError } from '../../../domain/errors';
 
 /** The server's limit on a retrying activity's last failure, all of it encoded. */

@@ -9,9 +9,14 @@ const ROOT = resolve(__dirname, '../../../..');
 /** What each top-level folder's code may import of the others: the README's layout table, checked. */
 const MAY_IMPORT: Record<string, { values: string[]; types: string[] }> = {
   domain: { values: ['domain'], types: ['domain'] },
-  workflows: { values: ['domain', 'workflows'], types: ['domain', 'workflows', 'activities'] },
-  activities: { values: ['domain', 'activities'], types: ['domain', 'activities'] },
-  workers: { values: ['domain', 'activities', 'workflows', 'workers'], types: ['domain', 'activities', 'workflows', 'workers'] },
+  workflows: { values: ['domain', 'workflows'], types: ['domain', 'workflows', 'activities', 'devstack'] },
+  activities: { values: ['domain', 'adapters', 'activities'], types: ['domain', 'adapters', 'activities'] },
+  adapters: { values: ['domain', 'adapters'], types: ['domain', 'adapters'] },
+  devstack: { values: ['domain', 'adapters', 'devstack'], types: ['domain', 'adapters', 'devstack'] },
+  workers: {
+    values: ['domain', 'adapters', 'activities', 'workflows', 'workers'],
+    types: ['domain', 'adapters', 'activities', 'workflows', 'workers'],
+  },
 };
 
 /** Each import of a file: its specifier and whether it brings in types only. */

@@ -5,7 +5,7 @@ import { compress } from 'zstd-napi';
 import { comparePlans, compareRestored, type SidePlan } from '../../../domain/legacy/compare';
 import { compressionOf, contentKindOf } from '../../../domain/legacy/object-kind';
 import { placeLegacyStream, type LegacySegmentFacts } from '../../../domain/legacy/stream';
-import { peekBytes } from '../../../activities/legacy/read-object';
+import { peekBytes } from '../../../client/legacy/read-object';
 
 const A = '11111111-2222-3333-4444-555555555555';
 const BINLOG_HEAD = Buffer.from([0xfe, 0x62, 0x69, 0x6e, 0x00, 0x01]);

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { loadAgentConfig, loadCentralConfig } from '../../../activities/config/config';
-import type { DbInstance } from '../../../activities/local/db-instance';
-import { writeDevConfigs } from '../../../activities/local/dev-config';
+import { loadAgentConfig, loadCentralConfig } from '../../../adapters/config/config';
+import type { DbInstance } from '../../../adapters/servers/db-instance';
+import { writeDevConfigs } from '../../../devstack/dev-config';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'pitr-dev-config-'));
 after(() => rmSync(stateDir, { recursive: true, force: true }));

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { processStartTime, runningPid, spawnDaemon, stopByPidFile, stopEveryPidFileUnder } from '../../../activities/local/process';
+import { processStartTime, runningPid, spawnDaemon, stopByPidFile, stopEveryPidFileUnder } from '../../../adapters/servers/process';
 
 function scratch(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'pitr-pid-'));

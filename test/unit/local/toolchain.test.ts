@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { toolchain, ToolchainMissingError } from '../../../activities/local/toolchain';
+import { toolchain, ToolchainMissingError } from '../../../adapters/servers/toolchain';
 
 function withEnv<T>(env: Record<string, string>, fn: () => T): T {
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { InvalidInputError } from '../../../domain/errors';
 import { backupWorkflowId } from '../../../domain/backup';
 import { ManifestInvalidError, parseManifest } from '../../../domain/manifest';
-import { storedBackupId } from '../../../activities/backup/manifest';
+import { storedBackupId } from '../../../domain/manifest/backup-id';
 import { mariadbManifest, mysqlManifest } from './sample-manifests';
 
 function invalidPaths(input: unknown): string[] {

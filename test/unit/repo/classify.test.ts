@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { classifyObjects, classifyUploads, type Ownership } from '../../../activities/repo/classify';
-import { inScope, placeOf, scopePrefix } from '../../../activities/storage/layout';
+import { classifyObjects, classifyUploads, type Ownership } from '../../../client/repo/classify';
+import { inScope, placeOf, scopePrefix } from '../../../adapters/storage/layout';
 
 const now = new Date('2026-11-27T12:00:00Z');
 const hoursAgo = (h: number) => new Date(now.getTime() - h * 3600_000);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LifecycleRule } from '@aws-sdk/client-s3';
-import { lifecycleWarnings, prefixesOverlap } from '../../../activities/repo/lifecycle';
+import { lifecycleWarnings, prefixesOverlap } from '../../../client/repo/lifecycle';
 
 const expireAfter = (id: string, filter: LifecycleRule['Filter'], status: 'Enabled' | 'Disabled' = 'Enabled'): LifecycleRule => ({
   ID: id,

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { LocalProcessProvisioner, RestoreServerVersionError, serverFor } from '../../../activities/restore/provisioner';
-import { defaultServerBinaries, type ServerBinaries } from '../../../activities/local/server-binaries';
+import { defaultServerBinaries, type ServerBinaries } from '../../../adapters/servers/server-binaries';
 import { majorMinor } from '../../../domain/restore/release';
-import { toolchain } from '../../../activities/local/toolchain';
+import { toolchain } from '../../../adapters/servers/toolchain';
 
 test('the major.minor release of server versions as MySQL and MariaDB report them', () => {
   assert.equal(majorMinor('9.7.4-2'), '9.7');

@@ -4,13 +4,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { toolchain } from '../../../activities/local/toolchain';
+import { toolchain } from '../../../adapters/servers/toolchain';
 import { restoreOrphansRemoved } from '../../../activities/metrics';
 import { sweepOrphans } from '../../../activities/restore/orphans';
 import { LocalProcessProvisioner, restoreFolder } from '../../../activities/restore/provisioner';
 import { RestoreHost, RestoreHostFullError } from '../../../activities/restore/restore-host';
 import { restoreHostServers } from '../../../activities/restore/server-releases';
-import { cachedServerBasedir } from '../../../activities/local/server-binaries';
+import { cachedServerBasedir } from '../../../adapters/servers/server-binaries';
 import { hostFullReason } from '../../../domain/restore/capacity';
 import { restoreHostQueue, restoreQueueOfVersion, restoreReleaseQueue } from '../../../domain/task-queues';
 

@@ -4,7 +4,7 @@ import { Context } from '@temporalio/activity';
 import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { AgentBackupActivities, CentralBackupActivities, FailureInput } from '../../../activities/backup/types';
-import type { Cluster } from '../../../activities/catalog/clusters';
+import type { Cluster } from '../../../adapters/catalog/clusters';
 import type { BackupPhase, BackupRef, BaseBackupResult } from '../../../domain/backup';
 import { PitrError } from '../../../domain/errors';
 import { baseBackupWorkflow } from '../../../workflows';

@@ -1,8 +1,8 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { after, before } from 'node:test';
-import { toolchain } from '../../../activities/local/toolchain';
-import { SEARCH_ATTRIBUTES } from '../../../activities/local/temporal-server';
+import { toolchain } from '../../../adapters/servers/toolchain';
+import { SEARCH_ATTRIBUTES } from '../../../devstack/temporal-server';
 import { temporalActivities } from '../../../activities/temporal-failure';
 import { ensureRuntime } from '../../../workers/runtime';
 import { workflowBundle } from '../../harness/workflow-bundle';

@@ -1,0 +1,184 @@
+import { Context } from '@temporalio/activity';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { createReadStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream';
+import { MariadbBinlogState } from '../../domain/archive/mariadb-binlog-state';
+import type { InspectedSegment, UploadedSegment } from '../../domain/archive/types';
+import { BinlogIndexer } from '../../domain/binlog/binlog-indexer';
+import { binlogFileSource, readBinlog } from '../../domain/binlog/reader';
+import type { BinlogSummary } from '../../domain/binlog/types';
+import { artifactUploadStateSchema, packArtifact } from '../../adapters/artifact/upload';
+import { rateLimit } from '../backup/rate-limit';
+import { artifactServicesFromConfig, uploadEncoding } from '../../adapters/config/artifact-services';
+import type { AgentConfig } from '../../adapters/config/config';
+import { segmentIndexKey, segmentKey } from '../../adapters/storage/layout';
+import { RetryTally } from '../../adapters/storage/retry';
+import { isPermissionDenied } from './binlog-access';
+import { BinlogFileMissingError, BinlogUnreadableError } from './errors';
+import { SegmentIndexWriter, segmentIndexHeader } from './segment-index';
+import { binlogPath, surveyBinlogs } from './survey';
+import type { AgentArchiveActivities } from './types';
+import { heartbeating, uploadHeartbeating } from '../heartbeat';
+
+/** Past the upload's 2-hour start-to-close timeout, with margin: no attempt is still writing such a file. */
+const ABANDONED_INDEX_MS = 3 * 60 * 60 * 1000;
+
+/**
+ * A staging file of the index for one upload attempt alone: two uploads of one binlog can
+ * overlap (an attempt taken for dead still running beside its retry, a manual pass beside the
+ * scheduled one), and must not write or delete each other's index. Files that crashed attempts
+ * left behind are removed once old enough.
+ */
+export function indexStagingPath(stagingDir: string, serverKey: string, file: string, now = Date.now()): string {
+  const stem = `${serverKey}-${file}.`;
+  for (const name of readdirSync(stagingDir)) {
+    if (!name.startsWith(stem) || !name.endsWith('.index.jsonl')) continue;
+    const path = join(stagingDir, name);
+    try {
+      if (now - statSync(path).mtimeMs > ABANDONED_INDEX_MS) rmSync(path, { force: true });
+    } catch {
+      // Removed meanwhile by its own attempt: nothing to clean.
+    }
+  }
+  return join(stagingDir, `${stem}${randomBytes(8).toString('hex')}.index.jsonl`);
+}
+
+/** A read of a binlog that failed: purged by the server meanwhile, or not readable by the agent's user. */
+function unreadFile(file: string, path: string, err: unknown): unknown {
+  if (isPermissionDenied(err)) return new BinlogUnreadableError('binlog', path, err);
+  if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return err;
+  return new BinlogFileMissingError(`binlog ${file} is no longer at ${path}: the server purged it during this archive pass`, {
+    hint: 'nothing to do now: the next pass records it as a gap if its transactions are missing from the archive',
+    terminal: true,
+    cause: err,
+  });
+}
+
+/** What one read of a binlog produces while its bytes go to the uploader. */
+interface UploadRead {
+  hash: Hash;
+  indexer: BinlogIndexer;
+  index: SegmentIndexWriter;
+}
+
+async function* observed(source: AsyncIterable<Buffer>, read: UploadRead): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    read.hash.update(chunk);
+    read.indexer.push(chunk);
+    yield chunk;
+  }
+}
+
+export function createAgentArchiveActivities(config: AgentConfig): AgentArchiveActivities {
+  const stagingDir = join(config.stagingDir, 'binlog-archive');
+
+  /** Reads a closed binlog once: its SHA-256, GTIDs and summary, reporting the bytes read. */
+  async function inspectSegment(file: string, report: (details: object) => void): Promise<InspectedSegment> {
+    const path = binlogPath(config, file);
+    const hash = createHash('sha256');
+    let bytesRead = 0;
+    async function* hashed(): AsyncGenerator<Buffer> {
+      for await (const chunk of binlogFileSource(path)) {
+        hash.update(chunk);
+        bytesRead += chunk.length;
+        report({ file, bytesRead });
+        yield chunk;
+      }
+    }
+    // MariaDB's continuity needs the last GTID of every server in each domain, not only the domain's last.
+    const lastOfEachServer = new Map<string, string>();
+    let summary: BinlogSummary;
+    try {
+      summary = await readBinlog(hashed(), {
+        name: file,
+        onTransaction: ({ gtid }) => {
+          if (gtid !== null && config.database.flavor === 'mariadb') lastOfEachServer.set(gtid.slice(0, gtid.lastIndexOf('-')), gtid);
+        },
+      });
+    } catch (err) {
+      throw unreadFile(file, path, err);
+    }
+    const gtids =
+      summary.flavor === 'mysql' ? summary.gtids : MariadbBinlogState.parse([...lastOfEachServer.values()].join(',')).toString();
+    return { file, sizeBytes: summary.bytes, sha256: hash.digest('hex'), gtids, summary };
+  }
+
+  return {
+    surveyBinlogs: ({ rpoSeconds }) => heartbeating('survey', () => surveyBinlogs(config, rpoSeconds)),
+
+    inspectSegment: ({ file }) => heartbeating('inspect', (report) => inspectSegment(file, report)),
+
+    /**
+     * One read of the file feeds the uploader, the SHA-256 and the per-transaction index.
+     * Upload progress is heartbeat detail, so an agent restarted mid-upload resumes it.
+     */
+    async uploadSegment({ tenantId, clusterId, server, file }): Promise<UploadedSegment> {
+      const path = binlogPath(config, file);
+      const retries = new RetryTally();
+      const services = artifactServicesFromConfig(config, { onRetry: retries.onRetry });
+      mkdirSync(stagingDir, { recursive: true });
+      const indexPath = indexStagingPath(stagingDir, server.key, file);
+      let read: UploadRead | undefined;
+      try {
+        const key = segmentKey(services.prefix, { tenantId, clusterId }, server.key, file);
+        const resume = artifactUploadStateSchema.safeParse(Context.current().info.heartbeatDetails as unknown);
+        const packed = await uploadHeartbeating((report) =>
+          packArtifact({
+            store: services.store,
+            key,
+            tenant: tenantId,
+            keys: services.keys,
+            encoding: uploadEncoding(config),
+            openInput: () => {
+              read?.index.close();
+              const current: UploadRead = {
+                hash: createHash('sha256'),
+                indexer: new BinlogIndexer((trx) => current.index.add(trx), file),
+                index: new SegmentIndexWriter(indexPath, segmentIndexHeader(file, server.key, config.database.flavor)),
+              };
+              read = current;
+              const bytes = createReadStream(path, { highWaterMark: 1024 * 1024 });
+              const limit = config.throttle.uploadMBps;
+              // pipeline() hands a failure of either stream to the one the uploader reads.
+              return observed(limit ? pipeline(bytes, rateLimit(limit * 1024 * 1024), () => undefined) : bytes, current);
+            },
+            ...(resume.success && resume.data.key === key ? { resume: resume.data } : {}),
+            onProgress: (state) => report(state),
+            signal: Context.current().cancellationSignal,
+          }),
+        ).catch((err: unknown) => {
+          throw unreadFile(file, path, err);
+        });
+        const done = read!;
+        done.indexer.finish();
+        done.index.close();
+        const indexKey = segmentIndexKey(key);
+        const index = await packArtifact({
+          store: services.store,
+          key: indexKey,
+          tenant: tenantId,
+          keys: services.keys,
+          openInput: () => createReadStream(indexPath),
+          signal: Context.current().cancellationSignal,
+        });
+        return {
+          objectKey: key,
+          storedBytes: packed.storedBytes,
+          storedSha256: packed.sha256,
+          indexKey,
+          indexStoredBytes: index.storedBytes,
+          storageRetries: retries.count,
+          // The central worker compares it with the inspection's and raises the alert, where the catalog is.
+          readSha256: done.hash.digest('hex'),
+          partsReused: packed.partsReused,
+          ...(packed.resumeRejected === undefined ? {} : { resumeRejected: packed.resumeRejected }),
+        };
+      } finally {
+        services.close();
+        read?.index.close();
+        rmSync(indexPath, { force: true });
+      }
+    },
+  };
+}

@@ -1,0 +1,257 @@
+import type { PoolClient } from 'pg';
+import { filesBetween, inBinlogOrder } from '../../domain/archive/binlog-names';
+import { checkContinuity, type ContinuityVerdict } from '../../domain/archive/continuity';
+import { microsOf, missingText } from '../../domain/archive/recoverable';
+import type { ActiveBinlog, ArchiveRef, BinlogServer, InspectedSegment, SegmentCheck, UploadedSegment } from '../../domain/archive/types';
+import { InvalidInputError, PitrError } from '../../domain/errors';
+import type { ArtifactServices } from '../../adapters/artifact/services';
+import { raiseAlert } from '../../adapters/catalog/alerts';
+import { divergedSubject } from '../../adapters/catalog/archive-halts';
+import type { Catalog } from '../../adapters/catalog/catalog';
+import { getCluster } from '../../adapters/catalog/clusters';
+import {
+  catalogedFiles,
+  findSegment,
+  insertGap,
+  insertSegment,
+  lastFileOf,
+  lockArchive,
+  streamHead,
+  type NewSegment,
+} from '../../adapters/catalog/segments';
+import { ArchiveMovedError, BinlogGapError, BinlogHistoryDivergedError, BinlogRewrittenError } from './errors';
+import type { CentralArchiveActivities } from './types';
+
+export class SegmentObjectMissingError extends PitrError {}
+
+type Decision =
+  | { kind: 'known' }
+  | { kind: 'rewritten'; archivedSha256: string }
+  | { kind: 'placed'; verdict: ContinuityVerdict; head: { reached: string; lastFile: string | null } | undefined };
+
+/** Where a file stands against the stream, decided under the cluster's archive lock. */
+async function decide(
+  db: PoolClient,
+  ref: ArchiveRef,
+  server: BinlogServer,
+  inspected: InspectedSegment,
+  flavor: 'mysql' | 'mariadb',
+): Promise<Decision> {
+  if (inspected.summary.flavor !== flavor) {
+    throw new InvalidInputError(
+      `binlog ${inspected.file} was written by ${inspected.summary.flavor}, but cluster ${ref.clusterId} is ${flavor}`,
+      {
+        hint: 'the agent of this cluster points at another server: check its database settings',
+      },
+    );
+  }
+  await lockArchive(db, ref.clusterId);
+  const existing = await findSegment(db, ref.clusterId, server.key, inspected.file);
+  if (existing) return existing.sha256 === inspected.sha256 ? { kind: 'known' } : { kind: 'rewritten', archivedSha256: existing.sha256 };
+  const head = await streamHead(db, ref.clusterId);
+  return {
+    kind: 'placed',
+    verdict: checkContinuity(flavor, head?.reached, { previousGtids: inspected.summary.previousGtids, gtids: inspected.gtids }),
+    head,
+  };
+}
+
+function segmentRow(
+  server: BinlogServer,
+  inspected: InspectedSegment,
+  verdict: ContinuityVerdict,
+  uploaded: UploadedSegment | undefined,
+): NewSegment {
+  const s = inspected.summary;
+  return {
+    server,
+    file: inspected.file,
+    status: uploaded ? 'archived' : 'redundant',
+    previousGtids: s.previousGtids,
+    gtids: inspected.gtids,
+    overlapGtids: verdict.continuity.kind === 'overlaps' ? verdict.continuity.overlap : '',
+    reachedGtids: verdict.reached,
+    firstGtid: s.firstGtid,
+    lastGtid: s.lastGtid,
+    transactions: s.transactions,
+    firstEventTime: s.firstEventTime,
+    lastEventTime: s.lastEventTime,
+    firstCommitTime: s.firstCommitTime,
+    lastCommitTime: s.lastCommitTime,
+    sizeBytes: inspected.sizeBytes,
+    sha256: inspected.sha256,
+    objectKey: uploaded?.objectKey ?? null,
+    storedBytes: uploaded?.storedBytes ?? null,
+    storedSha256: uploaded?.storedSha256 ?? null,
+    indexKey: uploaded?.indexKey ?? null,
+  };
+}
+
+export function createCentralArchiveActivities(catalog: Catalog, services: ArtifactServices): CentralArchiveActivities {
+  // Each refusal raises its alert and returns its error, for the caller to throw once its catalog
+  // transaction has committed what it recorded.
+  const rewritten = async (ref: ArchiveRef, server: BinlogServer, file: string, what: string): Promise<PitrError> => {
+    const message = `binlog ${file} of server ${server.key} is archived already, but the server now holds other bytes under that name (${what})`;
+    await raiseAlert(catalog, { ...ref, kind: 'binlog-rewritten', subject: `${server.key}/${file}`, message });
+    return new BinlogRewrittenError(message);
+  };
+
+  /** Raises the alert before the gap is recorded: a pass that dies between the two finds the gap again. */
+  const recordGap = async (
+    db: PoolClient,
+    ref: ArchiveRef,
+    server: BinlogServer,
+    file: string,
+    gap: { flavor: 'mysql' | 'mariadb'; missing: string; reached: string; head: Extract<Decision, { kind: 'placed' }>['head'] },
+  ): Promise<PitrError> => {
+    const reachedBefore = gap.head?.reached ?? '';
+    const lastOfServer = await lastFileOf(db, ref.clusterId, server.key);
+    const purged = lastOfServer === undefined ? undefined : filesBetween(lastOfServer, file);
+    const where = purged
+      ? `${purged.first === purged.last ? purged.first : `${purged.first} … ${purged.last}`} of server ${server.key} (purged before archiving)`
+      : `binlogs of server ${server.key} before ${file}`;
+    const message = `archive gap: ${where} held ${missingText(gap.flavor, gap.missing, reachedBefore)}, which no archived segment holds; found at ${file}, whose previous GTIDs are past the archive's end`;
+    await raiseAlert(catalog, { ...ref, kind: 'archive-gap', subject: `gap:${server.key}/${file}`, message });
+    await insertGap(db, ref.tenantId, ref.clusterId, {
+      serverKey: server.key,
+      afterFile: gap.head?.lastFile ?? null,
+      beforeFile: file,
+      missingFromFile: purged?.first ?? null,
+      missingToFile: purged?.last ?? null,
+      reachedBefore,
+      missingGtids: gap.missing,
+      reachedGtids: gap.reached,
+    });
+    return new BinlogGapError(message);
+  };
+
+  const refuseDiverged = async (ref: ArchiveRef, server: BinlogServer, file: string, lacking: string): Promise<PitrError> => {
+    const message = `server ${server.key} cannot continue the archive of ${ref.clusterId}: its history (through ${file}) lacks archived transactions ${lacking}`;
+    await raiseAlert(catalog, { ...ref, kind: 'archive-gap', subject: divergedSubject(server.key), message });
+    return new BinlogHistoryDivergedError(message);
+  };
+
+  /**
+   * An idle server leaves no closed file to reveal binlogs purged before they were archived;
+   * the active binlog's previous GTIDs name everything logged before it, so they must be archived.
+   */
+  const checkActive = async (ref: ArchiveRef, server: BinlogServer, active: ActiveBinlog): Promise<void> => {
+    const { flavor } = await getCluster(catalog, ref.tenantId, ref.clusterId);
+    const gap = await catalog.withTenant(ref.tenantId, async (db): Promise<PitrError | undefined> => {
+      await lockArchive(db, ref.clusterId);
+      const head = await streamHead(db, ref.clusterId);
+      // An empty archive starts at the first file it takes, whatever was purged before.
+      if (head === undefined) return undefined;
+      const verdict = checkContinuity(flavor, head.reached, { previousGtids: active.previousGtids, gtids: '' });
+      if (verdict.continuity.kind !== 'gap') return undefined;
+      return recordGap(db, ref, server, active.file, { flavor, missing: verdict.continuity.missing, reached: verdict.reached, head });
+    });
+    if (gap) throw gap;
+  };
+
+  return {
+    async planArchive({ tenantId, clusterId, server, closed, active }) {
+      const known = await catalogedFiles(
+        catalog,
+        tenantId,
+        clusterId,
+        server.key,
+        closed.map((f) => f.name),
+      );
+      for (const file of closed) {
+        const archived = known.get(file.name);
+        if (archived && archived.sizeBytes !== file.sizeBytes) {
+          throw await rewritten({ tenantId, clusterId }, server, file.name, `${file.sizeBytes} bytes, archived with ${archived.sizeBytes}`);
+        }
+        // The same size is no proof: after RESET BINARY LOGS AND GTIDS the same writes make a file as long.
+        const archivedCreated = archived?.firstEventAt ? Math.floor(microsOf(archived.firstEventAt) / 1_000_000) : undefined;
+        if (archivedCreated !== undefined && file.createdSeconds !== undefined && file.createdSeconds !== archivedCreated) {
+          const when = (seconds: number) => new Date(seconds * 1000).toISOString();
+          throw await rewritten(
+            { tenantId, clusterId },
+            server,
+            file.name,
+            `created at ${when(file.createdSeconds)}, archived as created at ${when(archivedCreated)}`,
+          );
+        }
+      }
+      const pending = inBinlogOrder(closed.filter((f) => !known.has(f.name))).map((f) => f.name);
+      // A pending file is checked on its own, and the first one after a purge reveals it.
+      if (pending.length === 0 && active) await checkActive({ tenantId, clusterId }, server, active);
+      return { pending };
+    },
+
+    async checkSegment({ tenantId, clusterId, server, inspected }) {
+      const ref = { tenantId, clusterId };
+      const { flavor } = await getCluster(catalog, tenantId, clusterId);
+      const outcome = await catalog.withTenant(tenantId, async (db): Promise<SegmentCheck | PitrError> => {
+        const decision = await decide(db, ref, server, inspected, flavor);
+        if (decision.kind === 'known') return { action: 'skip', reason: 'archived already, with the same SHA-256' };
+        if (decision.kind === 'rewritten')
+          return rewritten(ref, server, inspected.file, `SHA-256 ${inspected.sha256}, archived as ${decision.archivedSha256}`);
+        const { continuity } = decision.verdict;
+        switch (continuity.kind) {
+          case 'gap':
+            return recordGap(db, ref, server, inspected.file, {
+              flavor,
+              missing: continuity.missing,
+              reached: decision.verdict.reached,
+              head: decision.head,
+            });
+          case 'diverged':
+            return refuseDiverged(ref, server, inspected.file, continuity.lacking);
+          case 'redundant':
+            await insertSegment(db, tenantId, clusterId, segmentRow(server, inspected, decision.verdict, undefined));
+            return { action: 'skip', reason: 'every transaction in it is archived already (from another server)' };
+          default:
+            return { action: 'upload' };
+        }
+      });
+      if (outcome instanceof PitrError) throw outcome;
+      return outcome;
+    },
+
+    async registerSegment({ tenantId, clusterId, server, inspected, uploaded }) {
+      if (uploaded.readSha256 !== undefined && uploaded.readSha256 !== inspected.sha256) {
+        const message = `binlog ${inspected.file} of server ${server.key} changed while being archived: the upload read SHA-256 ${uploaded.readSha256}, the inspection moments before ${inspected.sha256}`;
+        await raiseAlert(catalog, { tenantId, clusterId, kind: 'binlog-rewritten', subject: `${server.key}/${inspected.file}`, message });
+        throw new BinlogRewrittenError(message);
+      }
+      for (const [key, bytes] of [
+        [uploaded.objectKey, uploaded.storedBytes],
+        [uploaded.indexKey, uploaded.indexStoredBytes],
+      ] as const) {
+        const stored = await services.store.head(key);
+        if (stored?.size !== bytes) {
+          throw new SegmentObjectMissingError(
+            `s3://${services.store.bucket}/${key} holds ${stored ? `${stored.size} bytes` : 'nothing'}, the agent uploaded ${bytes}`,
+            {
+              hint: 'object storage lost or replaced the upload; the next archive pass uploads this binlog again',
+              terminal: true,
+            },
+          );
+        }
+      }
+      const ref = { tenantId, clusterId };
+      const { flavor } = await getCluster(catalog, tenantId, clusterId);
+      return catalog.withTenant(tenantId, async (db) => {
+        const decision = await decide(db, ref, server, inspected, flavor);
+        if (decision.kind === 'known') return { inserted: false };
+        if (decision.kind === 'rewritten')
+          throw await rewritten(ref, server, inspected.file, `SHA-256 ${inspected.sha256}, archived as ${decision.archivedSha256}`);
+        const { kind } = decision.verdict.continuity;
+        if (kind !== 'starts' && kind !== 'continues' && kind !== 'overlaps') {
+          throw new ArchiveMovedError(
+            `the archive of ${clusterId} moved while ${inspected.file} was uploaded: it now ${kind === 'gap' ? 'leaves a gap before' : kind === 'diverged' ? 'diverges from' : 'already holds'} it`,
+            {
+              hint: 'another archive pass ran at the same time; the next pass checks this file again',
+              terminal: true,
+            },
+          );
+        }
+        await insertSegment(db, tenantId, clusterId, segmentRow(server, inspected, decision.verdict, uploaded));
+        return { inserted: true };
+      });
+    },
+  };
+}
