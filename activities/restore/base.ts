@@ -5,6 +5,7 @@ import type { ArtifactServices } from '../../adapters/artifact/services';
 import type { CentralConfig } from '../../adapters/config/config';
 import { applierServerArgs } from '../../adapters/apply';
 import { restoreBackup, unpackPayload } from '../../adapters/engines';
+import type { RestoreTarget } from '../../adapters/engines/restore';
 import type { DbInstance } from '../../adapters/servers/db-instance';
 import type { Manifest } from '../../domain/manifest/schema';
 import { verifySignedManifest } from '../../domain/manifest/signature';
@@ -77,12 +78,12 @@ export async function restoreVerifiedBase(
   return restoreBackup(manifest.engine, {
     payloadDir: site.payloadDir,
     coordinate: { ...manifest.coordinate, source: `manifest of ${manifest.backupId}` },
-    target: {
-      dir: site.serverDir,
-      serverId: site.serverId,
-      extraArgs: applierServerArgs(plan.flavor, site.serverDir),
-      server: site.server,
-    },
+    target: restoredServerOn(site),
     signal,
   });
+}
+
+/** The server a restore starts on its site: the site's release, ready for the replication applier. */
+export function restoredServerOn(site: ProvisionedSite): RestoreTarget {
+  return { dir: site.serverDir, serverId: site.serverId, extraArgs: applierServerArgs(site.flavor, site.serverDir), server: site.server };
 }

@@ -6,7 +6,7 @@ import type { Connection } from 'mysql2/promise';
 import { PitrError } from '../../domain/errors';
 import type { RestoredState } from '../../domain/legacy/compare';
 import type { RestorePlan } from '../../domain/restore/plan';
-import { applierServerArgs, applyBinlogs } from '../../adapters/apply';
+import { applyBinlogs } from '../../adapters/apply';
 import type { ArtifactServices } from '../../adapters/artifact/services';
 import type { CentralConfig } from '../../adapters/config/config';
 import { connectionOf, restoreBackup } from '../../adapters/engines';
@@ -15,7 +15,7 @@ import { readGtidState } from '../../adapters/engines/gtid-state';
 import { withSql } from '../../adapters/engines/sql-connection';
 import { SYSTEM_SCHEMAS } from '../../adapters/engines/system-schemas';
 import type { DbInstance } from '../../adapters/servers/db-instance';
-import { restoreVerifiedBase, verifiedManifest } from '../../activities/restore/base';
+import { restoredServerOn, restoreVerifiedBase, verifiedManifest } from '../../activities/restore/base';
 import { fetchArchivedSegments } from '../../activities/restore/fetch';
 import type { ProvisionedSite, RestoreProvisioner } from '../../activities/restore/provisioner';
 import { readLegacyObject } from './read-object';
@@ -53,12 +53,7 @@ export async function restoreLegacyPlan(
       binlogPosition: 0,
       source: `GTID_PURGED of legacy dump ${plan.backup.artifactKey}`,
     },
-    target: {
-      dir: site.serverDir,
-      serverId: site.serverId,
-      extraArgs: applierServerArgs(plan.flavor, site.serverDir),
-      server: site.server,
-    },
+    target: restoredServerOn(site),
     signal,
   });
   if (plan.stop === null) return server;

@@ -4,8 +4,7 @@ import { resolve } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
-import { loadAgentConfig } from '../../../adapters/config/config';
-import { testStack } from '../../harness/env';
+import { agentOverTcp } from '../../harness/agent-database';
 import { freshDbInstance } from '../../harness/instances';
 import { startBackup, startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
 import { archivePass, segmentsOf, archiveOf, ENGINES_UNDER_TEST } from '../archive/archive-harness';
@@ -38,17 +37,8 @@ for (const { flavor, engine } of ENGINES_UNDER_TEST) {
     await admin.end();
 
     const ids = { tenantId: 't-grants', clusterId: `c-grants-${engine}-${process.pid}`, engine };
-    const template = loadAgentConfig(testStack().configs.agents[flavor]);
     await startTestCluster(db, ids, {
-      database: {
-        ...template.database,
-        host: '127.0.0.1',
-        port: db.port,
-        socket: undefined,
-        user: 'pitr_agent',
-        password: AGENT_PASSWORD,
-        binlogDir: db.binlogDir,
-      },
+      database: agentOverTcp(db, { user: 'pitr_agent', password: AGENT_PASSWORD }),
       throttle: engine === 'clone' ? { bandwidthMBps: 50 } : {},
     });
     const backup = await (await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId })).handle.result();

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createConnection } from 'mysql2/promise';
-import { loadAgentConfig, type AgentConfig } from '../../../adapters/config/config';
+import type { AgentConfig } from '../../../adapters/config/config';
 import { DatabaseUnavailableError, withDatabase } from '../../../adapters/db/connect';
 import type { EngineName } from '../../../domain/backup';
-import { testStack } from '../../harness/env';
+import { agentOverTcp } from '../../harness/agent-database';
 import { freshDbInstance } from '../../harness/instances';
 import { startBackup, startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
 import { archiveOf, archivePass, segmentsOf } from '../archive/archive-harness';
@@ -24,18 +24,7 @@ const source = (async () => {
 })();
 
 async function database(tls?: NonNullable<AgentConfig['database']['tls']>): Promise<AgentConfig['database']> {
-  const db = await source;
-  const template = loadAgentConfig(testStack().configs.agents.mysql).database;
-  return {
-    ...template,
-    host: '127.0.0.1',
-    port: db.port,
-    socket: undefined,
-    user: 'pitr_agent',
-    password: PASSWORD,
-    binlogDir: db.binlogDir,
-    ...(tls ? { tls } : {}),
-  };
+  return agentOverTcp(await source, { user: 'pitr_agent', password: PASSWORD }, tls);
 }
 
 test('an agent without database.tls is told the server takes only TLS; a certificate that does not name the host is refused under verifyIdentity', async () => {

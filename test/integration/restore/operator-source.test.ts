@@ -4,12 +4,13 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
-import { type AgentConfig, loadAgentConfig } from '../../../adapters/config/config';
+import type { AgentConfig } from '../../../adapters/config/config';
 import type { DbInstance } from '../../../adapters/servers/db-instance';
 import { requestRestore } from '../../../client/restore/request';
 import { isoMicros } from '../../../domain/archive/recoverable';
 import type { EngineName } from '../../../domain/backup';
 import { parseRestoreTarget } from '../../../domain/restore/target';
+import { agentOverTcp } from '../../harness/agent-database';
 import { testStack } from '../../harness/env';
 import { startTestCentralWorkers, temporalClient } from '../../harness/workers';
 import { archivedCluster } from './archived-cluster';
@@ -36,18 +37,12 @@ function operatorAgent(engine: EngineName): (db: DbInstance) => Promise<Partial<
     await admin.query(grants.replace('<password>', AGENT_PASSWORD));
     await admin.query(`ALTER USER 'root'@'localhost' IDENTIFIED BY '${ROOT_PASSWORD}'`);
     await admin.end();
-    const template = loadAgentConfig(testStack().configs.agents.mysql).database;
     return {
-      database: {
-        ...template,
-        host: '127.0.0.1',
-        port: db.port,
-        socket: undefined,
-        user: 'pitr_agent',
-        password: AGENT_PASSWORD,
-        binlogDir: db.binlogDir,
-        tls: { caFile: join(db.dataDir, 'ca.pem'), verifyIdentity: false },
-      },
+      database: agentOverTcp(
+        db,
+        { user: 'pitr_agent', password: AGENT_PASSWORD },
+        { caFile: join(db.dataDir, 'ca.pem'), verifyIdentity: false },
+      ),
     };
   };
 }
