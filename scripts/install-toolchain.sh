@@ -68,7 +68,7 @@ debian_mirror() {
 tree_missing() { # dir files...
   local dir=$1 f missing=""
   shift
-  for f in "$@"; do [ -e "$dir/usr/$f" ] || missing="$missing $f"; done
+  for f in "$@"; do [ -e "$dir/usr/$f" ] || missing="$missing usr/$f"; done
   printf '%s' "${missing# }"
 }
 
@@ -131,7 +131,7 @@ set +m
 trap 'kill -- -$t_pid -$m_pid 2>/dev/null || true' EXIT
 trap 'exit 130' INT TERM
 sid_tree "MySQL 9.7" "$MYSQL_DIR" "mysql-server-core mysql-client-core" \
-  sbin/mysqld bin/mysql bin/mysqldump bin/mysqlbinlog bin/mysqladmin lib/mysql/plugin/mysql_clone.so
+  sbin/mysqld bin/mysql bin/mysqldump bin/mysqlbinlog lib/mysql/plugin/mysql_clone.so
 sid_tree "MariaDB 11.8" "$MARIADB_NEXT_DIR" "mariadb-server-core mariadb-client mariadb-backup" \
   sbin/mariadbd bin/mariadb bin/mariadb-dump bin/mariadb-binlog bin/mariadb-backup bin/mariadb-install-db
 wait $t_pid || die "Temporal CLI build failed"
