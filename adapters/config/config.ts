@@ -66,7 +66,7 @@ const RestoreHostConfig = z.strictObject({
         flavor: z.enum(['mysql', 'mariadb']),
         /** major.minor, e.g. "11.8". */
         release: z.string().regex(/^\d+\.\d+$/, 'major.minor, e.g. "11.8"'),
-        /** The folder whose sbin/ holds the server and bin/ its client tools: /usr for a distribution's packages. */
+        /** The folder whose sbin/ (or bin/, in a vendor's tarball) holds the server and bin/ its client tools: /usr for a distribution's packages. */
         basedir: z.string(),
       }),
     )

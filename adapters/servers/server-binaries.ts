@@ -36,13 +36,18 @@ const PROGRAMS: Record<Flavor, Partial<Record<ServerProgram, string>>> = {
 
 export class ServerBinariesError extends PitrError {}
 
-/** The path of one program of the release; a release without it (MySQL has no mariadb-backup) is an error naming it. */
+/**
+ * The path of one program of the release; a release without it (MySQL has no mariadb-backup) is
+ * an error naming it. Packages put the server in sbin/, the vendors' tarballs in bin/.
+ */
 export function serverProgram(server: Pick<ServerBinaries, 'flavor' | 'basedir' | 'release'>, program: ServerProgram): string {
   const relative = PROGRAMS[server.flavor][program];
   if (relative === undefined) {
     throw new ServerBinariesError(`${server.flavor} has no ${program} program`, { hint: 'this is a bug in pitr', terminal: true });
   }
-  return join(server.basedir, relative);
+  const packaged = join(server.basedir, relative);
+  const inTarball = join(server.basedir, relative.replace(/^sbin\//, 'bin/'));
+  return !existsSync(packaged) && existsSync(inTarball) ? inTarball : packaged;
 }
 
 const versions = new Map<string, Promise<string>>();
@@ -51,7 +56,7 @@ async function reportedVersion(flavor: Flavor, basedir: string): Promise<string>
   const server = serverProgram({ flavor, basedir, release: '' }, 'server');
   if (!existsSync(server)) {
     throw new ServerBinariesError(`there is no ${flavor} server program at ${server}`, {
-      hint: `set the basedir of the ${flavor} release to the folder whose sbin/ holds its server (/usr for a distribution's packages)`,
+      hint: `set the basedir of the ${flavor} release to the folder whose sbin/ or bin/ holds its server (/usr for a distribution's packages)`,
       terminal: true,
     });
   }
