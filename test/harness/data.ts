@@ -6,7 +6,7 @@ import type { DbInstance } from '../../adapters/servers/db-instance';
  * small, so a backup or an upload takes long enough for a test to act in the middle of it.
  */
 export async function loadIncompressibleRows(db: DbInstance, kib: number): Promise<void> {
-  const conn = await createConnection({ host: db.host, port: db.port, user: 'root', multipleStatements: true });
+  const conn = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password, multipleStatements: true });
   try {
     const depth = db.flavor === 'mysql' ? 'cte_max_recursion_depth' : 'max_recursive_iterations';
     await conn.query(`CREATE DATABASE IF NOT EXISTS bulk; CREATE TABLE IF NOT EXISTS bulk.blobs (id INT PRIMARY KEY, b VARBINARY(1024));

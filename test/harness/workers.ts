@@ -6,12 +6,16 @@ import { upsertCluster, parseCluster } from '../../adapters/catalog/clusters';
 import { Catalog } from '../../adapters/catalog/catalog';
 import { type AgentConfig, loadCentralConfig, type CentralConfig, resolveSecret, loadAgentConfig } from '../../adapters/config/config';
 import type { DbInstance } from '../../adapters/servers/db-instance';
+import { agentGrants } from '../../adapters/engines/grants';
+import { ENGINE_FLAVOR } from '../../adapters/engines/types';
+import { createConnection } from 'mysql2/promise';
 import { backupWorkflowId, type BaseBackupInput, type EngineName } from '../../domain/backup';
 import { baseBackupWorkflow } from '../../workflows';
 import { CENTRAL_TASK_QUEUE } from '../../domain/task-queues';
 import { startAgentWorker } from '../../workers/agent-worker';
 import { type CentralQueue, startCentralWorkers } from '../../workers/central-worker';
 import type { RunningWorkers } from '../../workers/create-worker';
+import { agentOverTcp } from './agent-database';
 import { testStack } from './env';
 import { workflowBundle } from './workflow-bundle';
 
@@ -43,7 +47,33 @@ export function startTestCentralWorkers(queues: CentralQueue[] = ['central', 've
   })());
 }
 
-/** A cluster of its own, registered in the catalog, backed by `db`; returns its agent's configuration. */
+const AGENT = { user: 'pitr_agent', password: 'Agent-Secret-7' };
+const ROOT_PASSWORD = 'Root-Secret-1';
+
+/**
+ * The source as operators run it, for an agent signed in the usual way: root gets a password,
+ * and the agent an account with exactly what `pitr cluster grants` prints for every engine of
+ * the flavor and the archive, reached over TCP.
+ */
+async function asOperatorsRunIt(db: DbInstance): Promise<AgentConfig['database']> {
+  const grants = Object.entries(ENGINE_FLAVOR)
+    .filter(([, flavor]) => flavor === db.flavor)
+    .map(([engine]) => agentGrants({ flavor: db.flavor, engine: engine as EngineName, archive: true, user: AGENT.user, host: '127.0.0.1' }))
+    .join('\n')
+    .replaceAll('<password>', AGENT.password);
+  const admin = await createConnection({ socketPath: db.socket, user: db.user, password: db.password, multipleStatements: true });
+  try {
+    await admin.query(`${grants}\nALTER USER 'root'@'localhost' IDENTIFIED BY '${ROOT_PASSWORD}';`);
+  } finally {
+    await admin.end();
+  }
+  return agentOverTcp(db, AGENT);
+}
+
+/**
+ * A cluster of its own, registered in the catalog, backed by `db`; returns its agent's
+ * configuration: the least-privilege agent over TCP unless `overrides` names the database settings.
+ */
 export async function registerTestCluster(
   db: DbInstance,
   ids: { tenantId: string; clusterId: string; engine: EngineName },
@@ -57,15 +87,7 @@ export async function registerTestCluster(
     ...template,
     tenantId: ids.tenantId,
     clusterId: ids.clusterId,
-    database: {
-      ...template.database,
-      host: db.host,
-      port: db.port,
-      socket: db.socket,
-      user: db.user,
-      password: db.password,
-      binlogDir: db.binlogDir,
-    },
+    database: overrides.database ?? (await asOperatorsRunIt(db)),
     stagingDir,
     ...overrides,
   };

@@ -71,7 +71,7 @@ describe('an agent killed in a short phase', { concurrency: true }, () => {
     crashTest('capture', async ({ source, relay, start }) => {
       // The dump waits behind a table lock, connected; once it is let go, the next connection
       // the agent opens is capture's, and that one hangs.
-      const locker = await createConnection({ host: source.host, port: source.port, user: 'root' });
+      const locker = await createConnection({ host: source.host, port: source.port, user: source.user, password: source.password });
       try {
         await locker.query('LOCK TABLES bulk.blobs WRITE');
         const started = await start();

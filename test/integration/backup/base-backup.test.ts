@@ -81,7 +81,7 @@ for (const { flavor, engine } of cases) {
         coordinate: result.coordinate,
         target: { dir: join(scratch, 'server') },
       });
-      const conn = await createConnection({ host: restored.host, port: restored.port, user: 'root' });
+      const conn = await createConnection({ host: restored.host, port: restored.port, user: restored.user, password: restored.password });
       const [count] = await conn.query('SELECT COUNT(*) AS n FROM shop.orders');
       await conn.end();
       assert.equal(Number((count as Array<{ n: number }>)[0]!.n), inBackup);

@@ -27,7 +27,7 @@ test('pitr backup: --dry-run --wait --json reports the server coordinate and wri
   const db = await freshDbInstance('mariadb');
   const ids = { tenantId: 't-cli-backup', clusterId: `c-dry-${process.pid}`, engine: 'mariadb-dump' as const };
   await startTestCluster(db, ids);
-  const conn = await createConnection({ host: db.host, port: db.port, user: 'root' });
+  const conn = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password });
   const gtid = await conn
     .query('SELECT @@global.gtid_binlog_pos AS g')
     .then(([rows]) => (rows as Array<{ g: string }>)[0]!.g)
@@ -68,9 +68,9 @@ test('pitr backup --wait shows the retries of a deferred prepare with the error 
   const db = await freshDbInstance('mysql');
   const ids = { tenantId: 't-cli-backup', clusterId: `c-wait-${process.pid}`, engine: 'mysqldump' as const };
   await startTestCluster(db, ids);
-  const holder = await createConnection({ host: db.host, port: db.port, user: 'root' });
-  const ddl = await createConnection({ host: db.host, port: db.port, user: 'root' });
-  const locker = await createConnection({ host: db.host, port: db.port, user: 'root' });
+  const holder = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password });
+  const ddl = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password });
+  const locker = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password });
   try {
     await holder.query('CREATE DATABASE d');
     await holder.query('CREATE TABLE d.t (id INT PRIMARY KEY)');

@@ -23,7 +23,7 @@ const centralReady = startTestCentralWorkers();
 const cli = resolve(__dirname, '../../../client/cli.js');
 
 async function sql<T>(db: DbInstance, query: string): Promise<T[]> {
-  const conn = await createConnection({ host: db.host, port: db.port, user: 'root', multipleStatements: true });
+  const conn = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password, multipleStatements: true });
   try {
     const [rows] = await conn.query(query);
     return rows as T[];

@@ -38,8 +38,8 @@ const cases: Array<{ name: string; flavor: Flavor; extraArgs?: string[]; source:
 
 /** An open transaction holds a table's metadata lock; an ALTER queues behind it until `release`. */
 async function lockQueue(db: DbInstance) {
-  const holder = await createConnection({ host: db.host, port: db.port, user: 'root' });
-  const ddl = await createConnection({ host: db.host, port: db.port, user: 'root' });
+  const holder = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password });
+  const ddl = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password });
   await holder.query('CREATE DATABASE IF NOT EXISTS d');
   await holder.query('CREATE TABLE IF NOT EXISTS d.t (id INT PRIMARY KEY)');
   await holder.query('BEGIN');

@@ -48,7 +48,7 @@ test('the histories of a full backup and of an archive pass hold no database pas
   const central = await centralReady;
   const db = await freshDbInstance('mysql');
   const password = 'Hist0ry-must-not-hold-this';
-  const conn = await createConnection({ host: db.host, port: db.port, user: 'root' });
+  const conn = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password });
   await conn.query(`CREATE USER 'backup'@'%' IDENTIFIED BY '${password}'`);
   await conn.query("GRANT ALL ON *.* TO 'backup'@'%'");
   await conn.query('CREATE DATABASE d');

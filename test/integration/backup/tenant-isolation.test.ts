@@ -18,7 +18,7 @@ const clusterId = `c-shared-${process.pid}`;
 /** A MySQL server with one transaction of its own, so its GTID set names its server_uuid. */
 async function serverWithAgent(tenantId: string): Promise<{ tenantId: string; uuid: string }> {
   const db = await freshDbInstance('mysql');
-  const conn = await createConnection({ host: db.host, port: db.port, user: 'root' });
+  const conn = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password });
   await conn.query('CREATE DATABASE d');
   const [rows] = await conn.query('SELECT @@global.server_uuid AS uuid');
   await conn.end();

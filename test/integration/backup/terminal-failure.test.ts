@@ -94,7 +94,7 @@ test('a backup cancelled while its engine runs records the failure in execute an
   const ids = { tenantId: 't-terminal', clusterId: `c-cancel-${process.pid}`, engine: 'mysqldump' as const };
   const agent = await startTestCluster(db, ids);
   // A session holding a table write-locked keeps the dump waiting inside execute.
-  const holder = await createConnection({ host: db.host, port: db.port, user: 'root' });
+  const holder = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password });
   try {
     await holder.query('LOCK TABLES bulk.blobs WRITE');
     const { handle, workflowId } = await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId });

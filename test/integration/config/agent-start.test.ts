@@ -17,7 +17,7 @@ const PASSWORD = 'Right-0ne-for-backup';
 
 async function instanceWithBackupUser(): Promise<DbInstance> {
   const db = await freshDbInstance('mysql');
-  const conn = await createConnection({ host: db.host, port: db.port, user: 'root' });
+  const conn = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password });
   await conn.query(`CREATE USER 'backup'@'%' IDENTIFIED BY '${PASSWORD}'`);
   await conn.query("GRANT ALL ON *.* TO 'backup'@'%'");
   await conn.end();

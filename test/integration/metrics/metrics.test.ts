@@ -27,7 +27,7 @@ test('`pitr worker --metrics` serves backup and archive metrics by cluster besid
   try {
     for (let i = 0; i < 150 && !/^temporal_/m.test(await scrape(port).catch(() => '')); i += 1) await sleep(200);
     const db = await freshDbInstance('mariadb');
-    const conn = await createConnection({ host: db.host, port: db.port, user: 'root' });
+    const conn = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password });
     await conn.query('CREATE DATABASE d');
     await conn.end();
     const ids = { tenantId: 't-metrics', clusterId: `c-metrics-${process.pid}`, engine: 'mariadb-dump' as const };

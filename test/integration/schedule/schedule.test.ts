@@ -24,7 +24,7 @@ const pitr = async (...args: string[]) =>
 test('backup, archive and restore-verify schedules are created once, updated in place, triggered, paused and deleted', async () => {
   await centralReady;
   const db = await freshDbInstance('mariadb');
-  const conn = await createConnection({ host: db.host, port: db.port, user: 'root' });
+  const conn = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password });
   await conn.query('CREATE DATABASE d');
   await conn.end();
   const ids = { tenantId: 't-sched', clusterId: `c-sched-${process.pid}`, engine: 'mariadb-dump' as const };

@@ -28,7 +28,7 @@ async function status(tenantId: string, clusterId: string): Promise<ClusterStatu
 test('pitr status shows the last backup, the archive RPO, and a workflow stuck retrying with its error', async () => {
   await centralReady;
   const db = await freshDbInstance('mariadb');
-  const conn = await createConnection({ host: db.host, port: db.port, user: 'root' });
+  const conn = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password });
   await conn.query('CREATE DATABASE d');
   await conn.end();
   const healthy = { tenantId: 't-status', clusterId: `c-ok-${process.pid}`, engine: 'mariadb-dump' as const };
