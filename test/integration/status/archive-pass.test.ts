@@ -122,7 +122,7 @@ test('an archive pass failing on a rotated database password shows in `pitr stat
   await centralReady;
   const db = await freshDbInstance('mariadb');
   const ids = { tenantId: 't-status', clusterId: `c-password-${process.pid}`, engine: 'mariadb-dump' as const };
-  await startTestCluster(db, ids);
+  const agent = (await startTestCluster(db, ids)).database;
   const client = await temporalClient();
   const conn = await sql(db);
   try {
@@ -131,7 +131,8 @@ test('an archive pass failing on a rotated database password shows in `pitr stat
     assert.equal((await statusOf(ids)).archive.rpoSeconds, 0);
 
     // The agent's account gets another password than its configuration holds.
-    await conn.query("SET PASSWORD = PASSWORD('rotated-elsewhere')");
+    const account = `'${agent.user}'@'127.0.0.1'`;
+    await conn.query(`SET PASSWORD FOR ${account} = PASSWORD('rotated-elsewhere')`);
     assert.equal(await failedPassType(recordedPass(client, ids, 'wrong-password')), 'DatabaseUnavailableError');
     await sleep(1000);
     assert.equal(await failedPassType(archivePass(client, ids)), 'DatabaseUnavailableError');
@@ -170,7 +171,7 @@ test('an archive pass failing on a rotated database password shows in `pitr stat
     assert.equal(await metric('pitr_archive_last_pass_success', ids), 0);
 
     // The server logs both SET PASSWORD statements: closing their binlog lets this pass archive everything.
-    await conn.query('SET PASSWORD = PASSWORD(?)', [db.password]);
+    await conn.query(`SET PASSWORD FOR ${account} = PASSWORD(?)`, [agent.password]);
     await conn.query('FLUSH BINARY LOGS');
     await archivePass(client, ids);
     const recovered = await statusOf(ids);
@@ -182,7 +183,6 @@ test('an archive pass failing on a rotated database password shows in `pitr stat
     assert.equal(await metric('pitr_archive_last_pass_success', ids), 1);
     assert.equal(await metric('pitr_archive_pass_failures_total', ids), 2);
   } finally {
-    await conn.query("SET PASSWORD = PASSWORD('')").catch(() => undefined);
     await conn.end();
   }
 });
