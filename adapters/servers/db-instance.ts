@@ -111,7 +111,7 @@ export function adminPassword(dir: string): string {
 }
 
 /**
- * An initialised, never-started datadir per release, kept in the cache: copying it is far
+ * An initialised, never-started datadir per release and initialisation setting, kept in the cache: copying it is far
  * cheaper than `mysqld --initialize` (seconds) for every test instance.
  */
 function templateDataDir(server: ServerBinaries, initArgs: string[]): Promise<string> {
