@@ -40,6 +40,8 @@ export interface PrepareResult {
   serverVersion: string;
   serverUuid: string | undefined;
   serverId: number;
+  /** `@@lower_case_table_names`: every server started on the backup's data runs with it. */
+  lowerCaseTableNames: number;
   dataBytes: number;
   stagingFreeBytes: number;
   /** Where metadata-lock contention was read, and what that reading could not see. */

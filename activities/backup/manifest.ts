@@ -49,6 +49,7 @@ export function buildManifest(
     complianceTier: cluster.complianceTier,
     backupId: storedBackupId(ref.backupId),
     serverVersion: prepared.serverVersion,
+    lowerCaseTableNames: prepared.lowerCaseTableNames,
     engineVersion: executed.toolVersion,
     toolVersions: { pitr: PITR_VERSION, zstd: 'zstd-napi' },
     artifact: {

@@ -49,11 +49,10 @@ export async function prepareBackup(config: AgentConfig, ref: BackupRef, staging
         hint: 'the backup retries with backoff; if it persists, end or finish the named session (KILL <thread>) or raise maxLockWaiters / maxLockWaitSeconds / maxDdlSeconds in the agent configuration',
       });
     }
-    const server = await queryOne<{ version: string; serverId: string; uuid: string | null }>(
+    const server = await queryOne<{ version: string; serverId: string; uuid: string | null; lowerCaseTableNames: string }>(
       conn,
-      config.database.flavor === 'mysql'
-        ? 'SELECT @@version AS version, @@server_id AS serverId, @@server_uuid AS uuid'
-        : 'SELECT @@version AS version, @@server_id AS serverId, NULL AS uuid',
+      `SELECT @@version AS version, @@server_id AS serverId, ${config.database.flavor === 'mysql' ? '@@server_uuid' : 'NULL'} AS uuid,
+              @@lower_case_table_names AS lowerCaseTableNames`,
     );
     const size = await queryOne<{ bytes: string | null }>(
       conn,
@@ -75,6 +74,7 @@ export async function prepareBackup(config: AgentConfig, ref: BackupRef, staging
       serverVersion: server.version,
       serverUuid: server.uuid ?? undefined,
       serverId: Number(server.serverId),
+      lowerCaseTableNames: Number(server.lowerCaseTableNames),
       dataBytes,
       stagingFreeBytes,
       lockCheck: contention.source,

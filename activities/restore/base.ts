@@ -79,6 +79,7 @@ export async function restoreVerifiedBase(
     payloadDir: site.payloadDir,
     coordinate: { ...manifest.coordinate, source: `manifest of ${manifest.backupId}` },
     target: restoredServerOn(site),
+    lowerCaseTableNames: manifest.lowerCaseTableNames,
     signal,
   });
 }

@@ -139,10 +139,14 @@ async function readRecoveredClone(probe: DbInstance): Promise<{ coordinate: Engi
  * start a server on the clone once, read them, and stop it: the payload is then a recovered,
  * cleanly shut down datadir that a restore only has to start.
  */
-async function recoverClone(stagingDir: string): Promise<{ coordinate: EngineCoordinate; schemaTables: string[] }> {
+async function recoverClone(
+  stagingDir: string,
+  lowerCaseTableNames: number,
+): Promise<{ coordinate: EngineCoordinate; schemaTables: string[] }> {
   let probe: DbInstance;
   try {
-    probe = await startDbInstance({ flavor: 'mysql', dir: stagingDir, extraArgs: RECOVERY_ARGS });
+    // The clone's data dictionary keeps the donor's lower_case_table_names: mysqld starts it with no other.
+    probe = await startDbInstance({ flavor: 'mysql', dir: stagingDir, extraArgs: RECOVERY_ARGS, lowerCaseTableNames });
   } catch (err) {
     await stopDbInstance(stagingDir);
     throw new EngineFailedError('mysqld (recovering the clone)', null, (err as Error).message, false);
@@ -158,10 +162,11 @@ async function recoverClone(stagingDir: string): Promise<{ coordinate: EngineCoo
 
 export async function cloneBackup(options: BackupOptions): Promise<EngineOutput> {
   const dataDir = join(options.stagingDir, CLONE_DATA_DIR);
-  let toolVersion: string;
+  let cloned: { toolVersion: string; lowerCaseTableNames: number };
   try {
-    toolVersion = await withSql(options.db, async (conn) => {
+    cloned = await withSql(options.db, async (conn) => {
       await requireClonePlugin(conn);
+      const setting = await firstRow<{ value: number | string }>(conn, 'SELECT @@GLOBAL.lower_case_table_names AS value');
       const restoreThrottle = await applyCloneThrottle(conn, options.throttle);
       let failure: unknown;
       try {
@@ -173,12 +178,12 @@ export async function cloneBackup(options: BackupOptions): Promise<EngineOutput>
         failure ??= err;
       });
       if (failure !== undefined) throw failure;
-      return cloneVersion(conn);
+      return { toolVersion: await cloneVersion(conn), lowerCaseTableNames: Number(setting?.value ?? 0) };
     });
   } catch (err) {
     throw cloneFailure(err, options.signal);
   }
   options.onProgress?.(treeBytes(dataDir));
-  const recovered = await recoverClone(options.stagingDir);
-  return { toolVersion, payload: dataDir, ...recovered, ioPriority: 'in-server' };
+  const recovered = await recoverClone(options.stagingDir, cloned.lowerCaseTableNames);
+  return { toolVersion: cloned.toolVersion, payload: dataDir, ...recovered, ioPriority: 'in-server' };
 }

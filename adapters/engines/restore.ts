@@ -31,6 +31,11 @@ export interface RestoreRequest {
   /** The backup's coordinate, from its manifest: the restored server's GTID state must equal it. */
   coordinate: EngineCoordinate;
   target: RestoreTarget;
+  /**
+   * The source's `lower_case_table_names`, from the manifest: the restored server runs with it (MySQL
+   * starts a datadir with no other, and names are looked up as the source's applications wrote them).
+   */
+  lowerCaseTableNames?: number;
   /** The backup binary for xtrabackup restores (see `BackupOptions.toolPath`); mariadb-backup's is the restoring release's own. */
   toolPath?: string;
   signal?: AbortSignal;
@@ -106,7 +111,8 @@ export async function restoreBackup(engine: EngineName, request: RestoreRequest)
   const { dir } = request.target;
   if (existsSync(dir) && readdirSync(dir).length > 0) throw new RestoreTargetInUseError(dir);
   const server = request.target.server ?? (await defaultServerBinaries(flavor));
-  const instance = await startRestored(engine, request, { flavor, ...request.target, server });
+  const spec = { flavor, ...request.target, server, lowerCaseTableNames: request.lowerCaseTableNames };
+  const instance = await startRestored(engine, request, spec);
   try {
     if (engine === 'mysqldump' || engine === 'mariadb-dump') {
       await loadDump(server, instance, join(request.payloadDir, DUMP_FILE), request.signal);

@@ -46,6 +46,11 @@ export interface DbInstanceSpec {
   seedDataDir?: string;
   /** The release to run; default: the flavor's release in the toolchain. */
   server?: ServerBinaries;
+  /**
+   * `lower_case_table_names` (default: the server's, 0 on Linux). MySQL fixes it when a datadir is
+   * initialised and refuses to start a datadir with another, so a new datadir is initialised with it.
+   */
+  lowerCaseTableNames?: number;
 }
 
 export class DbInitError extends PitrError {}
@@ -106,15 +111,16 @@ export function adminPassword(dir: string): string {
 }
 
 /**
- * An initialised, never-started datadir per release, kept in the cache: copying it is far
+ * An initialised, never-started datadir per release and initialisation setting, kept in the cache: copying it is far
  * cheaper than `mysqld --initialize` (seconds) for every test instance.
  */
-function templateDataDir(server: ServerBinaries): Promise<string> {
-  const template = join(toolchain().cacheDir, 'templates', `${server.flavor}-${server.release}`);
+function templateDataDir(server: ServerBinaries, initArgs: string[]): Promise<string> {
+  const name = [`${server.flavor}-${server.release}`, ...initArgs.map((arg) => arg.replace(/^--/, ''))].join('-');
+  const template = join(toolchain().cacheDir, 'templates', name);
   // Instances started together in one process share one build.
   let built = templates.get(template);
   if (built === undefined) {
-    built = buildTemplate(server, template);
+    built = buildTemplate(server, template, initArgs);
     templates.set(template, built);
     built.catch(() => templates.delete(template));
   }
@@ -123,7 +129,7 @@ function templateDataDir(server: ServerBinaries): Promise<string> {
 
 const templates = new Map<string, Promise<string>>();
 
-async function buildTemplate(server: ServerBinaries, template: string): Promise<string> {
+async function buildTemplate(server: ServerBinaries, template: string, initArgs: string[]): Promise<string> {
   const { flavor, basedir } = server;
   if (existsSync(join(template, '.complete'))) return template;
   // Other processes may build the same template at once: each in a folder of its own, the first whole one kept.
@@ -139,6 +145,7 @@ async function buildTemplate(server: ServerBinaries, template: string): Promise<
         `--datadir=${building}/data`,
         `--basedir=${basedir}`,
         `--lc-messages-dir=${basedir}/share/mysql`,
+        ...initArgs,
       ]);
       // A copy must get its own server_uuid: MySQL writes a fresh one when auto.cnf is absent.
       rmSync(join(building, 'data', 'auto.cnf'), { force: true });
@@ -150,6 +157,7 @@ async function buildTemplate(server: ServerBinaries, template: string): Promise<
         '--user=root',
         '--auth-root-authentication-method=normal',
         '--skip-test-db',
+        ...initArgs,
       ]);
     }
   } catch (err) {
@@ -169,6 +177,11 @@ async function buildTemplate(server: ServerBinaries, template: string): Promise<
   return template;
 }
 
+/** Server options fixed when a datadir is initialised, which every start must repeat. */
+function initialisedArgs(spec: DbInstanceSpec): string[] {
+  return spec.lowerCaseTableNames === undefined ? [] : [`--lower-case-table-names=${spec.lowerCaseTableNames}`];
+}
+
 function serverArgs(server: ServerBinaries, spec: DbInstanceSpec, port: number, serverId: number): [string, string[]] {
   const l = layout(spec.dir);
   const common = [
@@ -185,6 +198,7 @@ function serverArgs(server: ServerBinaries, spec: DbInstanceSpec, port: number, 
     `--log-error=${l.logFile}`,
     `--init-file=${l.adminInitFile}`,
     `--basedir=${server.basedir}`,
+    ...initialisedArgs(spec),
   ];
   const program = serverProgram(server, 'server');
   if (spec.flavor === 'mysql') {
@@ -241,7 +255,7 @@ export async function startDbInstance(spec: DbInstanceSpec): Promise<DbInstance>
   if (!existsSync(l.dataDir) && spec.seedDataDir !== undefined) {
     moveDir(spec.seedDataDir, l.dataDir);
   } else if (!existsSync(l.dataDir)) {
-    const template = await templateDataDir(server);
+    const template = await templateDataDir(server, initialisedArgs(spec));
     // Asynchronously, so the services starting beside this one keep their event loop; renamed
     // into place only when whole, so an interrupted copy is never started as a datadir.
     const copying = `${l.dataDir}.copying`;

@@ -83,6 +83,11 @@ const fieldsOfEveryFlavor = {
   complianceTier: identifier,
   backupId: backupIdentifier,
   serverVersion: nonEmptyText,
+  /**
+   * The source's `lower_case_table_names`, which every server started on the backup's data runs
+   * with (MySQL fixes it when a datadir is initialised). Manifests written before it was recorded: 0.
+   */
+  lowerCaseTableNames: z.number().int().min(0).max(2).default(0),
   engineVersion: nonEmptyText,
   /** Other programs that shaped the artifact (pitr, zstd, ...), name to version. */
   toolVersions: z.record(nonEmptyText, nonEmptyText),

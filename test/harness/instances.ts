@@ -14,7 +14,7 @@ export const INSTANCES_DIR = 'instances';
  */
 export async function freshDbInstance(
   flavor: Flavor,
-  options: { serverId?: number; extraArgs?: string[]; server?: ServerBinaries } = {},
+  options: { serverId?: number; extraArgs?: string[]; server?: ServerBinaries; lowerCaseTableNames?: number } = {},
 ): Promise<DbInstance> {
   const root = join(testStack().stateDir, INSTANCES_DIR);
   mkdirSync(root, { recursive: true });

@@ -40,6 +40,11 @@ describe('parseManifest', () => {
     if (manifest.flavor === 'mariadb') assert.equal(manifest.serverId, 11);
   });
 
+  test('lower_case_table_names is one of the values servers take', () => {
+    assert.equal(parseManifest({ ...mysqlManifest(), lowerCaseTableNames: 2 }).lowerCaseTableNames, 2);
+    assert.deepEqual(invalidPaths({ ...mysqlManifest(), lowerCaseTableNames: 3 }), ['lowerCaseTableNames']);
+  });
+
   test('parsing a parsed manifest changes nothing', () => {
     const once = parseManifest(mysqlManifest());
     assert.deepEqual(parseManifest(once), once);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, verify } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { describe, test } from 'node:test';
 import {
   ManifestInvalidError,
@@ -45,6 +45,21 @@ describe('signed manifests', () => {
       assert.equal(Buffer.from(envelope.signature.value, 'base64').length, 64);
       assert.deepEqual(verifySignedManifest(stored(envelope), trusted), envelope.manifest);
     }
+  });
+
+  test('a manifest signed before lower_case_table_names was recorded still verifies, and its servers run with 0', () => {
+    const { lowerCaseTableNames, ...older } = signManifest(mysqlManifest(), signer).manifest;
+    assert.equal(lowerCaseTableNames, 0);
+    const value = sign(null, Buffer.from(canonicalJson(older), 'utf8'), createPrivateKey(pair.privateKeyPem)).toString('base64');
+    const envelope = stored({ manifest: older, signature: { algorithm: 'ed25519', keyId: 'backup-2026', value } });
+    assert.equal(verifySignedManifest(envelope, trusted).lowerCaseTableNames, 0);
+  });
+
+  test("a manifest records the source's lower_case_table_names under its signature", () => {
+    const envelope = stored(signManifest({ ...mariadbManifest(), lowerCaseTableNames: 1 }, signer));
+    assert.equal(verifySignedManifest(envelope, trusted).lowerCaseTableNames, 1);
+    envelope.manifest.lowerCaseTableNames = 0;
+    assert.equal(rejection(envelope).reason, 'signature-mismatch', 'a restore cannot be made to run with another setting');
   });
 
   test('verification does not depend on the key order of the stored JSON', () => {

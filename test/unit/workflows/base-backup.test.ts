@@ -75,6 +75,7 @@ const agentActivities: AgentBackupActivities = {
       serverVersion: '9.7.0',
       serverUuid: undefined,
       serverId: 1,
+      lowerCaseTableNames: 0,
       dataBytes: 1000,
       stagingFreeBytes: 1e9,
     }),
