@@ -177,9 +177,9 @@ async function buildTemplate(server: ServerBinaries, template: string, initArgs:
   return template;
 }
 
-/** Server options fixed when a datadir is initialised, which every start must repeat. */
+/** Server options fixed when a datadir is initialised, which every start must repeat; the default (0) is the plain template's. */
 function initialisedArgs(spec: DbInstanceSpec): string[] {
-  return spec.lowerCaseTableNames === undefined ? [] : [`--lower-case-table-names=${spec.lowerCaseTableNames}`];
+  return spec.lowerCaseTableNames ? [`--lower-case-table-names=${spec.lowerCaseTableNames}`] : [];
 }
 
 function serverArgs(server: ServerBinaries, spec: DbInstanceSpec, port: number, serverId: number): [string, string[]] {
