@@ -140,8 +140,13 @@ async function benchSize(stack: Stack, env: NodeJS.ProcessEnv, mib: number, runs
     const local = join(work, 'local.zst');
     await measureProcess({ command: zstd, args: ['-T0', '-3', '-q', '-c', file], stdoutFile: local });
     const out = join(work, 'out.sql');
+    // Each writes a new file, as an operator's restore would: replacing the previous run's 800 MB costs its unlink.
+    const fresh =
+      <T>(run: () => Promise<T>) =>
+      () =>
+        run().finally(() => rmSync(out, { force: true }));
     const unpack = await rounds(stack, runs, {
-      zstdD: () => measureProcess({ command: zstd, args: ['-d', '-q', '-c', local], stdoutFile: out }),
+      zstdD: fresh(() => measureProcess({ command: zstd, args: ['-d', '-q', '-c', local], stdoutFile: out })),
       download: () =>
         measureProcess({
           command: 'curl',
@@ -158,8 +163,9 @@ async function benchSize(stack: Stack, env: NodeJS.ProcessEnv, mib: number, runs
             `${stack.s3.endpoint}/${stack.s3.bucket}/${key}`,
           ],
         }),
-      unpack: () =>
+      unpack: fresh(() =>
         measureProcess({ command: process.execPath, args: [PITR, 'artifact', 'unpack', url, out, '--sha256', packed.sha256], env }),
+      ),
     });
     const figure = (name: string, figures: Record<string, Figures>): Figures => figures[name] as Figures;
     const zstdRun = figure('zstd', pack);
