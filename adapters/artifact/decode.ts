@@ -55,7 +55,7 @@ export async function decodeArtifact(
     for (let chunk = await reader.nextChunk(); chunk; chunk = await reader.nextChunk()) await decompressor.write(chunk);
     await decompressor.end();
     destination.end();
-    await finished(destination);
+    await finished(destination, { readable: false });
   } catch (err) {
     await decompressor.close();
     await reader.close();

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { decodeArtifact } from '../../../adapters/artifact/decode';
 import { encodeArtifact, sealStream } from '../../../adapters/artifact/encode';
+import type { ArtifactCorruptError } from '../../../adapters/artifact/errors';
 import { decodeHeader, encodeHeader, FRAME_HEADER_BYTES, TAG_BYTES } from '../../../adapters/artifact/format';
 import { readFileInPieces } from '../../../adapters/artifact/input';
 import { ArtifactReader } from '../../../adapters/artifact/reader';
@@ -88,6 +89,22 @@ describe('artifact encoding (zstd + sealing) and decoding', () => {
     const sink = new Sink();
     await decodeArtifact(piecesOf(first, 1 << 20), sink, { keys, artifact: 'test' });
     assert.deepEqual(sink.bytes(), input);
+  });
+
+  it('reports an authenticated payload that is not a whole zstd stream as compressed-stream corruption', async () => {
+    const { keys } = memoryKeys();
+    const key = await keys.keyForWriting('acme');
+    const plan = { key, artifactId: randomBytes(16), chunkSize: CHUNK, compressionLevel: 3 };
+    const zstdStream = await collect(
+      sealStream(piecesOf(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), 4), { ...plan, artifactId: randomBytes(16) }),
+    );
+    for (const stored of [await collect(sealStream(piecesOf(randomBytes(3 * CHUNK), 500), plan)), zstdStream]) {
+      await assert.rejects(decodeArtifact(piecesOf(stored, 700), new Sink(), { keys, artifact: 'test' }), (err: Error) => {
+        assert.equal(err.name, 'ArtifactCorruptError');
+        assert.equal((err as ArtifactCorruptError).failure.check, 'compressed-stream');
+        return true;
+      });
+    }
   });
 
   it('fails the whole encoding when the input fails', async () => {
