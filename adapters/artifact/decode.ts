@@ -46,10 +46,16 @@ export async function decodeArtifact(
     destinationError ??= err;
   };
   destination.on('error', onError);
+  // One wait for 'drain' however many outputs arrive meanwhile.
+  let drained: Promise<void> | undefined;
   const decompressor = new ZstdDecompressThread((bytes) => {
     if (destinationError) throw destinationError;
     plaintextBytes += bytes.length;
-    return destination.write(bytes) ? undefined : once(destination, 'drain').then(() => undefined);
+    if (destination.write(bytes)) return drained;
+    drained ??= once(destination, 'drain').then(() => {
+      drained = undefined;
+    });
+    return drained;
   });
   try {
     for (let chunk = await reader.nextChunk(); chunk; chunk = await reader.nextChunk()) await decompressor.write(chunk);

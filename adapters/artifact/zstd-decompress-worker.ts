@@ -2,8 +2,12 @@ import { parentPort } from 'node:worker_threads';
 import { DCtx } from 'zstd-napi/binding';
 import type { FromDecompressor, ToDecompressor } from './zstd-decompress-thread';
 
-/** Output is handed back in pieces of this size, each a buffer of its own (it is transferred, not copied). */
-const OUTPUT_SIZE = 1024 * 1024;
+/**
+ * Output is handed back in pieces of this size, each a buffer of its own (it is transferred,
+ * not copied). Measured unpacking 800 MiB to a file: 1 MiB pieces cost 0.4-0.5 s more system
+ * time than 256 KiB ones (fresh pages for every piece); 128 KiB saves nothing more.
+ */
+const OUTPUT_SIZE = 256 * 1024;
 
 const port = parentPort;
 if (!port) throw new Error('zstd-decompress-worker runs in a worker thread (see ZstdDecompressThread)');

@@ -107,6 +107,35 @@ describe('artifact encoding (zstd + sealing) and decoding', () => {
     }
   });
 
+  it('holds decompression back for a slow destination, which still gets every byte in order', async () => {
+    const { keys } = memoryKeys();
+    const key = await keys.keyForWriting('acme');
+    const input = sqlLikeText(6 * 1024 * 1024);
+    const plan = { key, artifactId: randomBytes(16), chunkSize: 64 * 1024, compressionLevel: 3, compressionWorkers: 0 };
+    const stored = await collect(encodeArtifact(readableOf(input, 1 << 20), plan));
+    const pieces: Buffer[] = [];
+    const slow = new Writable({
+      highWaterMark: 1,
+      write(chunk: Buffer, _encoding, done) {
+        pieces.push(chunk);
+        setTimeout(done, 1);
+      },
+    });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      await decodeArtifact(piecesOf(stored, 1 << 20), slow, { keys, artifact: 'test' });
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.ok(Buffer.concat(pieces).equals(input));
+    assert.deepEqual(
+      warnings.map((w) => w.name),
+      [],
+    );
+  });
+
   it('fails the whole encoding when the input fails', async () => {
     const { keys } = memoryKeys();
     const key = await keys.keyForWriting('acme');
