@@ -1,6 +1,5 @@
-import { WorkflowFailedError } from '@temporalio/client';
+import type { WorkflowFailedError } from '@temporalio/client';
 import { PitrError } from '../domain/errors';
-import { runFailureOf } from './workflow-failure';
 
 /** Prints an error the way operators read it and returns the process exit code. */
 export function reportCliError(err: unknown): number {
@@ -9,9 +8,11 @@ export function reportCliError(err: unknown): number {
     if (err.hint) process.stderr.write(`  what to do: ${err.hint}\n`);
     return err.exitCode;
   }
-  if (err instanceof WorkflowFailedError) {
+  // Only commands that loaded the Temporal client can fail this way; the name spares the others loading it.
+  if (err instanceof Error && err.name === 'WorkflowFailedError') {
     // A run that failed is an outcome to report, not a crash of the command.
-    const failure = runFailureOf(err);
+    const { runFailureOf } = require('./workflow-failure') as typeof import('./workflow-failure');
+    const failure = runFailureOf(err as WorkflowFailedError);
     process.stderr.write(`pitr: the workflow failed: ${failure.type}: ${failure.message}\n`);
     if (failure.hint) process.stderr.write(`  what to do: ${failure.hint}\n`);
     return 1;

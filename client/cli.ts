@@ -1,57 +1,34 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { devCommand } from './dev/command';
-import { demoCommand } from './demo/command';
-import { catalogCommand } from './catalog/command';
-import { clusterCommand } from './cluster/command';
-import { backupCommand, backupsCommand } from './backup/command';
-import { agentCommand, workerCommand } from './worker/command';
-import { scheduleCommand } from './schedule/command';
-import { statusCommand } from './status/command';
-import { gtidCommand } from './gtid/command';
-import { binlogCommand } from './binlog/command';
-import { artifactCommand } from './artifact/command';
-import { binlogsCommand, recoverableCommand } from './binlogs/command';
-import { planCommand, restoreCommand } from './restore/command';
-import { legacyCommand } from './legacy/command';
-import { repoCommand } from './repo/command';
-import { tenantCommand } from './tenant/command';
-import { expireCommand } from './expire/command';
+import { COMMANDS } from './command-table';
 import { reportCliError } from './cli-errors';
 
-/** `pitr`: the one front door for operators and incident tooling. */
-export function buildCli(): Command {
+/** The command `argv` invokes (`pitr help X` invokes X's help), if any. */
+function invokedCommand(argv: readonly string[]): string | undefined {
+  const [first, second] = argv.slice(2).filter((arg) => !arg.startsWith('-'));
+  return first === 'help' ? second : first;
+}
+
+/**
+ * `pitr`: the one front door for operators and incident tooling. Only the command that
+ * `argv` invokes is loaded in full; the others stand in with their summary for `pitr --help`.
+ */
+export function buildCli(argv: readonly string[]): Command {
   const program = new Command('pitr')
     .description('Point-in-time recovery for MySQL and MariaDB on Temporal')
     .showHelpAfterError()
     .exitOverride();
-  program.addCommand(devCommand());
-  program.addCommand(demoCommand());
-  program.addCommand(catalogCommand());
-  program.addCommand(clusterCommand());
-  program.addCommand(backupCommand());
-  program.addCommand(backupsCommand());
-  program.addCommand(workerCommand());
-  program.addCommand(agentCommand());
-  program.addCommand(scheduleCommand());
-  program.addCommand(statusCommand());
-  program.addCommand(gtidCommand());
-  program.addCommand(binlogCommand());
-  program.addCommand(artifactCommand());
-  program.addCommand(binlogsCommand());
-  program.addCommand(recoverableCommand());
-  program.addCommand(planCommand());
-  program.addCommand(restoreCommand());
-  program.addCommand(repoCommand());
-  program.addCommand(tenantCommand());
-  program.addCommand(legacyCommand());
-  program.addCommand(expireCommand());
+  const invoked = invokedCommand(argv);
+  for (const entry of COMMANDS) {
+    const command = entry.name === invoked ? entry.load() : new Command(entry.name).description(entry.summary);
+    program.addCommand(command);
+  }
   return program;
 }
 
 export async function runCli(argv: string[]): Promise<void> {
   try {
-    await buildCli().parseAsync(argv);
+    await buildCli(argv).parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       process.exitCode = err.exitCode === 0 ? 0 : 2;

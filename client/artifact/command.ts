@@ -1,13 +1,16 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
 import { InvalidInputError, PitrError } from '../../domain/errors';
-import { ArtifactIntegrityError } from '../../adapters/artifact/errors';
-import { unpackArtifact, verifyArtifact } from '../../adapters/artifact/download';
-import { readFileInPieces } from '../../adapters/artifact/input';
-import { quarantineArtifact } from '../../adapters/artifact/quarantine';
-import { artifactServicesFromEnv, type ArtifactServices } from '../../adapters/artifact/services';
-import { packArtifact } from '../../adapters/artifact/upload';
+import type { ArtifactServices } from '../../adapters/artifact/services';
 import { formatS3Url, parseS3Url } from '../../adapters/storage/s3-url';
+
+/* The pipeline and the AWS SDK are loaded only by the subcommand that runs, so that `--help` starts fast. */
+const download = (): typeof import('../../adapters/artifact/download') => require('../../adapters/artifact/download');
+const upload = (): typeof import('../../adapters/artifact/upload') => require('../../adapters/artifact/upload');
+const input = (): typeof import('../../adapters/artifact/input') => require('../../adapters/artifact/input');
+const quarantine = (): typeof import('../../adapters/artifact/quarantine') => require('../../adapters/artifact/quarantine');
+const errors = (): typeof import('../../adapters/artifact/errors') => require('../../adapters/artifact/errors');
+const services = (): typeof import('../../adapters/artifact/services') => require('../../adapters/artifact/services');
 
 const ENVIRONMENT_HELP = `
 Configuration comes from the environment:
@@ -27,11 +30,11 @@ function integer(name: string, min: number): (value: string) => number {
 
 async function withServices<T>(url: string, run: (services: ArtifactServices, key: string) => Promise<T>): Promise<T> {
   const { bucket, key } = parseS3Url(url);
-  const services = artifactServicesFromEnv(bucket);
+  const opened = services().artifactServicesFromEnv(bucket);
   try {
-    return await run(services, key);
+    return await run(opened, key);
   } finally {
-    services.close();
+    opened.close();
   }
 }
 
@@ -79,12 +82,12 @@ export function artifactCommand(): Command {
     .action(async (file: string, url: string, options: PackOptions) => {
       checkReadable(file);
       const packed = await withServices(url, ({ store, keys }, key) =>
-        packArtifact({
+        upload().packArtifact({
           store,
           key,
           tenant: options.tenant,
           keys,
-          openInput: () => readFileInPieces(file),
+          openInput: () => input().readFileInPieces(file),
           encoding: {
             ...(options.level === undefined ? {} : { compressionLevel: options.level }),
             ...(options.workers === undefined ? {} : { compressionWorkers: options.workers }),
@@ -107,7 +110,7 @@ export function artifactCommand(): Command {
       const partial = `${file}.partial`;
       try {
         const decoded = await withServices(url, ({ store, keys }, key) =>
-          unpackArtifact({ store, key, keys, expected: options, destination: createWriteStream(partial) }),
+          download().unpackArtifact({ store, key, keys, expected: options, destination: createWriteStream(partial) }),
         );
         renameSync(partial, file);
         print({ url, file, ...decoded });
@@ -127,10 +130,10 @@ export function artifactCommand(): Command {
     .action(async (url: string, options: ReadOptions & { quarantine?: boolean }) => {
       await withServices(url, async ({ store, keys, prefix }, key) => {
         try {
-          print({ url, verified: true, ...(await verifyArtifact({ store, key, keys, expected: options })) });
+          print({ url, verified: true, ...(await download().verifyArtifact({ store, key, keys, expected: options })) });
         } catch (err) {
-          if (options.quarantine && err instanceof ArtifactIntegrityError) {
-            const target = await quarantineArtifact(store, prefix, key, err);
+          if (options.quarantine && err instanceof errors().ArtifactIntegrityError) {
+            const target = await quarantine().quarantineArtifact(store, prefix, key, err);
             throw new PitrError(`${err.message}; moved to ${formatS3Url({ bucket: store.bucket, key: target })}`, {
               hint: err.hint,
               cause: err,

@@ -1,106 +1,65 @@
-import { spawn, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { verifyArtifact } from '../../adapters/artifact/download';
-import { readFileInPieces } from '../../adapters/artifact/input';
-import { packArtifact, type PackedArtifact } from '../../adapters/artifact/upload';
-import { LocalKeyProvider } from '../../adapters/keys/local-key-provider';
-import { ObjectTenantKeyStore } from '../../adapters/keys/object-tenant-key-store';
-import { TenantKeys } from '../../adapters/keys/tenant-keys';
-import { type S3Endpoint, startMinio, stopMinio } from '../../devstack/minio-server';
-import { freePort } from '../../adapters/servers/process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { minioPidFile, type S3Endpoint, startMinio, stopMinio } from '../../devstack/minio-server';
+import { freePort, runningPid } from '../../adapters/servers/process';
 import { toolchain } from '../../adapters/servers/toolchain';
-import { createS3Client, S3ObjectStore } from '../../adapters/storage/s3-store';
-import { ensureDumpFile } from './pipeline-dump';
+import { measureProcess, medianRun, type ProcessRun } from './measured-process';
+import { ensureSysbenchDump } from './sysbench-dump';
 
 /**
- * `npm run bench:pipeline`: the artifact pipeline (read → zstd → AES-GCM → SHA-256 →
- * multipart upload to MinIO) against `zstd -T0 -3` on the same mysqldump-like input.
- * The pipeline runs in a child process so that its peak RSS is its own.
- * PITR_BENCH_BYTES sets the input size (default 1 GiB), PITR_BENCH_ROUNDS the number of
- * alternating rounds whose best times are kept (default 2); PITR_S3_ENDPOINT (with
- * AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY and PITR_BENCH_BUCKET) uses an existing endpoint.
+ * `npm run bench:pipeline`: the real CLI, whole process and start-up included, on a
+ * sysbench-shaped mysqldump (compresses about 2x), side by side with what an operator would
+ * otherwise run, in the same run:
+ *   `pitr artifact pack FILE s3://…` (to a local MinIO) against `zstd -T0 -3 -c FILE > /dev/null`;
+ *   `pitr artifact unpack s3://… OUT` against `zstd -d` of a local .zst into OUT plus the
+ *   download alone (`curl --aws-sigv4 … -o /dev/null`).
+ * PITR_BENCH_SIZES_MB (default 200,800) sets the input sizes, PITR_BENCH_RUNS (default 5) the
+ * runs per figure (median); PITR_S3_ENDPOINT (with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY and
+ * PITR_BENCH_BUCKET) uses an existing endpoint instead of starting MinIO.
  */
 
-interface ChildRequest {
-  s3: S3Endpoint;
-  file: string;
-}
-
-interface ChildReport {
-  packed: PackedArtifact;
-  packSeconds: number;
-  packPeakRssBytes: number;
-  verifySeconds: number;
-}
-
 const MIB = 1024 * 1024;
+const PITR = resolve(__dirname, '../../../bin/pitr');
+const log = (line: string): void => void process.stdout.write(`${line}\n`);
 
-async function runPipeline(request: ChildRequest): Promise<ChildReport> {
-  const client = createS3Client(request.s3);
-  const store = new S3ObjectStore(client, request.s3.bucket);
-  const prefix = `bench/${process.pid}/`;
-  const keys = new TenantKeys(
-    new ObjectTenantKeyStore(store, prefix),
-    LocalKeyProvider.fromBase64(randomBytes(32).toString('base64'), 'bench key'),
-  );
-  const key = `${prefix}pipeline.pitr`;
+interface Stack {
+  s3: S3Endpoint;
+  /** MinIO's pid when the bench started it: its CPU is part of what a pack costs the machine. */
+  minioPid: number | undefined;
+}
+
+interface Figures {
+  run: ProcessRun;
+  /** CPU seconds MinIO spent during the median run, when known. */
+  minioCpuSeconds?: number;
+}
+
+function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
   try {
-    const started = process.hrtime.bigint();
-    const packed = await packArtifact({
-      store,
-      key,
-      tenant: 'bench',
-      keys,
-      openInput: () => readFileInPieces(request.file),
-      encoding: { compressionWorkers: availableParallelism() },
-    });
-    const packSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const packPeakRssBytes = process.resourceUsage().maxRSS * 1024;
-    const verifyStarted = process.hrtime.bigint();
-    await verifyArtifact({ store, key, keys, expected: { sha256: packed.sha256 } });
-    const verifySeconds = Number(process.hrtime.bigint() - verifyStarted) / 1e9;
-    return { packed, packSeconds, packPeakRssBytes, verifySeconds };
-  } finally {
-    for await (const object of store.list(prefix)) await store.delete(object.key);
-    client.destroy();
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
+    // utime and stime, fields 14 and 15 of stat(5), in USER_HZ (100 on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
   }
 }
 
-function pipelineInChild(request: ChildRequest): Promise<ChildReport> {
-  return new Promise((resolve, reject) => {
-    const child = fork(__filename, ['--child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.once('message', (report) => resolve(report as ChildReport));
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`the pipeline child exited with ${code}`))));
-    child.send(request);
-  });
-}
-
-function zstdSeconds(file: string): Promise<number> {
-  const devNull = openSync('/dev/null', 'w');
-  const started = process.hrtime.bigint();
-  return new Promise<number>((resolve, reject) => {
-    const zstd = spawn(toolchain().zstd, ['-T0', '-3', '-c', '-q', file], { stdio: ['ignore', devNull, 'inherit'] });
-    zstd.once('error', reject);
-    zstd.once('exit', (code) =>
-      code === 0 ? resolve(Number(process.hrtime.bigint() - started) / 1e9) : reject(new Error(`zstd exited with ${code}`)),
-    );
-  }).finally(() => closeSync(devNull));
-}
-
-async function withS3<T>(run: (s3: S3Endpoint) => Promise<T>): Promise<T> {
+async function withStack<T>(run: (stack: Stack) => Promise<T>): Promise<T> {
   const endpoint = process.env.PITR_S3_ENDPOINT;
   if (endpoint) {
-    return run({
+    const s3 = {
       endpoint,
       region: process.env.PITR_S3_REGION ?? 'us-east-1',
       accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? '',
       secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? '',
       bucket: process.env.PITR_BENCH_BUCKET ?? 'pitr-bench',
-    });
+    };
+    return run({ s3, minioPid: undefined });
   }
   const dir = mkdtempSync(join(tmpdir(), 'pitr-bench-minio-'));
   try {
@@ -112,60 +71,156 @@ async function withS3<T>(run: (s3: S3Endpoint) => Promise<T>): Promise<T> {
       accessKeyId: 'bench',
       secretAccessKey: randomBytes(12).toString('hex'),
     });
-    return await run(s3);
+    return await run({ s3, minioPid: runningPid(minioPidFile(dir)) });
   } finally {
     await stopMinio(dir);
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function main(): Promise<void> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const bytes = Number(process.env.PITR_BENCH_BYTES ?? 1024 * MIB);
-  process.stdout.write(`input: mysqldump-like SQL, ${(bytes / MIB).toFixed(0)} MiB (generated once, cached)\n`);
-  const file = ensureDumpFile(bytes);
-  const size = statSync(file).size;
-  // The machine is shared: alternate the two and keep each one's best round.
-  const rounds = Number(process.env.PITR_BENCH_ROUNDS ?? 2);
-  const report = await withS3(async (s3) => {
-    let zstd = Infinity;
-    let pipeline: ChildReport | undefined;
-    for (let round = 0; round < rounds; round++) {
-      zstd = Math.min(zstd, await zstdSeconds(file));
-      const run = await pipelineInChild({ s3, file });
-      if (!pipeline || run.packSeconds < pipeline.packSeconds)
-        pipeline = { ...run, packPeakRssBytes: Math.max(run.packPeakRssBytes, pipeline?.packPeakRssBytes ?? 0) };
-    }
-    if (!pipeline) throw new Error('PITR_BENCH_ROUNDS must be at least 1');
-    return { zstd, pipeline };
-  });
-  const { packed, packSeconds, packPeakRssBytes, verifySeconds } = report.pipeline;
-  const rate = (seconds: number): number => size / MIB / seconds;
-  const lines = [
-    `machine:            ${availableParallelism()} cores (zstd -T0 and the pipeline's zstd workers use all of them; MinIO shares them); best of ${rounds} rounds`,
-    `input:              ${size} bytes`,
-    `stored:             ${packed.storedBytes} bytes in ${packed.parts} parts, ratio ${(size / packed.storedBytes).toFixed(2)}`,
-    `zstd -T0 -3:        ${rate(report.zstd).toFixed(0)} MiB/s (${report.zstd.toFixed(2)} s)`,
-    `pipeline (upload):  ${rate(packSeconds).toFixed(0)} MiB/s (${packSeconds.toFixed(2)} s) = ${(report.zstd / packSeconds).toFixed(2)} of zstd`,
-    `pipeline peak RSS:  ${(packPeakRssBytes / MIB).toFixed(0)} MiB`,
-    `verify (download):  ${rate(verifySeconds).toFixed(0)} MiB/s of input (${verifySeconds.toFixed(2)} s)`,
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+function cliEnv(s3: S3Endpoint, masterKey: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PITR_S3_ENDPOINT: s3.endpoint,
+    PITR_S3_REGION: s3.region,
+    AWS_ACCESS_KEY_ID: s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    PITR_S3_PREFIX: 'bench-keys/',
+    PITR_MASTER_KEY: masterKey,
+  };
 }
 
-if (process.argv.includes('--child')) {
-  process.once('message', (request) => {
-    runPipeline(request as ChildRequest).then(
-      (report) => process.send?.(report, () => process.exit(0)),
-      (err) => {
-        console.error(err);
-        process.exit(1);
-      },
-    );
-  });
-} else {
-  main().catch((err) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    process.exit(1);
-  });
+/** Runs each spec once per round, alternating them so that the machine's noise falls on all alike. */
+async function rounds(stack: Stack, rounds: number, specs: Record<string, () => Promise<ProcessRun>>): Promise<Record<string, Figures>> {
+  const runs: Record<string, Array<Figures>> = {};
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, spec] of Object.entries(specs)) {
+      const minioBefore = processCpuSeconds(stack.minioPid);
+      const run = await spec();
+      const minioAfter = processCpuSeconds(stack.minioPid);
+      const minioCpuSeconds = minioBefore === undefined || minioAfter === undefined ? undefined : minioAfter - minioBefore;
+      (runs[name] ??= []).push({ run, minioCpuSeconds });
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(runs).map(([name, figures]) => {
+      const median = medianRun(figures.map((f) => f.run));
+      const minio = figures.find((f) => f.run.seconds === median.seconds)?.minioCpuSeconds;
+      return [name, { run: median, minioCpuSeconds: minio }];
+    }),
+  );
 }
+
+function line(label: string, bytes: number, { run, minioCpuSeconds }: Figures, extra = ''): string {
+  const rate = bytes / MIB / run.seconds;
+  const minio = minioCpuSeconds === undefined ? '' : ` (+ MinIO ${minioCpuSeconds.toFixed(1)} s)`;
+  return `  ${label.padEnd(36)} ${run.seconds.toFixed(2).padStart(6)} s ${rate.toFixed(0).padStart(5)} MiB/s  cpu ${run.cpuSeconds.toFixed(1).padStart(5)} s${minio}  peak RSS ${(run.peakRssBytes / MIB).toFixed(0).padStart(4)} MiB${extra}`;
+}
+
+async function benchSize(stack: Stack, env: NodeJS.ProcessEnv, mib: number, runs: number): Promise<void> {
+  const file = ensureSysbenchDump(mib * MIB);
+  const size = statSync(file).size;
+  const work = mkdtempSync(join(tmpdir(), 'pitr-bench-pipeline-'));
+  const { zstd } = toolchain();
+  const key = `bench/${process.pid}/sysbench-${mib}.pitr`;
+  const url = `s3://${stack.s3.bucket}/${key}`;
+  const manifest = join(work, 'manifest.json');
+  try {
+    const pack = await rounds(stack, runs, {
+      zstd: () => measureProcess({ command: zstd, args: ['-T0', '-3', '-q', '-c', file] }),
+      pack: () =>
+        measureProcess({
+          command: process.execPath,
+          args: [PITR, 'artifact', 'pack', file, url, '--tenant', 'bench'],
+          env,
+          stdoutFile: manifest,
+        }),
+    });
+    const packed = JSON.parse(readFileSync(manifest, 'utf8')) as { storedBytes: number; sha256: string; parts: number };
+    const local = join(work, 'local.zst');
+    await measureProcess({ command: zstd, args: ['-T0', '-3', '-q', '-c', file], stdoutFile: local });
+    const out = join(work, 'out.sql');
+    // Each writes a new file, as an operator's restore would: replacing the previous run's 800 MB costs its unlink.
+    const fresh =
+      <T>(run: () => Promise<T>) =>
+      () =>
+        run().finally(() => rmSync(out, { force: true }));
+    const unpack = await rounds(stack, runs, {
+      zstdD: fresh(() => measureProcess({ command: zstd, args: ['-d', '-q', '-c', local], stdoutFile: out })),
+      download: () =>
+        measureProcess({
+          command: 'curl',
+          args: [
+            '--silent',
+            '--show-error',
+            '--fail',
+            '--aws-sigv4',
+            `aws:amz:${stack.s3.region}:s3`,
+            '--user',
+            `${stack.s3.accessKeyId}:${stack.s3.secretAccessKey}`,
+            '--output',
+            '/dev/null',
+            `${stack.s3.endpoint}/${stack.s3.bucket}/${key}`,
+          ],
+        }),
+      unpack: fresh(() =>
+        measureProcess({ command: process.execPath, args: [PITR, 'artifact', 'unpack', url, out, '--sha256', packed.sha256], env }),
+      ),
+    });
+    const figure = (name: string, figures: Record<string, Figures>): Figures => figures[name] as Figures;
+    const zstdRun = figure('zstd', pack);
+    const packRun = figure('pack', pack);
+    const reference = figure('zstdD', unpack).run.seconds + figure('download', unpack).run.seconds;
+    const unpackRun = figure('unpack', unpack);
+    log(
+      `input: ${(size / MIB).toFixed(0)} MiB sysbench dump (${file}); stored ${packed.storedBytes} bytes in ${packed.parts} parts, ratio ${(size / packed.storedBytes).toFixed(2)}`,
+    );
+    log(line('zstd -T0 -3 -c FILE > /dev/null', size, zstdRun));
+    log(
+      line(
+        'pitr artifact pack FILE s3://…',
+        size,
+        packRun,
+        `  = ${(zstdRun.run.seconds / packRun.run.seconds).toFixed(2)}× zstd's throughput`,
+      ),
+    );
+    log(line('zstd -d -c local.zst > OUT', size, figure('zstdD', unpack)));
+    log(line('curl GET (download alone)', size, figure('download', unpack)));
+    log(
+      `  ${'reference: zstd -d + download'.padEnd(36)} ${reference.toFixed(2).padStart(6)} s ${(size / MIB / reference).toFixed(0).padStart(5)} MiB/s`,
+    );
+    log(
+      line(
+        'pitr artifact unpack s3://… OUT',
+        size,
+        unpackRun,
+        `  = ${(reference / unpackRun.run.seconds).toFixed(2)}× the reference's throughput`,
+      ),
+    );
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const sizes = (process.env.PITR_BENCH_SIZES_MB ?? '200,800').split(',').map(Number);
+  const runs = Number(process.env.PITR_BENCH_RUNS ?? 5);
+  if (sizes.some((mib) => !Number.isInteger(mib) || mib < 1) || !Number.isInteger(runs) || runs < 1) {
+    throw new Error('PITR_BENCH_SIZES_MB takes sizes in MiB (e.g. 200,800) and PITR_BENCH_RUNS a count of at least 1');
+  }
+  for (const mib of sizes) ensureSysbenchDump(mib * MIB);
+  log(
+    `machine: ${availableParallelism()} cores, load average ${loadavg()[0]?.toFixed(2)} at start; median of ${runs} runs, alternated; MinIO shares the cores`,
+  );
+  await withStack(async (stack) => {
+    const env = cliEnv(stack.s3, randomBytes(32).toString('base64'));
+    for (const mib of sizes) await benchSize(stack, env, mib, runs);
+  });
+  log(`load average ${loadavg()[0]?.toFixed(2)} at the end`);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  process.exit(1);
+});

@@ -212,6 +212,34 @@ describe('artifact pipeline against real S3 (MinIO)', () => {
     }
   });
 
+  it('by default, sends each part unsigned with its CRC32 in a header the server checks (no aws-chunked trailer)', async () => {
+    const recorded = createS3Client(s3);
+    const partHeaders: Array<Record<string, string>> = [];
+    recorded.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'UploadPartCommand')
+          partHeaders.push({ ...(args.request as { headers: Record<string, string> }).headers });
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'recordPartHeaders', priority: 'low' },
+    );
+    try {
+      const input = randomBytes(2 * MIN_PART_SIZE + 300_000);
+      const packed = await packArtifact(request('checksums/default.pitr', input, { store: new S3ObjectStore(recorded, s3.bucket) }));
+      assert.equal(partHeaders.length, 3);
+      for (const headers of partHeaders) {
+        assert.match(headers['x-amz-checksum-crc32'] ?? '', /^[A-Za-z0-9+/]{6}==$/);
+        assert.equal(headers['x-amz-content-sha256'], 'UNSIGNED-PAYLOAD');
+        assert.equal(headers['x-amz-trailer'], undefined);
+      }
+      const out = sink();
+      await unpackArtifact({ store, key: packed.key, keys, destination: out, expected: { sha256: packed.sha256 } });
+      assert.ok(out.bytes().equals(input));
+    } finally {
+      recorded.destroy();
+    }
+  });
+
   it('aborts abandoned multipart uploads of a key', async () => {
     const key = `${prefix}stale/x.pitr`;
     const first = await store.startMultipart(key);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { decodeArtifact } from '../../../adapters/artifact/decode';
 import { encodeArtifact, sealStream } from '../../../adapters/artifact/encode';
+import type { ArtifactCorruptError } from '../../../adapters/artifact/errors';
 import { decodeHeader, encodeHeader, FRAME_HEADER_BYTES, TAG_BYTES } from '../../../adapters/artifact/format';
 import { readFileInPieces } from '../../../adapters/artifact/input';
 import { ArtifactReader } from '../../../adapters/artifact/reader';
@@ -88,6 +89,51 @@ describe('artifact encoding (zstd + sealing) and decoding', () => {
     const sink = new Sink();
     await decodeArtifact(piecesOf(first, 1 << 20), sink, { keys, artifact: 'test' });
     assert.deepEqual(sink.bytes(), input);
+  });
+
+  it('reports an authenticated payload that is not a whole zstd stream as compressed-stream corruption', async () => {
+    const { keys } = memoryKeys();
+    const key = await keys.keyForWriting('acme');
+    const plan = { key, artifactId: randomBytes(16), chunkSize: CHUNK, compressionLevel: 3 };
+    const zstdStream = await collect(
+      sealStream(piecesOf(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), 4), { ...plan, artifactId: randomBytes(16) }),
+    );
+    for (const stored of [await collect(sealStream(piecesOf(randomBytes(3 * CHUNK), 500), plan)), zstdStream]) {
+      await assert.rejects(decodeArtifact(piecesOf(stored, 700), new Sink(), { keys, artifact: 'test' }), (err: Error) => {
+        assert.equal(err.name, 'ArtifactCorruptError');
+        assert.equal((err as ArtifactCorruptError).failure.check, 'compressed-stream');
+        return true;
+      });
+    }
+  });
+
+  it('holds decompression back for a slow destination, which still gets every byte in order', async () => {
+    const { keys } = memoryKeys();
+    const key = await keys.keyForWriting('acme');
+    const input = sqlLikeText(6 * 1024 * 1024);
+    const plan = { key, artifactId: randomBytes(16), chunkSize: 64 * 1024, compressionLevel: 3, compressionWorkers: 0 };
+    const stored = await collect(encodeArtifact(readableOf(input, 1 << 20), plan));
+    const pieces: Buffer[] = [];
+    const slow = new Writable({
+      highWaterMark: 1,
+      write(chunk: Buffer, _encoding, done) {
+        pieces.push(chunk);
+        setTimeout(done, 1);
+      },
+    });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      await decodeArtifact(piecesOf(stored, 1 << 20), slow, { keys, artifact: 'test' });
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.ok(Buffer.concat(pieces).equals(input));
+    assert.deepEqual(
+      warnings.map((w) => w.name),
+      [],
+    );
   });
 
   it('fails the whole encoding when the input fails', async () => {

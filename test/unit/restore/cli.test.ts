@@ -5,7 +5,10 @@ import { progressText } from '../../../client/restore/command';
 import { InvalidInputError } from '../../../domain/errors';
 import type { RestoreProgress } from '../../../domain/restore/workflow-types';
 
-const run = (...args: string[]) => buildCli().parseAsync(['node', 'pitr', ...args, '--config', '/nonexistent/central.json']);
+const run = (...args: string[]) => {
+  const argv = ['node', 'pitr', ...args, '--config', '/nonexistent/central.json'];
+  return buildCli(argv).parseAsync(argv);
+};
 
 test('pitr plan and pitr restore refuse a target without a zone before reading any configuration', async () => {
   await assert.rejects(
