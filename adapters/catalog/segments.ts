@@ -287,6 +287,24 @@ export async function archiveEntries(db: PoolClient, clusterId: string): Promise
   return entries.sort((a, b) => a.streamSeq - b.streamSeq);
 }
 
+/** The archived segments of a cluster from stream position `from` through `to`, in stream order. */
+export async function archivedSegmentsBetween(db: PoolClient, clusterId: string, from: number, to: number): Promise<SegmentRecord[]> {
+  const res = await db.query<SegmentRow>(
+    `SELECT ${SEGMENT_COLUMNS} FROM binlog_segments
+     WHERE cluster_id = $1 AND status = 'archived' AND stream_seq BETWEEN $2 AND $3 ORDER BY stream_seq`,
+    [clusterId, from, to],
+  );
+  return res.rows.map(segmentOf);
+}
+
+/** Every gap of a cluster's archive, in stream order. */
+export async function archiveGaps(db: PoolClient, clusterId: string): Promise<GapRecord[]> {
+  const res = await db.query<GapRow>(`SELECT *, ${MICROS('detected_at')} FROM archive_gaps WHERE cluster_id = $1 ORDER BY stream_seq`, [
+    clusterId,
+  ]);
+  return res.rows.map(gapOf);
+}
+
 /** The archive as the recoverability computation reads it. */
 export function streamEntries(entries: readonly ArchiveEntry[]): StreamEntry[] {
   return entries.map((e): StreamSegment | StreamGap =>
