@@ -186,6 +186,22 @@ export async function findSegment(db: PoolClient, clusterId: string, serverKey: 
   return res.rows[0] && segmentOf(res.rows[0]);
 }
 
+/** The newest segment of a cluster's stream: its server and file; null before any. */
+export async function newestSegmentFile(
+  catalog: Catalog,
+  tenantId: string,
+  clusterId: string,
+): Promise<{ serverKey: string; file: string } | null> {
+  return catalog.withTenant(tenantId, async (db) => {
+    const res = await db.query<{ server_key: string; file_name: string }>(
+      'SELECT server_key, file_name FROM binlog_segments WHERE cluster_id = $1 ORDER BY stream_seq DESC LIMIT 1',
+      [clusterId],
+    );
+    const row = res.rows[0];
+    return row ? { serverKey: row.server_key, file: row.file_name } : null;
+  });
+}
+
 /** The last file of a server the stream holds, if any. */
 export async function lastFileOf(db: PoolClient, clusterId: string, serverKey: string): Promise<string | undefined> {
   const res = await db.query<{ file_name: string }>(
