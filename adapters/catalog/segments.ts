@@ -213,12 +213,18 @@ export async function lastFileOf(db: PoolClient, clusterId: string, serverKey: s
 
 const timeOf = (t: BinlogTime | null): string | null => (t === null ? null : isoMicros(t.micros));
 
+/** Appends a segment to the stream, with the stream's running figures through it (see migration 0009); the caller holds `lockArchive`. */
 export async function insertSegment(db: PoolClient, tenantId: string, clusterId: string, s: NewSegment): Promise<void> {
   await db.query(
     `INSERT INTO binlog_segments (tenant_id, cluster_id, server_key, server_uuid, server_id, file_name, status, previous_gtids, gtids,
        overlap_gtids, reached_gtids, first_gtid, last_gtid, transactions, first_event_at, last_event_at, first_commit_at, last_commit_at,
-       size_bytes, sha256, object_key, stored_bytes, stored_sha256, index_key)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)`,
+       size_bytes, sha256, object_key, stored_bytes, stored_sha256, index_key, archived_through, newest_commit_through)
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18::timestamptz, $19, $20, $21, $22, $23, $24,
+       coalesce(before.archived_through, 0) + CASE WHEN $7 = 'redundant' THEN 0 ELSE 1 END,
+       CASE WHEN $7 = 'redundant' THEN before.newest_commit_through ELSE greatest(before.newest_commit_through, $18::timestamptz) END
+     FROM (SELECT NULL) one LEFT JOIN LATERAL (
+       SELECT archived_through, newest_commit_through FROM binlog_segments WHERE cluster_id = $2 ORDER BY stream_seq DESC LIMIT 1
+     ) before ON true`,
     [
       tenantId,
       clusterId,

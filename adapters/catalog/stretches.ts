@@ -14,8 +14,8 @@ const STREAM_END = '9223372036854775807';
 
 /** The first archived segment after stream position `after`. */
 async function nextArchived(db: PoolClient, clusterId: string, after: string) {
-  const res = await db.query<{ stream_seq: string; file_name: string; previous_gtids: string }>(
-    `SELECT stream_seq, file_name, previous_gtids FROM binlog_segments
+  const res = await db.query<{ stream_seq: string; file_name: string; previous_gtids: string; archived_through: string | null }>(
+    `SELECT stream_seq, file_name, previous_gtids, archived_through FROM binlog_segments
      WHERE cluster_id = $1 AND status = 'archived' AND stream_seq > $2 ORDER BY stream_seq LIMIT 1`,
     [clusterId, after],
   );
@@ -47,6 +47,49 @@ async function reachedBefore(db: PoolClient, clusterId: string, seq: string): Pr
   return res.rows[0]?.reached_gtids;
 }
 
+/** The running figures through the segment just before position `seq`: none before the cluster's first. */
+async function figuresBefore(db: PoolClient, clusterId: string, seq: string) {
+  const res = await db.query<{ archived_through: string | null; newest_through_us: string | null }>(
+    `SELECT archived_through, ${MICROS('newest_commit_through')} AS newest_through_us FROM binlog_segments
+     WHERE cluster_id = $1 AND stream_seq < $2 ORDER BY stream_seq DESC LIMIT 1`,
+    [clusterId, seq],
+  );
+  return res.rows[0] ?? { archived_through: '0', newest_through_us: null };
+}
+
+const MICROS = (column: string) => `(extract(epoch FROM ${column}) * 1000000)::bigint`;
+const microsOrNull = (v: string | null): number | null => (v === null ? null : Number(v));
+
+/**
+ * A stretch's count of archived segments and newest commit. From the running figures of its
+ * ends when the newest commit rose inside it; otherwise (an older stretch held a later commit,
+ * or rows from before the figures) by reading its segments.
+ */
+async function stretchFigures(
+  db: PoolClient,
+  clusterId: string,
+  first: { stream_seq: string; archived_through: string | null },
+  last: { stream_seq: string; archived_through: string | null; newest_through_us: string | null },
+): Promise<{ segments: number; newestCommitMicros: number | null }> {
+  const before = await figuresBefore(db, clusterId, first.stream_seq);
+  const newestBefore = microsOrNull(before.newest_through_us);
+  const newest = microsOrNull(last.newest_through_us);
+  if (
+    first.archived_through !== null &&
+    last.archived_through !== null &&
+    newest !== null &&
+    (newestBefore === null || newest > newestBefore)
+  ) {
+    return { segments: Number(last.archived_through) - Number(first.archived_through) + 1, newestCommitMicros: newest };
+  }
+  const res = await db.query<{ segments: string; newest_us: string | null }>(
+    `SELECT count(*) AS segments, ${MICROS('max(last_commit_at)')} AS newest_us FROM binlog_segments
+     WHERE cluster_id = $1 AND status = 'archived' AND stream_seq BETWEEN $2 AND $3`,
+    [clusterId, first.stream_seq, last.stream_seq],
+  );
+  return { segments: Number(res.rows[0]!.segments), newestCommitMicros: microsOrNull(res.rows[0]!.newest_us) };
+}
+
 /**
  * The stretches of a cluster's archive as `streamStretches` finds them, read from their ends
  * and the entries that end them rather than segment by segment: a few index reads per stretch.
@@ -62,13 +105,12 @@ export async function archiveStretches(db: PoolClient, clusterId: string, flavor
       stream_seq: string;
       file_name: string;
       reached_gtids: string;
-      segments: string;
-      newest_us: string | null;
+      archived_through: string | null;
+      newest_through_us: string | null;
     }>(
-      `SELECT stream_seq, file_name, reached_gtids, summary.* FROM binlog_segments,
-         (SELECT count(*) AS segments, (extract(epoch FROM max(last_commit_at)) * 1000000)::bigint AS newest_us FROM binlog_segments
-          WHERE cluster_id = $1 AND status = 'archived' AND stream_seq >= $2 AND stream_seq < $3) summary
-       WHERE cluster_id = $1 AND status = 'archived' AND stream_seq >= $2 AND stream_seq < $3 ORDER BY stream_seq DESC LIMIT 1`,
+      `SELECT stream_seq, file_name, reached_gtids, archived_through, ${MICROS('newest_commit_through')} AS newest_through_us
+       FROM binlog_segments WHERE cluster_id = $1 AND status = 'archived' AND stream_seq >= $2 AND stream_seq < $3
+       ORDER BY stream_seq DESC LIMIT 1`,
       [clusterId, first.stream_seq, end],
     );
     const tail = last.rows[0]!;
@@ -80,8 +122,7 @@ export async function archiveStretches(db: PoolClient, clusterId: string, flavor
         to: tail.reached_gtids,
         firstFile: first.file_name,
         lastFile: tail.file_name,
-        segments: Number(tail.segments),
-        newestCommitMicros: tail.newest_us === null ? null : Number(tail.newest_us),
+        ...(await stretchFigures(db, clusterId, first, tail)),
       },
     });
     if (end === STREAM_END) return stretches;

@@ -1,6 +1,6 @@
 import { parseGtid, type GtidFlavor } from '../gtid';
 import { MariadbBinlogState } from './mariadb-binlog-state';
-import { historyContains } from './history';
+import { byFinish, historyBetween } from './history';
 import { archiveRpoSeconds, type ArchiveObservation } from './rpo';
 
 /** A catalogued binlog, in archive order. */
@@ -209,14 +209,13 @@ export function recoverabilityOf(
   nowMicros: number,
   observation?: ArchiveObservation,
 ): Recoverability {
-  const byAge = [...backups].sort((a, b) => Date.parse(a.finishedAt) - Date.parse(b.finishedAt));
+  const byAge = byFinish(backups, 'oldest');
   const windows: RecoverableWindow[] = [];
   const uncovered: ArchiveStretch[] = [];
   for (const { newestCommitMicros, ...rest } of stretches) {
     const stretch: ArchiveStretch = { ...rest, newestCommit: newestCommitMicros === null ? null : isoMicros(newestCommitMicros) };
-    const base = byAge.find(
-      (b) => historyContains(flavor, b.gtidExecuted, stretch.from) && historyContains(flavor, stretch.to, b.gtidExecuted),
-    );
+    const inside = historyBetween(flavor, stretch.from, stretch.to);
+    const base = byAge.find((b) => inside(b.gtidExecuted));
     if (base) windows.push({ ...stretch, baseBackup: base });
     else uncovered.push(stretch);
   }

@@ -12,7 +12,7 @@ import {
 import type { EngineName, Flavor } from '../backup';
 import type { BinlogTransaction } from '../binlog/types';
 import { InvalidInputError } from '../errors';
-import { historyContains, historyUnion } from '../archive/history';
+import { byFinish, historyBetween, historyContains, historyUnion } from '../archive/history';
 import { commitPrecision, heldBackAt, latestCommitMicros, type HeldBack } from './held-back';
 import { describeTarget, type RestoreTarget } from './target';
 
@@ -136,11 +136,14 @@ function segmentsOf(entries: readonly PlanEntry[], window: RecoverableWindow): P
   );
 }
 
-function backupsOf(input: PlanChoiceInput, window: RecoverableWindow): PlanBackup[] {
-  const { flavor } = input;
-  return input.backups
-    .filter((b) => historyContains(flavor, b.gtidExecuted, window.from) && historyContains(flavor, window.to, b.gtidExecuted))
-    .sort((a, b) => Date.parse(b.finishedAt) - Date.parse(a.finishedAt));
+/** The newest completed backup inside a window for which `also` holds: only the backups newer than it are checked. */
+function newestBackupIn(
+  input: PlanChoiceInput,
+  window: RecoverableWindow,
+  also: (b: PlanBackup) => boolean = () => true,
+): PlanBackup | undefined {
+  const inside = historyBetween(input.flavor, window.from, window.to);
+  return byFinish(input.backups, 'newest').find((b) => also(b) && inside(b.gtidExecuted));
 }
 
 /** The window and backup a target restores from: decided from the archive's recoverability alone. */
@@ -155,7 +158,7 @@ function chooseInstant(input: PlanChoiceInput, recoverable: Recoverability, at: 
   const micros = microsOf(at);
   for (const window of [...recoverable.windows].reverse()) {
     const newest = window.newestCommit === null ? null : microsOf(window.newestCommit);
-    const backup = backupsOf(input, window).find((b) => microsOf(b.finishedAt) <= micros);
+    const backup = newestBackupIn(input, window, (b) => microsOf(b.finishedAt) <= micros);
     if (backup === undefined || newest === null || micros > newest) continue;
     return { input, recoverable, window, backup };
   }
@@ -201,7 +204,7 @@ function chooseGtid(input: PlanChoiceInput, recoverable: Recoverability, set: st
   const { flavor } = input;
   const reaching = recoverable.windows.filter((w) => historyContains(flavor, w.to, set));
   for (const window of [...reaching].reverse()) {
-    const backup = backupsOf(input, window).find((b) => historyContains(flavor, set, b.gtidExecuted));
+    const backup = newestBackupIn(input, window, (b) => historyContains(flavor, set, b.gtidExecuted));
     if (backup !== undefined) return { input, recoverable, window, backup };
   }
   if (reaching.length === 0) {
@@ -230,7 +233,7 @@ export function chooseRestore(input: PlanChoiceInput, recoverable: Recoverabilit
   if (window === undefined) {
     throw refuse(recoverable, 'nothing is recoverable yet', 'it takes a completed base backup inside an archived stretch');
   }
-  return { input, recoverable, window, backup: backupsOf(input, window)[0]! };
+  return { input, recoverable, window, backup: newestBackupIn(input, window)! };
 }
 
 /**

@@ -90,7 +90,8 @@ export async function generateCluster(db: Client, shape: ClusterShape, seqBase: 
   await db.query(
     `INSERT INTO binlog_segments (tenant_id, cluster_id, stream_seq, server_key, server_uuid, server_id, file_name, status,
        previous_gtids, gtids, reached_gtids, first_gtid, last_gtid, transactions, first_event_at, last_event_at, first_commit_at,
-       last_commit_at, size_bytes, sha256, object_key, stored_bytes, stored_sha256, index_key, archived_at, expired_at)
+       last_commit_at, size_bytes, sha256, object_key, stored_bytes, stored_sha256, index_key, archived_at, expired_at, archived_through,
+       newest_commit_through)
      SELECT $1, $2, $3::bigint + i, ${serverKeySql(shape, 'i')}, ${flavor === 'mysql' ? serverKeySql(shape, 'i') : 'NULL'},
        CASE WHEN ${shape.failoverAt ?? 'NULL'}::int IS NOT NULL AND i >= ${shape.failoverAt ?? 0} THEN 2 ELSE 1 END,
        ${fileNameSql(shape, 'i')}, CASE WHEN i < ${expired} THEN 'expired' ELSE 'archived' END,
@@ -100,7 +101,8 @@ export async function generateCluster(db: Client, shape: ClusterShape, seqBase: 
        ${commitAtSql(shape, `(i * ${PER_FILE} + 1)`)}, ${commitAtSql(shape, `((i + 1) * ${PER_FILE})`)},
        100000000 + i % 4096, md5(i::text) || md5($2 || i::text), 'binlogs/' || $2 || '/' || i, 30000000, md5(i::text) || md5($1),
        'binlogs/' || $2 || '/' || i || '.index', start_at + interval '1 second' * ((i + 1) * ${FILE_SECONDS} + 30),
-       CASE WHEN i < ${expired} THEN now() END
+       CASE WHEN i < ${expired} THEN now() END, i + CASE WHEN ${gap} >= 0 AND i > ${gap} THEN 0 ELSE 1 END,
+       ${commitAtSql(shape, `((i + 1) * ${PER_FILE})`)}
      FROM generate_series(0::bigint, $4::bigint - 1) AS i, (SELECT $5::timestamptz AS start_at) s
      WHERE i <> ${gap}`,
     [tenantId, clusterId, seqBase, shape.files, startAt.toISOString()],
