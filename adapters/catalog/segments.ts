@@ -342,19 +342,24 @@ export function streamEntries(entries: readonly ArchiveEntry[]): StreamEntry[] {
           firstCommitMicros: e.firstCommitAt === null ? null : microsOf(e.firstCommitAt),
           lastCommitMicros: e.lastCommitAt === null ? null : microsOf(e.lastCommitAt),
         }
-      : {
-          kind: 'gap',
-          serverKey: e.serverKey,
-          afterFile: e.afterFile,
-          beforeFile: e.beforeFile,
-          missingFromFile: e.missingFromFile,
-          missingToFile: e.missingToFile,
-          missing: e.missingGtids,
-          reachedBefore: e.reachedBefore,
-          reached: e.reachedGtids,
-          detectedAt: e.detectedAt,
-        },
+      : streamGap(e),
   );
+}
+
+/** A catalogued gap as the recoverability computation reads it. */
+export function streamGap(g: GapRecord): StreamGap {
+  return {
+    kind: 'gap',
+    serverKey: g.serverKey,
+    afterFile: g.afterFile,
+    beforeFile: g.beforeFile,
+    missingFromFile: g.missingFromFile,
+    missingToFile: g.missingToFile,
+    missing: g.missingGtids,
+    reachedBefore: g.reachedBefore,
+    reached: g.reachedGtids,
+    detectedAt: g.detectedAt,
+  };
 }
 
 /** Microseconds since the epoch of the newest archived commit of a cluster, or null. */
