@@ -80,7 +80,8 @@ async function archivePass(input: ArchiveRef, recordOk?: (seen: PassSeen) => Pro
   const cluster = await central.loadCluster(input);
   // Workflow time before the survey: nothing committed after it is claimed archived.
   const observedAt = new Date().toISOString();
-  const survey = await agent.surveyBinlogs({ ...input, rpoSeconds: cluster.rpoSeconds });
+  const newestArchived = patched(PATCHES.surveyNewFilesOnly) ? await central.newestArchivedFile(input) : undefined;
+  const survey = await agent.surveyBinlogs({ ...input, rpoSeconds: cluster.rpoSeconds, newestArchived });
   const active = survey.activePreviousGtids === undefined ? undefined : { file: survey.active, previousGtids: survey.activePreviousGtids };
   const { pending } = await central.planArchive({ ...input, server: survey.server, closed: survey.closed, active });
   const result: BinlogArchiveResult = {

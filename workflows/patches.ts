@@ -17,4 +17,6 @@ export const PATCHES = {
   restoreHolds: 'restore-holds',
   /** Restores claim a restore host on their release's queue and run every later step on that host's own queue. */
   restoreHostQueues: 'restore-host-queues',
+  /** The survey reads creation times only of the closed binlogs after the archive's newest file. */
+  surveyNewFilesOnly: 'survey-new-files-only',
 } as const;

@@ -105,7 +105,7 @@ export function createAgentArchiveActivities(config: AgentConfig): AgentArchiveA
   }
 
   return {
-    surveyBinlogs: ({ rpoSeconds }) => heartbeating('survey', () => surveyBinlogs(config, rpoSeconds)),
+    surveyBinlogs: ({ rpoSeconds, newestArchived }) => heartbeating('survey', () => surveyBinlogs(config, rpoSeconds, newestArchived)),
 
     inspectSegment: ({ file }) => heartbeating('inspect', (report) => inspectSegment(file, report)),
 

@@ -16,6 +16,7 @@ import {
   insertSegment,
   lastFileOf,
   lockArchive,
+  newestSegmentFile,
   streamHead,
   type NewSegment,
 } from '../../adapters/catalog/segments';
@@ -150,6 +151,8 @@ export function createCentralArchiveActivities(catalog: Catalog, services: Artif
   };
 
   return {
+    newestArchivedFile: ({ tenantId, clusterId }) => newestSegmentFile(catalog, tenantId, clusterId),
+
     async planArchive({ tenantId, clusterId, server, closed, active }) {
       const known = await catalogedFiles(
         catalog,

@@ -1,10 +1,10 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Connection } from 'mysql2/promise';
-import { inBinlogOrder } from '../../domain/archive/binlog-names';
+import { filesToDate, inBinlogOrder } from '../../domain/archive/binlog-names';
 import { BinlogIndexer } from '../../domain/binlog/binlog-indexer';
 import { rotationDue } from '../../domain/archive/rotation';
-import { binlogServerKey, type BinlogServer, type BinlogSurvey, type ServerBinlog } from '../../domain/archive/types';
+import { binlogServerKey, type ArchivedFile, type BinlogServer, type BinlogSurvey, type ServerBinlog } from '../../domain/archive/types';
 import type { AgentConfig } from '../../adapters/config/config';
 import { queryOne, withDatabase } from '../../adapters/db/connect';
 import { isPermissionDenied } from './binlog-access';
@@ -128,9 +128,11 @@ async function activeHead(conn: Connection, config: AgentConfig, active: string)
  * Lists the server's binlogs and, when the RPO target is due, closes the active one with
  * FLUSH BINARY LOGS so its transactions can be archived in this pass. The active binlog's
  * previous GTIDs let the central side see binlogs purged before they were archived even when
- * no closed file is left to reveal them.
+ * no closed file is left to reveal them. Given the newest file the archive holds, only the
+ * closed files `filesToDate` names are opened for their creation time: a pass costs the same
+ * however many archived binlogs the server keeps.
  */
-export async function surveyBinlogs(config: AgentConfig, rpoSeconds: number): Promise<BinlogSurvey> {
+export async function surveyBinlogs(config: AgentConfig, rpoSeconds: number, newestArchived?: ArchivedFile | null): Promise<BinlogSurvey> {
   return withDatabase(config.database, async (conn) => {
     const { nowSeconds, ...server } = await serverIdentity(conn, config.database.flavor);
     let files = await listBinlogs(conn);
@@ -152,9 +154,15 @@ export async function surveyBinlogs(config: AgentConfig, rpoSeconds: number): Pr
       files = await listBinlogs(conn);
       head = await activeHead(conn, config, files[files.length - 1]!.name);
     }
+    const closed = files.slice(0, -1);
+    const dated = new Map(
+      (
+        await withCreationTimes(config, filesToDate(closed, newestArchived?.serverKey === server.key ? newestArchived.file : undefined))
+      ).map((f) => [f.name, f]),
+    );
     return {
       server,
-      closed: await withCreationTimes(config, files.slice(0, -1)),
+      closed: closed.map((f) => dated.get(f.name) ?? f),
       active: files[files.length - 1]!.name,
       activePreviousGtids: head.previousGtids,
       activeFirstTransactionSeconds: head.oldestTransactionSeconds ?? null,

@@ -1,5 +1,6 @@
 import type {
   ActiveBinlog,
+  ArchivedFile,
   ArchivePassReport,
   ArchiveRef,
   BinlogServer,
@@ -12,13 +13,16 @@ import type {
 
 /** Run by the agent on the database host: they read the server and its binlog folder. */
 export interface AgentArchiveActivities {
-  surveyBinlogs(input: ArchiveRef & { rpoSeconds: number }): Promise<BinlogSurvey>;
+  /** `newestArchived`: the newest file the archive holds (`newestArchivedFile`); without it every closed file is read for its creation time. */
+  surveyBinlogs(input: ArchiveRef & { rpoSeconds: number; newestArchived?: ArchivedFile | null }): Promise<BinlogSurvey>;
   inspectSegment(input: ArchiveRef & { file: string }): Promise<InspectedSegment>;
   uploadSegment(input: ArchiveRef & { server: BinlogServer; file: string }): Promise<UploadedSegment>;
 }
 
 /** Run by the central worker, where the catalog lives. */
 export interface CentralArchiveActivities {
+  /** The newest segment of the cluster's archive, what the survey reads creation times after; null before any. */
+  newestArchivedFile(input: ArchiveRef): Promise<ArchivedFile | null>;
   /**
    * The closed binlogs not yet in the catalog, in binlog order; refuses a catalogued file that
    * changed size or creation time. With none pending, checks the active binlog's previous GTIDs against the

@@ -1,17 +1,21 @@
 import { readSegmentIndex } from '../archive/segment-index';
 import type { ArtifactServices } from '../../adapters/artifact/services';
-import { listBackups } from '../../adapters/catalog/backups';
+import { planningBackups } from '../../adapters/catalog/backups';
 import type { Catalog } from '../../adapters/catalog/catalog';
 import { getCluster } from '../../adapters/catalog/clusters';
-import { listArchive, streamEntries } from '../../adapters/catalog/segments';
+import { archiveGaps, archivedSegmentsBetween, streamEntries, streamGap, type SegmentRecord } from '../../adapters/catalog/segments';
+import { segmentRange } from './segment-range';
+import { archiveStretches } from '../../adapters/catalog/stretches';
+import { nameGap, recoverabilityOf, type StreamSegment } from '../../domain/archive/recoverable';
 import {
+  chooseRestore,
   finishPlan,
+  scopeChoice,
   scopeRestore,
-  type PlanBackup,
-  type PlanEntry,
   type PlanInput,
   type PlanSegment,
   type RestorePlan,
+  type RestoreScope,
 } from '../../domain/restore/plan';
 import type { RestoreTarget } from '../../domain/restore/target';
 
@@ -31,59 +35,69 @@ export async function loadRestorePlan(
   request: PlanRequest,
   now = new Date(),
 ): Promise<RestorePlan> {
+  return finishFromIndexes(services, await scopeFromCatalog(catalog, request, now));
+}
+
+/**
+ * What the catalog alone decides of a plan. The choice of window and backup reads the archive
+ * as its stretches; then only the segments from that backup to the target are read, found by
+ * stream position: a plan's cost does not grow with the archive's age.
+ */
+export async function scopeFromCatalog(catalog: Catalog, request: PlanRequest, now = new Date()): Promise<RestoreScope> {
   const { tenantId, clusterId, target } = request;
   const { flavor } = await getCluster(catalog, tenantId, clusterId);
-  const archive = await listArchive(catalog, tenantId, clusterId);
-  const records = new Map(archive.flatMap((e) => (e.kind === 'segment' ? [[`${e.server.key}/${e.file}`, e] as const] : [])));
-  const entries: PlanEntry[] = streamEntries(archive).map((streamed) => {
-    if (streamed.kind === 'gap') return streamed;
-    const record = records.get(`${streamed.serverKey}/${streamed.file}`)!;
-    return {
-      ...streamed,
-      gtids: record.gtids,
-      lastGtid: record.lastGtid,
-      objectKey: record.objectKey,
-      indexKey: record.indexKey,
-      storedSha256: record.storedSha256,
-      sizeBytes: record.sizeBytes,
+  return catalog.withTenant(tenantId, async (db) => {
+    const stretches = await archiveStretches(db, clusterId, flavor);
+    const gaps = (await archiveGaps(db, clusterId)).map((g) => nameGap(flavor, streamGap(g)));
+    const backups = await planningBackups(db, clusterId);
+    const input = {
+      tenantId,
+      clusterId,
+      flavor,
+      target,
+      backups: backups.completed,
+      expiredBackups: backups.expired,
+      nowMicros: now.getTime() * 1000,
     };
+    const recoverable = recoverabilityOf(
+      flavor,
+      stretches.map((s) => s.summary),
+      gaps,
+      input.backups,
+      input.nowMicros,
+    );
+    const choice = chooseRestore(input, recoverable);
+    const { window } = choice;
+    const stretch = stretches.find(
+      (s) => s.summary.firstFile === window.firstFile && s.summary.lastFile === window.lastFile && s.summary.to === window.to,
+    )!;
+    const range = await segmentRange(db, clusterId, choice, stretch);
+    const segments = range === null ? [] : await archivedSegmentsBetween(db, clusterId, range.from, range.to);
+    return scopeChoice(choice, segments.map(planSegmentOf));
   });
-  const catalogued = await listBackups(catalog, tenantId, clusterId);
-  const expiredBackups = catalogued
-    .filter((b) => b.status === 'expired' || b.status === 'expiring')
-    .map((b) => ({ backupId: b.backupId, finishedAt: b.finishedAt }));
-  const backups: PlanBackup[] = catalogued.flatMap((b) =>
-    b.status === 'completed' && b.coordinate && b.artifactKey && b.manifestKey && b.storedSha256
-      ? [
-          {
-            backupId: b.backupId,
-            gtidExecuted: b.coordinate.gtidExecuted,
-            finishedAt: b.finishedAt,
-            engine: b.engine,
-            artifactKey: b.artifactKey,
-            manifestKey: b.manifestKey,
-            storedSha256: b.storedSha256,
-            ...(b.sizeBytes === undefined ? {} : { sizeBytes: b.sizeBytes }),
-            ...(b.serverVersion === undefined ? {} : { serverVersion: b.serverVersion }),
-          },
-        ]
-      : [],
-  );
-  return planFromInput(services, {
-    tenantId,
-    clusterId,
-    flavor,
-    target,
-    backups,
-    expiredBackups,
-    entries,
-    nowMicros: now.getTime() * 1000,
-  });
+}
+
+function planSegmentOf(record: SegmentRecord): PlanSegment {
+  const [streamed] = streamEntries([{ kind: 'segment', ...record }]);
+  return {
+    ...(streamed as StreamSegment),
+    gtids: record.gtids,
+    lastGtid: record.lastGtid,
+    objectKey: record.objectKey,
+    indexKey: record.indexKey,
+    storedSha256: record.storedSha256,
+    sizeBytes: record.sizeBytes,
+  };
 }
 
 /** The plan of planner input read from the catalog: scoped, then finished with the indexes of the segments the instant falls in. */
 export async function planFromInput(services: Pick<ArtifactServices, 'store' | 'keys'>, input: PlanInput): Promise<RestorePlan> {
-  const scope = scopeRestore(input);
+  return finishFromIndexes(services, scopeRestore(input));
+}
+
+/** A scope finished with the indexes of the segments its instant falls in. */
+async function finishFromIndexes(services: Pick<ArtifactServices, 'store' | 'keys'>, scope: RestoreScope): Promise<RestorePlan> {
+  const { input } = scope;
   const transactionsOf = async (segment: PlanSegment | null) =>
     segment?.indexKey
       ? (await readSegmentIndex({ store: services.store, keys: services.keys, key: segment.indexKey, tenant: input.tenantId })).transactions

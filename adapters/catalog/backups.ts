@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { BackupRef, Coordinate, EngineName, Flavor } from '../../domain/backup';
 import { PitrError } from '../../domain/errors';
+import type { PlanBackup } from '../../domain/restore/plan';
 import type { Catalog } from './catalog';
 
 /** `expiring`/`expired`: a completed backup retention removes (or removed); the row stays as history. */
@@ -190,6 +191,48 @@ export async function backupRecords(db: PoolClient, clusterId: string): Promise<
   return (await db.query<BackupRow>('SELECT * FROM backups WHERE cluster_id = $1 ORDER BY finished_at DESC', [clusterId])).rows.map(
     fromRow,
   );
+}
+
+/** The backups planning reads: completed ones to restore from, and when expired ones had finished. */
+export interface PlanningBackups {
+  completed: PlanBackup[];
+  expired: { backupId: string; finishedAt: string }[];
+}
+
+/** `PlanningBackups` of a cluster, without the manifests or failures that planning does not read. */
+export async function planningBackups(db: PoolClient, clusterId: string): Promise<PlanningBackups> {
+  const res = await db.query<
+    Pick<
+      BackupRow,
+      'backup_id' | 'engine' | 'status' | 'gtid_executed' | 'artifact_key' | 'manifest_key' | 'size_bytes' | 'stored_sha256' | 'finished_at'
+    > & {
+      server_version: string | null;
+    }
+  >(
+    `SELECT backup_id, engine, status, gtid_executed, artifact_key, manifest_key, size_bytes, stored_sha256, finished_at,
+       CASE WHEN jsonb_typeof(manifest -> 'serverVersion') = 'string' THEN manifest ->> 'serverVersion' END AS server_version
+     FROM backups WHERE cluster_id = $1 AND status IN ('completed', 'expiring', 'expired') ORDER BY finished_at DESC`,
+    [clusterId],
+  );
+  const planning: PlanningBackups = { completed: [], expired: [] };
+  for (const r of res.rows) {
+    const finishedAt = r.finished_at.toISOString();
+    if (r.status !== 'completed') planning.expired.push({ backupId: r.backup_id, finishedAt });
+    else if (r.gtid_executed !== null && r.artifact_key && r.manifest_key && r.stored_sha256) {
+      planning.completed.push({
+        backupId: r.backup_id,
+        gtidExecuted: r.gtid_executed,
+        finishedAt,
+        engine: r.engine,
+        artifactKey: r.artifact_key,
+        manifestKey: r.manifest_key,
+        storedSha256: r.stored_sha256,
+        ...(r.size_bytes === null ? {} : { sizeBytes: Number(r.size_bytes) }),
+        ...(r.server_version === null ? {} : { serverVersion: r.server_version }),
+      });
+    }
+  }
+  return planning;
 }
 
 /** Records that verification read the whole artifact back and it matched its signed manifest. */

@@ -186,6 +186,22 @@ export async function findSegment(db: PoolClient, clusterId: string, serverKey: 
   return res.rows[0] && segmentOf(res.rows[0]);
 }
 
+/** The newest segment of a cluster's stream: its server and file; null before any. */
+export async function newestSegmentFile(
+  catalog: Catalog,
+  tenantId: string,
+  clusterId: string,
+): Promise<{ serverKey: string; file: string } | null> {
+  return catalog.withTenant(tenantId, async (db) => {
+    const res = await db.query<{ server_key: string; file_name: string }>(
+      'SELECT server_key, file_name FROM binlog_segments WHERE cluster_id = $1 ORDER BY stream_seq DESC LIMIT 1',
+      [clusterId],
+    );
+    const row = res.rows[0];
+    return row ? { serverKey: row.server_key, file: row.file_name } : null;
+  });
+}
+
 /** The last file of a server the stream holds, if any. */
 export async function lastFileOf(db: PoolClient, clusterId: string, serverKey: string): Promise<string | undefined> {
   const res = await db.query<{ file_name: string }>(
@@ -197,12 +213,18 @@ export async function lastFileOf(db: PoolClient, clusterId: string, serverKey: s
 
 const timeOf = (t: BinlogTime | null): string | null => (t === null ? null : isoMicros(t.micros));
 
+/** Appends a segment to the stream, with the stream's running figures through it (see migration 0009); the caller holds `lockArchive`. */
 export async function insertSegment(db: PoolClient, tenantId: string, clusterId: string, s: NewSegment): Promise<void> {
   await db.query(
     `INSERT INTO binlog_segments (tenant_id, cluster_id, server_key, server_uuid, server_id, file_name, status, previous_gtids, gtids,
        overlap_gtids, reached_gtids, first_gtid, last_gtid, transactions, first_event_at, last_event_at, first_commit_at, last_commit_at,
-       size_bytes, sha256, object_key, stored_bytes, stored_sha256, index_key)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)`,
+       size_bytes, sha256, object_key, stored_bytes, stored_sha256, index_key, archived_through, newest_commit_through)
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18::timestamptz, $19, $20, $21, $22, $23, $24,
+       coalesce(before.archived_through, 0) + CASE WHEN $7 = 'redundant' THEN 0 ELSE 1 END,
+       CASE WHEN $7 = 'redundant' THEN before.newest_commit_through ELSE greatest(before.newest_commit_through, $18::timestamptz) END
+     FROM (SELECT NULL) one LEFT JOIN LATERAL (
+       SELECT archived_through, newest_commit_through FROM binlog_segments WHERE cluster_id = $2 ORDER BY stream_seq DESC LIMIT 1
+     ) before ON true`,
     [
       tenantId,
       clusterId,
@@ -287,6 +309,24 @@ export async function archiveEntries(db: PoolClient, clusterId: string): Promise
   return entries.sort((a, b) => a.streamSeq - b.streamSeq);
 }
 
+/** The archived segments of a cluster from stream position `from` through `to`, in stream order. */
+export async function archivedSegmentsBetween(db: PoolClient, clusterId: string, from: number, to: number): Promise<SegmentRecord[]> {
+  const res = await db.query<SegmentRow>(
+    `SELECT ${SEGMENT_COLUMNS} FROM binlog_segments
+     WHERE cluster_id = $1 AND status = 'archived' AND stream_seq BETWEEN $2 AND $3 ORDER BY stream_seq`,
+    [clusterId, from, to],
+  );
+  return res.rows.map(segmentOf);
+}
+
+/** Every gap of a cluster's archive, in stream order. */
+export async function archiveGaps(db: PoolClient, clusterId: string): Promise<GapRecord[]> {
+  const res = await db.query<GapRow>(`SELECT *, ${MICROS('detected_at')} FROM archive_gaps WHERE cluster_id = $1 ORDER BY stream_seq`, [
+    clusterId,
+  ]);
+  return res.rows.map(gapOf);
+}
+
 /** The archive as the recoverability computation reads it. */
 export function streamEntries(entries: readonly ArchiveEntry[]): StreamEntry[] {
   return entries.map((e): StreamSegment | StreamGap =>
@@ -302,19 +342,24 @@ export function streamEntries(entries: readonly ArchiveEntry[]): StreamEntry[] {
           firstCommitMicros: e.firstCommitAt === null ? null : microsOf(e.firstCommitAt),
           lastCommitMicros: e.lastCommitAt === null ? null : microsOf(e.lastCommitAt),
         }
-      : {
-          kind: 'gap',
-          serverKey: e.serverKey,
-          afterFile: e.afterFile,
-          beforeFile: e.beforeFile,
-          missingFromFile: e.missingFromFile,
-          missingToFile: e.missingToFile,
-          missing: e.missingGtids,
-          reachedBefore: e.reachedBefore,
-          reached: e.reachedGtids,
-          detectedAt: e.detectedAt,
-        },
+      : streamGap(e),
   );
+}
+
+/** A catalogued gap as the recoverability computation reads it. */
+export function streamGap(g: GapRecord): StreamGap {
+  return {
+    kind: 'gap',
+    serverKey: g.serverKey,
+    afterFile: g.afterFile,
+    beforeFile: g.beforeFile,
+    missingFromFile: g.missingFromFile,
+    missingToFile: g.missingToFile,
+    missing: g.missingGtids,
+    reachedBefore: g.reachedBefore,
+    reached: g.reachedGtids,
+    detectedAt: g.detectedAt,
+  };
 }
 
 /** Microseconds since the epoch of the newest archived commit of a cluster, or null. */

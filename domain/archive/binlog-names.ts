@@ -28,7 +28,25 @@ export function parseBinlogName(name: string): BinlogName {
 
 /** Sorts names by binlog sequence number (a seven-digit extension follows `.999999`), never by text. */
 export function inBinlogOrder<T extends { name: string }>(files: readonly T[]): T[] {
-  return [...files].sort((a, b) => parseBinlogName(a.name).sequence - parseBinlogName(b.name).sequence);
+  return files
+    .map((file) => ({ file, sequence: parseBinlogName(file.name).sequence }))
+    .sort((a, b) => a.sequence - b.sequence)
+    .map(({ file }) => file);
+}
+
+/**
+ * The closed files whose creation time a pass reads: those after the newest file of the server
+ * the archive holds, and that newest one itself as the witness that the names it holds were not
+ * rewritten (a reset removes every file, so a rewritten name is never older than an original
+ * one still listed). Every file when the archive holds none of the server's. `closed` is in
+ * binlog order.
+ */
+export function filesToDate<T extends { name: string }>(closed: readonly T[], newestArchived: string | undefined): T[] {
+  if (newestArchived === undefined) return [...closed];
+  const newest = parseBinlogName(newestArchived).sequence;
+  const after = closed.findIndex((f) => parseBinlogName(f.name).sequence > newest);
+  const firstNew = after < 0 ? closed.length : after;
+  return closed.slice(Math.max(0, firstNew - 1));
 }
 
 function nameOf(base: string, sequence: number, width: number): string {

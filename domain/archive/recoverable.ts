@@ -1,6 +1,6 @@
 import { parseGtid, type GtidFlavor } from '../gtid';
 import { MariadbBinlogState } from './mariadb-binlog-state';
-import { historyContains } from './history';
+import { byFinish, historyBetween } from './history';
 import { archiveRpoSeconds, type ArchiveObservation } from './rpo';
 
 /** A catalogued binlog, in archive order. */
@@ -108,7 +108,7 @@ export function windowSpan(w: RecoverableWindow): string {
 }
 
 /** The history a binlog file's previous GTIDs stand for, in the flavor's canonical text. */
-function historyBefore(flavor: GtidFlavor, previousGtids: string): string {
+export function historyBefore(flavor: GtidFlavor, previousGtids: string): string {
   return flavor === 'mysql' ? parseGtid('mysql', previousGtids).toString() : MariadbBinlogState.parse(previousGtids).toString();
 }
 
@@ -118,7 +118,7 @@ export function missingText(flavor: GtidFlavor, missing: string, reachedBefore: 
   return flavor === 'mysql' ? `${missing}${after}` : `the transactions${after} up to ${missing}`;
 }
 
-function nameGap(flavor: GtidFlavor, gap: StreamGap): NamedGap {
+export function nameGap(flavor: GtidFlavor, gap: StreamGap): NamedGap {
   const missingFiles =
     gap.missingFromFile === null
       ? null
@@ -139,7 +139,8 @@ function nameGap(flavor: GtidFlavor, gap: StreamGap): NamedGap {
   };
 }
 
-interface OpenStretch {
+/** A stretch as the stream places it, before any backup is matched to it. */
+export interface StretchSummary {
   from: string;
   to: string;
   firstFile: string;
@@ -148,22 +149,11 @@ interface OpenStretch {
   newestCommitMicros: number | null;
 }
 
-/**
- * The recoverable windows of an archive: each stretch between gaps, replayed from the oldest
- * completed base backup whose coordinate lies inside it, up to its newest archived commit.
- * Every gap is named; the RPO at `nowMicros` counts from what the last archive pass saw of the
- * server, or without that from the newest archived commit.
- */
-export function recoverability(
-  flavor: GtidFlavor,
-  entries: readonly StreamEntry[],
-  backups: readonly BackupPoint[],
-  nowMicros: number,
-  observation?: ArchiveObservation,
-): Recoverability {
-  const stretches: OpenStretch[] = [];
+/** The stretches between gaps and expired segments of an archive, and its gaps named. */
+export function streamStretches(flavor: GtidFlavor, entries: readonly StreamEntry[]): { stretches: StretchSummary[]; gaps: NamedGap[] } {
+  const stretches: StretchSummary[] = [];
   const gaps: NamedGap[] = [];
-  let open: OpenStretch | undefined;
+  let open: StretchSummary | undefined;
   let reached: string | undefined;
   for (const entry of entries) {
     if (entry.kind === 'gap') {
@@ -190,15 +180,42 @@ export function recoverability(
     }
     reached = entry.reached;
   }
+  return { stretches, gaps };
+}
 
-  const byAge = [...backups].sort((a, b) => Date.parse(a.finishedAt) - Date.parse(b.finishedAt));
+/**
+ * The recoverable windows of an archive: each stretch between gaps, replayed from the oldest
+ * completed base backup whose coordinate lies inside it, up to its newest archived commit.
+ * Every gap is named; the RPO at `nowMicros` counts from what the last archive pass saw of the
+ * server, or without that from the newest archived commit.
+ */
+export function recoverability(
+  flavor: GtidFlavor,
+  entries: readonly StreamEntry[],
+  backups: readonly BackupPoint[],
+  nowMicros: number,
+  observation?: ArchiveObservation,
+): Recoverability {
+  const { stretches, gaps } = streamStretches(flavor, entries);
+  return recoverabilityOf(flavor, stretches, gaps, backups, nowMicros, observation);
+}
+
+/** `recoverability` of an archive summarised as its stretches and gaps. */
+export function recoverabilityOf(
+  flavor: GtidFlavor,
+  stretches: readonly StretchSummary[],
+  gaps: NamedGap[],
+  backups: readonly BackupPoint[],
+  nowMicros: number,
+  observation?: ArchiveObservation,
+): Recoverability {
+  const byAge = byFinish(backups, 'oldest');
   const windows: RecoverableWindow[] = [];
   const uncovered: ArchiveStretch[] = [];
   for (const { newestCommitMicros, ...rest } of stretches) {
     const stretch: ArchiveStretch = { ...rest, newestCommit: newestCommitMicros === null ? null : isoMicros(newestCommitMicros) };
-    const base = byAge.find(
-      (b) => historyContains(flavor, b.gtidExecuted, stretch.from) && historyContains(flavor, stretch.to, b.gtidExecuted),
-    );
+    const inside = historyBetween(flavor, stretch.from, stretch.to);
+    const base = byAge.find((b) => inside(b.gtidExecuted));
     if (base) windows.push({ ...stretch, baseBackup: base });
     else uncovered.push(stretch);
   }

@@ -30,6 +30,12 @@ export interface ServerBinlog {
   createdSeconds?: number;
 }
 
+/** The newest file the archive holds, and the server that wrote it. */
+export interface ArchivedFile {
+  serverKey: string;
+  file: string;
+}
+
 export interface BinlogSurvey {
   server: BinlogServer;
   /** Every binlog the server lists except the active one, in binlog order. */

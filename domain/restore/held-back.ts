@@ -28,6 +28,14 @@ export function latestCommitMicros(time: BinlogTime): number {
   return time.precision === 's' ? Math.floor(time.micros / 1_000_000) * 1_000_000 + 999_999 : time.micros;
 }
 
+/**
+ * The earliest commit stamp a flavor's binlog may give a transaction that committed after
+ * `micros`: a stamp is at or after it exactly when `latestCommitMicros` of it is after `micros`.
+ */
+export function earliestStampAfter(flavor: Flavor, micros: number): number {
+  return commitPrecision(flavor) === 's' ? Math.ceil((micros - 999_998) / 1_000_000) * 1_000_000 : micros + 1;
+}
+
 /** How finely a flavor's binlog stamps commits: MySQL's GTID events carry microseconds, MariaDB's headers seconds. */
 export function commitPrecision(flavor: Flavor): BinlogTime['precision'] {
   return flavor === 'mysql' ? 'us' : 's';

@@ -12,7 +12,7 @@ import {
 import type { EngineName, Flavor } from '../backup';
 import type { BinlogTransaction } from '../binlog/types';
 import { InvalidInputError } from '../errors';
-import { historyContains, historyUnion } from '../archive/history';
+import { byFinish, historyBetween, historyContains, historyUnion } from '../archive/history';
 import { commitPrecision, heldBackAt, latestCommitMicros, type HeldBack } from './held-back';
 import { describeTarget, type RestoreTarget } from './target';
 
@@ -54,6 +54,9 @@ export interface PlanInput {
   nowMicros: number;
 }
 
+/** What choosing a backup and a window reads: the archive itself only as its recoverability. */
+export type PlanChoiceInput = Omit<PlanInput, 'entries'>;
+
 /** Same shape as the apply engine's stop: after one transaction, after the last one in a set, or after everything. */
 export type RestoreStop = { kind: 'gtid'; gtid: string } | { kind: 'gtid-set'; set: string } | { kind: 'all' };
 
@@ -87,7 +90,7 @@ export interface RestorePlan {
 
 /** The part of a plan decided from catalog rows alone; an instant inside a segment also needs that segment's index. */
 export interface RestoreScope {
-  input: PlanInput;
+  input: PlanChoiceInput;
   recoverable: Recoverability;
   backup: PlanBackup;
   /** The stretch's segments from the first the backup lacks transactions of. */
@@ -115,13 +118,8 @@ function refuse(r: Recoverability, what: string, hint: string): RestoreRefusedEr
   return new RestoreRefusedError(`${what}; ${windowsText(r)}`, { hint });
 }
 
-interface Stretch {
-  window: RecoverableWindow;
-  segments: PlanSegment[];
-}
-
-/** The archived segments of each recoverable window, split at gaps and expired segments as `recoverability` splits them. */
-function stretchesOf(entries: readonly PlanEntry[], windows: readonly RecoverableWindow[]): Stretch[] {
+/** The archived segments of a recoverable window, split at gaps and expired segments as `recoverability` splits them. */
+function segmentsOf(entries: readonly PlanEntry[], window: RecoverableWindow): PlanSegment[] {
   const runs: PlanSegment[][] = [];
   let open: PlanSegment[] | undefined;
   for (const entry of entries) {
@@ -131,47 +129,38 @@ function stretchesOf(entries: readonly PlanEntry[], windows: readonly Recoverabl
       open.push(entry);
     }
   }
-  return windows.flatMap((window) => {
-    const run = runs.find(
+  return (
+    runs.find(
       (r) => r[0]?.file === window.firstFile && r[r.length - 1]?.file === window.lastFile && r[r.length - 1]?.reached === window.to,
-    );
-    return run ? [{ window, segments: run }] : [];
-  });
+    ) ?? []
+  );
 }
 
-function backupsOf(input: PlanInput, window: RecoverableWindow): PlanBackup[] {
-  const { flavor } = input;
-  return input.backups
-    .filter((b) => historyContains(flavor, b.gtidExecuted, window.from) && historyContains(flavor, window.to, b.gtidExecuted))
-    .sort((a, b) => Date.parse(b.finishedAt) - Date.parse(a.finishedAt));
+/** The newest completed backup inside a window for which `also` holds: only the backups newer than it are checked. */
+function newestBackupIn(
+  input: PlanChoiceInput,
+  window: RecoverableWindow,
+  also: (b: PlanBackup) => boolean = () => true,
+): PlanBackup | undefined {
+  const inside = historyBetween(input.flavor, window.from, window.to);
+  return byFinish(input.backups, 'newest').find((b) => also(b) && inside(b.gtidExecuted));
 }
 
-function fromBackup(
-  input: PlanInput,
-  recoverable: Recoverability,
-  stretch: Stretch,
-  backup: PlanBackup,
-): Omit<RestoreScope, 'boundary' | 'following'> {
-  const start = stretch.segments.findIndex((s) => !historyContains(input.flavor, backup.gtidExecuted, s.reached));
-  return { input, recoverable, backup, segments: start < 0 ? [] : stretch.segments.slice(start) };
+/** The window and backup a target restores from: decided from the archive's recoverability alone. */
+export interface RestoreChoice {
+  input: PlanChoiceInput;
+  recoverable: Recoverability;
+  window: RecoverableWindow;
+  backup: PlanBackup;
 }
 
-function scopeInstant(input: PlanInput, recoverable: Recoverability, stretches: Stretch[], at: string): RestoreScope {
+function chooseInstant(input: PlanChoiceInput, recoverable: Recoverability, at: string): RestoreChoice {
   const micros = microsOf(at);
-  for (const stretch of [...stretches].reverse()) {
-    const newest = stretch.window.newestCommit === null ? null : microsOf(stretch.window.newestCommit);
-    const backup = backupsOf(input, stretch.window).find((b) => microsOf(b.finishedAt) <= micros);
+  for (const window of [...recoverable.windows].reverse()) {
+    const newest = window.newestCommit === null ? null : microsOf(window.newestCommit);
+    const backup = newestBackupIn(input, window, (b) => microsOf(b.finishedAt) <= micros);
     if (backup === undefined || newest === null || micros > newest) continue;
-    const scope = fromBackup(input, recoverable, stretch, backup);
-    const precision = commitPrecision(input.flavor);
-    const boundary = scope.segments.findIndex(
-      (s) => s.lastCommitMicros !== null && latestCommitMicros({ micros: s.lastCommitMicros, precision }) > micros,
-    );
-    if (boundary < 0) return { ...scope, boundary: null, following: [] };
-    const later = scope.segments.slice(boundary + 1);
-    const stampedBefore = later.findIndex((s) => s.firstCommitMicros === null || s.firstCommitMicros > micros);
-    const following = later.slice(0, stampedBefore < 0 ? later.length : stampedBefore);
-    return { ...scope, segments: scope.segments.slice(0, boundary + 1), boundary: scope.segments[boundary]!, following };
+    return { input, recoverable, window, backup };
   }
   if (input.backups.length === 0) {
     throw refuse(
@@ -211,15 +200,12 @@ function scopeInstant(input: PlanInput, recoverable: Recoverability, stretches: 
   );
 }
 
-function scopeGtid(input: PlanInput, recoverable: Recoverability, stretches: Stretch[], set: string): RestoreScope {
+function chooseGtid(input: PlanChoiceInput, recoverable: Recoverability, set: string): RestoreChoice {
   const { flavor } = input;
-  const reaching = stretches.filter((s) => historyContains(flavor, s.window.to, set));
-  for (const stretch of [...reaching].reverse()) {
-    const backup = backupsOf(input, stretch.window).find((b) => historyContains(flavor, set, b.gtidExecuted));
-    if (backup === undefined) continue;
-    const scope = fromBackup(input, recoverable, stretch, backup);
-    const end = scope.segments.findIndex((s) => historyContains(flavor, s.reached, set));
-    return { ...scope, segments: scope.segments.slice(0, end + 1), boundary: null, following: [] };
+  const reaching = recoverable.windows.filter((w) => historyContains(flavor, w.to, set));
+  for (const window of [...reaching].reverse()) {
+    const backup = newestBackupIn(input, window, (b) => historyContains(flavor, set, b.gtidExecuted));
+    if (backup !== undefined) return { input, recoverable, window, backup };
   }
   if (reaching.length === 0) {
     throw refuse(
@@ -236,23 +222,54 @@ function scopeGtid(input: PlanInput, recoverable: Recoverability, stretches: Str
 }
 
 /**
- * Chooses the newest completed base backup whose coordinate precedes the target and the
- * archived segments from it to the target, or refuses the target with the recoverable windows.
- * For an instant that falls inside a segment, `boundary` names the segment whose per-transaction
- * index `finishPlan` needs.
+ * Chooses the recoverable window of the target and the newest completed base backup in it whose
+ * coordinate precedes the target, or refuses the target with the recoverable windows.
  */
-export function scopeRestore(input: PlanInput): RestoreScope {
-  const recoverable = recoverability(input.flavor, input.entries, input.backups, input.nowMicros);
-  const stretches = stretchesOf(input.entries, recoverable.windows);
+export function chooseRestore(input: PlanChoiceInput, recoverable: Recoverability): RestoreChoice {
   const { target } = input;
-  if (target.kind === 'instant') return scopeInstant(input, recoverable, stretches, target.at);
-  if (target.kind === 'gtid') return scopeGtid(input, recoverable, stretches, target.set);
-  const newest = stretches[stretches.length - 1];
-  if (newest === undefined) {
+  if (target.kind === 'instant') return chooseInstant(input, recoverable, target.at);
+  if (target.kind === 'gtid') return chooseGtid(input, recoverable, target.set);
+  const window = recoverable.windows[recoverable.windows.length - 1];
+  if (window === undefined) {
     throw refuse(recoverable, 'nothing is recoverable yet', 'it takes a completed base backup inside an archived stretch');
   }
-  const backup = backupsOf(input, newest.window)[0]!;
-  return { ...fromBackup(input, recoverable, newest, backup), boundary: null, following: [] };
+  return { input, recoverable, window, backup: newestBackupIn(input, window)! };
+}
+
+/**
+ * The segments of a choice: `segments` are archived segments of its window, in stream order,
+ * from any one at or before the first the backup lacks transactions of, through the target's
+ * (or to the window's end). For an instant that falls inside a segment, `boundary` names the
+ * segment whose per-transaction index `finishPlan` needs.
+ */
+export function scopeChoice(choice: RestoreChoice, segments: readonly PlanSegment[]): RestoreScope {
+  const { input, recoverable, backup } = choice;
+  const { flavor, target } = input;
+  const start = segments.findIndex((s) => !historyContains(flavor, backup.gtidExecuted, s.reached));
+  const fromBackup = start < 0 ? [] : segments.slice(start);
+  const scope = { input, recoverable, backup, segments: fromBackup };
+  if (target.kind === 'gtid') {
+    const end = fromBackup.findIndex((s) => historyContains(flavor, s.reached, target.set));
+    return { ...scope, segments: fromBackup.slice(0, end + 1), boundary: null, following: [] };
+  }
+  if (target.kind !== 'instant') return { ...scope, boundary: null, following: [] };
+  const micros = microsOf(target.at);
+  const precision = commitPrecision(flavor);
+  const boundary = fromBackup.findIndex(
+    (s) => s.lastCommitMicros !== null && latestCommitMicros({ micros: s.lastCommitMicros, precision }) > micros,
+  );
+  if (boundary < 0) return { ...scope, boundary: null, following: [] };
+  const later = fromBackup.slice(boundary + 1);
+  const stampedBefore = later.findIndex((s) => s.firstCommitMicros === null || s.firstCommitMicros > micros);
+  const following = later.slice(0, stampedBefore < 0 ? later.length : stampedBefore);
+  return { ...scope, segments: fromBackup.slice(0, boundary + 1), boundary: fromBackup[boundary]!, following };
+}
+
+/** `chooseRestore` and `scopeChoice` over a whole archive. */
+export function scopeRestore(input: PlanInput): RestoreScope {
+  const recoverable = recoverability(input.flavor, input.entries, input.backups, input.nowMicros);
+  const choice = chooseRestore(input, recoverable);
+  return scopeChoice(choice, segmentsOf(input.entries, choice.window));
 }
 
 function toApply(s: PlanSegment): SegmentToApply {

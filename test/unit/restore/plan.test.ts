@@ -2,9 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isoMicros, type StreamGap } from '../../../domain/archive/recoverable';
 import type { BinlogTransaction } from '../../../domain/binlog/types';
+import { earliestStampAfter, latestCommitMicros } from '../../../domain/restore/held-back';
 import {
+  chooseRestore,
   finishPlan,
   RestoreRefusedError,
+  scopeChoice,
   scopeRestore,
   type PlanBackup,
   type PlanEntry,
@@ -389,5 +392,35 @@ describe("across a failover: the promoted replica's file repeats the old primary
     );
     assert.deepEqual(p.stop, { kind: 'all' });
     assert.equal(p.expectedGtids, `${U}:1-14`);
+  });
+});
+
+describe('planning from part of a window, as the catalog reads it', () => {
+  const whole = [mysqlSegment(1, 1, 10), mysqlSegment(2, 11, 20), mysqlSegment(3, 21, 30), mysqlSegment(4, 31, 40)];
+  const targets = [at(12.5), at(17.5), at(20.5), at(35), 'latest', `gtid:${U}:1-25`, `gtid:${U}:1-16`];
+
+  test('the segments from any one the backup already holds onward plan as the whole window does', () => {
+    for (const target of targets) {
+      const planned = input(target, { entries: whole });
+      const scope = scopeRestore(planned);
+      const choice = chooseRestore(planned, scope.recoverable);
+      const first = whole.findIndex((s) => s.file === (scope.segments[0] ?? scope.boundary)?.file);
+      for (let from = 0; from <= Math.max(0, first); from++) {
+        assert.deepEqual(scopeChoice(choice, whole.slice(from)), scope, `${target} from ${whole[from]!.file}`);
+      }
+    }
+  });
+
+  test('a commit stamped at or after the earliest stamp after an instant is one that may have committed after it', () => {
+    for (const micros of [10_000_000, 10_500_000, 10_999_999, 11_000_000, 9_999_999]) {
+      for (const [flavor, precision] of [
+        ['mysql', 'us'],
+        ['mariadb', 's'],
+      ] as const) {
+        const earliest = earliestStampAfter(flavor, micros);
+        assert.ok(latestCommitMicros({ micros: earliest, precision }) > micros, `${flavor} ${micros}`);
+        assert.ok(latestCommitMicros({ micros: earliest - 1, precision }) <= micros, `${flavor} ${micros}`);
+      }
+    }
   });
 });
