@@ -41,7 +41,8 @@ export async function toolView(tool: string, file: string, flavor: 'mysql' | 'ma
   if (ats.length !== headers.length) throw new Error(`${file}: ${ats.length} "# at" lines but ${headers.length} event headers`);
   const printed = headers.map((h, i) => ({ at: ats[i]!, end: h.end, seconds: h.seconds, description: h.description, line: h.line }));
   // Events unpacked from a compressed Transaction_payload are printed too, at and ending at its end.
-  const events = printed.filter((e) => e.end > e.at);
+  // MariaDB 11.4+ prints end_log_pos 0 for the events it wrote from a transaction's cache: those are in the file.
+  const events = printed.filter((e) => e.end > e.at || (flavor === 'mariadb' && e.end === 0));
 
   const commentsAfter = (line: number): string[] => {
     const out: string[] = [];

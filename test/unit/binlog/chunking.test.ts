@@ -58,7 +58,7 @@ describe('binlog reader chunking', () => {
   });
 
   it('hands each transaction to the callback in file order', async () => {
-    const { name, expected } = fixtureOf('mariadb', 'ledger');
+    const { name, expected } = fixtureOf('mariadb', 'ledger', '10.11');
     const seen: number[] = [];
     await readBinlog(Readable.from([fixtureBytes(name)]), { onTransaction: (t) => seen.push(t.start) });
     assert.equal(seen.length, expected.transactions);

@@ -3,13 +3,14 @@ import { describe, it } from 'node:test';
 import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { BinlogCorruptError, BinlogUnsupportedError } from '../../../domain/binlog/errors';
-import { readBinlog } from '../../../domain/binlog/reader';
+import { indexBinlog, readBinlog } from '../../../domain/binlog/reader';
 import { PitrError } from '../../../domain/errors';
 import { fixtureOf } from '../../fixtures/binlogs/expected';
-import { chunkedSource, eventPositions, fixtureBytes } from './binlog-fixtures';
+import { chunkedSource, type EventPosition, eventPositions, fixtureBytes } from './binlog-fixtures';
 
 const MYSQL = fixtureOf('mysql', 'shop').name;
-const MARIADB = fixtureOf('mariadb', 'ledger').name;
+const MARIADB = fixtureOf('mariadb', 'ledger', '10.11').name;
+const MARIADB_11_8 = fixtureOf('mariadb', 'ledger', '11.8').name;
 
 async function corruptionOf(bytes: Buffer, chunkSizes = [65536]): Promise<BinlogCorruptError> {
   try {
@@ -103,6 +104,64 @@ describe('binlog reader on damaged files', () => {
       assert.match(err.hint ?? '', /binlog_encryption=OFF/);
       return true;
     });
+  });
+});
+
+/** A copy of `bytes` whose event says in its header that it ends at `end`, its CRC32 made to match. */
+function withEndPosition(bytes: Buffer, event: EventPosition, end: number): Buffer {
+  const copy = Buffer.from(bytes);
+  copy.writeUInt32LE(end, event.offset + 13);
+  const crcAt = event.offset + event.length - 4;
+  copy.writeUInt32LE(crc32(copy.subarray(event.offset, crcAt)), crcAt);
+  return copy;
+}
+
+describe('binlog reader on end positions of 0', () => {
+  // A Table_map inside the first row transaction: MariaDB 11.4+ writes such events from the transaction's cache with end position 0.
+  const tableMapOf = (bytes: Buffer): EventPosition => eventPositions(bytes).find((e) => e.type === 19)!;
+
+  it('reads a MariaDB binlog whose event says it ends at 0 as the file with the real end position', async () => {
+    const bytes = fixtureBytes(MARIADB);
+    const zeroed = withEndPosition(bytes, tableMapOf(bytes), 0);
+    for (const chunks of [[65536], [1, 2, 3, 4, 5, 6, 7]]) {
+      assert.deepEqual(await indexBinlog(chunkedSource(zeroed, chunks)), await indexBinlog(Readable.from([bytes])));
+    }
+  });
+
+  it('reports a MySQL binlog whose event says it ends at 0 as corrupt at that event', async () => {
+    const bytes = fixtureBytes(MYSQL);
+    const event = tableMapOf(bytes);
+    for (const chunks of [[65536], [1, 2, 3, 4, 5, 6, 7]]) {
+      const error = await corruptionOf(withEndPosition(bytes, event, 0), chunks);
+      assert.equal(error.offset, event.offset);
+      assert.match(
+        error.message,
+        new RegExp(
+          `Table_map event header says it ends at 0, but its length ${event.length} makes it end at ${event.offset + event.length}`,
+        ),
+      );
+    }
+  });
+
+  it('still reports a wrong end position other than 0 in a MariaDB 11.8 binlog', async () => {
+    const bytes = fixtureBytes(MARIADB_11_8);
+    const event = tableMapOf(bytes);
+    assert.equal(bytes.readUInt32LE(event.offset + 13), 0, 'the fixture writes this event with end position 0');
+    const error = await corruptionOf(withEndPosition(bytes, event, event.offset + event.length + 1));
+    assert.equal(error.offset, event.offset);
+    assert.match(error.message, /Table_map event header says it ends at \d+, but its length \d+ makes it end at \d+/);
+  });
+
+  it('catches a flipped length field of a MariaDB 11.8 event that ends at 0, at that event, by its CRC32', async () => {
+    const bytes = fixtureBytes(MARIADB_11_8);
+    const events = eventPositions(bytes);
+    for (const event of events.filter((e) => bytes.readUInt32LE(e.offset + 13) === 0).slice(0, 3)) {
+      for (const chunks of [[65536], [4093, 1, 19]]) {
+        const error = await corruptionOf(flipBit(bytes, event.offset + 9, 1), chunks);
+        assert.equal(error.offset, event.offset);
+        assert.match(error.message, /CRC32 mismatch in \w+ event/);
+      }
+    }
   });
 });
 

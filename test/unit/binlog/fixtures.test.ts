@@ -88,28 +88,49 @@ describe('binlog reader on the real fixture binlogs', () => {
     );
   });
 
-  it('keeps MariaDB standalone DDL groups and XID-terminated transactions apart', async () => {
-    const { name, expected } = fixtureOf('mariadb', 'ledger');
-    assert.match(expected.previousGtids, /^0-\d+-\d+,2-\d+-5$/);
-    const events = eventPositions(fixtureBytes(name));
-    // CREATE DATABASE and CREATE TABLE are a GTID and a Query event each; the first transfer ends at its Xid event.
-    const ddl = events.findIndex((e) => e.type === 162);
-    assert.deepEqual(
-      events.slice(ddl, ddl + 5).map((e) => e.type),
-      [162, 2, 162, 2, 162],
-    );
-    const xid = events.findIndex((e, i) => i > ddl + 4 && e.type === 16);
-    assert.equal(events[xid + 1]!.type, 162);
-    const [domain, server, seq] = expected.firstGtid!.split('-');
-    const gtid = (n: number): string => `${domain}-${server}-${BigInt(seq!) + BigInt(n)}`;
-    const { transactions } = await indexBinlog(binlogFileSource(join(FIXTURE_DIR, name)));
-    assert.deepEqual(
-      transactions.slice(0, 3).map((t) => [t.gtid, t.start, t.end, t.commitTime.micros]),
-      [
-        [gtid(0), events[ddl]!.offset, events[ddl + 2]!.offset, events[ddl + 1]!.seconds * 1_000_000],
-        [gtid(1), events[ddl + 2]!.offset, events[ddl + 4]!.offset, events[ddl + 3]!.seconds * 1_000_000],
-        [gtid(2), events[ddl + 4]!.offset, events[xid + 1]!.offset, events[xid]!.seconds * 1_000_000],
-      ],
-    );
+  for (const release of ['10.11', '11.8']) {
+    it(`keeps MariaDB ${release} standalone DDL groups and XID-terminated transactions apart`, async () => {
+      const { name, expected } = fixtureOf('mariadb', 'ledger', release);
+      assert.match(expected.previousGtids, /^0-\d+-\d+,2-\d+-5$/);
+      const events = eventPositions(fixtureBytes(name));
+      // CREATE DATABASE and CREATE TABLE are a GTID and a Query event each; the first transfer ends at its Xid event.
+      const ddl = events.findIndex((e) => e.type === 162);
+      assert.deepEqual(
+        events.slice(ddl, ddl + 5).map((e) => e.type),
+        [162, 2, 162, 2, 162],
+      );
+      const xid = events.findIndex((e, i) => i > ddl + 4 && e.type === 16);
+      assert.equal(events[xid + 1]!.type, 162);
+      const [domain, server, seq] = expected.firstGtid!.split('-');
+      const gtid = (n: number): string => `${domain}-${server}-${BigInt(seq!) + BigInt(n)}`;
+      const { transactions } = await indexBinlog(binlogFileSource(join(FIXTURE_DIR, name)));
+      assert.deepEqual(
+        transactions.slice(0, 3).map((t) => [t.gtid, t.start, t.end, t.commitTime.micros]),
+        [
+          [gtid(0), events[ddl]!.offset, events[ddl + 2]!.offset, events[ddl + 1]!.seconds * 1_000_000],
+          [gtid(1), events[ddl + 2]!.offset, events[ddl + 4]!.offset, events[ddl + 3]!.seconds * 1_000_000],
+          [gtid(2), events[ddl + 4]!.offset, events[xid + 1]!.offset, events[xid]!.seconds * 1_000_000],
+        ],
+      );
+    });
+  }
+
+  it('reads the events MariaDB 11.8 wrote from a transaction cache, whose headers say they end at 0', async () => {
+    const { name, expected } = fixtureOf('mariadb', 'ledger', '11.8');
+    const bytes = fixtureBytes(name);
+    const events = eventPositions(bytes);
+    const endingAtZero = events.filter((e) => bytes.readUInt32LE(e.offset + 13) === 0);
+    // Annotate_rows, Table_map and Write_rows of both entries of each of the 300 transfers.
+    assert.deepEqual([...new Set(endingAtZero.map((e) => e.type))], [160, 19, 23]);
+    assert.equal(endingAtZero.length, 300 * 2 * 3);
+    const { summary, transactions } = await indexBinlog(binlogFileSource(join(FIXTURE_DIR, name)));
+    assert.equal(summary.events, events.length);
+    assert.equal(transactions.length, expected.transactions);
+    for (const event of endingAtZero) {
+      assert.ok(
+        transactions.some((t) => t.start < event.offset && event.offset < t.end),
+        `the event at ${event.offset} lies inside a transaction`,
+      );
+    }
   });
 });

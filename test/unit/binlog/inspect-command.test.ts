@@ -10,7 +10,7 @@ import { eventPositions, fixtureBytes, nextOwnGtid } from './binlog-fixtures';
 
 const CLI = resolve(__dirname, '../../../client/cli.js');
 const mysqlLedger = fixtureOf('mysql', 'ledger');
-const mariadbLedger = fixtureOf('mariadb', 'ledger');
+const mariadbLedger = fixtureOf('mariadb', 'ledger', '10.11');
 const MYSQL = join(FIXTURE_DIR, mysqlLedger.name);
 const MARIADB = join(FIXTURE_DIR, mariadbLedger.name);
 
