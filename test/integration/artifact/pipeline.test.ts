@@ -40,6 +40,20 @@ function sqlText(bytes: number): Buffer {
   return Buffer.from(lines.join('')).subarray(0, bytes);
 }
 
+/** The request headers of every UploadPart the client sends from now on. */
+function recordPartHeaders(client: ReturnType<typeof createS3Client>): Array<Record<string, string>> {
+  const partHeaders: Array<Record<string, string>> = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'UploadPartCommand')
+        partHeaders.push({ ...(args.request as { headers: Record<string, string> }).headers });
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: 'recordPartHeaders', priority: 'low' },
+  );
+  return partHeaders;
+}
+
 describe('artifact pipeline against real S3 (MinIO)', () => {
   const s3 = testStack().s3;
   const prefix = `it-artifact-${Date.now()}-${randomBytes(3).toString('hex')}/`;
@@ -184,15 +198,7 @@ describe('artifact pipeline against real S3 (MinIO)', () => {
 
   it('with checksums "when-required", sends parts whole and signed (no aws-chunked trailer) and round-trips several parts', async () => {
     const signed = createS3Client({ ...s3, checksums: 'when-required' });
-    const partHeaders: Array<Record<string, string>> = [];
-    signed.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'UploadPartCommand')
-          partHeaders.push({ ...(args.request as { headers: Record<string, string> }).headers });
-        return next(args);
-      },
-      { step: 'finalizeRequest', name: 'recordPartHeaders', priority: 'low' },
-    );
+    const partHeaders = recordPartHeaders(signed);
     try {
       const strict = new S3ObjectStore(signed, s3.bucket, { checksums: 'when-required' });
       const input = randomBytes(2 * MIN_PART_SIZE + 300_000);
@@ -214,15 +220,7 @@ describe('artifact pipeline against real S3 (MinIO)', () => {
 
   it('by default, sends each part unsigned with its CRC32 in a header the server checks (no aws-chunked trailer)', async () => {
     const recorded = createS3Client(s3);
-    const partHeaders: Array<Record<string, string>> = [];
-    recorded.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'UploadPartCommand')
-          partHeaders.push({ ...(args.request as { headers: Record<string, string> }).headers });
-        return next(args);
-      },
-      { step: 'finalizeRequest', name: 'recordPartHeaders', priority: 'low' },
-    );
+    const partHeaders = recordPartHeaders(recorded);
     try {
       const input = randomBytes(2 * MIN_PART_SIZE + 300_000);
       const packed = await packArtifact(request('checksums/default.pitr', input, { store: new S3ObjectStore(recorded, s3.bucket) }));
