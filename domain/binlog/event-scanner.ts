@@ -1,6 +1,7 @@
 import { BinlogCorruptError, BinlogUnsupportedError, crcMismatch } from './errors';
 import { BINLOG_MAGIC, CHECKSUM_LENGTH, eventTypeName, HEADER_LENGTH, HeaderOffset, MYSQL_ENCRYPTED_MAGIC } from './event-types';
 import { crc32 } from './crc32';
+import { uint32At } from './uint32';
 
 /** Receives each complete, checksum-verified event from an EventScanner. */
 export interface EventSink {
@@ -70,12 +71,12 @@ export class EventScanner {
     }
     const size = chunk.length;
     while (size - pos >= HEADER_LENGTH) {
-      const length = chunk.readUInt32LE(pos + HeaderOffset.EVENT_SIZE);
+      const length = uint32At(chunk, pos + HeaderOffset.EVENT_SIZE);
       this.checkHeader(chunk, pos, length);
       if (size - pos < length) break;
       if (this.checksumLength !== 0) {
         const crcAt = pos + length - CHECKSUM_LENGTH;
-        this.checkCrc(chunk[pos + HeaderOffset.TYPE]!, chunk.readUInt32LE(crcAt), crc32(chunk, pos, crcAt));
+        this.checkCrc(chunk[pos + HeaderOffset.TYPE]!, uint32At(chunk, crcAt), crc32(chunk, pos, crcAt));
       }
       this.sink.event(chunk, pos, length, length, this.offset);
       pos += length;
@@ -131,7 +132,7 @@ export class EventScanner {
         `event length ${length} is shorter than the event header${this.checksumLength ? ' and checksum' : ''}`,
       );
     }
-    const endPosition = buf.readUInt32LE(at + HeaderOffset.LOG_POS);
+    const endPosition = uint32At(buf, at + HeaderOffset.LOG_POS);
     const expected = (this.offset + length) % UINT32_RANGE;
     if (endPosition !== expected && !(endPosition === 0 && this.endPositionMayBeZero)) {
       throw this.corrupt(
