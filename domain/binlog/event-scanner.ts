@@ -1,6 +1,6 @@
 import { BinlogCorruptError, BinlogUnsupportedError, crcMismatch } from './errors';
 import { BINLOG_MAGIC, CHECKSUM_LENGTH, eventTypeName, HEADER_LENGTH, HeaderOffset, MYSQL_ENCRYPTED_MAGIC } from './event-types';
-import { crc32 } from './crc32';
+import { crc32, viewOf } from './crc32';
 import { uint32At } from './uint32';
 
 /** Receives each complete, checksum-verified event from an EventScanner. */
@@ -70,13 +70,14 @@ export class EventScanner {
       if (this.pendingFilled !== NO_PENDING) return;
     }
     const size = chunk.length;
+    const view = viewOf(chunk);
     while (size - pos >= HEADER_LENGTH) {
       const length = uint32At(chunk, pos + HeaderOffset.EVENT_SIZE);
       this.checkHeader(chunk, pos, length);
       if (size - pos < length) break;
       if (this.checksumLength !== 0) {
         const crcAt = pos + length - CHECKSUM_LENGTH;
-        this.checkCrc(chunk[pos + HeaderOffset.TYPE]!, uint32At(chunk, crcAt), crc32(chunk, pos, crcAt));
+        this.checkCrc(chunk[pos + HeaderOffset.TYPE]!, uint32At(chunk, crcAt), crc32(chunk, pos, crcAt, 0, view));
       }
       this.sink.event(chunk, pos, length, length, this.offset);
       pos += length;
