@@ -15,6 +15,7 @@ import { decodeMariadbGtid, decodeMariadbGtidList } from './mariadb-events';
 import { decodePreviousGtids, decodeTaggedGtid, decodeUntaggedGtid, type MysqlGtidInfo, UuidFormatter } from './mysql-gtid-events';
 import { classifyQuery, TransactionBoundaries } from './transaction-boundaries';
 import type { BinlogSummary, BinlogTime, BinlogTransaction } from './types';
+import { uint32At } from './uint32';
 
 // Query post-header: thread_id(4) exec_time(4) db_len(1) error_code(2) status_vars_len(2)
 const QUERY_DB_LENGTH_AT = 8;
@@ -128,7 +129,7 @@ export class BinlogIndexer implements EventSink {
   event(buf: Buffer, start: number, available: number, length: number, offset: number): void {
     this.events++;
     const type = buf[start + HeaderOffset.TYPE]!;
-    const time = buf.readUInt32LE(start + HeaderOffset.TIMESTAMP);
+    const time = uint32At(buf, start + HeaderOffset.TIMESTAMP);
     this.lastEventSeconds = time;
     this.lastEventType = type;
     if (this.format === undefined) {

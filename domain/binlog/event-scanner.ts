@@ -1,6 +1,7 @@
 import { BinlogCorruptError, BinlogUnsupportedError, crcMismatch } from './errors';
 import { BINLOG_MAGIC, CHECKSUM_LENGTH, eventTypeName, HEADER_LENGTH, HeaderOffset, MYSQL_ENCRYPTED_MAGIC } from './event-types';
-import { crc32 } from './crc32';
+import { crc32, viewOf } from './crc32';
+import { uint32At } from './uint32';
 
 /** Receives each complete, checksum-verified event from an EventScanner. */
 export interface EventSink {
@@ -18,7 +19,6 @@ export interface EventSink {
   event(buf: Buffer, start: number, available: number, length: number, offset: number): void;
 }
 
-const UINT32_RANGE = 2 ** 32;
 const NO_PENDING = -1;
 
 /**
@@ -69,13 +69,14 @@ export class EventScanner {
       if (this.pendingFilled !== NO_PENDING) return;
     }
     const size = chunk.length;
+    const view = viewOf(chunk);
     while (size - pos >= HEADER_LENGTH) {
-      const length = chunk.readUInt32LE(pos + HeaderOffset.EVENT_SIZE);
+      const length = uint32At(chunk, pos + HeaderOffset.EVENT_SIZE);
       this.checkHeader(chunk, pos, length);
       if (size - pos < length) break;
       if (this.checksumLength !== 0) {
         const crcAt = pos + length - CHECKSUM_LENGTH;
-        this.checkCrc(chunk[pos + HeaderOffset.TYPE]!, chunk.readUInt32LE(crcAt), crc32(chunk, pos, crcAt));
+        this.checkCrc(chunk[pos + HeaderOffset.TYPE]!, uint32At(chunk, crcAt), crc32(chunk, pos, crcAt, 0, view));
       }
       this.sink.event(chunk, pos, length, length, this.offset);
       pos += length;
@@ -131,8 +132,9 @@ export class EventScanner {
         `event length ${length} is shorter than the event header${this.checksumLength ? ' and checksum' : ''}`,
       );
     }
-    const endPosition = buf.readUInt32LE(at + HeaderOffset.LOG_POS);
-    const expected = (this.offset + length) % UINT32_RANGE;
+    const endPosition = uint32At(buf, at + HeaderOffset.LOG_POS);
+    // Modulo 2^32, as the 32-bit field wraps in files past 4 GiB; `% 2 ** 32` would be a float fmod call per event.
+    const expected = (this.offset + length) >>> 0;
     if (endPosition !== expected && !(endPosition === 0 && this.endPositionMayBeZero)) {
       throw this.corrupt(
         this.offset,

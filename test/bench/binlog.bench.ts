@@ -2,10 +2,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cacheDir, toolchain } from '../../adapters/servers/toolchain';
-import { generateMysqlBinlog } from './binlog-workload';
+import { type BinlogWorkload, generateMysqlBinlog } from './binlog-workload';
 import { FIXTURE_DIR, fixtureOf } from '../fixtures/binlogs/expected';
 
-const MIN_BYTES = 256 * 1024 * 1024;
 // Best of several interleaved runs: the machine is shared, and a run can lose its core to another process.
 const RUNS = 5;
 
@@ -41,42 +40,58 @@ function timeMysqlbinlog(mysqlbinlog: string, file: string): number {
 
 const mb = (bytes: number): number => bytes / (1024 * 1024);
 
-async function main(): Promise<void> {
-  const tools = toolchain();
-  const dir = join(cacheDir(), 'bench');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'mysql-9.7-mixed.binlog');
+const WORKLOADS: readonly { workload: BinlogWorkload; minBytes: number }[] = [
+  { workload: 'mixed', minBytes: 256 * 1024 * 1024 },
+  { workload: 'oltp', minBytes: 128 * 1024 * 1024 },
+];
+
+async function binlogOf(workload: BinlogWorkload, minBytes: number, dir: string): Promise<string> {
+  const file = join(dir, `mysql-9.7-${workload}.binlog`);
   if (!existsSync(file)) {
     const started = Date.now();
-    process.stdout.write(`generating a >= ${mb(MIN_BYTES)} MiB binlog with MySQL 9.7 (cached in ${dir}) ...\n`);
-    await generateMysqlBinlog(file, MIN_BYTES, join(dir, 'mysql-server'));
+    process.stdout.write(`generating a >= ${mb(minBytes)} MiB ${workload} binlog with MySQL 9.7 (cached in ${dir}) ...\n`);
+    await generateMysqlBinlog(file, minBytes, join(dir, 'mysql-server'), workload);
     process.stdout.write(`generated in ${((Date.now() - started) / 1000).toFixed(0)}s\n`);
   }
+  return file;
+}
+
+function compare(file: string, mysqlbinlog: string): string[] {
   const size = statSync(file).size;
   // Page cache first, so both contenders read from memory.
   execFileSync('cat', [file], { stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 0 });
-
-  const fixture = resolve(FIXTURE_DIR, fixtureOf('mysql', 'shop').name);
-  const small = existsSync(fixture) ? readInChild(fixture) : undefined;
   const reads: ReaderRun[] = [];
   const mysqlbinlogRuns: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     reads.push(readInChild(file));
-    mysqlbinlogRuns.push(timeMysqlbinlog(tools.mysqlbinlog, file));
+    mysqlbinlogRuns.push(timeMysqlbinlog(mysqlbinlog, file));
   }
   const mysqlbinlogSeconds = Math.min(...mysqlbinlogRuns);
   const best = reads.reduce((a, b) => (b.seconds < a.seconds ? b : a));
   const readerMbps = mb(size) / best.seconds;
   const mysqlbinlogMbps = mb(size) / mysqlbinlogSeconds;
-  const lines = [
-    `binlog      ${file} (${mb(size).toFixed(1)} MiB, ${best.events} events, ${best.transactions} transactions)`,
+  return [
+    `binlog      ${file} (${mb(size).toFixed(1)} MiB, ${best.events} events, ${best.transactions} transactions, ${(size / best.events).toFixed(0)} bytes per event)`,
     `reader      ${best.seconds.toFixed(2)}s  ${readerMbps.toFixed(0)} MiB/s  (best of ${RUNS}, every CRC32 checked, every transaction indexed)`,
     `            ${best.wallSeconds.toFixed(2)}s  ${(mb(size) / best.wallSeconds).toFixed(0)} MiB/s  as a whole process, Node start-up included`,
     `mysqlbinlog ${mysqlbinlogSeconds.toFixed(2)}s  ${mysqlbinlogMbps.toFixed(0)} MiB/s  (best of ${RUNS}, output to /dev/null)`,
     `ratio       ${(readerMbps / mysqlbinlogMbps).toFixed(1)}x`,
-    `reader peak RSS ${mb(best.maxRssBytes).toFixed(0)} MiB on ${mb(size).toFixed(0)} MiB` +
-      (small ? `; ${mb(small.maxRssBytes).toFixed(0)} MiB on a ${mb(small.bytes).toFixed(1)} MiB file` : ''),
+    `reader peak RSS ${mb(best.maxRssBytes).toFixed(0)} MiB on ${mb(size).toFixed(0)} MiB`,
   ];
+}
+
+async function main(): Promise<void> {
+  const tools = toolchain();
+  const dir = join(cacheDir(), 'bench');
+  mkdirSync(dir, { recursive: true });
+  const files = [];
+  for (const { workload, minBytes } of WORKLOADS) files.push(await binlogOf(workload, minBytes, dir));
+  const lines = files.flatMap((file) => compare(file, tools.mysqlbinlog));
+  const fixture = resolve(FIXTURE_DIR, fixtureOf('mysql', 'shop').name);
+  if (existsSync(fixture)) {
+    const small = readInChild(fixture);
+    lines.push(`reader peak RSS ${mb(small.maxRssBytes).toFixed(0)} MiB on a ${mb(small.bytes).toFixed(1)} MiB file`);
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
