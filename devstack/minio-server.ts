@@ -1,4 +1,5 @@
-import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
+import { createS3Client } from '../adapters/storage/s3-store';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PortInUseError, runningPid, spawnDaemon, stopByPidFile, tcpOpen, waitUntilReady } from '../adapters/servers/process';
@@ -27,12 +28,7 @@ async function minioLive(endpoint: string): Promise<boolean> {
 }
 
 export async function ensureBucket(s3: S3Endpoint): Promise<void> {
-  const client = new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-  });
+  const client = createS3Client(s3);
   try {
     await client.send(new HeadBucketCommand({ Bucket: s3.bucket }));
   } catch {

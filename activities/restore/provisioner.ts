@@ -51,8 +51,7 @@ export class RestoreServerVersionError extends PitrError {
  */
 export function serverFor(servers: readonly ServerBinaries[], { flavor, serverVersion }: RestoreServerSpec): ServerBinaries {
   const ofFlavor = servers.filter((s) => s.flavor === flavor);
-  const release = serverVersion === null ? null : majorMinor(serverVersion);
-  const found = serverVersion === null ? ofFlavor[0] : ofFlavor.find((s) => s.release === release);
+  const found = serverVersion === null ? ofFlavor[0] : ofFlavor.find((s) => s.release === majorMinor(serverVersion));
   if (found === undefined) {
     throw new RestoreServerVersionError(
       flavor,

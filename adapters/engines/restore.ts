@@ -65,7 +65,8 @@ async function preparedDataDir(engine: PhysicalEngine, request: RestoreRequest, 
  */
 async function loadDump(server: ServerBinaries, instance: DbInstance, dumpFile: string, signal: AbortSignal | undefined): Promise<void> {
   const { flavor } = server;
-  const [tool, command] = [flavor === 'mysql' ? 'mysql' : 'mariadb', serverProgram(server, 'client')];
+  const tool = flavor === 'mysql' ? 'mysql' : 'mariadb';
+  const command = serverProgram(server, 'client');
   const prologue = flavor === 'mysql' ? `${resetBinlogStatement(flavor, server.version)};\n` : 'SET SESSION sql_log_bin = 0;\n';
   async function* script(): AsyncGenerator<Buffer> {
     yield Buffer.from(prologue);

@@ -134,7 +134,6 @@ async function buildTemplate(server: ServerBinaries, template: string, initArgs:
   if (existsSync(join(template, '.complete'))) return template;
   // Other processes may build the same template at once: each in a folder of its own, the first whole one kept.
   const building = `${template}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  rmSync(building, { recursive: true, force: true });
   mkdirSync(building, { recursive: true });
   try {
     if (flavor === 'mysql') {

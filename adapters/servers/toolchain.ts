@@ -13,7 +13,6 @@ export interface Toolchain {
   mysqldump: string;
   mysqlbinlog: string;
   mariadbd: string;
-  mariadbInstallDb: string;
   mariadb: string;
   mariadbDump: string;
   mariadbBinlog: string;
@@ -62,7 +61,6 @@ export function toolchain(): Toolchain {
     mysqldump: [join(mysqlDir, 'usr', 'bin', 'mysqldump'), 'mysqldump'],
     mysqlbinlog: [join(mysqlDir, 'usr', 'bin', 'mysqlbinlog'), 'mysqlbinlog'],
     mariadbd: ['/usr/sbin/mariadbd', 'mariadbd'],
-    mariadbInstallDb: ['/usr/bin/mariadb-install-db', 'mariadb-install-db'],
     mariadb: ['/usr/bin/mariadb', 'mariadb'],
     mariadbDump: ['/usr/bin/mariadb-dump', 'mariadb-dump'],
     mariadbBinlog: ['/usr/bin/mariadb-binlog', 'mariadb-binlog'],

@@ -55,7 +55,7 @@ const ROOT_PASSWORD = 'Root-Secret-1';
  * and the agent an account with exactly what `pitr cluster grants` prints for every engine of
  * the flavor and the archive, reached over TCP.
  */
-async function asOperatorsRunIt(db: DbInstance): Promise<AgentConfig['database']> {
+export async function asOperatorsRunIt(db: DbInstance): Promise<AgentConfig['database']> {
   const grants = Object.entries(ENGINE_FLAVOR)
     .filter(([, flavor]) => flavor === db.flavor)
     .map(([engine]) => agentGrants({ flavor: db.flavor, engine: engine as EngineName, archive: true, user: AGENT.user, host: '127.0.0.1' }))

@@ -7,16 +7,13 @@ import { type AgentConfig, loadAgentConfig } from '../../../adapters/config/conf
 import type { DbInstance, Flavor } from '../../../adapters/servers/db-instance';
 import { testStack } from '../../harness/env';
 import { freshDbInstance } from '../../harness/instances';
+import { asOperatorsRunIt } from '../../harness/workers';
 
 const ref = { tenantId: 't', clusterId: 'c', backupId: 'b', engine: 'mysqldump' as const };
 
-function agentFor(db: DbInstance, overrides: Partial<AgentConfig> = {}): AgentConfig {
-  const template = loadAgentConfig(testStack().configs.agents[db.flavor]);
-  return {
-    ...template,
-    database: { ...template.database, port: db.port, socket: db.socket, user: db.user, password: db.password },
-    ...overrides,
-  };
+/** The agent as operators run it: its least-privilege account over TCP, root with a password. */
+async function agentFor(db: DbInstance, overrides: Partial<AgentConfig> = {}): Promise<AgentConfig> {
+  return { ...loadAgentConfig(testStack().configs.agents[db.flavor]), database: await asOperatorsRunIt(db), ...overrides };
 }
 
 const cases: Array<{ name: string; flavor: Flavor; extraArgs?: string[]; source: RegExp; namesBlocker: boolean }> = [
@@ -63,7 +60,7 @@ for (const c of cases) {
     const db = await freshDbInstance(c.flavor, c.extraArgs ? { extraArgs: c.extraArgs } : {});
     const queue = await lockQueue(db);
     try {
-      await assert.rejects(prepareBackup(agentFor(db), ref, `${db.dir}/staging`), (err: unknown) => {
+      await assert.rejects(prepareBackup(await agentFor(db), ref, `${db.dir}/staging`), (err: unknown) => {
         assert.ok(err instanceof BackupDeferredError);
         assert.equal(err.terminal, false);
         assert.match(err.message, /1 session\(s\) wait for a table metadata lock \(limit 0\)/);
@@ -78,7 +75,7 @@ for (const c of cases) {
     } finally {
       await queue.release();
     }
-    const ready = await prepareBackup(agentFor(db), ref, `${db.dir}/staging`);
+    const ready = await prepareBackup(await agentFor(db), ref, `${db.dir}/staging`);
     assert.equal(ready.flavor, c.flavor);
     assert.match(ready.lockCheck ?? '', c.source);
   });
@@ -88,11 +85,11 @@ test('a lock queue under the configured limits lets the backup proceed; DDL runn
   const db = await freshDbInstance('mysql');
   const queue = await lockQueue(db);
   try {
-    const ready = await prepareBackup(agentFor(db, { maxLockWaiters: 1, maxLockWaitSeconds: 60 }), ref, `${db.dir}/staging`);
+    const ready = await prepareBackup(await agentFor(db, { maxLockWaiters: 1, maxLockWaitSeconds: 60 }), ref, `${db.dir}/staging`);
     assert.equal(ready.lockCheck, 'performance_schema.metadata_locks');
     await sleep(2500);
     await assert.rejects(
-      prepareBackup(agentFor(db, { maxLockWaiters: 1, maxLockWaitSeconds: 60, maxDdlSeconds: 1 }), ref, `${db.dir}/staging`),
+      prepareBackup(await agentFor(db, { maxLockWaiters: 1, maxLockWaitSeconds: 60, maxDdlSeconds: 1 }), ref, `${db.dir}/staging`),
       (err: unknown) => {
         assert.ok(err instanceof BackupDeferredError);
         assert.doesNotMatch(err.message, /wait for a table metadata lock/);
@@ -104,7 +101,7 @@ test('a lock queue under the configured limits lets the backup proceed; DDL runn
       },
     );
     await assert.rejects(
-      prepareBackup(agentFor(db, { maxLockWaiters: 1, maxLockWaitSeconds: 1 }), ref, `${db.dir}/staging`),
+      prepareBackup(await agentFor(db, { maxLockWaiters: 1, maxLockWaitSeconds: 1 }), ref, `${db.dir}/staging`),
       (err: unknown) => {
         assert.ok(err instanceof BackupDeferredError);
         assert.match(err.message, /the longest for [2-9]\d*s \(limit 1s\)/);
@@ -118,7 +115,7 @@ test('a lock queue under the configured limits lets the backup proceed; DDL runn
 
 test('a server without GTIDs is refused terminally, naming what to enable', async () => {
   const db = await freshDbInstance('mysql', { extraArgs: ['--gtid-mode=OFF', '--enforce-gtid-consistency=OFF'] });
-  await assert.rejects(prepareBackup(agentFor(db), ref, `${db.dir}/staging`), (err: unknown) => {
+  await assert.rejects(prepareBackup(await agentFor(db), ref, `${db.dir}/staging`), (err: unknown) => {
     assert.ok(err instanceof ServerNotReadyForPitrError);
     assert.equal(err.terminal, true);
     assert.match(err.message, /gtid_mode=OFF/);
@@ -128,7 +125,7 @@ test('a server without GTIDs is refused terminally, naming what to enable', asyn
 
 test('staging without room for the backup times the headroom factor is refused terminally', async () => {
   const db = await freshDbInstance('mariadb');
-  await assert.rejects(prepareBackup(agentFor(db, { headroom: 1e12 }), ref, `${db.dir}/staging`), (err: unknown) => {
+  await assert.rejects(prepareBackup(await agentFor(db, { headroom: 1e12 }), ref, `${db.dir}/staging`), (err: unknown) => {
     assert.ok(err instanceof DiskHeadroomError);
     assert.match(err.message, /bytes free; the backup needs \d+/);
     return true;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HeadBucketCommand, PutObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { createS3Client } from '../../../adapters/storage/s3-store';
 import { createConnection } from 'mysql2/promise';
 import { Client as PgClient } from 'pg';
 import { testStack } from '../../harness/env';
@@ -49,12 +50,7 @@ test('PostgreSQL catalog database accepts a connection', async () => {
 
 test('MinIO serves the bucket over the S3 API', async () => {
   const { s3 } = testStack();
-  const client = new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-  });
+  const client = createS3Client(s3);
   try {
     await client.send(new HeadBucketCommand({ Bucket: s3.bucket }));
     await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'smoke/hello.txt', Body: 'hello' }));

@@ -82,6 +82,9 @@ function planOf(stdout: string): RestorePlan {
   return plan;
 }
 
+/** `--tenant … --cluster …` naming the scenario's cluster on a `pitr` command line. */
+const clusterOptions = (cluster: Cluster): string[] => ['--tenant', cluster.ids.tenantId, '--cluster', cluster.ids.clusterId];
+
 const idsThrough = (rows: CommittedRow[], last: number) => rows.filter((r) => r.id <= last).map((r) => r.id);
 
 interface Scenario {
@@ -113,16 +116,7 @@ async function scenarioOf(flavor: Flavor): Promise<Scenario> {
   const [before, next] = [after[pair - 1]!, after[pair]!];
   const instant = flavor === 'mysql' ? Math.floor((before.micros + next.micros) / 2) : Math.floor(before.micros / 1e6) * 1e6 + 999_999;
   if (flavor === 'mysql') assert.ok(next.micros - before.micros < 1_000_000, 'the two commits are sub-second apart');
-  const planned = await pitr(
-    'plan',
-    '--tenant',
-    cluster.ids.tenantId,
-    '--cluster',
-    cluster.ids.clusterId,
-    '--to',
-    isoMicros(instant),
-    '--json',
-  );
+  const planned = await pitr('plan', ...clusterOptions(cluster), '--to', isoMicros(instant), '--json');
   assert.equal(planned.code, 0, planned.stderr);
   return {
     cluster,
@@ -195,36 +189,13 @@ export function pitrRestoreTests(flavors: readonly Flavor[]): void {
 
     test(`${flavor}: pitr restore --to latest --wait restores every archived commit; the same --key starts nothing new`, async () => {
       const { cluster } = await scenario();
-      const latest = await pitr(
-        'restore',
-        '--tenant',
-        cluster.ids.tenantId,
-        '--cluster',
-        cluster.ids.clusterId,
-        '--to',
-        'latest',
-        '--key',
-        `latest-${flavor}`,
-        '--wait',
-        '--json',
-      );
+      const latest = await pitr('restore', ...clusterOptions(cluster), '--to', 'latest', '--key', `latest-${flavor}`, '--wait', '--json');
       assert.equal(latest.code, 0, latest.stderr);
       const latestResult = JSON.parse(latest.stdout) as PitrRestoreResult;
       assert.equal(latestResult.verification?.rowCounts['oracle.commits'], cluster.rows.length);
       assert.equal(latestResult.appliedThrough, cluster.rows[cluster.rows.length - 1]!.gtidAfter);
       assert.equal(latestResult.instance, null, 'a restore that was not kept names no instance');
-      const repeated = await pitr(
-        'restore',
-        '--tenant',
-        cluster.ids.tenantId,
-        '--cluster',
-        cluster.ids.clusterId,
-        '--to',
-        'latest',
-        '--key',
-        `latest-${flavor}`,
-        '--json',
-      );
+      const repeated = await pitr('restore', ...clusterOptions(cluster), '--to', 'latest', '--key', `latest-${flavor}`, '--json');
       assert.deepEqual(JSON.parse(repeated.stdout), { restoreId: latestResult.restoreId, started: false });
     });
 
@@ -260,42 +231,16 @@ export function pitrRestoreTests(flavors: readonly Flavor[]): void {
 
     test(`${flavor}: targets before the oldest backup or in the future are refused with the windows; any zone and TZ plan the same UTC instant`, async () => {
       const { cluster, instant, plan } = await scenario();
-      const early = await pitr(
-        'plan',
-        '--tenant',
-        cluster.ids.tenantId,
-        '--cluster',
-        cluster.ids.clusterId,
-        '--to',
-        isoMicros(cluster.rows[0]!.micros),
-      );
+      const early = await pitr('plan', ...clusterOptions(cluster), '--to', isoMicros(cluster.rows[0]!.micros));
       assert.equal(early.code, 2);
       assert.match(early.stderr, /before the oldest completed base backup.*recoverable windows: /s);
-      const future = await pitr(
-        'plan',
-        '--tenant',
-        cluster.ids.tenantId,
-        '--cluster',
-        cluster.ids.clusterId,
-        '--to',
-        isoMicros((Date.now() + 3600_000) * 1000),
-      );
+      const future = await pitr('plan', ...clusterOptions(cluster), '--to', isoMicros((Date.now() + 3600_000) * 1000));
       assert.equal(future.code, 2);
       assert.match(future.stderr, /in the future.*recoverable windows: /s);
       const kolkata = new Date(instant / 1000 + 5.5 * 3600_000)
         .toISOString()
         .replace(/\.\d+Z$/, `.${String(instant % 1_000_000).padStart(6, '0')}+05:30`);
-      const elsewhere = await pitrIn(
-        { TZ: 'Asia/Kolkata' },
-        'plan',
-        '--tenant',
-        cluster.ids.tenantId,
-        '--cluster',
-        cluster.ids.clusterId,
-        '--to',
-        kolkata,
-        '--json',
-      );
+      const elsewhere = await pitrIn({ TZ: 'Asia/Kolkata' }, 'plan', ...clusterOptions(cluster), '--to', kolkata, '--json');
       assert.equal(elsewhere.code, 0, elsewhere.stderr);
       assert.deepEqual(planOf(elsewhere.stdout), plan, 'the same plan, whatever the zone');
     });
