@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { freeStackPorts, type StackInfo, startStack, stopStack } from '../../devstack/stack';
-import { stopEveryPidFileUnder } from '../../adapters/servers/process';
+import { PortInUseError, stopEveryPidFileUnder } from '../../adapters/servers/process';
 import { cacheDir } from '../../adapters/servers/toolchain';
 import { InvalidInputError } from '../../domain/errors';
 import { STACK_ENV } from './env';
@@ -63,12 +63,28 @@ async function runWithStack(distTest: string, unitFiles: string[], integrationFi
   }
   try {
     const started = Date.now();
-    const stack = await startStack({ stateDir, ports: await freeStackPorts(false), catalogDatabase: database, persistentTemporal: false });
+    const stack = await startStackOnFreePorts(stateDir, database);
     await migrateLaneTemplate(stack);
     console.log(`# real stack up in ${seconds(Date.now() - started)} (${stateDir})`);
     return await runInLanes(stack, distTest, unitFiles, integrationFiles, lanes, jobs);
   } finally {
     await teardown();
+  }
+}
+
+/**
+ * The stack on ports free a moment before: another process (an outgoing connection of a service
+ * starting beside it) may take one meanwhile. A failed start stops what it started, so it is
+ * tried again on other ports.
+ */
+async function startStackOnFreePorts(stateDir: string, catalogDatabase: string): Promise<StackInfo> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startStack({ stateDir, ports: await freeStackPorts(false), catalogDatabase, persistentTemporal: false });
+    } catch (err) {
+      if (!(err instanceof PortInUseError) || attempt === 3) throw err;
+      console.log(`# ${err.message}: starting the stack again on other ports`);
+    }
   }
 }
 
