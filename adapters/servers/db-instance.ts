@@ -290,6 +290,7 @@ export async function startDbInstance(spec: DbInstanceSpec): Promise<DbInstance>
 }
 
 export const dbPidFile = (dir: string): string => layout(dir).pidFile;
+export const dbLogFile = (dir: string): string => layout(dir).logFile;
 
 /** How a process on the same host signs in to a server this module started, from the address a restore reports. */
 export function signInAt(address: { socket: string; user: string; optionFile?: string }): {

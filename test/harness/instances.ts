@@ -1,7 +1,8 @@
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { type DbInstance, type Flavor, startDbInstance, stopDbInstance } from '../../adapters/servers/db-instance';
+import { type DbInstance, dbLogFile, dbPidFile, type Flavor, startDbInstance, stopDbInstance } from '../../adapters/servers/db-instance';
+import { logTail, runningPid } from '../../adapters/servers/process';
 import type { ServerBinaries } from '../../adapters/servers/server-binaries';
 import { SOURCE_SERVER_ARGS } from '../../devstack/stack';
 import { testStack } from './env';
@@ -25,6 +26,14 @@ export async function freshDbInstance(
     ...options,
     extraArgs: [...SOURCE_SERVER_ARGS[flavor], ...(options.extraArgs ?? [])],
   });
-  after(() => stopDbInstance(dir));
+  after(async () => {
+    // A server that stopped on its own fails its tests with refused connections: its log says why.
+    if (existsSync(dbPidFile(dir)) && runningPid(dbPidFile(dir)) === undefined) {
+      console.error(
+        `# the ${flavor} server on port ${instance.port} (${dir}) stopped on its own; its log ends:\n${logTail(dbLogFile(dir), 40)}`,
+      );
+    }
+    await stopDbInstance(dir);
+  });
   return instance;
 }
