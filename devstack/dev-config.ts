@@ -67,6 +67,7 @@ export function writeDevConfigs(stack: Omit<StackInfo, 'configs'>): DevConfigFil
         user: db.user,
         password: { file: adminSecretFile(db.dir) },
         binlogDir: db.binlogDir,
+        archiveSource: 'files',
       },
       stagingDir: join(stack.stateDir, 'staging', DEV_CLUSTERS[flavor]),
       headroom: 1.3,

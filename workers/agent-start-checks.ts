@@ -89,10 +89,13 @@ async function checkBinlogDir(dir: string, configFile: string, serverDir: string
  * credentials, and that the binlog directory it archives from and the binlogs in it are there
  * for its OS user to read. Caught here, a wrong password, a missing mount or a user outside the
  * binlogs' group stops the agent with what to fix, instead of failing every backup and archive
- * pass later.
+ * pass later. An agent that streams binlogs (database.archiveSource 'stream') needs no folder.
  */
 export async function checkAgentHost(config: AgentConfig, configFile: string): Promise<AgentConfig> {
-  const serverDir = await serverBinlogDir(config.database, configFile, config.database.binlogDir !== undefined);
+  // Streamed binlogs are received over the connection: the server's folder is none of this host's business.
+  const streamed = config.database.archiveSource === 'stream';
+  const serverDir = await serverBinlogDir(config.database, configFile, streamed || config.database.binlogDir !== undefined);
+  if (streamed) return config;
   const binlogDir = config.database.binlogDir ?? serverDir;
   if (binlogDir === undefined) {
     throw new AgentStartError(

@@ -81,7 +81,9 @@ async function archivePass(input: ArchiveRef, recordOk?: (seen: PassSeen) => Pro
   // Workflow time before the survey: nothing committed after it is claimed archived.
   const observedAt = new Date().toISOString();
   const newestArchived = patched(PATCHES.surveyNewFilesOnly) ? await central.newestArchivedFile(input) : undefined;
-  const survey = await agent.surveyBinlogs({ ...input, rpoSeconds: cluster.rpoSeconds, newestArchived });
+  // Only a streamed cluster's calls say where to read: recorded runs replay with the inputs they had.
+  const stream = cluster.archiveSource === 'stream' ? { source: 'stream' as const } : {};
+  const survey = await agent.surveyBinlogs({ ...input, rpoSeconds: cluster.rpoSeconds, newestArchived, ...stream });
   const active = survey.activePreviousGtids === undefined ? undefined : { file: survey.active, previousGtids: survey.activePreviousGtids };
   const { pending } = await central.planArchive({ ...input, server: survey.server, closed: survey.closed, active });
   const result: BinlogArchiveResult = {
@@ -93,13 +95,13 @@ async function archivePass(input: ArchiveRef, recordOk?: (seen: PassSeen) => Pro
   };
   for (const file of pending.slice(0, MAX_SEGMENTS_PER_PASS)) {
     watch.details(`archiving **${file}** of server ${survey.server.key} (${result.archived.length} done this pass)`);
-    const inspected = await agent.inspectSegment({ ...input, file });
+    const inspected = await agent.inspectSegment({ ...input, file, ...stream, ...(stream.source ? { server: survey.server } : {}) });
     const check = await central.checkSegment({ ...input, server: survey.server, inspected });
     if (check.action === 'skip') {
       result.skipped.push({ file, reason: check.reason });
       continue;
     }
-    const uploaded = await uploader.uploadSegment({ ...input, server: survey.server, file });
+    const uploaded = await uploader.uploadSegment({ ...input, server: survey.server, file, ...stream });
     await central.registerSegment({ ...input, server: survey.server, inspected, uploaded });
     result.archived.push(file);
   }

@@ -4,7 +4,9 @@ import { createReadStream, mkdirSync, readdirSync, rmSync, statSync } from 'node
 import { join } from 'node:path';
 import { pipeline } from 'node:stream';
 import { MariadbBinlogState } from '../../domain/archive/mariadb-binlog-state';
-import type { InspectedSegment, UploadedSegment } from '../../domain/archive/types';
+import type { ArchiveSource } from '../../domain/archive/stream-mirror';
+import type { ArchiveRef, InspectedSegment, UploadedSegment } from '../../domain/archive/types';
+import { InvalidInputError } from '../../domain/errors';
 import { BinlogIndexer } from '../../domain/binlog/binlog-indexer';
 import { binlogFileSource, readBinlog } from '../../domain/binlog/reader';
 import type { BinlogSummary } from '../../domain/binlog/types';
@@ -15,6 +17,7 @@ import type { AgentConfig } from '../../adapters/config/config';
 import { segmentIndexKey, segmentKey } from '../../adapters/storage/layout';
 import { RetryTally } from '../../adapters/storage/retry';
 import { isPermissionDenied } from './binlog-access';
+import { followBinlogStream, readingStream } from './binlog-mirror';
 import { BinlogFileMissingError, BinlogUnreadableError } from './errors';
 import { SegmentIndexWriter, segmentIndexHeader } from './segment-index';
 import { binlogPath, surveyBinlogs } from './survey';
@@ -70,12 +73,32 @@ async function* observed(source: AsyncIterable<Buffer>, read: UploadRead): Async
   }
 }
 
+/**
+ * The agent's settings for reading a cluster's binlogs from `source`: from the stream's mirror
+ * of the server, or from the server's folder, which an agent set up to stream cannot read.
+ */
+function readingFrom(config: AgentConfig, ref: ArchiveRef, source: ArchiveSource | undefined, serverKey: string | undefined): AgentConfig {
+  if (source === 'stream') {
+    if (serverKey === undefined) throw new InvalidInputError('reading streamed binlogs needs the server that wrote them');
+    return readingStream(config, serverKey);
+  }
+  if (config.database.archiveSource === 'stream') {
+    throw new InvalidInputError(
+      `cluster ${ref.clusterId} archives binlogs from the server's folder, but this agent is set up to stream them (database.archiveSource "stream")`,
+      {
+        hint: `register the cluster with \`pitr cluster add … --archive stream\` and start its stream with \`pitr binlogs stream\`, or set database.archiveSource to "files" where the agent can read the binlogs`,
+      },
+    );
+  }
+  return config;
+}
+
 export function createAgentArchiveActivities(config: AgentConfig): AgentArchiveActivities {
   const stagingDir = join(config.stagingDir, 'binlog-archive');
 
   /** Reads a closed binlog once: its SHA-256, GTIDs and summary, reporting the bytes read. */
-  async function inspectSegment(file: string, report: (details: object) => void): Promise<InspectedSegment> {
-    const path = binlogPath(config, file);
+  async function inspectSegment(reading: AgentConfig, file: string, report: (details: object) => void): Promise<InspectedSegment> {
+    const path = binlogPath(reading, file);
     const hash = createHash('sha256');
     let bytesRead = 0;
     async function* hashed(): AsyncGenerator<Buffer> {
@@ -105,16 +128,32 @@ export function createAgentArchiveActivities(config: AgentConfig): AgentArchiveA
   }
 
   return {
-    surveyBinlogs: ({ rpoSeconds, newestArchived }) => heartbeating('survey', () => surveyBinlogs(config, rpoSeconds, newestArchived)),
+    surveyBinlogs: ({ rpoSeconds, newestArchived, source, ...ref }) =>
+      heartbeating('survey', () => {
+        // The server is known once surveyed: only the folder check comes first.
+        if (source !== 'stream') readingFrom(config, ref, source, undefined);
+        return surveyBinlogs(config, rpoSeconds, newestArchived, source);
+      }),
 
-    inspectSegment: ({ file }) => heartbeating('inspect', (report) => inspectSegment(file, report)),
+    inspectSegment: ({ file, source, server, ...ref }) =>
+      heartbeating('inspect', (report) => inspectSegment(readingFrom(config, ref, source, server?.key), file, report)),
+
+    followBinlogStream: ({ runForSeconds, newestArchived, ...ref }) =>
+      heartbeating('stream', (report) =>
+        followBinlogStream(
+          config,
+          { ...ref, newestArchived, runForMs: runForSeconds * 1000 },
+          (progress) => report(progress),
+          Context.current().cancellationSignal,
+        ),
+      ),
 
     /**
      * One read of the file feeds the uploader, the SHA-256 and the per-transaction index.
      * Upload progress is heartbeat detail, so an agent restarted mid-upload resumes it.
      */
-    async uploadSegment({ tenantId, clusterId, server, file }): Promise<UploadedSegment> {
-      const path = binlogPath(config, file);
+    async uploadSegment({ tenantId, clusterId, server, file, source }): Promise<UploadedSegment> {
+      const path = binlogPath(readingFrom(config, { tenantId, clusterId }, source, server.key), file);
       const retries = new RetryTally();
       const services = artifactServicesFromConfig(config, { onRetry: retries.onRetry });
       mkdirSync(stagingDir, { recursive: true });

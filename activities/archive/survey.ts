@@ -4,10 +4,12 @@ import type { Connection } from 'mysql2/promise';
 import { filesToDate, inBinlogOrder } from '../../domain/archive/binlog-names';
 import { BinlogIndexer } from '../../domain/binlog/binlog-indexer';
 import { rotationDue } from '../../domain/archive/rotation';
+import { type ArchiveSource, closedInMirror } from '../../domain/archive/stream-mirror';
 import { binlogServerKey, type ArchivedFile, type BinlogServer, type BinlogSurvey, type ServerBinlog } from '../../domain/archive/types';
 import type { AgentConfig } from '../../adapters/config/config';
 import { queryOne, withDatabase } from '../../adapters/db/connect';
 import { isPermissionDenied } from './binlog-access';
+import { mirroredSizes, mirrorReceived, readingStream } from './binlog-mirror';
 import { BinlogFileMissingError, BinlogUnreadableError } from './errors';
 
 /** The path of a binlog the server names, inside the configured binlog folder. */
@@ -28,7 +30,10 @@ export function binlogPath(config: AgentConfig, name: string): string {
   return join(dir, name);
 }
 
-async function serverIdentity(conn: Connection, flavor: AgentConfig['database']['flavor']): Promise<BinlogServer & { nowSeconds: number }> {
+export async function serverIdentity(
+  conn: Connection,
+  flavor: AgentConfig['database']['flavor'],
+): Promise<BinlogServer & { nowSeconds: number }> {
   if (flavor === 'mysql') {
     const row = await queryOne<{ uuid: string; id: string; now: string }>(
       conn,
@@ -40,7 +45,7 @@ async function serverIdentity(conn: Connection, flavor: AgentConfig['database'][
   return { key: binlogServerKey(undefined, Number(row.id)), uuid: undefined, id: Number(row.id), nowSeconds: Number(row.now) };
 }
 
-async function listBinlogs(conn: Connection): Promise<ServerBinlog[]> {
+export async function listBinlogs(conn: Connection): Promise<ServerBinlog[]> {
   const [rows] = await conn.query('SHOW BINARY LOGS');
   return inBinlogOrder(
     (rows as Array<{ Log_name: string; File_size: string }>).map((r) => ({ name: r.Log_name, sizeBytes: Number(r.File_size) })),
@@ -87,12 +92,15 @@ const HEADER_EVENTS = 20;
 interface ActiveHead {
   /** When its oldest transaction began (the first GTID event's header timestamp, server clock); undefined while it holds none. */
   oldestTransactionSeconds: number | undefined;
-  /** Its Previous_gtids (MySQL) or Gtid_list (MariaDB), decoded by the binlog reader as for a closed file. */
-  previousGtids: string;
+  /** Its Previous_gtids (MySQL) or Gtid_list (MariaDB), decoded by the binlog reader as for a closed file; undefined while a stream has not received them. */
+  previousGtids: string | undefined;
 }
 
+/** What a pass knows of an active binlog whose head a stream has not received yet: nothing to rotate for, no continuity to check. */
+const NOT_RECEIVED: ActiveHead = { oldestTransactionSeconds: undefined, previousGtids: undefined };
+
 /** Reads the head of the active binlog: the header events, and the first GTID event's timestamp. */
-async function activeHead(conn: Connection, config: AgentConfig, active: string): Promise<ActiveHead> {
+async function activeHead(conn: Connection, config: AgentConfig, active: string, source: ArchiveSource): Promise<ActiveHead> {
   const [rows] = await conn.query(`SHOW BINLOG EVENTS IN ? LIMIT ${HEADER_EVENTS}`, [active]);
   const events = rows as Array<{ Event_type: string; Pos: string; End_log_pos: string }>;
   const header = events.find((e) => PREVIOUS_GTIDS.test(e.Event_type)) ?? events[0];
@@ -103,6 +111,7 @@ async function activeHead(conn: Connection, config: AgentConfig, active: string)
   try {
     handle = await open(path, 'r');
   } catch (err) {
+    if (source === 'stream' && (err as NodeJS.ErrnoException).code === 'ENOENT') return NOT_RECEIVED;
     if (isPermissionDenied(err)) throw new BinlogUnreadableError("the server's active binlog", path, err);
     throw new BinlogFileMissingError(`the server's active binlog ${active} is not at ${path}: ${(err as Error).message}`, {
       hint: "set database.binlogDir in the agent configuration to the folder of the server's log_bin",
@@ -112,7 +121,8 @@ async function activeHead(conn: Connection, config: AgentConfig, active: string)
   }
   try {
     const bytes = Buffer.alloc(first === undefined ? headerEnd : Math.max(headerEnd, Number(first.Pos) + 4));
-    await handle.read(bytes, 0, bytes.length, 0);
+    const { bytesRead } = await handle.read(bytes, 0, bytes.length, 0);
+    if (source === 'stream' && bytesRead < bytes.length) return NOT_RECEIVED;
     const reader = new BinlogIndexer(() => undefined, active);
     reader.push(bytes.subarray(0, headerEnd));
     return {
@@ -124,6 +134,9 @@ async function activeHead(conn: Connection, config: AgentConfig, active: string)
   }
 }
 
+/** How long a pass waits for the stream to receive the end of the binlog it just closed. */
+const ROTATED_RECEIPT_MS = 3000;
+
 /**
  * Lists the server's binlogs and, when the RPO target is due, closes the active one with
  * FLUSH BINARY LOGS so its transactions can be archived in this pass. The active binlog's
@@ -131,10 +144,20 @@ async function activeHead(conn: Connection, config: AgentConfig, active: string)
  * no closed file is left to reveal them. Given the newest file the archive holds, only the
  * closed files `filesToDate` names are opened for their creation time: a pass costs the same
  * however many archived binlogs the server keeps.
+ *
+ * From a stream (`source` 'stream'), the files are read in the agent's mirror, and only the
+ * closed ones it holds whole are offered; while any is held back, or the active one's head has
+ * not arrived, the survey does not claim to know the oldest unarchived commit.
  */
-export async function surveyBinlogs(config: AgentConfig, rpoSeconds: number, newestArchived?: ArchivedFile | null): Promise<BinlogSurvey> {
+export async function surveyBinlogs(
+  config: AgentConfig,
+  rpoSeconds: number,
+  newestArchived?: ArchivedFile | null,
+  source: ArchiveSource = 'files',
+): Promise<BinlogSurvey> {
   return withDatabase(config.database, async (conn) => {
     const { nowSeconds, ...server } = await serverIdentity(conn, config.database.flavor);
+    const reading = source === 'stream' ? readingStream(config, server.key) : config;
     let files = await listBinlogs(conn);
     let rotated: string | undefined;
     const active = files[files.length - 1]?.name;
@@ -147,25 +170,26 @@ export async function surveyBinlogs(config: AgentConfig, rpoSeconds: number, new
         },
       );
     }
-    let head = await activeHead(conn, config, active);
+    let head = await activeHead(conn, reading, active, source);
     if (rotationDue({ oldestUnarchivedSeconds: head.oldestTransactionSeconds, nowSeconds, rpoSeconds })) {
       await conn.query('FLUSH BINARY LOGS');
       rotated = active;
       files = await listBinlogs(conn);
-      head = await activeHead(conn, config, files[files.length - 1]!.name);
+      if (source === 'stream') await mirrorReceived(reading, files.find((f) => f.name === active)!, ROTATED_RECEIPT_MS);
+      head = await activeHead(conn, reading, files[files.length - 1]!.name, source);
     }
-    const closed = files.slice(0, -1);
-    const dated = new Map(
-      (
-        await withCreationTimes(config, filesToDate(closed, newestArchived?.serverKey === server.key ? newestArchived.file : undefined))
-      ).map((f) => [f.name, f]),
-    );
+    const newest = newestArchived?.serverKey === server.key ? newestArchived.file : undefined;
+    const listed = files.slice(0, -1);
+    const { ready: closed, heldBack } =
+      source === 'stream' ? closedInMirror(listed, mirroredSizes(reading), newest) : { ready: listed, heldBack: 0 };
+    const dated = new Map((await withCreationTimes(reading, filesToDate(closed, newest))).map((f) => [f.name, f]));
+    const known = heldBack === 0 && head.previousGtids !== undefined;
     return {
       server,
       closed: closed.map((f) => dated.get(f.name) ?? f),
       active: files[files.length - 1]!.name,
-      activePreviousGtids: head.previousGtids,
-      activeFirstTransactionSeconds: head.oldestTransactionSeconds ?? null,
+      ...(head.previousGtids === undefined ? {} : { activePreviousGtids: head.previousGtids }),
+      ...(known ? { activeFirstTransactionSeconds: head.oldestTransactionSeconds ?? null } : {}),
       rotated,
     };
   });

@@ -8,15 +8,24 @@ import type {
   InspectedSegment,
   SegmentCheck,
   ServerBinlog,
+  StreamFollowed,
   UploadedSegment,
 } from '../../domain/archive/types';
+import type { ArchiveSource } from '../../domain/archive/stream-mirror';
 
 /** Run by the agent on the database host: they read the server and its binlog folder. */
 export interface AgentArchiveActivities {
-  /** `newestArchived`: the newest file the archive holds (`newestArchivedFile`); without it every closed file is read for its creation time. */
-  surveyBinlogs(input: ArchiveRef & { rpoSeconds: number; newestArchived?: ArchivedFile | null }): Promise<BinlogSurvey>;
-  inspectSegment(input: ArchiveRef & { file: string }): Promise<InspectedSegment>;
-  uploadSegment(input: ArchiveRef & { server: BinlogServer; file: string }): Promise<UploadedSegment>;
+  /**
+   * `newestArchived`: the newest file the archive holds (`newestArchivedFile`); without it every closed file is read for its creation time.
+   * `source` 'stream' reads the mirror the binlog stream fills instead of the server's folder (default 'files').
+   */
+  surveyBinlogs(
+    input: ArchiveRef & { rpoSeconds: number; newestArchived?: ArchivedFile | null; source?: ArchiveSource },
+  ): Promise<BinlogSurvey>;
+  inspectSegment(input: ArchiveRef & { file: string; source?: ArchiveSource; server?: BinlogServer }): Promise<InspectedSegment>;
+  uploadSegment(input: ArchiveRef & { server: BinlogServer; file: string; source?: ArchiveSource }): Promise<UploadedSegment>;
+  /** Receives the server's binlogs over the replication protocol into the agent's mirror for `runForSeconds`, heartbeating its progress. */
+  followBinlogStream(input: ArchiveRef & { newestArchived: ArchivedFile | null; runForSeconds: number }): Promise<StreamFollowed>;
 }
 
 /** Run by the central worker, where the catalog lives. */

@@ -6,7 +6,8 @@ import type { BackupRef, UploadResult } from '../../domain/backup';
 import { PitrError } from '../../domain/errors';
 import { artifactUploadStateSchema, packArtifact } from '../../adapters/artifact/upload';
 import { artifactServicesFromConfig, uploadEncoding } from '../../adapters/config/artifact-services';
-import { type AgentConfig, resolveSecret } from '../../adapters/config/config';
+import type { AgentConfig } from '../../adapters/config/config';
+import { agentConnection } from '../../adapters/engines/sql-connection';
 import { packPayload, runBackup } from '../../adapters/engines';
 import { completedResult } from '../../adapters/engines/staging';
 import { heartbeating, uploadHeartbeating } from '../heartbeat';
@@ -24,14 +25,7 @@ const UPLOAD_MARKER = 'upload.json';
 export function createAgentBackupActivities(config: AgentConfig): AgentBackupActivities {
   const stagingOf = (ref: BackupRef): string => join(config.stagingDir, ref.backupId.replace(/[^A-Za-z0-9._-]/g, '_'));
   const engineDir = (ref: BackupRef): string => join(stagingOf(ref), 'engine');
-  const db = () => ({
-    host: config.database.host,
-    port: config.database.port,
-    user: config.database.user,
-    password: resolveSecret(config.database.password),
-    ...(config.database.socket ? { socket: config.database.socket } : {}),
-    ...(config.database.tls ? { tls: { flavor: config.database.flavor, ...config.database.tls } } : {}),
-  });
+  const db = () => agentConnection(config.database);
   const engineResult = (ref: BackupRef) => {
     const result = completedResult(engineDir(ref), ref.engine);
     if (!result) {

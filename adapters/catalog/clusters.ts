@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../../domain/errors';
 import { type EngineName, ENGINES, ENGINES_BY_FLAVOR } from '../../domain/backup';
+import { ARCHIVE_SOURCES, type ArchiveSource } from '../../domain/archive/stream-mirror';
 import type { Catalog } from './catalog';
 
 const idPattern = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
@@ -13,6 +14,7 @@ export const ClusterSchema = z
     complianceTier: z.string().min(1).default('standard'),
     defaultEngine: z.enum(ENGINES),
     rpoSeconds: z.number().int().positive().default(300),
+    archiveSource: z.enum(ARCHIVE_SOURCES).default('files'),
   })
   .refine((c) => ENGINES_BY_FLAVOR[c.flavor].includes(c.defaultEngine), {
     message: 'the engine does not back up this flavor',
@@ -45,6 +47,7 @@ interface ClusterRow {
   compliance_tier: string;
   default_engine: EngineName;
   rpo_seconds: number;
+  archive_source: ArchiveSource;
 }
 
 const fromRow = (r: ClusterRow): Cluster => ({
@@ -54,18 +57,27 @@ const fromRow = (r: ClusterRow): Cluster => ({
   complianceTier: r.compliance_tier,
   defaultEngine: r.default_engine,
   rpoSeconds: r.rpo_seconds,
+  archiveSource: r.archive_source,
 });
 
 /** Registers or updates a cluster; registering the same cluster twice changes nothing. */
 export async function upsertCluster(catalog: Catalog, cluster: Cluster): Promise<void> {
   await catalog.withTenant(cluster.tenantId, (db) =>
     db.query(
-      `INSERT INTO clusters (tenant_id, cluster_id, flavor, compliance_tier, default_engine, rpo_seconds)
-       VALUES ($1, $2, $3, $4, $5, $6)
+      `INSERT INTO clusters (tenant_id, cluster_id, flavor, compliance_tier, default_engine, rpo_seconds, archive_source)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (tenant_id, cluster_id) DO UPDATE SET
          flavor = EXCLUDED.flavor, compliance_tier = EXCLUDED.compliance_tier,
-         default_engine = EXCLUDED.default_engine, rpo_seconds = EXCLUDED.rpo_seconds`,
-      [cluster.tenantId, cluster.clusterId, cluster.flavor, cluster.complianceTier, cluster.defaultEngine, cluster.rpoSeconds],
+         default_engine = EXCLUDED.default_engine, rpo_seconds = EXCLUDED.rpo_seconds, archive_source = EXCLUDED.archive_source`,
+      [
+        cluster.tenantId,
+        cluster.clusterId,
+        cluster.flavor,
+        cluster.complianceTier,
+        cluster.defaultEngine,
+        cluster.rpoSeconds,
+        cluster.archiveSource,
+      ],
     ),
   );
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { ARCHIVE_SOURCES } from '../../domain/archive/stream-mirror';
 import { ENGINES, type EngineName } from '../../domain/backup';
 import { InvalidInputError } from '../../domain/errors';
 import { unknownKeys, type UnknownKey } from './unknown-keys';
@@ -102,6 +103,14 @@ export const AgentConfigSchema = CommonConfig.extend({
     password: Secret.default(''),
     /** Where this host reads the server's binlogs; default: the folder of the server's @@log_bin_basename, read at agent start. */
     binlogDir: z.string().optional(),
+    /**
+     * Where this host's archive reads binlogs, as the cluster's `--archive` says: `files`, the
+     * server's binlog folder (database.binlogDir), checked readable at start; `stream`, the
+     * replication protocol, for a server whose folder this host cannot read.
+     */
+    archiveSource: z.enum(ARCHIVE_SOURCES).default('files'),
+    /** The server id a binlog stream (`--archive stream`) connects with, as a replica does; default: one derived from the cluster, from 4026531840 up. */
+    streamServerId: z.number().int().min(1).max(4_294_967_295).optional(),
     /** TLS to the server over TCP: required when present; `caFile` verifies its certificate, `verifyIdentity` (default) also its name. */
     tls: z
       .strictObject({

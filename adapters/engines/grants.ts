@@ -61,15 +61,23 @@ const BY_ENGINE: Record<EngineName, Need[]> = {
   ],
 };
 
-/** The file-based archive: lists and closes binlogs, reads their first events; the agent reads the files themselves from the binlog directory. */
+/**
+ * The archive: lists and closes binlogs, reads their first events; the agent reads the files
+ * themselves from the binlog directory, or receives them over the replication protocol (a
+ * cluster registered with --archive stream).
+ */
 const ARCHIVE: Record<Flavor, Need[]> = {
   mysql: [
     { privilege: 'REPLICATION CLIENT', why: 'SHOW BINARY LOGS' },
-    { privilege: 'REPLICATION SLAVE', why: 'SHOW BINLOG EVENTS reads the first events of each binlog (a rewritten one is caught)' },
+    {
+      privilege: 'REPLICATION SLAVE',
+      why: 'SHOW BINLOG EVENTS reads the first events of each binlog (a rewritten one is caught); a binlog stream receives them as a replica does',
+    },
     { privilege: 'RELOAD', why: 'FLUSH BINARY LOGS closes a binlog older than the cluster RPO' },
   ],
   mariadb: [
     { privilege: 'BINLOG MONITOR', why: 'SHOW BINARY LOGS and SHOW BINLOG EVENTS' },
+    { privilege: 'REPLICATION SLAVE', why: 'a binlog stream (--archive stream) receives the binlogs as a replica does' },
     { privilege: 'RELOAD', why: 'FLUSH BINARY LOGS closes a binlog older than the cluster RPO' },
   ],
 };

@@ -1,7 +1,20 @@
 import { createConnection, type Connection } from 'mysql2/promise';
+import { type AgentConfig, resolveSecret } from '../config/config';
 import type { DbInstance } from '../servers/db-instance';
 import { driverTls } from '../db/tls';
 import type { DbConnection } from './types';
+
+/** How the backup tools reach the agent's source, its password resolved. */
+export function agentConnection(database: AgentConfig['database']): DbConnection {
+  return {
+    host: database.host,
+    port: database.port,
+    user: database.user,
+    password: resolveSecret(database.password),
+    ...(database.socket ? { socket: database.socket } : {}),
+    ...(database.tls ? { tls: { flavor: database.flavor, ...database.tls } } : {}),
+  };
+}
 
 export function connectionOf(instance: DbInstance): DbConnection {
   return { host: instance.host, port: instance.port, user: instance.user, password: instance.password, socket: instance.socket };

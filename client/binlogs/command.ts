@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { loadRecoverability } from '../../activities/archive/recoverable';
 import { listArchive, type ArchiveEntry } from '../../adapters/catalog/segments';
-import { loadCliConfig, printJsonOr, withCatalog } from '../config';
+import { loadCliConfig, printJsonOr, withCatalog, withTemporal } from '../config';
+import { startBinlogStream, stopBinlogStream } from './stream';
 import { recoverableText } from './recoverable-text';
 
 interface ClusterOptions {
@@ -43,6 +44,18 @@ export function binlogsCommand(): Command {
       );
     },
   );
+  withClusterOptions(
+    binlogs
+      .command('stream')
+      .description('start (or, with --stop, stop) the binlog stream of a cluster registered with --archive stream')
+      .option('--stop', 'stop the stream; what it received stays for the archive passes'),
+  ).action(async (o: ClusterOptions & { stop?: boolean }) => {
+    const ref = { tenantId: o.tenant, clusterId: o.cluster };
+    const state = await withTemporal(loadCliConfig(o.config), (client) =>
+      o.stop ? stopBinlogStream(client, ref) : startBinlogStream(client, ref),
+    );
+    printJsonOr(o.json, state, (s) => `binlog stream of ${o.tenant}/${o.cluster}: ${s.outcome} (workflow ${s.workflowId})`);
+  });
   return binlogs;
 }
 

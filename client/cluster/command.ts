@@ -7,6 +7,17 @@ import { assertEngineName } from '../../adapters/engines/run-backup';
 import { InvalidInputError } from '../../domain/errors';
 import { loadCliConfig, printJsonOr, withCatalog } from '../config';
 
+interface ClusterAddOptions {
+  tenant: string;
+  cluster: string;
+  flavor: string;
+  engine: string;
+  tier: string;
+  rpo: string;
+  archive: string;
+  config?: string;
+}
+
 export function clusterCommand(): Command {
   const cluster = new Command('cluster').description('clusters the product backs up');
   cluster
@@ -18,8 +29,13 @@ export function clusterCommand(): Command {
     .requiredOption('--engine <engine>', 'default engine: clone, mysqldump, xtrabackup, mariadb-backup, mariadb-dump')
     .option('--tier <tier>', 'compliance tier', 'standard')
     .option('--rpo <seconds>', 'recovery point objective: the archive rotates binlogs older than this', '300')
+    .option(
+      '--archive <files|stream>',
+      "where the archive reads binlogs: the server's binlog folder on the agent's host (files), or a stream over the replication protocol (stream; start it with `pitr binlogs stream`)",
+      'files',
+    )
     .option('--config <file>', 'central configuration file')
-    .action(async (o: { tenant: string; cluster: string; flavor: string; engine: string; tier: string; rpo: string; config?: string }) => {
+    .action(async (o: ClusterAddOptions) => {
       const c = parseCluster({
         tenantId: o.tenant,
         clusterId: o.cluster,
@@ -27,9 +43,12 @@ export function clusterCommand(): Command {
         defaultEngine: o.engine,
         complianceTier: o.tier,
         rpoSeconds: Number(o.rpo),
+        archiveSource: o.archive,
       });
       await withCatalog(loadCliConfig(o.config), (catalog) => upsertCluster(catalog, c));
-      process.stdout.write(`registered ${c.tenantId}/${c.clusterId} (${c.flavor}, ${c.defaultEngine}, tier ${c.complianceTier})\n`);
+      process.stdout.write(
+        `registered ${c.tenantId}/${c.clusterId} (${c.flavor}, ${c.defaultEngine}, tier ${c.complianceTier}, archive from ${c.archiveSource})\n`,
+      );
     });
   cluster
     .command('grants')
@@ -58,7 +77,7 @@ export function clusterCommand(): Command {
     .action(async (o: { tenant: string; json?: boolean; config?: string }) => {
       const clusters = await withCatalog(loadCliConfig(o.config), (catalog) => listClusters(catalog, o.tenant));
       printJsonOr(o.json, clusters, (cs) =>
-        cs.map((c) => `${c.clusterId}\t${c.flavor}\t${c.defaultEngine}\t${c.complianceTier}`).join('\n'),
+        cs.map((c) => `${c.clusterId}\t${c.flavor}\t${c.defaultEngine}\t${c.complianceTier}\tarchive from ${c.archiveSource}`).join('\n'),
       );
     });
   cluster

@@ -86,6 +86,16 @@ export interface UploadedSegment {
   readSha256?: string;
 }
 
+/** One run of a cluster's binlog stream: the server it followed and how far the mirror got. */
+export interface StreamFollowed {
+  serverKey: string;
+  /** The binlog the run asked the server for. */
+  startFile: string;
+  /** The newest binlog the mirror holds, and its size, when the run ended. */
+  lastFile: string;
+  lastFileBytes: number;
+}
+
 /** The server's open binlog, as far as the archive's continuity goes. */
 export interface ActiveBinlog {
   file: string;

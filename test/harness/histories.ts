@@ -24,7 +24,18 @@ export async function recordHistory(handle: WorkflowHandle, name: string): Promi
   mkdirSync(HISTORIES_DIR, { recursive: true });
   const { stdout } = await promisify(execFile)(
     toolchain().temporal,
-    ['workflow', 'show', '--address', testStack().temporal.address, '--workflow-id', handle.workflowId, '--output', 'json'],
+    [
+      'workflow',
+      'show',
+      '--address',
+      testStack().temporal.address,
+      '--namespace',
+      testStack().temporal.namespace,
+      '--workflow-id',
+      handle.workflowId,
+      '--output',
+      'json',
+    ],
     { maxBuffer: 64 * 1024 * 1024 },
   );
   const recorded: RecordedHistory = { workflowId: handle.workflowId, history: JSON.parse(stdout) };

@@ -1,3 +1,4 @@
+import type { ArchiveSource } from '../../domain/archive/stream-mirror';
 import { Client, Connection } from '@temporalio/client';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -77,7 +78,7 @@ export async function asOperatorsRunIt(db: DbInstance): Promise<AgentConfig['dat
  */
 export async function registerTestCluster(
   db: DbInstance,
-  ids: { tenantId: string; clusterId: string; engine: EngineName },
+  ids: { tenantId: string; clusterId: string; engine: EngineName; archiveSource?: ArchiveSource },
   overrides: Partial<AgentConfig> = {},
 ): Promise<AgentConfig> {
   const stack = testStack();
@@ -96,7 +97,13 @@ export async function registerTestCluster(
   try {
     await upsertCluster(
       catalog,
-      parseCluster({ tenantId: ids.tenantId, clusterId: ids.clusterId, flavor: db.flavor, defaultEngine: ids.engine }),
+      parseCluster({
+        tenantId: ids.tenantId,
+        clusterId: ids.clusterId,
+        flavor: db.flavor,
+        defaultEngine: ids.engine,
+        archiveSource: ids.archiveSource,
+      }),
     );
   } finally {
     await catalog.close();
@@ -107,7 +114,7 @@ export async function registerTestCluster(
 /** A registered cluster with its agent running in this process: a database host with `pitr agent`. */
 export async function startTestCluster(
   db: DbInstance,
-  ids: { tenantId: string; clusterId: string; engine: EngineName },
+  ids: { tenantId: string; clusterId: string; engine: EngineName; archiveSource?: ArchiveSource },
   overrides: Partial<AgentConfig> = {},
 ): Promise<AgentConfig> {
   const config = await registerTestCluster(db, ids, overrides);

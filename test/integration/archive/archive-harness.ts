@@ -15,7 +15,7 @@ import type { ClusterRecoverability } from '../../../activities/archive/recovera
 import { readSegmentIndex, segmentIndexHeader, SegmentIndexWriter } from '../../../activities/archive/segment-index';
 import type { CentralArchiveActivities } from '../../../activities/archive/types';
 import { Catalog } from '../../../adapters/catalog/catalog';
-import { parseCluster, upsertCluster } from '../../../adapters/catalog/clusters';
+import { getCluster, parseCluster, upsertCluster } from '../../../adapters/catalog/clusters';
 import { listArchive, type ArchiveEntry, type SegmentRecord } from '../../../adapters/catalog/segments';
 import { artifactServicesFromConfig } from '../../../adapters/config/artifact-services';
 import { resolveSecret, type CentralConfig } from '../../../adapters/config/config';
@@ -58,12 +58,13 @@ export async function withCentralCatalog<T>(fn: (catalog: Catalog) => Promise<T>
 }
 
 export async function setRpo(ids: ClusterIds, flavor: Flavor, rpoSeconds: number): Promise<void> {
-  await withCentralCatalog((catalog) =>
-    upsertCluster(
+  await withCentralCatalog(async (catalog) => {
+    const { archiveSource } = await getCluster(catalog, ids.tenantId, ids.clusterId);
+    await upsertCluster(
       catalog,
-      parseCluster({ tenantId: ids.tenantId, clusterId: ids.clusterId, flavor, defaultEngine: ids.engine, rpoSeconds }),
-    ),
-  );
+      parseCluster({ tenantId: ids.tenantId, clusterId: ids.clusterId, flavor, defaultEngine: ids.engine, rpoSeconds, archiveSource }),
+    );
+  });
 }
 
 let passes = 0;

@@ -1,0 +1,129 @@
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { inBinlogOrder, isBinlogName } from '../../domain/archive/binlog-names';
+import { archivedMirrorFiles, type MirroredSizes, streamServerId, streamStartFile } from '../../domain/archive/stream-mirror';
+import type { ArchivedFile, ArchiveRef, ServerBinlog, StreamFollowed } from '../../domain/archive/types';
+import type { AgentConfig } from '../../adapters/config/config';
+import { withDatabase } from '../../adapters/db/connect';
+import { withDefaultsFile } from '../../adapters/engines/defaults-file';
+import { EngineAbortedError } from '../../adapters/engines/errors';
+import { agentConnection } from '../../adapters/engines/sql-connection';
+import { runTool } from '../../adapters/engines/tool-process';
+import { toolchain } from '../../adapters/servers/toolchain';
+import { listBinlogs, serverIdentity } from './survey';
+
+/** The agent's copy of one server's binlogs, as the stream receives them. */
+export function binlogMirrorDir(config: AgentConfig, serverKey: string): string {
+  return join(config.stagingDir, 'binlog-stream', serverKey);
+}
+
+/** The agent's settings with the mirror of `serverKey` where the archive reads binlogs. */
+export function readingStream(config: AgentConfig, serverKey: string): AgentConfig {
+  return { ...config, database: { ...config.database, binlogDir: binlogMirrorDir(config, serverKey) } };
+}
+
+/** The size of every binlog in the folder `config` reads binlogs from. */
+export function mirroredSizes(config: AgentConfig): Map<string, number> {
+  const dir = config.database.binlogDir!;
+  const sizes = new Map<string, number>();
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return sizes;
+    throw err;
+  }
+  for (const name of names.filter(isBinlogName)) {
+    try {
+      sizes.set(name, statSync(join(dir, name)).size);
+    } catch {
+      // Removed meanwhile (an archived copy pruned): not held.
+    }
+  }
+  return sizes;
+}
+
+/** Waits up to `timeoutMs` for the mirror to hold `file` whole (a binlog the server just closed). */
+export async function mirrorReceived(config: AgentConfig, file: ServerBinlog, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (mirroredSizes(config).get(file.name) === file.sizeBytes) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(50);
+  }
+}
+
+export interface StreamProgress {
+  serverKey: string;
+  file: string;
+  bytes: number;
+}
+
+/**
+ * Follows the cluster's server over the replication protocol for `runForMs`, as a replica
+ * does, writing what it sends into the mirror: `mysqlbinlog` (or `mariadb-binlog`)
+ * `--read-from-remote-server --raw --stop-never`, which writes each event as it arrives, under
+ * the server's own file names. It asks for the first binlog not yet archived that the mirror
+ * lacks whole, so a restarted stream (a killed agent, a server restart, a failover to another
+ * server, which gets a mirror of its own) resumes where the archive needs it; copies the
+ * archive holds are deleted first. The tool ending on its own (the server went away) fails
+ * the run, for Temporal to retry.
+ */
+export async function followBinlogStream(
+  config: AgentConfig,
+  input: ArchiveRef & { newestArchived: ArchivedFile | null; runForMs: number },
+  report: (progress: StreamProgress) => void,
+  signal: AbortSignal,
+): Promise<StreamFollowed> {
+  const { server, files } = await withDatabase(config.database, async (conn) => ({
+    server: await serverIdentity(conn, config.database.flavor),
+    files: await listBinlogs(conn),
+  }));
+  const reading = readingStream(config, server.key);
+  const dir = reading.database.binlogDir!;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const newest = input.newestArchived?.serverKey === server.key ? input.newestArchived.file : undefined;
+  for (const name of archivedMirrorFiles(mirroredSizes(reading), newest)) rmSync(join(dir, name), { force: true });
+  const startFile = streamStartFile(files, mirroredSizes(reading), newest);
+
+  const newestHeld = (sizes: MirroredSizes): StreamProgress => {
+    const file = inBinlogOrder([...sizes.keys()].map((name) => ({ name }))).pop()?.name ?? startFile;
+    return { serverKey: server.key, file, bytes: sizes.get(file) ?? 0 };
+  };
+  const progress = setInterval(() => report(newestHeld(mirroredSizes(reading))), 1000);
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), input.runForMs);
+  const onAbort = (): void => stop.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  const mysql = config.database.flavor === 'mysql';
+  const tools = toolchain();
+  const serverId = streamServerId(config.database.streamServerId, input.tenantId, input.clusterId);
+  try {
+    await withDefaultsFile(agentConnection(config.database), (defaultsFile) =>
+      runTool({
+        tool: mysql ? 'mysqlbinlog' : 'mariadb-binlog',
+        argv: [
+          mysql ? tools.mysqlbinlog : tools.mariadbBinlog,
+          `--defaults-file=${defaultsFile}`,
+          '--read-from-remote-server',
+          '--raw',
+          '--stop-never',
+          mysql ? `--connection-server-id=${serverId}` : `--stop-never-slave-server-id=${serverId}`,
+          `--result-file=${dir}/`,
+          startFile,
+        ],
+        signal: stop.signal,
+      }),
+    );
+  } catch (err) {
+    // Stopped by this run's own clock: the run is over, not failed.
+    if (!(err instanceof EngineAbortedError) || signal.aborted) throw err;
+  } finally {
+    clearInterval(progress);
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
+  }
+  const last = newestHeld(mirroredSizes(reading));
+  return { serverKey: server.key, startFile, lastFile: last.file, lastFileBytes: last.bytes };
+}

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { archivedMirrorFiles, closedInMirror, streamServerId, streamStartFile } from '../../../domain/archive/stream-mirror';
+
+const server = [
+  { name: 'binlog.000007', sizeBytes: 900 },
+  { name: 'binlog.000008', sizeBytes: 500 },
+  { name: 'binlog.000009', sizeBytes: 700 },
+  { name: 'binlog.000010', sizeBytes: 300 },
+];
+const closed = server.slice(0, -1);
+const mirror = (entries: Array<[string, number]>) => new Map(entries);
+
+test('a new stream starts at the first binlog not yet archived, or at the oldest the server keeps when nothing is', () => {
+  assert.equal(streamStartFile(server, mirror([]), 'binlog.000007'), 'binlog.000008');
+  assert.equal(streamStartFile(server, mirror([]), undefined), 'binlog.000007');
+  assert.equal(streamStartFile(server, mirror([]), 'binlog.000003'), 'binlog.000007', 'the newest archived file was purged: all of them');
+});
+
+test('a restarted stream asks again for the first file the mirror lacks whole, never for one it holds whole', () => {
+  const received = mirror([
+    ['binlog.000008', 500],
+    ['binlog.000009', 650],
+  ]);
+  assert.equal(streamStartFile(server, received, 'binlog.000007'), 'binlog.000009', 'cut short when the stream stopped');
+  assert.equal(
+    streamStartFile(
+      server,
+      mirror([
+        ['binlog.000008', 500],
+        ['binlog.000009', 700],
+        ['binlog.000010', 120],
+      ]),
+      'binlog.000007',
+    ),
+    'binlog.000010',
+    'the active binlog grows: it is received again from its start',
+  );
+});
+
+test('a pass takes the closed files the mirror holds whole, in order, and counts the unarchived ones it must leave', () => {
+  assert.deepEqual(
+    closedInMirror(
+      closed,
+      mirror([
+        ['binlog.000008', 500],
+        ['binlog.000009', 700],
+      ]),
+      'binlog.000007',
+    ),
+    { ready: closed.slice(1), heldBack: 0 },
+  );
+  assert.deepEqual(
+    closedInMirror(
+      closed,
+      mirror([
+        ['binlog.000008', 400],
+        ['binlog.000009', 700],
+      ]),
+      'binlog.000007',
+    ),
+    { ready: [], heldBack: 2 },
+    'a file still arriving holds back the whole files after it: the stream stays in binlog order',
+  );
+  assert.deepEqual(closedInMirror(closed, mirror([['binlog.000010', 10]]), 'binlog.000009'), { ready: [], heldBack: 0 });
+  assert.deepEqual(closedInMirror(closed, mirror([]), undefined), { ready: [], heldBack: 3 }, 'nothing received, nothing archived');
+});
+
+test('the mirror drops the copies of files the archive holds, and only those', () => {
+  const held = mirror([
+    ['binlog.000008', 500],
+    ['binlog.000009', 700],
+    ['binlog.000010', 10],
+  ]);
+  assert.deepEqual(archivedMirrorFiles(held, 'binlog.000008'), ['binlog.000008']);
+  assert.deepEqual(archivedMirrorFiles(held, undefined), []);
+});
+
+test('the stream connects with the configured server id, else one of its cluster in the top sixteenth of the id space', () => {
+  assert.equal(streamServerId(77, 'acme', 'orders'), 77);
+  const derived = streamServerId(undefined, 'acme', 'orders');
+  assert.equal(derived, streamServerId(undefined, 'acme', 'orders'), 'the same cluster, the same id at every start');
+  assert.notEqual(derived, streamServerId(undefined, 'acme', 'billing'));
+  assert.ok(derived >= 0xf000_0000 && derived <= 0xffff_ffff, `${derived} is a server id above 4026531840`);
+});
