@@ -10,12 +10,19 @@ import { withDefaultsFile } from '../../adapters/engines/defaults-file';
 import { EngineAbortedError } from '../../adapters/engines/errors';
 import { agentConnection } from '../../adapters/engines/sql-connection';
 import { runTool } from '../../adapters/engines/tool-process';
+import { stopEveryPidFileUnder, writePidFile } from '../../adapters/servers/process';
 import { toolchain } from '../../adapters/servers/toolchain';
 import { listBinlogs, serverIdentity } from './survey';
 
+/** The folder of the mirrors in the agent's staging folder, one per server followed. */
+const MIRRORS_DIR = 'binlog-stream';
+
+/** Names the receiver running for a mirror, beside its files. */
+export const RECEIVER_PID_FILE = 'receiver.pid';
+
 /** The agent's copy of one server's binlogs, as the stream receives them. */
 export function binlogMirrorDir(config: AgentConfig, serverKey: string): string {
-  return join(config.stagingDir, 'binlog-stream', serverKey);
+  return join(config.stagingDir, MIRRORS_DIR, serverKey);
 }
 
 /** The agent's settings with the mirror of `serverKey` where the archive reads binlogs. */
@@ -83,6 +90,10 @@ export async function followBinlogStream(
   const reading = readingStream(config, server.key);
   const dir = reading.database.binlogDir!;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // A receiver left running by a killed agent would write into the files this one rewrites
+  // (or follow the server the cluster failed over from).
+  await stopEveryPidFileUnder(join(config.stagingDir, MIRRORS_DIR));
+  const receiverPidFile = join(dir, RECEIVER_PID_FILE);
   const newest = input.newestArchived?.serverKey === server.key ? input.newestArchived.file : undefined;
   for (const name of archivedMirrorFiles(mirroredSizes(reading), newest)) rmSync(join(dir, name), { force: true });
   const startFile = streamStartFile(files, mirroredSizes(reading), newest);
@@ -114,12 +125,14 @@ export async function followBinlogStream(
           startFile,
         ],
         signal: stop.signal,
+        onSpawn: (pid) => writePidFile(receiverPidFile, pid),
       }),
     );
   } catch (err) {
     // Stopped by this run's own clock: the run is over, not failed.
     if (!(err instanceof EngineAbortedError) || signal.aborted) throw err;
   } finally {
+    rmSync(receiverPidFile, { force: true });
     clearInterval(progress);
     clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);

@@ -39,6 +39,8 @@ export interface ToolRun {
   /** Receives the tool's stdout; without it stdout is discarded. */
   stdout?: Writable;
   signal?: AbortSignal;
+  /** Called with the tool's pid once it runs. */
+  onSpawn?: (pid: number) => void;
 }
 
 /** The last lines of a bounded stderr buffer. */
@@ -55,6 +57,7 @@ export async function runTool(run: ToolRun): Promise<string> {
   if (run.signal?.aborted) throw new EngineAbortedError(run.tool);
   const [command, ...args] = run.argv as [string, ...string[]];
   const child = spawn(command, args, { stdio: [run.stdin ? 'pipe' : 'ignore', run.stdout ? 'pipe' : 'ignore', 'pipe'] });
+  if (child.pid !== undefined) run.onSpawn?.(child.pid);
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {

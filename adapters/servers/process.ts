@@ -45,6 +45,14 @@ export function processStartTime(pid: number): string | undefined {
   return state === 'Z' || state === 'X' ? undefined : startTime;
 }
 
+/** Records `pid` with its start time, for `stopByPidFile` to stop that very process later; false when it is gone already. */
+export function writePidFile(pidFile: string, pid: number): boolean {
+  const startTime = processStartTime(pid);
+  if (startTime === undefined) return false;
+  writeFileSync(pidFile, `${pid} ${startTime}\n`);
+  return true;
+}
+
 /** Starts a long-running server detached from this process, its output in `logFile`. */
 export function spawnDaemon(spec: DaemonSpec): number {
   const out = openSync(spec.logFile, 'a');
@@ -54,12 +62,10 @@ export function spawnDaemon(spec: DaemonSpec): number {
       stdio: ['ignore', out, out],
       env: { ...process.env, ...spec.env },
     });
-    const startTime = child.pid === undefined ? undefined : processStartTime(child.pid);
-    if (child.pid === undefined || startTime === undefined) {
+    if (child.pid === undefined || !writePidFile(spec.pidFile, child.pid)) {
       throw new ServiceStartError(`${spec.name} could not be started: ${spec.command}`, { hint: `read ${spec.logFile}` });
     }
     child.unref();
-    writeFileSync(spec.pidFile, `${child.pid} ${startTime}\n`);
     return child.pid;
   } finally {
     closeSync(out);

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Client } from '@temporalio/client';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startDbInstance, stopDbInstance } from '../../../adapters/servers/db-instance';
+import { binlogMirrorDir, RECEIVER_PID_FILE } from '../../../activities/archive/binlog-mirror';
+import type { AgentConfig } from '../../../adapters/config/config';
+import { type DbInstance, startDbInstance, stopDbInstance } from '../../../adapters/servers/db-instance';
+import { processStartTime, runningPid } from '../../../adapters/servers/process';
 import type { Flavor } from '../../../domain/backup';
 import { MysqlGtidSet } from '../../../domain/gtid';
 import { SOURCE_SERVER_ARGS } from '../../../devstack/stack';
@@ -13,11 +17,14 @@ import { checkAgentHost } from '../../../workers/agent-start-checks';
 import { testStack } from '../../harness/env';
 import { recordHistory } from '../../harness/histories';
 import { freshDbInstance } from '../../harness/instances';
-import { asOperatorsRunIt, startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
+import { withAgentHost } from '../../harness/agent-process';
+import { waitFor } from '../../harness/wait';
+import { asOperatorsRunIt, registerTestCluster, startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
 import {
   archiveOf,
   archivePass,
   canonical,
+  type ClusterIds,
   ENGINE,
   executedGtids,
   indexedTransactions,
@@ -31,9 +38,43 @@ import {
 const centralReady = startTestCentralWorkers(['central']);
 const FLAVORS: Flavor[] = ['mysql', 'mariadb'];
 
+/**
+ * Archive passes until the archive reaches `executed` (the mirror may trail a pass by the moment
+ * the receiver takes to reconnect); then every archived file is the server's byte for byte, and
+ * every committed transaction is indexed once.
+ */
+async function archivedWhole(client: Client, ids: ClusterIds, flavor: Flavor, binlogDir: string, executed: string): Promise<void> {
+  const central = await centralReady;
+  await setRpo(ids, flavor, 1);
+  await sleep(1100);
+  let segments = segmentsOf(await archiveOf(ids));
+  for (let pass = 0; pass < 60 && canonical(flavor, segments.at(-1)?.reachedGtids ?? '') !== executed; pass++) {
+    await archivePass(client, ids);
+    segments = segmentsOf(await archiveOf(ids));
+    await sleep(500);
+  }
+  assert.equal(canonical(flavor, segments.at(-1)?.reachedGtids ?? ''), executed, 'the archive reaches every committed transaction');
+  for (const s of segments) {
+    const onServer = createHash('sha256')
+      .update(readFileSync(join(binlogDir, s.file)))
+      .digest('hex');
+    assert.equal(s.sha256, onServer, `${s.file} is archived as the server wrote it, byte for byte`);
+  }
+  const indexes = await indexedTransactions(central, ids.tenantId, segments);
+  const gtids = segments.flatMap((s) => indexes.get(s)!.map((t) => t.gtid!));
+  assert.equal(new Set(gtids).size, gtids.length, 'no transaction is archived twice');
+  const committed = flavor === 'mysql' ? Number(MysqlGtidSet.parse(executed).count()) : Number(executed.split('-').pop());
+  assert.equal(gtids.length, committed, 'every committed transaction is indexed');
+}
+
+/** The agent's host has no view of the server's files: only its least-privilege account over TCP. */
+async function streamingAgent(db: DbInstance, name: string): Promise<AgentConfig['database']> {
+  return { ...(await asOperatorsRunIt(db)), binlogDir: join(testStack().stateDir, `not-mounted-${name}`), archiveSource: 'stream' };
+}
+
 for (const flavor of FLAVORS) {
   test(`${flavor}: a server whose binlog folder the agent cannot see is archived from a stream over the replication protocol, every GTID once, across a server restart`, async () => {
-    const central = await centralReady;
+    await centralReady;
     const db = await freshDbInstance(flavor);
     const ids = {
       tenantId: 't-stream',
@@ -41,12 +82,7 @@ for (const flavor of FLAVORS) {
       engine: ENGINE[flavor],
       archiveSource: 'stream' as const,
     };
-    // The agent's host has no view of the server's files: only its least-privilege account over TCP.
-    const database = {
-      ...(await asOperatorsRunIt(db)),
-      binlogDir: join(testStack().stateDir, `not-mounted-${flavor}`),
-      archiveSource: 'stream' as const,
-    };
+    const database = await streamingAgent(db, flavor);
     const config = await startTestCluster(db, ids, { database });
     await checkAgentHost(config, 'agent.json');
     await assert.rejects(
@@ -71,32 +107,41 @@ for (const flavor of FLAVORS) {
     const executed = canonical(flavor, await executedGtids(conn, flavor));
     await conn.end();
 
-    await setRpo(ids, flavor, 1);
-    await sleep(1100);
-    // The mirror may trail a pass by the moment the receiver takes to reconnect.
-    let segments = segmentsOf(await archiveOf(ids));
-    for (let pass = 0; pass < 60 && canonical(flavor, segments.at(-1)?.reachedGtids ?? '') !== executed; pass++) {
-      await archivePass(client, ids);
-      segments = segmentsOf(await archiveOf(ids));
-      await sleep(500);
-    }
-    assert.equal(canonical(flavor, segments.at(-1)?.reachedGtids ?? ''), executed, 'the archive reaches every committed transaction');
-
-    for (const s of segments) {
-      const onServer = createHash('sha256')
-        .update(readFileSync(join(db.binlogDir, s.file)))
-        .digest('hex');
-      assert.equal(s.sha256, onServer, `${s.file} is archived as the server wrote it, byte for byte`);
-    }
-    const indexes = await indexedTransactions(central, ids.tenantId, segments);
-    const gtids = segments.flatMap((s) => indexes.get(s)!.map((t) => t.gtid!));
-    assert.equal(new Set(gtids).size, gtids.length, 'no transaction is archived twice');
-    const committed = flavor === 'mysql' ? Number(MysqlGtidSet.parse(executed).count()) : Number(executed.split('-').pop());
-    assert.equal(gtids.length, committed, 'every committed transaction is indexed');
-
+    await archivedWhole(client, ids, flavor, db.binlogDir, executed);
     const stopped = await stopBinlogStream(client, ids);
     assert.equal(stopped.outcome, 'stopped');
     await recordHistory(client.workflow.getHandle(stopped.workflowId), `binlogStreamWorkflow.stopped-${flavor}`);
     assert.equal((await stopBinlogStream(client, ids)).outcome, 'not running');
   });
 }
+
+test('mysql: the receiver of a killed agent outlives it; the next agent stops it and resumes the stream, every GTID archived once', async () => {
+  await centralReady;
+  const db = await freshDbInstance('mysql');
+  const ids = { tenantId: 't-stream', clusterId: `c-stream-killed-${process.pid}`, engine: ENGINE.mysql, archiveSource: 'stream' as const };
+  const config = await registerTestCluster(db, ids, { database: await streamingAgent(db, 'killed') });
+  const configFile = join(config.stagingDir, '..', `${ids.clusterId}.json`);
+  writeFileSync(configFile, JSON.stringify(config));
+  const client = await temporalClient();
+  const conn = await sql(db);
+  await writeAndRotate(conn, 5);
+  const [[identity]] = (await conn.query('SELECT @@server_uuid AS uuid')) as unknown as [[{ uuid: string }]];
+  const receiver = join(binlogMirrorDir(config, identity.uuid), RECEIVER_PID_FILE);
+  await withAgentHost(configFile, async (host) => {
+    await startBinlogStream(client, ids);
+    await waitFor('the receiver to start', () => runningPid(receiver) !== undefined);
+    await host.crash();
+    const orphan = runningPid(receiver);
+    assert.ok(orphan !== undefined, 'SIGKILL leaves the agent no chance to stop its receiver');
+    await insertRows(conn, 5);
+    await host.restart();
+    // Once the dead attempt's heartbeat times out, the new agent takes the stream over.
+    await waitFor('a new receiver', () => ![undefined, orphan].includes(runningPid(receiver)), 120_000);
+    assert.equal(processStartTime(orphan), undefined, 'the receiver the killed agent left is stopped');
+    await insertRows(conn, 5);
+    const executed = canonical('mysql', await executedGtids(conn, 'mysql'));
+    await archivedWhole(client, ids, 'mysql', db.binlogDir, executed);
+    await stopBinlogStream(client, ids);
+  });
+  await conn.end();
+});
