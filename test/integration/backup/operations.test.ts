@@ -192,7 +192,25 @@ test('operators drive it from the command line: cluster add, backup --wait --jso
       '--tier',
       'gold',
     ),
-    /registered t-cli\/c-cli-\d+ \(mariadb, mariadb-backup, tier gold\)/,
+    /registered t-cli\/c-cli-\d+ \(mariadb, mariadb-backup, tier gold, archive from files\)/,
+  );
+  await assert.rejects(
+    pitr(
+      'cluster',
+      'add',
+      '--tenant',
+      ids.tenantId,
+      '--cluster',
+      ids.clusterId,
+      '--flavor',
+      'mariadb',
+      '--engine',
+      'mariadb-backup',
+      '--archive',
+      'streaming',
+    ),
+    (err: { code: number; stderr: string }) => err.code === 2 && /invalid cluster: archiveSource: .*"files"\|"stream"/.test(err.stderr),
+    'a misspelt archive source is refused, naming the two there are',
   );
   const result = JSON.parse(
     await pitr('backup', '--tenant', ids.tenantId, '--cluster', ids.clusterId, '--wait', '--json'),
