@@ -39,7 +39,8 @@ export async function binlogStreamWorkflow(input: ArchiveRef): Promise<never> {
     proxyActivities<AgentArchiveActivities>({
       taskQueue: queue,
       startToCloseTimeout: `${STREAM_RUN_SECONDS + 120} seconds`,
-      heartbeatTimeout: '30 seconds',
+      // Short: a dead agent's stream moves to the next one within seconds, and its progress shows as often.
+      heartbeatTimeout: '10 seconds',
       retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
     }),
   );

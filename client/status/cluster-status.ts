@@ -1,4 +1,7 @@
 import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+import type { StreamProgress } from '../../activities/archive/binlog-mirror';
 import { listBackups } from '../../adapters/catalog/backups';
 import type { Catalog } from '../../adapters/catalog/catalog';
 import { loadRecoverability } from '../../activities/archive/recoverable';
@@ -16,7 +19,14 @@ export interface RunningWorkflow {
   phase: string | undefined;
   startedAt: string;
   /** Activities retrying or waiting: what a stuck workflow is stuck on. */
-  pending: Array<{ activity: string; attempt: number; lastFailure: string | undefined; lastHeartbeat: string | undefined }>;
+  pending: Array<{
+    activity: string;
+    attempt: number;
+    lastFailure: string | undefined;
+    lastHeartbeat: string | undefined;
+    /** What the activity last reported of its progress (a binlog stream: the newest file it received). */
+    progress?: string;
+  }>;
   /** The agent queue the workflow waits on while no agent polls it. */
   noAgentPolling: NoAgentPolling | null;
   /** A restore's host, once one holds it. */
@@ -41,10 +51,22 @@ export interface ClusterStatus {
   running: RunningWorkflow[];
 }
 
+type PendingActivity = temporal.api.workflow.v1.IPendingActivityInfo;
+
 const iso = (t: { seconds?: unknown; nanos?: number | null } | null | undefined): string | undefined =>
   t?.seconds === undefined || t.seconds === null
     ? undefined
     : new Date(Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6)).toISOString();
+
+/** A binlog stream's progress from its last heartbeat: the newest binlog its mirror holds. */
+function progressOf(activity: PendingActivity): { progress?: string } {
+  if (activity.activityType?.name !== 'followBinlogStream') return {};
+  const [payload] = activity.heartbeatDetails?.payloads ?? [];
+  const details = payload ? (defaultPayloadConverter.fromPayload(payload) as Partial<StreamProgress> | null) : null;
+  return details?.file === undefined
+    ? {}
+    : { progress: `received through ${details.file} (${details.bytes} bytes) of server ${details.serverKey}` };
+}
 
 /** One screen an SRE reads first: last backup, archive RPO, gaps and last pass, last restore, and what runs or is stuck. */
 export async function clusterStatus(catalog: Catalog, client: Client, tenantId: string, clusterId: string): Promise<ClusterStatus> {
@@ -73,6 +95,7 @@ export async function clusterStatus(catalog: Catalog, client: Client, tenantId: 
           attempt: a.attempt ?? 1,
           lastFailure: a.lastFailure?.message ?? undefined,
           lastHeartbeat: iso(a.lastHeartbeatTime),
+          ...progressOf(a),
         })),
       noAgentPolling: unpolled ? noAgentPolling(unpolled, tenantId, clusterId) : null,
       host: restore?.host ?? null,
@@ -133,7 +156,7 @@ export function formatStatus(s: ClusterStatus): string {
     );
     for (const a of w.pending) {
       lines.push(
-        `                ${a.activity} attempt ${a.attempt}${a.lastFailure ? `, last error: ${a.lastFailure}` : ''}${a.lastHeartbeat ? `, heartbeat ${a.lastHeartbeat}` : ''}`,
+        `                ${a.activity} attempt ${a.attempt}${a.progress ? `, ${a.progress}` : ''}${a.lastFailure ? `, last error: ${a.lastFailure}` : ''}${a.lastHeartbeat ? `, heartbeat ${a.lastHeartbeat}` : ''}`,
       );
     }
     if (w.noAgentPolling) lines.push(`                waiting: ${w.noAgentPolling.message}`);

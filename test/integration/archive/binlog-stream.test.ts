@@ -13,6 +13,7 @@ import type { Flavor } from '../../../domain/backup';
 import { MysqlGtidSet } from '../../../domain/gtid';
 import { SOURCE_SERVER_ARGS } from '../../../devstack/stack';
 import { startBinlogStream, stopBinlogStream } from '../../../client/binlogs/stream';
+import type { ClusterStatus } from '../../../client/status/cluster-status';
 import { checkAgentHost } from '../../../workers/agent-start-checks';
 import { testStack } from '../../harness/env';
 import { recordHistory } from '../../harness/histories';
@@ -29,6 +30,7 @@ import {
   executedGtids,
   indexedTransactions,
   insertRows,
+  pitrJson,
   segmentsOf,
   setRpo,
   sql,
@@ -97,6 +99,12 @@ for (const flavor of FLAVORS) {
     assert.equal((await startBinlogStream(client, ids)).outcome, 'started');
     assert.equal((await startBinlogStream(client, ids)).outcome, 'running', 'one stream per cluster');
     await insertRows(conn, 5);
+    // An SRE sees the stream among the cluster's running workflows, with what it received.
+    await waitFor('pitr status to show the stream’s progress', async () => {
+      const status = await pitrJson<ClusterStatus>('status', '--tenant', ids.tenantId, '--cluster', ids.clusterId);
+      const stream = status.running.find((w) => w.type === 'binlogStreamWorkflow');
+      return stream?.pending.some((a) => /^received through binlog\.\d{6} \(\d+ bytes\) of server /.test(a.progress ?? '')) === true;
+    });
     await conn.end();
 
     // The receiver loses its server, which comes back with a new binlog; the stream resumes.
