@@ -11,6 +11,31 @@ export class BackupDeferredError extends PitrError {}
 export class ServerNotReadyForPitrError extends PitrError {}
 export class DiskHeadroomError extends PitrError {}
 
+/** Schemas without table data of their own: sizing them would only open their views. */
+const NO_DATA_SCHEMAS = new Set(['information_schema', 'performance_schema', 'sys']);
+
+/**
+ * The bytes of the source's tables, looked up schema by schema. One scan of all of
+ * information_schema.TABLES opens every view too, the sys schema's among them, which read
+ * information_schema themselves: MariaDB 10.11.19 was seen to crash there (signal 11 in
+ * ha_maria::drop_table, building the nested temporary table). A lookup by schema opens only
+ * that schema's tables.
+ */
+async function dataBytesOf(conn: Connection): Promise<number> {
+  const [schemas] = await conn.query('SELECT schema_name AS name FROM information_schema.schemata');
+  let total = 0;
+  for (const { name } of schemas as Array<{ name: string }>) {
+    if (NO_DATA_SCHEMAS.has(name.toLowerCase())) continue;
+    const size = await queryOne<{ bytes: string | null }>(
+      conn,
+      "SELECT SUM(data_length + index_length) AS bytes FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE'",
+      [name],
+    );
+    total += Number(size.bytes ?? 0);
+  }
+  return total;
+}
+
 async function requireBinlogsAndGtids(conn: Connection, flavor: AgentConfig['database']['flavor']): Promise<void> {
   if (flavor === 'mysql') {
     const s = await queryOne<{ logBin: string; gtidMode: string; consistency: string }>(
@@ -54,11 +79,7 @@ export async function prepareBackup(config: AgentConfig, ref: BackupRef, staging
       `SELECT @@version AS version, @@server_id AS serverId, ${config.database.flavor === 'mysql' ? '@@server_uuid' : 'NULL'} AS uuid,
               @@lower_case_table_names AS lowerCaseTableNames`,
     );
-    const size = await queryOne<{ bytes: string | null }>(
-      conn,
-      'SELECT SUM(data_length + index_length) AS bytes FROM information_schema.tables',
-    );
-    const dataBytes = Number(size.bytes ?? 0);
+    const dataBytes = await dataBytesOf(conn);
     await mkdir(stagingDir, { recursive: true });
     const fs = await statfs(stagingDir);
     const stagingFreeBytes = fs.bavail * fs.bsize;

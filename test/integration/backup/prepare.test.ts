@@ -131,3 +131,25 @@ test('staging without room for the backup times the headroom factor is refused t
     return true;
   });
 });
+
+for (const flavor of ['mysql', 'mariadb'] as const) {
+  test(`${flavor}: the data is sized from the base tables of every schema, a view over information_schema beside them`, async () => {
+    const db = await freshDbInstance(flavor);
+    const admin = await createConnection({ socketPath: db.socket, user: db.user, password: db.password, multipleStatements: true });
+    try {
+      await admin.query(
+        `CREATE DATABASE shop; CREATE TABLE shop.orders (id INT PRIMARY KEY, note VARCHAR(200));
+         INSERT INTO shop.orders VALUES (1, REPEAT('x', 200)), (2, REPEAT('y', 200));
+         CREATE VIEW shop.table_sizes AS SELECT table_name, data_length FROM information_schema.tables; ANALYZE TABLE shop.orders`,
+      );
+      const [[expected]] = (await admin.query(
+        "SELECT SUM(data_length + index_length) AS bytes FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('information_schema', 'performance_schema', 'sys')",
+      )) as unknown as [[{ bytes: string }]];
+      const ready = await prepareBackup(await agentFor(db), ref, `${db.dir}/staging`);
+      assert.equal(ready.dataBytes, Number(expected.bytes), 'every base table of every schema, mysql included');
+      assert.ok(ready.dataBytes > 0);
+    } finally {
+      await admin.end();
+    }
+  });
+}
