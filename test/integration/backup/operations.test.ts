@@ -177,38 +177,13 @@ test('operators drive it from the command line: cluster add, backup --wait --jso
   const env = { ...process.env, PITR_CONFIG: testStack().configs.central };
   const pitr = async (...args: string[]) => (await promisify(execFile)(process.execPath, [cli, ...args], { env })).stdout;
 
+  const add = ['cluster', 'add', '--tenant', ids.tenantId, '--cluster', ids.clusterId, '--flavor', 'mariadb', '--engine', 'mariadb-backup'];
   assert.match(
-    await pitr(
-      'cluster',
-      'add',
-      '--tenant',
-      ids.tenantId,
-      '--cluster',
-      ids.clusterId,
-      '--flavor',
-      'mariadb',
-      '--engine',
-      'mariadb-backup',
-      '--tier',
-      'gold',
-    ),
+    await pitr(...add, '--tier', 'gold'),
     /registered t-cli\/c-cli-\d+ \(mariadb, mariadb-backup, tier gold, archive from files\)/,
   );
   await assert.rejects(
-    pitr(
-      'cluster',
-      'add',
-      '--tenant',
-      ids.tenantId,
-      '--cluster',
-      ids.clusterId,
-      '--flavor',
-      'mariadb',
-      '--engine',
-      'mariadb-backup',
-      '--archive',
-      'streaming',
-    ),
+    pitr(...add, '--archive', 'streaming'),
     (err: { code: number; stderr: string }) => err.code === 2 && /invalid cluster: archiveSource: .*"files"\|"stream"/.test(err.stderr),
     'a misspelt archive source is refused, naming the two there are',
   );
