@@ -1,8 +1,9 @@
 import { Command } from 'commander';
 import { loadRecoverability } from '../../activities/archive/recoverable';
+import { getCluster } from '../../adapters/catalog/clusters';
 import { listArchive, type ArchiveEntry } from '../../adapters/catalog/segments';
 import { loadCliConfig, printJsonOr, withCatalog, withTemporal } from '../config';
-import { startBinlogStream, stopBinlogStream } from './stream';
+import { requireStreamedCluster, startBinlogStream, stopBinlogStream } from './stream';
 import { recoverableText } from './recoverable-text';
 
 interface ClusterOptions {
@@ -51,9 +52,9 @@ export function binlogsCommand(): Command {
       .option('--stop', 'stop the stream; what it received stays for the archive passes'),
   ).action(async (o: ClusterOptions & { stop?: boolean }) => {
     const ref = { tenantId: o.tenant, clusterId: o.cluster };
-    const state = await withTemporal(loadCliConfig(o.config), (client) =>
-      o.stop ? stopBinlogStream(client, ref) : startBinlogStream(client, ref),
-    );
+    const config = loadCliConfig(o.config);
+    if (!o.stop) await withCatalog(config, async (catalog) => requireStreamedCluster(await getCluster(catalog, o.tenant, o.cluster)));
+    const state = await withTemporal(config, (client) => (o.stop ? stopBinlogStream(client, ref) : startBinlogStream(client, ref)));
     printJsonOr(o.json, state, (s) => `binlog stream of ${o.tenant}/${o.cluster}: ${s.outcome} (workflow ${s.workflowId})`);
   });
   return binlogs;

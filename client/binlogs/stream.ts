@@ -5,7 +5,9 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
+import type { Cluster } from '../../adapters/catalog/clusters';
 import { binlogStreamWorkflowId } from '../../domain/archive/stream-mirror';
+import { InvalidInputError } from '../../domain/errors';
 import type { ArchiveRef } from '../../domain/archive/types';
 import { CENTRAL_TASK_QUEUE } from '../../domain/task-queues';
 import { binlogStreamWorkflow } from '../../workflows';
@@ -14,6 +16,14 @@ export interface StreamState {
   workflowId: string;
   /** What the call did: started the stream, found it running, or stopped it (or found none to stop). */
   outcome: 'started' | 'running' | 'stopped' | 'not running';
+}
+
+/** Refuses, before anything starts, a stream for a cluster whose archive reads the server's folder: its run would only fail. */
+export function requireStreamedCluster(cluster: Cluster): void {
+  if (cluster.archiveSource === 'stream') return;
+  throw new InvalidInputError(`cluster ${cluster.clusterId} archives binlogs from the server's folder, not from a stream`, {
+    hint: `register it with \`pitr cluster add … --archive stream\`, and set database.archiveSource "stream" in its agent's configuration`,
+  });
 }
 
 /** Starts the cluster's binlog stream; one that runs already is left as it is. */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { binlogMirrorDir, RECEIVER_PID_FILE } from '../../../activities/archive/binlog-mirror';
+import { parseCluster, upsertCluster } from '../../../adapters/catalog/clusters';
 import type { AgentConfig } from '../../../adapters/config/config';
 import { type DbInstance, startDbInstance, stopDbInstance } from '../../../adapters/servers/db-instance';
 import { processStartTime, runningPid } from '../../../adapters/servers/process';
@@ -34,6 +35,7 @@ import {
   segmentsOf,
   setRpo,
   sql,
+  withCentralCatalog,
   writeAndRotate,
 } from './archive-harness';
 
@@ -152,4 +154,23 @@ test('mysql: the receiver of a killed agent outlives it; the next agent stops it
     await stopBinlogStream(client, ids);
   });
   await conn.end();
+});
+
+test("pitr binlogs stream refuses a cluster whose archive reads the server's folder, starting nothing", async () => {
+  const ids = { tenantId: 't-stream', clusterId: `c-files-${process.pid}`, engine: ENGINE.mysql };
+  await withCentralCatalog((catalog) =>
+    upsertCluster(catalog, parseCluster({ tenantId: ids.tenantId, clusterId: ids.clusterId, flavor: 'mysql', defaultEngine: ids.engine })),
+  );
+  await assert.rejects(
+    pitrJson('binlogs', 'stream', '--tenant', ids.tenantId, '--cluster', ids.clusterId),
+    (err: { code: number; stderr: string }) => {
+      assert.equal(err.code, 2);
+      assert.match(err.stderr, /cluster c-files-\d+ archives binlogs from the server's folder, not from a stream/);
+      assert.match(err.stderr, /--archive stream/);
+      assert.doesNotMatch(err.stderr, /^\s+at /m, 'no stack trace');
+      return true;
+    },
+  );
+  const client = await temporalClient();
+  assert.equal((await stopBinlogStream(client, ids)).outcome, 'not running', 'no stream was started');
 });
