@@ -5,6 +5,7 @@ import type { BackupRef, PrepareResult } from '../../domain/backup';
 import { PitrError } from '../../domain/errors';
 import type { AgentConfig } from '../../adapters/config/config';
 import { queryOne, withDatabase } from '../../adapters/db/connect';
+import { schemasExcept } from '../../adapters/engines/system-schemas';
 import { contentionVerdict, readLockContention } from './lock-contention';
 
 export class BackupDeferredError extends PitrError {}
@@ -14,18 +15,10 @@ export class DiskHeadroomError extends PitrError {}
 /** Schemas without table data of their own: sizing them would only open their views. */
 const NO_DATA_SCHEMAS = new Set(['information_schema', 'performance_schema', 'sys']);
 
-/**
- * The bytes of the source's tables, looked up schema by schema. One scan of all of
- * information_schema.TABLES opens every view too, the sys schema's among them, which read
- * information_schema themselves: MariaDB 10.11.19 was seen to crash there (signal 11 in
- * ha_maria::drop_table, building the nested temporary table). A lookup by schema opens only
- * that schema's tables.
- */
+/** The bytes of the source's base tables, looked up schema by schema (see `userTables` for why). */
 async function dataBytesOf(conn: Connection): Promise<number> {
-  const [schemas] = await conn.query('SELECT schema_name AS name FROM information_schema.schemata');
   let total = 0;
-  for (const { name } of schemas as Array<{ name: string }>) {
-    if (NO_DATA_SCHEMAS.has(name.toLowerCase())) continue;
+  for (const name of await schemasExcept(conn, NO_DATA_SCHEMAS)) {
     const size = await queryOne<{ bytes: string | null }>(
       conn,
       "SELECT SUM(data_length + index_length) AS bytes FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE'",

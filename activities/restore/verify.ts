@@ -1,7 +1,7 @@
 import type { Connection } from 'mysql2/promise';
 import { readGtidState } from '../../adapters/engines/gtid-state';
 import { connectionOf, withSql } from '../../adapters/engines/sql-connection';
-import { SYSTEM_SCHEMAS } from '../../adapters/engines/system-schemas';
+import { userTables } from '../../adapters/engines/system-schemas';
 import type { DbInstance } from '../../adapters/servers/db-instance';
 import { sameHistory } from '../../domain/archive/history';
 import type { RestorePlan } from '../../domain/restore/plan';
@@ -16,14 +16,7 @@ function qualified(table: string): string {
 }
 
 /** Every table of the user schemas, as `db.table`; views are left out (a dump restore does not recreate their definers). */
-async function tablesOf(conn: Connection): Promise<string[]> {
-  const [rows] = await conn.query(
-    `SELECT CONCAT(TABLE_SCHEMA, '.', TABLE_NAME) AS name FROM information_schema.TABLES
-      WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') AND TABLE_SCHEMA NOT IN (?) ORDER BY name`,
-    [[...SYSTEM_SCHEMAS]],
-  );
-  return (rows as Array<{ name: string }>).map((r) => r.name);
-}
+const tablesOf = (conn: Connection) => userTables(conn, ['BASE TABLE', 'SYSTEM VERSIONED']);
 
 /** The table's row count, or the server's message when it does not open. */
 async function rowsOf(conn: Connection, table: string): Promise<number | string> {

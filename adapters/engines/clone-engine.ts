@@ -6,7 +6,7 @@ import { startDbInstance, stopDbInstance, type DbInstance } from '../servers/db-
 import { ClonePluginMissingError, CoordinateMissingError, EngineAbortedError, EngineFailedError } from './errors';
 import { connectionOf, connectSql, firstRow, sqlErrorText, withSql } from './sql-connection';
 import { treeBytes } from './staging';
-import { SYSTEM_SCHEMAS } from './system-schemas';
+import { userTables } from './system-schemas';
 import type { BackupOptions, BackupThrottle, EngineCoordinate, EngineOutput } from './types';
 
 /** The folder under the staging folder that CLONE writes; it is the payload and becomes the restored datadir. */
@@ -115,11 +115,7 @@ async function readRecoveredClone(probe: DbInstance): Promise<{ coordinate: Engi
     if (status?.state !== 'Completed' || !status.binlogFile) {
       throw new CoordinateMissingError('clone', 'binlog coordinate', CLONE_STATUS_SOURCE);
     }
-    const [tables] = await conn.query(
-      `SELECT CONCAT(TABLE_SCHEMA, '.', TABLE_NAME) AS name FROM information_schema.TABLES
-        WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN (?) ORDER BY name`,
-      [[...SYSTEM_SCHEMAS]],
-    );
+    const schemaTables = await userTables(conn);
     return {
       coordinate: {
         gtidExecuted: status.gtid.replace(/\s+/g, ''),
@@ -127,7 +123,7 @@ async function readRecoveredClone(probe: DbInstance): Promise<{ coordinate: Engi
         binlogPosition: Number(status.binlogPosition),
         source: CLONE_STATUS_SOURCE,
       },
-      schemaTables: (tables as Array<{ name: string }>).map((t) => t.name),
+      schemaTables,
     };
   });
 }

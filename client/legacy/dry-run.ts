@@ -2,7 +2,6 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Connection } from 'mysql2/promise';
 import { PitrError } from '../../domain/errors';
 import type { RestoredState } from '../../domain/legacy/compare';
 import type { RestorePlan } from '../../domain/restore/plan';
@@ -13,7 +12,7 @@ import { connectionOf, restoreBackup } from '../../adapters/engines';
 import { DUMP_FILE } from '../../adapters/engines/dump-engine';
 import { readGtidState } from '../../adapters/engines/gtid-state';
 import { withSql } from '../../adapters/engines/sql-connection';
-import { SYSTEM_SCHEMAS } from '../../adapters/engines/system-schemas';
+import { userTables } from '../../adapters/engines/system-schemas';
 import type { DbInstance } from '../../adapters/servers/db-instance';
 import { restoredServerOn, restoreVerifiedBase, verifiedManifest } from '../../activities/restore/base';
 import { fetchArchivedSegments } from '../../activities/restore/fetch';
@@ -87,14 +86,6 @@ export async function restoreProductPlan(
 }
 
 const quoted = (name: string) => `\`${name.replace(/`/g, '``')}\``;
-
-async function userTables(conn: Connection): Promise<string[]> {
-  const [rows] = await conn.query(
-    "SELECT table_schema AS s, table_name AS t FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN (?) ORDER BY 1, 2",
-    [[...SYSTEM_SCHEMAS]],
-  );
-  return (rows as Array<{ s: string; t: string }>).map((r) => `${r.s}.${r.t}`);
-}
 
 /** GTID state and CHECKSUM TABLE of every user table of a restored server. */
 export async function restoredState(server: DbInstance, flavor: RestorePlan['flavor']): Promise<RestoredState> {

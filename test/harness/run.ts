@@ -102,6 +102,8 @@ interface FileRun {
   code: number;
   ms: number;
   counts: Record<'tests' | 'pass' | 'fail', number>;
+  /** The reporter's closing list of failing tests, without stack frames. */
+  failures?: string;
 }
 
 async function runInLanes(
@@ -225,13 +227,38 @@ function runTestFiles(label: string, files: string[], env: Record<string, string
       const text = Buffer.concat(output).toString('utf8');
       const code = exitCode ?? (signal ? 1 : 0);
       console.log(`\n# ── ${label} ── ${code === 0 ? 'ok' : 'FAILED'} in ${seconds(ms)}\n${text.trimEnd()}`);
-      resolvePromise({ label, code, ms, counts: { tests: count(text, 'tests'), pass: count(text, 'pass'), fail: count(text, 'fail') } });
+      resolvePromise({
+        label,
+        code,
+        ms,
+        counts: { tests: count(text, 'tests'), pass: count(text, 'pass'), fail: count(text, 'fail') },
+        failures: failingTestsOf(text),
+      });
     });
   });
 }
 
 const count = (report: string, what: string): number =>
   [...report.matchAll(new RegExp(`^ℹ ${what} (\\d+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+
+const FAILURE_LINES = 60;
+
+/**
+ * What failed and why, from the spec reporter's closing list, printed again under the summary: a
+ * log kept only by its tail (a CI page) still says which assertion failed.
+ */
+function failingTestsOf(report: string): string | undefined {
+  const start = report.lastIndexOf('✖ failing tests:');
+  if (start < 0) return undefined;
+  const lines = report
+    .slice(start)
+    .split('\n')
+    .slice(1)
+    .filter((line) => line.trim() !== '' && !/^\s+at /.test(line));
+  const kept = lines.slice(0, FAILURE_LINES);
+  if (lines.length > kept.length) kept.push(`… ${lines.length - kept.length} more lines in the report above`);
+  return kept.join('\n');
+}
 
 function summarize(results: FileRun[], ms: number): number {
   const total = (k: keyof FileRun['counts']) => results.reduce((sum, r) => sum + r.counts[k], 0);
@@ -243,7 +270,10 @@ function summarize(results: FileRun[], ms: number): number {
   );
   console.log('# slowest:');
   for (const r of [...results].sort((a, b) => b.ms - a.ms).slice(0, 8)) console.log(`#   ${seconds(r.ms).padStart(7)}  ${r.label}`);
-  for (const r of failed) console.log(`# ✖ ${r.label} (exit ${r.code}; its report is above)`);
+  for (const r of failed) {
+    console.log(`# ✖ ${r.label} (exit ${r.code}; its report is above)`);
+    if (r.failures) console.log(r.failures.replace(/^/gm, '#     '));
+  }
   console.log(`tests: ${total('pass')} passed, ${total('fail')} failed`);
   return failed.length === 0 ? 0 : 1;
 }
