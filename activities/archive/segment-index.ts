@@ -117,7 +117,7 @@ export async function readSegmentIndex(request: {
     key: request.key,
     keys: request.keys,
     expected: { tenant: request.tenant },
-    destination: collect,
+    destination: { stream: collect },
   });
   return parseSegmentIndex(Buffer.concat(chunks).toString('utf8'), request.key);
 }

@@ -64,7 +64,7 @@ export async function restoreVerifiedBase(
       key: plan.backup.artifactKey,
       keys: services.keys,
       expected: { tenant: plan.tenantId, sha256: manifest.artifact.storedSha256 },
-      destination: tar,
+      destination: { stream: tar },
       signal,
     });
   } catch (err) {

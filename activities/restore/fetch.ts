@@ -1,6 +1,5 @@
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { finished } from 'node:stream/promises';
 import { unpackArtifact } from '../../adapters/artifact/download';
 import type { ArtifactServices } from '../../adapters/artifact/services';
 import type { RestorePlan } from '../../domain/restore/plan';
@@ -25,16 +24,14 @@ export async function fetchArchivedSegments(
     const dir = join(site.binlogDir, segment.serverKey.replace(/[^A-Za-z0-9._-]/g, '_'));
     mkdirSync(dir, { recursive: true });
     const path = join(dir, segment.file);
-    const out = createWriteStream(path);
     const decoded = await unpackArtifact({
       store: services.store,
       key: segment.objectKey,
       keys: services.keys,
       expected: { tenant: plan.tenantId, sha256: segment.storedSha256 },
-      destination: out,
+      destination: { file: path },
       signal,
     });
-    await finished(out);
     files.push(path);
     bytes += decoded.plaintextBytes;
     onFile(files.length, bytes);

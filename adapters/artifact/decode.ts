@@ -1,10 +1,11 @@
 import { once } from 'node:events';
+import { closeSync, openSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { DataKeySource } from '../keys/tenant-keys';
 import { ArtifactCorruptError } from './errors';
 import { ArtifactReader, type ExpectedArtifact } from './reader';
-import { ZstdDecompressThread, ZstdStreamError } from './zstd-decompress-thread';
+import { DecompressedWriteError, type DecompressedSink, ZstdDecompressThread, ZstdStreamError } from './zstd-decompress-thread';
 
 export interface DecodedArtifact {
   tenant: string;
@@ -19,6 +20,12 @@ export interface DecodedArtifact {
   sha256: string;
 }
 
+/**
+ * Where the original bytes go: a stream; a file, which the decompression thread writes
+ * itself (created or truncated; the fastest way out); or nowhere, to verify only.
+ */
+export type DecodeDestination = { stream: Writable } | { file: string } | { discard: true };
+
 export interface DecodeOptions {
   keys: DataKeySource;
   /** Names the artifact in errors, e.g. s3://bucket/key. */
@@ -29,51 +36,37 @@ export interface DecodeOptions {
 /**
  * Verifies stored artifact bytes and writes the decompressed input to `destination`. Nothing
  * is written before the header and key check out; a failure later leaves `destination`
- * partial (and destroyed), so callers write to a temporary place and keep it only on success.
- * Only authenticated chunks reach the decompressor, which runs on a thread of its own while
- * the next chunks are downloaded, hashed and decrypted.
+ * partial (a stream destroyed), so callers write to a temporary place and keep it only on
+ * success. Only authenticated chunks reach the decompressor, which runs on a thread of its
+ * own while the next chunks are downloaded, hashed and decrypted.
  */
 export async function decodeArtifact(
   stored: AsyncIterable<Buffer>,
-  destination: Writable,
+  destination: DecodeDestination,
   options: DecodeOptions,
 ): Promise<DecodedArtifact> {
   const reader = new ArtifactReader(stored, options.artifact);
   const { header } = await reader.open(options.keys, options.expected);
-  let plaintextBytes = 0;
-  let destinationError: Error | undefined;
-  const onError = (err: Error): void => {
-    destinationError ??= err;
-  };
-  destination.on('error', onError);
-  // One wait for 'drain' however many outputs arrive meanwhile.
-  let drained: Promise<void> | undefined;
-  const decompressor = new ZstdDecompressThread((bytes) => {
-    if (destinationError) throw destinationError;
-    plaintextBytes += bytes.length;
-    if (destination.write(bytes)) return drained;
-    drained ??= once(destination, 'drain').then(() => {
-      drained = undefined;
-    });
-    return drained;
-  });
+  const output = openDestination(destination);
+  const decompressor = new ZstdDecompressThread(output.sink, header.chunkSize);
   try {
     for (let chunk = await reader.nextChunk(); chunk; chunk = await reader.nextChunk()) await decompressor.write(chunk);
     await decompressor.end();
-    destination.end();
-    await finished(destination, { readable: false });
+    await output.finish();
   } catch (err) {
     await decompressor.close();
     await reader.close();
-    destination.destroy();
-    throw err instanceof ZstdStreamError
-      ? new ArtifactCorruptError(
-          { artifact: reader.artifact, check: 'compressed-stream', chunkIndex: reader.chunks - 1, offset: reader.storedBytes },
-          `the authenticated payload is not a valid zstd stream (${err.message}): the writer produced it broken`,
-        )
-      : err;
-  } finally {
-    destination.off('error', onError);
+    output.abandon();
+    if (err instanceof ZstdStreamError) {
+      throw new ArtifactCorruptError(
+        { artifact: reader.artifact, check: 'compressed-stream', chunkIndex: reader.chunks - 1, offset: reader.storedBytes },
+        `the authenticated payload is not a valid zstd stream (${err.message}): the writer produced it broken`,
+      );
+    }
+    if (err instanceof DecompressedWriteError && 'file' in destination) {
+      throw Object.assign(new Error(`writing ${destination.file}: ${err.message}`), { code: err.code });
+    }
+    throw err;
   }
   const sha256 = reader.sha256();
   const expectedSha = options.expected?.sha256;
@@ -90,8 +83,59 @@ export async function decodeArtifact(
     chunkSize: header.chunkSize,
     compressionLevel: header.compressionLevel,
     chunks: reader.chunks,
-    plaintextBytes,
+    plaintextBytes: decompressor.bytes,
     storedBytes: reader.storedBytes,
     sha256,
+  };
+}
+
+interface OpenDestination {
+  sink: DecompressedSink;
+  /** Once every byte was handed over: the stream flushed, the file closed. */
+  finish(): Promise<void>;
+  /** After a failure: the stream destroyed, the file closed as it is. */
+  abandon(): void;
+}
+
+function openDestination(destination: DecodeDestination): OpenDestination {
+  if ('discard' in destination) return { sink: { sink: 'discard' }, finish: async () => undefined, abandon: () => undefined };
+  if ('file' in destination) {
+    let fd: number | undefined = openSync(destination.file, 'w');
+    const close = (): void => {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    };
+    return { sink: { sink: 'file', fd }, finish: async () => close(), abandon: close };
+  }
+  return streamDestination(destination.stream);
+}
+
+function streamDestination(stream: Writable): OpenDestination {
+  let streamError: Error | undefined;
+  const onError = (err: Error): void => {
+    streamError ??= err;
+  };
+  stream.on('error', onError);
+  // One wait for 'drain' however many outputs arrive meanwhile.
+  let drained: Promise<void> | undefined;
+  const output = (bytes: Buffer): Promise<void> | undefined => {
+    if (streamError) throw streamError;
+    if (stream.write(bytes)) return drained;
+    drained ??= once(stream, 'drain').then(() => {
+      drained = undefined;
+    });
+    return drained;
+  };
+  return {
+    sink: { sink: 'deliver', output },
+    async finish() {
+      stream.end();
+      await finished(stream, { readable: false });
+      stream.off('error', onError);
+    },
+    abandon() {
+      stream.destroy();
+      stream.off('error', onError);
+    },
   };
 }

@@ -1,8 +1,7 @@
-import { Writable } from 'node:stream';
 import type { DataKeySource } from '../keys/tenant-keys';
 import type { ObjectStore } from '../storage/object-store';
 import { formatS3Url } from '../storage/s3-url';
-import { decodeArtifact, type DecodedArtifact } from './decode';
+import { decodeArtifact, type DecodeDestination, type DecodedArtifact } from './decode';
 import type { ExpectedArtifact } from './reader';
 
 export interface ReadArtifactRequest {
@@ -15,7 +14,7 @@ export interface ReadArtifactRequest {
 }
 
 /** Streams an artifact from storage, verifying every chunk, and writes the original bytes to `destination`. */
-export async function unpackArtifact(request: ReadArtifactRequest & { destination: Writable }): Promise<DecodedArtifact> {
+export async function unpackArtifact(request: ReadArtifactRequest & { destination: DecodeDestination }): Promise<DecodedArtifact> {
   const { body } = await request.store.getStream(request.key, request.signal);
   return decodeArtifact(body, request.destination, {
     keys: request.keys,
@@ -26,6 +25,5 @@ export async function unpackArtifact(request: ReadArtifactRequest & { destinatio
 
 /** Reads and verifies a whole artifact, decompression included, without keeping its content. */
 export function verifyArtifact(request: ReadArtifactRequest): Promise<DecodedArtifact> {
-  const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
-  return unpackArtifact({ ...request, destination: discard });
+  return unpackArtifact({ ...request, destination: { discard: true } });
 }

@@ -1,30 +1,73 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-export type ToDecompressor = { input: Uint8Array } | { end: true };
-export type FromDecompressor = { output: Uint8Array } | { consumed: true } | { ended: true } | { error: string };
+export type ToDecompressor = { slot: number; length: number } | { end: true };
+export type FromDecompressor =
+  | { output: Uint8Array }
+  | { consumed: number }
+  | { ended: true; bytes: number }
+  | { error: string }
+  | { writeError: string; code: string | undefined };
+
+/** Where the decompressed bytes go: back to the caller, into a file the thread writes itself, or nowhere (a verification). */
+export type DecompressedSink =
+  | { sink: 'deliver'; output: (bytes: Buffer) => Promise<void> | undefined }
+  | { sink: 'file'; fd: number }
+  | { sink: 'discard' };
+
+/** What the thread is started with: where its output goes, and the slots its inputs arrive in. */
+export type DecompressorSetup = ({ sink: 'deliver' } | { sink: 'file'; fd: number } | { sink: 'discard' }) & {
+  slots: SharedArrayBuffer;
+  slotSize: number;
+};
 
 /** zstd rejected the stream: the message is zstd's. */
 export class ZstdStreamError extends Error {}
 
+/** The thread could not write the file it was given: the message and code are the system's. */
+export class DecompressedWriteError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
 /** Inputs handed over and not yet decompressed; enough to keep the thread busy while the caller reads on. */
-const MAX_INPUTS_IN_FLIGHT = 2;
+const SLOTS = 2;
 
 /**
  * zstd decompression on a thread of its own, so that it overlaps with what the caller does
- * meanwhile (download, hashing, decryption). Inputs are transferred to the thread when they
- * own their memory, and the output comes back in transferred buffers, in order, to `output`;
+ * meanwhile (download, hashing, decryption). Inputs are copied into one of two slots of shared
+ * memory: a buffer handed to the thread would be garbage there, and a thread that allocates
+ * nothing else collects it only after tens of megabytes. A file sink is written by the thread itself, each piece while it is still
+ * in that core's cache (a copy handed back and written from here cost three times the system
+ * time); a delivering sink gets the output back in transferred buffers, in order, and its
  * `output` returning a promise holds the inputs back until it resolves (backpressure).
  */
 export class ZstdDecompressThread {
-  private readonly worker = new Worker(join(__dirname, 'zstd-decompress-worker.js'));
-  private inFlight = 0;
+  private readonly worker: Worker;
+  private readonly output: (bytes: Buffer) => Promise<void> | undefined;
+  private readonly slots: SharedArrayBuffer;
+  private readonly freeSlots: number[] = [];
+  /** Decompressed bytes, known once the stream ended. */
+  bytes = 0;
   private failure: Error | undefined;
   private waiting: { resolve: () => void; reject: (err: Error) => void } | undefined;
   private writing: Promise<void> = Promise.resolve();
   private ended = false;
 
-  constructor(private readonly output: (bytes: Buffer) => Promise<void> | undefined) {
+  /** `inputSize`: the largest input `write` is given (an artifact's chunk size). */
+  constructor(
+    sink: DecompressedSink,
+    private readonly inputSize: number,
+  ) {
+    this.slots = new SharedArrayBuffer(SLOTS * inputSize);
+    for (let slot = 0; slot < SLOTS; slot++) this.freeSlots.push(slot);
+    const setup: DecompressorSetup = { ...(sink.sink === 'deliver' ? { sink: 'deliver' } : sink), slots: this.slots, slotSize: inputSize };
+    this.worker = new Worker(join(__dirname, 'zstd-decompress-worker.js'), { workerData: setup });
+    this.output = sink.sink === 'deliver' ? sink.output : () => undefined;
     this.worker.on('message', (message: FromDecompressor) => this.receive(message));
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => {
@@ -32,13 +75,15 @@ export class ZstdDecompressThread {
     });
   }
 
-  /** Hands `input` over (it must not be used afterwards) and resolves once more may be written. */
+  /** Copies `input` to the thread (the caller may reuse it) and resolves once more may be written. */
   async write(input: Buffer): Promise<void> {
     this.check();
-    const owned = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength;
-    this.worker.postMessage({ input } satisfies ToDecompressor, owned ? [input.buffer as ArrayBuffer] : []);
-    this.inFlight++;
-    while (this.inFlight >= MAX_INPUTS_IN_FLIGHT) await this.next();
+    if (input.length > this.inputSize) throw new RangeError(`an input of ${input.length} bytes exceeds the ${this.inputSize} announced`);
+    while (this.freeSlots.length === 0) await this.next();
+    const slot = this.freeSlots.pop()!;
+    input.copy(Buffer.from(this.slots, slot * this.inputSize, this.inputSize));
+    this.worker.postMessage({ slot, length: input.length } satisfies ToDecompressor);
+    while (this.freeSlots.length === 0) await this.next();
     await this.writing;
     this.check();
   }
@@ -73,8 +118,15 @@ export class ZstdDecompressThread {
       this.fail(new ZstdStreamError(message.error));
       return;
     }
-    if ('consumed' in message) this.inFlight--;
-    else this.ended = true;
+    if ('writeError' in message) {
+      this.fail(new DecompressedWriteError(message.writeError, message.code));
+      return;
+    }
+    if ('consumed' in message) this.freeSlots.push(message.consumed);
+    else {
+      this.bytes = message.bytes;
+      this.ended = true;
+    }
     this.wake();
   }
 

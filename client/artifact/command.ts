@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
+import { renameSync, rmSync, statSync } from 'node:fs';
 import { InvalidInputError, PitrError } from '../../domain/errors';
 import type { ArtifactServices } from '../../adapters/artifact/services';
 import { formatS3Url, parseS3Url } from '../../adapters/storage/s3-url';
@@ -110,7 +110,7 @@ export function artifactCommand(): Command {
       const partial = `${file}.partial`;
       try {
         const decoded = await withServices(url, ({ store, keys }, key) =>
-          download().unpackArtifact({ store, key, keys, expected: options, destination: createWriteStream(partial) }),
+          download().unpackArtifact({ store, key, keys, expected: options, destination: { file: partial } }),
         );
         renameSync(partial, file);
         print({ url, file, ...decoded });

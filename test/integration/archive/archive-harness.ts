@@ -178,7 +178,7 @@ export async function archivedSha256(central: CentralConfig, segment: SegmentRec
       store: services.store,
       key: segment.objectKey!,
       keys: services.keys,
-      destination: new Writable({ write: (chunk: Buffer, _e, done) => done(void hash.update(chunk)) }),
+      destination: { stream: new Writable({ write: (chunk: Buffer, _e, done) => done(void hash.update(chunk)) }) },
     });
     return hash.digest('hex');
   } finally {

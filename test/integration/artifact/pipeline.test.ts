@@ -104,7 +104,7 @@ describe('artifact pipeline against real S3 (MinIO)', () => {
         store,
         key: packed.key,
         keys,
-        destination: out,
+        destination: { stream: out },
         expected: { tenant: 'acme', sha256: packed.sha256 },
       });
       assert.deepEqual(out.bytes(), input);
@@ -177,7 +177,7 @@ describe('artifact pipeline against real S3 (MinIO)', () => {
     const stored = await bytesOf((await store.getStream(resumed.key)).body);
     assert.ok(stored.equals(expected), 'the resumed object is byte-identical to an uninterrupted encoding');
     const out = sink();
-    await unpackArtifact({ store, key: resumed.key, keys, destination: out, expected: { sha256: resumed.sha256 } });
+    await unpackArtifact({ store, key: resumed.key, keys, destination: { stream: out }, expected: { sha256: resumed.sha256 } });
     assert.ok(out.bytes().equals(input));
     assert.deepEqual(await store.listMultipartUploads(resumed.key), []);
   });
@@ -191,7 +191,7 @@ describe('artifact pipeline against real S3 (MinIO)', () => {
     const again = await packArtifact(request('resume/completed.pitr', input, { resume: state }));
     assert.match(again.resumeRejected ?? '', /no longer exists/);
     const out = sink();
-    await unpackArtifact({ store, key: again.key, keys, destination: out, expected: { sha256: again.sha256 } });
+    await unpackArtifact({ store, key: again.key, keys, destination: { stream: out }, expected: { sha256: again.sha256 } });
     assert.ok(out.bytes().equals(input));
     assert.deepEqual(await store.listMultipartUploads(again.key), []);
   });
@@ -211,7 +211,13 @@ describe('artifact pipeline against real S3 (MinIO)', () => {
         assert.match(headers['x-amz-content-sha256'] ?? '', /^[0-9a-f]{64}$/, 'the part payload is signed with its SHA-256');
       }
       const out = sink();
-      await unpackArtifact({ store: strict, key: packed.key, keys, destination: out, expected: { tenant: 'acme', sha256: packed.sha256 } });
+      await unpackArtifact({
+        store: strict,
+        key: packed.key,
+        keys,
+        destination: { stream: out },
+        expected: { tenant: 'acme', sha256: packed.sha256 },
+      });
       assert.ok(out.bytes().equals(input));
     } finally {
       signed.destroy();
@@ -231,7 +237,7 @@ describe('artifact pipeline against real S3 (MinIO)', () => {
         assert.equal(headers['x-amz-trailer'], undefined);
       }
       const out = sink();
-      await unpackArtifact({ store, key: packed.key, keys, destination: out, expected: { sha256: packed.sha256 } });
+      await unpackArtifact({ store, key: packed.key, keys, destination: { stream: out }, expected: { sha256: packed.sha256 } });
       assert.ok(out.bytes().equals(input));
     } finally {
       recorded.destroy();

@@ -39,7 +39,7 @@ async function unpacked(config: CentralConfig, key: string): Promise<Buffer> {
     },
   });
   try {
-    await unpackArtifact({ store: services.store, key, keys: services.keys, destination });
+    await unpackArtifact({ store: services.store, key, keys: services.keys, destination: { stream: destination } });
     return Buffer.concat(pieces);
   } finally {
     services.close();

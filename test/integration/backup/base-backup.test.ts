@@ -74,7 +74,7 @@ for (const { flavor, engine } of cases) {
       assert.equal(manifest.coordinate.gtidExecuted, result.coordinate.gtidExecuted);
       const tar = new PassThrough();
       const unpacked = unpackPayload(tar, join(scratch, 'payload'));
-      await unpackArtifact({ store: services.store, key: result.artifact!.key, keys: services.keys, destination: tar });
+      await unpackArtifact({ store: services.store, key: result.artifact!.key, keys: services.keys, destination: { stream: tar } });
       await unpacked;
       const restored = await restoreBackup(engine, {
         payloadDir: join(scratch, 'payload'),

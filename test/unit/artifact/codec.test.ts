@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -68,7 +68,7 @@ describe('artifact encoding (zstd + sealing) and decoding', () => {
         }),
       );
       const sink = new Sink();
-      const decoded = await decodeArtifact(piecesOf(stored, 4096), sink, { keys, artifact: 'test' });
+      const decoded = await decodeArtifact(piecesOf(stored, 4096), { stream: sink }, { keys, artifact: 'test' });
       assert.deepEqual(sink.bytes(), input);
       assert.equal(decoded.plaintextBytes, size);
       assert.equal(decoded.storedBytes, stored.length);
@@ -87,8 +87,57 @@ describe('artifact encoding (zstd + sealing) and decoding', () => {
     assert.ok(first.length * 3 < input.length, `zstd should shrink SQL text at least 3x (got ${input.length} -> ${first.length})`);
     assert.deepEqual(second, first, 'the encoding is deterministic, which resumable uploads rely on');
     const sink = new Sink();
-    await decodeArtifact(piecesOf(first, 1 << 20), sink, { keys, artifact: 'test' });
+    await decodeArtifact(piecesOf(first, 1 << 20), { stream: sink }, { keys, artifact: 'test' });
     assert.deepEqual(sink.bytes(), input);
+  });
+
+  it('writes a file itself, or only counts the bytes, with the same verification as a stream destination', async () => {
+    const { keys } = memoryKeys();
+    const key = await keys.keyForWriting('acme');
+    const input = sqlLikeText(2 * 1024 * 1024 + 17);
+    const stored = await collect(
+      encodeArtifact(readableOf(input, 1 << 16), {
+        key,
+        artifactId: randomBytes(16),
+        chunkSize: 64 * 1024,
+        compressionLevel: 3,
+        compressionWorkers: 0,
+      }),
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'pitr-codec-'));
+    try {
+      const file = join(dir, 'out.sql');
+      writeFileSync(file, 'a longer file from before that the restore must replace, not patch '.repeat(100_000));
+      const written = await decodeArtifact(piecesOf(stored, 5000), { file }, { keys, artifact: 'test' });
+      assert.deepEqual(readFileSync(file), input, 'the file holds exactly the original bytes');
+      const counted = await decodeArtifact(piecesOf(stored, 5000), { discard: true }, { keys, artifact: 'test' });
+      assert.deepEqual([written.plaintextBytes, counted.plaintextBytes], [input.length, input.length]);
+      assert.equal(counted.sha256, written.sha256);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a file that cannot be written fails with the system error and the path, not as corruption', async () => {
+    const { keys } = memoryKeys();
+    const key = await keys.keyForWriting('acme');
+    const stored = await collect(
+      encodeArtifact(readableOf(randomBytes(300_000), 4096), {
+        key,
+        artifactId: randomBytes(16),
+        chunkSize: CHUNK * 64,
+        compressionLevel: 3,
+        compressionWorkers: 0,
+      }),
+    );
+    await assert.rejects(
+      decodeArtifact(piecesOf(stored, 5000), { file: '/dev/full' }, { keys, artifact: 'test' }),
+      (err: NodeJS.ErrnoException) => {
+        assert.equal(err.code, 'ENOSPC');
+        assert.match(err.message, /^writing \/dev\/full: ENOSPC/);
+        return true;
+      },
+    );
   });
 
   it('reports an authenticated payload that is not a whole zstd stream as compressed-stream corruption', async () => {
@@ -99,7 +148,7 @@ describe('artifact encoding (zstd + sealing) and decoding', () => {
       sealStream(piecesOf(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), 4), { ...plan, artifactId: randomBytes(16) }),
     );
     for (const stored of [await collect(sealStream(piecesOf(randomBytes(3 * CHUNK), 500), plan)), zstdStream]) {
-      await assert.rejects(decodeArtifact(piecesOf(stored, 700), new Sink(), { keys, artifact: 'test' }), (err: Error) => {
+      await assert.rejects(decodeArtifact(piecesOf(stored, 700), { stream: new Sink() }, { keys, artifact: 'test' }), (err: Error) => {
         assert.equal(err.name, 'ArtifactCorruptError');
         assert.equal((err as ArtifactCorruptError).failure.check, 'compressed-stream');
         return true;
@@ -125,7 +174,7 @@ describe('artifact encoding (zstd + sealing) and decoding', () => {
     const onWarning = (warning: Error): void => void warnings.push(warning);
     process.on('warning', onWarning);
     try {
-      await decodeArtifact(piecesOf(stored, 1 << 20), slow, { keys, artifact: 'test' });
+      await decodeArtifact(piecesOf(stored, 1 << 20), { stream: slow }, { keys, artifact: 'test' });
     } finally {
       process.off('warning', onWarning);
     }
@@ -177,7 +226,7 @@ describe('artifact encoding (zstd + sealing) and decoding', () => {
       }),
     );
     const sink = new Sink();
-    await decodeArtifact(piecesOf(stored, 999), sink, { keys, artifact: 'test' });
+    await decodeArtifact(piecesOf(stored, 999), { stream: sink }, { keys, artifact: 'test' });
     assert.deepEqual(sink.bytes(), input);
   });
 });
