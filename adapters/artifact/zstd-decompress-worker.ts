@@ -7,7 +7,7 @@ import type { DecompressorSetup, FromDecompressor, ToDecompressor } from './zstd
  * Output goes out in pieces of this size. Handed back to the caller, each is a buffer of its
  * own (it is transferred, not copied): measured unpacking 800 MiB to a file, 1 MiB pieces cost
  * 0.4-0.5 s more system time than 256 KiB ones (fresh pages for every piece). Written to a
- * file here, one buffer serves every piece, still in this core's cache when the kernel copies it.
+ * file here, one buffer serves every piece.
  */
 const OUTPUT_SIZE = 256 * 1024;
 

@@ -107,11 +107,19 @@ export function artifactCommand(): Command {
     .option('--tenant <id>', 'fail unless the artifact belongs to this tenant')
     .option('--sha256 <hex>', 'fail unless the stored object has this SHA-256 (from the manifest)')
     .action(async (url: string, file: string, options: ReadOptions) => {
+      const unpackTo = (destination: string) =>
+        withServices(url, ({ store, keys }, key) =>
+          download().unpackArtifact({ store, key, keys, expected: options, destination: { file: destination } }),
+        );
+      // A device or a pipe (/dev/null, /dev/stdout) is written as it is: renaming a file over it would replace it.
+      const existing = statSync(file, { throwIfNoEntry: false });
+      if (existing?.isCharacterDevice() || existing?.isFIFO()) {
+        print({ url, file, ...(await unpackTo(file)) });
+        return;
+      }
       const partial = `${file}.partial`;
       try {
-        const decoded = await withServices(url, ({ store, keys }, key) =>
-          download().unpackArtifact({ store, key, keys, expected: options, destination: { file: partial } }),
-        );
+        const decoded = await unpackTo(partial);
         renameSync(partial, file);
         print({ url, file, ...decoded });
       } catch (err) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -73,6 +73,27 @@ describe('pitr artifact pack / unpack / verify', () => {
     assert.equal(wrongTenant.code, 1);
     assert.match(wrongTenant.stderr, /belongs to tenant acme, not globex/);
     assert.equal(existsSync(join(dir, 'other.sql')) || existsSync(join(dir, 'other.sql.partial')), false, 'no output file on failure');
+  });
+
+  it('unpacks into a pipe as it is, instead of renaming a file over it', async () => {
+    const input = join(dir, 'piped.sql');
+    writeFileSync(input, Buffer.concat([Buffer.from('INSERT INTO t VALUES (1);\n'.repeat(20_000)), randomBytes(100_000)]));
+    const pipedUrl = url.replace('dump.sql', 'piped.sql');
+    assert.equal((await pitr(['pack', input, pipedUrl, '--tenant', 'acme'], env)).code, 0);
+    const fifo = join(dir, 'restore.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const received = join(dir, 'received.sql');
+    const reader = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', fifo, received]);
+    const readerDone = new Promise((done) => reader.on('exit', done));
+    try {
+      const unpacked = await pitr(['unpack', pipedUrl, fifo], env);
+      assert.equal(unpacked.code, 0, unpacked.stderr);
+      assert.ok(statSync(fifo).isFIFO(), 'the pipe is still a pipe');
+      await readerDone;
+      assert.ok(readFileSync(received).equals(readFileSync(input)), 'the reader received the original bytes');
+    } finally {
+      reader.kill();
+    }
   });
 
   it('verify --quarantine moves a damaged artifact aside and exits non-zero', async () => {
