@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AgentConfig, CentralConfig } from '../adapters/config/config';
+import { type AgentConfig, type CentralConfig, DEFAULT_STREAM_STALL_SECONDS } from '../adapters/config/config';
 import type { StackInfo } from './stack';
 import { adminSecretFile } from '../adapters/servers/db-instance';
 
@@ -68,6 +68,7 @@ export function writeDevConfigs(stack: Omit<StackInfo, 'configs'>): DevConfigFil
         password: { file: adminSecretFile(db.dir) },
         binlogDir: db.binlogDir,
         archiveSource: 'files',
+        streamStallSeconds: DEFAULT_STREAM_STALL_SECONDS,
       },
       stagingDir: join(stack.stateDir, 'staging', DEV_CLUSTERS[flavor]),
       headroom: 1.3,

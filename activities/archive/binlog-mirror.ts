@@ -2,7 +2,13 @@ import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inBinlogOrder, isBinlogName } from '../../domain/archive/binlog-names';
-import { archivedMirrorFiles, type MirroredSizes, streamServerId, streamStartFile } from '../../domain/archive/stream-mirror';
+import {
+  archivedMirrorFiles,
+  type MirroredSizes,
+  streamServerId,
+  streamShortfall,
+  streamStartFile,
+} from '../../domain/archive/stream-mirror';
 import type { ArchivedFile, ArchiveRef, ServerBinlog, StreamFollowed } from '../../domain/archive/types';
 import type { AgentConfig } from '../../adapters/config/config';
 import { withDatabase } from '../../adapters/db/connect';
@@ -12,6 +18,7 @@ import { agentConnection } from '../../adapters/engines/sql-connection';
 import { runTool } from '../../adapters/engines/tool-process';
 import { stopEveryPidFileUnder, writePidFile } from '../../adapters/servers/process';
 import { toolchain } from '../../adapters/servers/toolchain';
+import { BinlogStreamStalledError } from './errors';
 import { listBinlogs, serverIdentity } from './survey';
 
 /** The folder of the mirrors in the agent's staging folder, one per server followed. */
@@ -59,6 +66,55 @@ export async function mirrorReceived(config: AgentConfig, file: ServerBinlog, ti
     if (Date.now() >= deadline) return false;
     await sleep(50);
   }
+}
+
+/** How often a stream checks that its mirror grew. */
+const GROWTH_CHECK_MS = 1000;
+
+const heldBytes = (sizes: MirroredSizes): number => [...sizes.values()].reduce((sum, size) => sum + size, 0);
+
+/**
+ * Watches the mirror until `stop` aborts; when it has not grown for `stallMs`, compares it with
+ * the server over a fresh connection. A server ahead of it means the receiver's connection is
+ * dead without having closed (no error reaches the tool, which would wait forever): returns
+ * why, after aborting `stop`. So does a server that no fresh connection reaches.
+ */
+async function watchForStall(
+  config: AgentConfig,
+  reading: AgentConfig,
+  stream: { serverKey: string; startFile: string; stallMs: number },
+  stop: AbortController,
+): Promise<Error | undefined> {
+  let held = heldBytes(mirroredSizes(reading));
+  let since = Date.now();
+  while (!stop.signal.aborted) {
+    await sleep(GROWTH_CHECK_MS, undefined, { signal: stop.signal }).catch(() => undefined);
+    if (stop.signal.aborted) return undefined;
+    const sizes = mirroredSizes(reading);
+    const now = heldBytes(sizes);
+    if (now !== held || Date.now() - since < stream.stallMs) {
+      if (now !== held) [held, since] = [now, Date.now()];
+      continue;
+    }
+    let stalled: Error | undefined;
+    try {
+      const shortfall = streamShortfall(await withDatabase(config.database, listBinlogs), sizes, stream.startFile);
+      if (shortfall.bytes > 0) {
+        stalled = new BinlogStreamStalledError(
+          `the binlog stream of server ${stream.serverKey} received nothing for ${Math.round((Date.now() - since) / 1000)} s while the server wrote ${shortfall.bytes} bytes it lacks (the server is at ${shortfall.serverFile}, ${shortfall.serverBytes} bytes): its replication connection is dead without having closed; the receiver is restarted`,
+        );
+      }
+    } catch (err) {
+      stalled = err as Error;
+    }
+    if (stalled) {
+      stop.abort();
+      return stalled;
+    }
+    // Idle and caught up: look again a whole stall period later.
+    since = Date.now();
+  }
+  return undefined;
 }
 
 export interface StreamProgress {
@@ -110,6 +166,13 @@ export async function followBinlogStream(
   const mysql = config.database.flavor === 'mysql';
   const tools = toolchain();
   const serverId = streamServerId(config.database.streamServerId, input.tenantId, input.clusterId);
+  const watching = watchForStall(
+    config,
+    reading,
+    { serverKey: server.key, startFile, stallMs: config.database.streamStallSeconds * 1000 },
+    stop,
+  );
+  let stalled: Error | undefined;
   try {
     await withDefaultsFile(agentConnection(config.database), (defaultsFile) =>
       runTool({
@@ -129,14 +192,17 @@ export async function followBinlogStream(
       }),
     );
   } catch (err) {
-    // Stopped by this run's own clock: the run is over, not failed.
+    // Stopped by this run's own clock, or by the watch (which says why below): not the tool's failure.
     if (!(err instanceof EngineAbortedError) || signal.aborted) throw err;
   } finally {
+    stop.abort();
+    stalled = await watching;
     rmSync(receiverPidFile, { force: true });
     clearInterval(progress);
     clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);
   }
+  if (stalled) throw stalled;
   const last = newestHeld(mirroredSizes(reading));
   return { serverKey: server.key, startFile, lastFile: last.file, lastFileBytes: last.bytes };
 }

@@ -46,5 +46,17 @@ export class BinlogUnreadableError extends PitrError {
   }
 }
 
+/**
+ * The binlog stream received nothing for a while although the server wrote more: its
+ * connection is dead without having closed. Transient: the next attempt connects again.
+ */
+export class BinlogStreamStalledError extends PitrError {
+  constructor(message: string) {
+    super(message, {
+      hint: 'nothing to do when it is rare: the receiver is restarted and resumes where the mirror ends; if it recurs, look for a firewall, NAT or load balancer that drops long-lived idle connections between the agent and the server',
+    });
+  }
+}
+
 /** The stream moved between the check and the registration of a segment (another pass ran). */
 export class ArchiveMovedError extends PitrError {}

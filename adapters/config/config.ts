@@ -91,6 +91,9 @@ const ToolPaths = z.strictObject(
   Object.fromEntries(ENGINES.map((engine) => [engine, z.string().optional()])) as Record<EngineName, z.ZodOptional<z.ZodString>>,
 );
 
+/** How long a binlog stream may receive nothing while the server writes more before it is restarted. */
+export const DEFAULT_STREAM_STALL_SECONDS = 30;
+
 export const AgentConfigSchema = CommonConfig.extend({
   tenantId: z.string(),
   clusterId: z.string(),
@@ -111,6 +114,11 @@ export const AgentConfigSchema = CommonConfig.extend({
     archiveSource: z.enum(ARCHIVE_SOURCES).default('files'),
     /** The server id a binlog stream (`--archive stream`) connects with, as a replica does; default: one derived from the cluster, from 4026531840 up. */
     streamServerId: z.number().int().min(1).max(4_294_967_295).optional(),
+    /**
+     * A binlog stream that has received nothing for this long while the server wrote more is
+     * taken for dead (a connection a firewall or NAT dropped without closing it) and restarted.
+     */
+    streamStallSeconds: z.number().int().min(1).max(3600).default(DEFAULT_STREAM_STALL_SECONDS),
     /** TLS to the server over TCP: required when present; `caFile` verifies its certificate, `verifyIdentity` (default) also its name. */
     tls: z
       .strictObject({

@@ -60,6 +60,28 @@ export function closedInMirror(
   return { ready, heldBack: toReceive(closed, newestArchived).filter((f) => !taken.has(f.name)).length };
 }
 
+/** Where the server's binlogs are ahead of the mirror: what the stream has yet to receive. */
+export interface StreamShortfall {
+  bytes: number;
+  /** The server's newest binlog and its size. */
+  serverFile: string;
+  serverBytes: number;
+}
+
+/**
+ * The bytes the server has written, from the file the stream started at on, that the mirror
+ * does not hold: zero once the stream has caught up. `files` is the server's list.
+ */
+export function streamShortfall(files: readonly ServerBinlog[], mirrored: MirroredSizes, startFile: string): StreamShortfall {
+  const start = sequenceOf(startFile);
+  let bytes = 0;
+  for (const file of files) {
+    if (sequenceOf(file.name) >= start) bytes += Math.max(0, file.sizeBytes - (mirrored.get(file.name) ?? 0));
+  }
+  const newest = files[files.length - 1];
+  return { bytes, serverFile: newest?.name ?? startFile, serverBytes: newest?.sizeBytes ?? 0 };
+}
+
 /** The mirror's copies a stream may delete: those of files the archive holds (at or before the newest archived one). */
 export function archivedMirrorFiles(mirrored: MirroredSizes, newestArchived: string | undefined): string[] {
   if (newestArchived === undefined) return [];

@@ -20,6 +20,7 @@ import { testStack } from '../../harness/env';
 import { recordHistory } from '../../harness/histories';
 import { freshDbInstance } from '../../harness/instances';
 import { withAgentHost } from '../../harness/agent-process';
+import { startTcpRelay } from '../../harness/tcp-outage';
 import { waitFor } from '../../harness/wait';
 import { asOperatorsRunIt, registerTestCluster, startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
 import {
@@ -71,6 +72,14 @@ async function archivedWhole(client: Client, ids: ClusterIds, flavor: Flavor, bi
   assert.equal(gtids.length, committed, 'every committed transaction is indexed');
 }
 
+/** The stream's activity as `pitr status --json` shows it to an SRE, while the stream runs. */
+async function streamActivity(ids: ClusterIds): Promise<ClusterStatus['running'][number]['pending'][number] | undefined> {
+  const status = await pitrJson<ClusterStatus>('status', '--tenant', ids.tenantId, '--cluster', ids.clusterId);
+  return status.running.find((w) => w.type === 'binlogStreamWorkflow')?.pending[0];
+}
+
+const RECEIVED = /^received through binlog\.\d{6} \(\d+ bytes\) of server /;
+
 /** The agent's host has no view of the server's files: only its least-privilege account over TCP. */
 async function streamingAgent(db: DbInstance, name: string): Promise<AgentConfig['database']> {
   return { ...(await asOperatorsRunIt(db)), binlogDir: join(testStack().stateDir, `not-mounted-${name}`), archiveSource: 'stream' };
@@ -102,11 +111,7 @@ for (const flavor of FLAVORS) {
     assert.equal((await startBinlogStream(client, ids)).outcome, 'running', 'one stream per cluster');
     await insertRows(conn, 5);
     // An SRE sees the stream among the cluster's running workflows, with what it received.
-    await waitFor('pitr status to show the stream’s progress', async () => {
-      const status = await pitrJson<ClusterStatus>('status', '--tenant', ids.tenantId, '--cluster', ids.clusterId);
-      const stream = status.running.find((w) => w.type === 'binlogStreamWorkflow');
-      return stream?.pending.some((a) => /^received through binlog\.\d{6} \(\d+ bytes\) of server /.test(a.progress ?? '')) === true;
-    });
+    await waitFor('pitr status to show the stream’s progress', async () => RECEIVED.test((await streamActivity(ids))?.progress ?? ''));
     await conn.end();
 
     // The receiver loses its server, which comes back with a new binlog; the stream resumes.
@@ -122,6 +127,41 @@ for (const flavor of FLAVORS) {
     assert.equal(stopped.outcome, 'stopped');
     await recordHistory(client.workflow.getHandle(stopped.workflowId), `binlogStreamWorkflow.stopped-${flavor}`);
     assert.equal((await stopBinlogStream(client, ids)).outcome, 'not running');
+  });
+}
+
+for (const flavor of FLAVORS) {
+  test(`${flavor}: a stream whose connection goes dead without closing is restarted after its stall period, and the archive gets every GTID once`, async () => {
+    await centralReady;
+    const db = await freshDbInstance(flavor);
+    const relay = await startTcpRelay('127.0.0.1', db.port);
+    const ids = {
+      tenantId: 't-stream',
+      clusterId: `c-stall-${flavor}-${process.pid}`,
+      engine: ENGINE[flavor],
+      archiveSource: 'stream' as const,
+    };
+    const database = { ...(await streamingAgent(db, `stall-${flavor}`)), port: relay.port, streamStallSeconds: 2 };
+    await startTestCluster(db, ids, { database });
+    const client = await temporalClient();
+    const conn = await sql(db);
+    await writeAndRotate(conn, 3);
+    await startBinlogStream(client, ids);
+    await waitFor('the stream to receive', async () => RECEIVED.test((await streamActivity(ids))?.progress ?? ''));
+
+    // A firewall forgets the replication connection: no byte and no error reach the receiver.
+    relay.freezeOpen();
+    await insertRows(conn, 5);
+    await waitFor('pitr status to name the stall', async () =>
+      /received nothing for \d+ s while the server wrote \d+ bytes it lacks .*dead without having closed/.test(
+        (await streamActivity(ids))?.lastFailure ?? '',
+      ),
+    );
+    await insertRows(conn, 3);
+    const executed = canonical(flavor, await executedGtids(conn, flavor));
+    await conn.end();
+    await archivedWhole(client, ids, flavor, db.binlogDir, executed);
+    await stopBinlogStream(client, ids);
   });
 }
 

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { archivedMirrorFiles, closedInMirror, streamServerId, streamStartFile } from '../../../domain/archive/stream-mirror';
+import {
+  archivedMirrorFiles,
+  closedInMirror,
+  streamServerId,
+  streamShortfall,
+  streamStartFile,
+} from '../../../domain/archive/stream-mirror';
 
 const server = [
   { name: 'binlog.000007', sizeBytes: 900 },
@@ -82,4 +88,24 @@ test('the stream connects with the configured server id, else one of its cluster
   assert.equal(derived, streamServerId(undefined, 'acme', 'orders'), 'the same cluster, the same id at every start');
   assert.notEqual(derived, streamServerId(undefined, 'acme', 'billing'));
   assert.ok(derived >= 0xf000_0000 && derived <= 0xffff_ffff, `${derived} is a server id above 4026531840`);
+});
+
+test('the shortfall is what the server wrote from the stream’s start file on that the mirror lacks, zero once caught up', () => {
+  assert.deepEqual(
+    streamShortfall(server, mirror([['binlog.000009', 650]]), 'binlog.000009'),
+    { bytes: 50 + 300, serverFile: 'binlog.000010', serverBytes: 300 },
+    'the rest of the file it was in, and all of the next',
+  );
+  assert.equal(
+    streamShortfall(
+      server,
+      mirror([
+        ['binlog.000009', 700],
+        ['binlog.000010', 300],
+      ]),
+      'binlog.000009',
+    ).bytes,
+    0,
+  );
+  assert.equal(streamShortfall(server, mirror([]), 'binlog.000010').bytes, 300, 'files before the start are not the stream’s to receive');
 });

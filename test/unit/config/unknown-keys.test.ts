@@ -154,7 +154,7 @@ describe('unknown configuration keys', () => {
     assert.match(err.message, /unknown keys /);
     assert.match(
       err.hint ?? '',
-      /remove database\.colour or use a key allowed there \(flavor, host, port, socket, user, password, binlogDir, archiveSource, streamServerId, tls\)/,
+      /remove database\.colour or use a key allowed there \(flavor, host, port, socket, user, password, binlogDir, archiveSource, streamServerId, streamStallSeconds, tls\)/,
     );
     assert.match(err.hint ?? '', /rename headrom to headroom/);
   });
