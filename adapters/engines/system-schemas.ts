@@ -14,10 +14,9 @@ export async function schemasExcept(conn: Connection, skipped: ReadonlySet<strin
 
 /**
  * Every table of the given types in the user schemas, as `db.table`, sorted. Looked up schema
- * by schema: one scan of all of information_schema.TABLES opens every view too, the sys
- * schema's among them, which read information_schema themselves, and MariaDB 10.11.19 was
- * seen to crash there (signal 11 in ha_maria::drop_table, building the nested temporary
- * table). A lookup by schema opens only that schema's tables.
+ * by schema: one scan of all of information_schema.TABLES opens every view of every schema
+ * too, the sys schema's among them, which read information_schema themselves; a lookup by
+ * schema opens only that schema's tables.
  */
 export async function userTables(conn: Connection, types: readonly TableType[] = ['BASE TABLE']): Promise<string[]> {
   const tables: string[] = [];

@@ -66,6 +66,7 @@ function layout(dir: string) {
   return {
     dataDir: join(dir, 'data'),
     binlogDir: join(dir, 'binlog'),
+    tmpDir: join(dir, 'tmp'),
     socket: socketPath(dir),
     pidFile: join(dir, 'server.pid'),
     logFile: join(dir, 'server.log'),
@@ -134,7 +135,8 @@ async function buildTemplate(server: ServerBinaries, template: string, initArgs:
   if (existsSync(join(template, '.complete'))) return template;
   // Other processes may build the same template at once: each in a folder of its own, the first whole one kept.
   const building = `${template}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  mkdirSync(building, { recursive: true });
+  // Of its own: a starting server deletes every #sql file in its tmpdir, the temporary tables of any other server sharing it.
+  mkdirSync(join(building, 'tmp'), { recursive: true });
   try {
     if (flavor === 'mysql') {
       await run(serverProgram(server, 'server'), [
@@ -142,6 +144,7 @@ async function buildTemplate(server: ServerBinaries, template: string, initArgs:
         '--initialize-insecure',
         '--user=root',
         `--datadir=${building}/data`,
+        `--tmpdir=${building}/tmp`,
         `--basedir=${basedir}`,
         `--lc-messages-dir=${basedir}/share/mysql`,
         ...initArgs,
@@ -153,6 +156,7 @@ async function buildTemplate(server: ServerBinaries, template: string, initArgs:
         '--no-defaults',
         `--basedir=${basedir}`,
         `--datadir=${building}/data`,
+        `--tmpdir=${building}/tmp`,
         '--user=root',
         '--auth-root-authentication-method=normal',
         '--skip-test-db',
@@ -187,6 +191,9 @@ function serverArgs(server: ServerBinaries, spec: DbInstanceSpec, port: number, 
     '--no-defaults',
     '--user=root',
     `--datadir=${l.dataDir}`,
+    // Its own: a starting server deletes every #sql file in its tmpdir, which in a shared /tmp are
+    // the temporary tables other servers are using (MariaDB was seen failing queries and crashing).
+    `--tmpdir=${l.tmpDir}`,
     `--port=${port}`,
     '--bind-address=127.0.0.1',
     `--socket=${l.socket}`,
@@ -251,6 +258,7 @@ export async function startDbInstance(spec: DbInstanceSpec): Promise<DbInstance>
   const port = spec.port ?? (await freePort());
   const serverId = spec.serverId ?? 1;
   mkdirSync(l.binlogDir, { recursive: true });
+  mkdirSync(l.tmpDir, { recursive: true });
   if (!existsSync(l.dataDir) && spec.seedDataDir !== undefined) {
     moveDir(spec.seedDataDir, l.dataDir);
   } else if (!existsSync(l.dataDir)) {

@@ -75,3 +75,23 @@ test('a fresh instance per test gets its own server identity', async () => {
   assert.notEqual(a.port, b.port);
   assert.notEqual(await uuid(a.port), await uuid(b.port));
 });
+
+// Every starting server deletes the #sql files of its tmpdir. MySQL keeps using the files it has
+// open; MariaDB's Aria loses the table, so it is the one that shows a shared tmpdir.
+test("a MariaDB server starting beside another leaves the other's temporary tables alone", async () => {
+  const first = await freshDbInstance('mariadb');
+  const conn = await createConnection({ socketPath: first.socket, user: first.user, password: first.password });
+  try {
+    // On disk, in the server's tmpdir: what a large sort or an information_schema query builds.
+    await conn.query('CREATE DATABASE IF NOT EXISTS app');
+    await conn.query('CREATE TEMPORARY TABLE app.scratch (id INT) ENGINE=Aria');
+    await conn.query('INSERT INTO app.scratch VALUES (1), (2)');
+    await freshDbInstance('mariadb');
+    await conn.query('INSERT INTO app.scratch VALUES (3)');
+    const [rows] = await conn.query('SELECT COUNT(*) AS n FROM app.scratch');
+    assert.equal(Number((rows as Array<{ n: number }>)[0]!.n), 3);
+    await conn.query('DROP TEMPORARY TABLE app.scratch');
+  } finally {
+    await conn.end();
+  }
+});
