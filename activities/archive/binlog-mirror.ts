@@ -91,9 +91,9 @@ async function watchForStall(
     await sleep(GROWTH_CHECK_MS, undefined, { signal: stop.signal }).catch(() => undefined);
     if (stop.signal.aborted) return undefined;
     const sizes = mirroredSizes(reading);
-    const now = heldBytes(sizes);
-    if (now !== held || Date.now() - since < stream.stallMs) {
-      if (now !== held) [held, since] = [now, Date.now()];
+    const bytes = heldBytes(sizes);
+    if (bytes !== held || Date.now() - since < stream.stallMs) {
+      if (bytes !== held) [held, since] = [bytes, Date.now()];
       continue;
     }
     let stalled: Error | undefined;

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { surveyBinlogs } from '../../activities/archive/survey';
-import { AgentConfigSchema } from '../../adapters/config/config';
 import { withDatabase } from '../../adapters/db/connect';
 import { startDbInstance, stopDbInstance, type DbInstance } from '../../adapters/servers/db-instance';
 import { cacheDir } from '../../adapters/servers/toolchain';
 import type { ArchivedFile } from '../../domain/archive/types';
+import { benchAgentConfig } from './bench-agent';
 
 const RUNS = 21;
 /** An RPO no pass reaches: the survey never rotates, so every run surveys the same files. */
@@ -13,18 +13,7 @@ const NO_ROTATION_SECONDS = 86_400;
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 
-/** An agent's configuration for `db`; the survey reads only its database settings. */
-function agentConfig(db: DbInstance) {
-  return AgentConfigSchema.parse({
-    temporal: { address: '127.0.0.1:7233' },
-    storage: { endpoint: 'http://127.0.0.1:9000', bucket: 'unused', accessKeyId: 'unused', secretAccessKey: 'unused' },
-    masterKeyFile: join(db.dir, 'unused.key'),
-    tenantId: 'bench',
-    clusterId: 'survey',
-    stagingDir: join(db.dir, 'staging'),
-    database: { flavor: 'mysql', host: db.host, port: db.port, user: db.user, password: db.password, binlogDir: db.binlogDir },
-  });
-}
+const agentConfig = (db: DbInstance) => benchAgentConfig(db, 'survey');
 
 /** Rotates the binlog until the server keeps `closed` closed files, each holding one write. */
 async function rotateTo(config: ReturnType<typeof agentConfig>, closed: number): Promise<void> {

@@ -1,0 +1,211 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, openSync, readdirSync, readSync, closeSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createConnection } from 'mysql2/promise';
+import { binlogMirrorDir, followBinlogStream } from '../../activities/archive/binlog-mirror';
+import { serverIdentity } from '../../activities/archive/survey';
+import { withDatabase } from '../../adapters/db/connect';
+import { EngineAbortedError } from '../../adapters/engines/errors';
+import { type DbInstance, startDbInstance, stopDbInstance } from '../../adapters/servers/db-instance';
+import { cacheDir } from '../../adapters/servers/toolchain';
+import { inBinlogOrder, isBinlogName } from '../../domain/archive/binlog-names';
+import type { Flavor } from '../../domain/backup';
+import { BinlogIndexer } from '../../domain/binlog/binlog-indexer';
+import type { BinlogTransaction } from '../../domain/binlog/types';
+import { SOURCE_SERVER_ARGS } from '../../devstack/stack';
+import { benchAgentConfig } from './bench-agent';
+
+/**
+ * How long after its commit a transaction reaches the binlog stream's mirror, under a write load
+ * of at least 1,000 transactions per second, on MySQL 9.7 and MariaDB 10.11: the product's own
+ * receiver (`followBinlogStream`: mysqlbinlog / mariadb-binlog --read-from-remote-server --raw
+ * --stop-never), the mirror read as it grows, no FLUSH BINARY LOGS issued. This is the
+ * receiving half of the stream's lag; archiving the open binlog adds the sealing interval
+ * (docs/streaming-archive.md).
+ *
+ * A transaction's commit time: on MySQL the µs commit timestamp its GTID event carries; on
+ * MariaDB, whose binlog stamps whole seconds, the moment the writer's INSERT returned (the
+ * binlog is written before that, so the figure is, if anything, low by one round trip).
+ * PITR_BENCH_SECONDS (default 60) sets the load's length, PITR_BENCH_WRITERS (default 8) its
+ * connections.
+ */
+const SECONDS = Number(process.env.PITR_BENCH_SECONDS ?? 60);
+const WRITERS = Number(process.env.PITR_BENCH_WRITERS ?? 8);
+/** How often the bench looks at the mirror: the resolution of what it measures. */
+const POLL_MS = 2;
+
+const log = (line: string): void => void process.stdout.write(`${line}\n`);
+const nowMicros = (): number => Number(process.hrtime.bigint() / 1000n) + clockOffsetMicros;
+/** hrtime is monotonic but has no epoch: anchored once to the wall clock the servers stamp with. */
+const clockOffsetMicros = Date.now() * 1000 - Number(process.hrtime.bigint() / 1000n);
+
+interface Load {
+  transactions: number;
+  /** MariaDB: when each GTID's INSERT returned, µs. */
+  acknowledged: Map<string, number>;
+}
+
+/** WRITERS connections inserting one row per transaction (autocommit) until `until`. */
+async function writeLoad(db: DbInstance, until: number): Promise<Load> {
+  const load: Load = { transactions: 0, acknowledged: new Map() };
+  const setup = await createConnection({ socketPath: db.socket, user: db.user, password: db.password });
+  await setup.query('CREATE DATABASE IF NOT EXISTS bench');
+  await setup.query('CREATE TABLE IF NOT EXISTS bench.orders (id BIGINT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(200))');
+  await setup.end();
+  const writer = async (): Promise<void> => {
+    const conn = await createConnection({ socketPath: db.socket, user: db.user, password: db.password, multipleStatements: true });
+    try {
+      while (Date.now() < until) {
+        const note = randomBytes(60).toString('base64');
+        if (db.flavor === 'mysql') {
+          await conn.query('INSERT INTO bench.orders (note) VALUES (?)', [note]);
+        } else {
+          const [results] = await conn.query('INSERT INTO bench.orders (note) VALUES (?); SELECT @@last_gtid AS gtid', [note]);
+          const gtid = (results as unknown as [unknown, Array<{ gtid: string }>])[1][0]!.gtid;
+          load.acknowledged.set(gtid, nowMicros());
+        }
+        load.transactions++;
+      }
+    } finally {
+      await conn.end();
+    }
+  };
+  await Promise.all(Array.from({ length: WRITERS }, writer));
+  return load;
+}
+
+/** Reads the mirror's files as they grow, noting when each transaction is there whole. */
+class MirrorTail {
+  readonly received: Array<{ transaction: BinlogTransaction; atMicros: number }> = [];
+  private file: string | undefined;
+  private fd: number | undefined;
+  private offset = 0;
+  private indexer: BinlogIndexer | undefined;
+  private readonly buffer = Buffer.allocUnsafe(4 * 1024 * 1024);
+
+  constructor(private readonly dir: string) {}
+
+  /** Reads what arrived since the last call. */
+  poll(): void {
+    const files = inBinlogOrder(
+      readdirSafe(this.dir)
+        .filter(isBinlogName)
+        .map((name) => ({ name })),
+    ).map((f) => f.name);
+    if (this.file === undefined) {
+      if (files.length === 0) return;
+      this.open(files[0]!);
+    }
+    this.readNew();
+    // A newer file exists: the current one is finished once read to its end.
+    const next = files[files.indexOf(this.file!) + 1];
+    if (next !== undefined) {
+      this.readNew();
+      closeSync(this.fd!);
+      this.open(next);
+      this.readNew();
+    }
+  }
+
+  private open(name: string): void {
+    this.file = name;
+    this.fd = openSync(join(this.dir, name), 'r');
+    this.offset = 0;
+    this.indexer = new BinlogIndexer((transaction) => this.received.push({ transaction, atMicros: nowMicros() }), name);
+  }
+
+  private readNew(): void {
+    for (;;) {
+      const n = readSync(this.fd!, this.buffer, 0, this.buffer.length, this.offset);
+      if (n === 0) return;
+      this.offset += n;
+      this.indexer!.push(Buffer.from(this.buffer.subarray(0, n)));
+    }
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+  }
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const ms = (micros: number): string => `${(micros / 1000).toFixed(1)} ms`;
+
+async function benchFlavor(flavor: Flavor): Promise<void> {
+  const dir = mkdtempSync(join(cacheDir(), `bench-stream-${flavor}-`));
+  const db = await startDbInstance({ flavor, dir, extraArgs: [...SOURCE_SERVER_ARGS[flavor]] });
+  const stop = new AbortController();
+  try {
+    const config = benchAgentConfig(db, `stream-${flavor}`, { archiveSource: 'stream' });
+    const server = await withDatabase(config.database, (conn) => serverIdentity(conn, flavor));
+    const following = followBinlogStream(
+      config,
+      { tenantId: config.tenantId, clusterId: config.clusterId, newestArchived: null, runForMs: (SECONDS + 600) * 1000 },
+      () => undefined,
+      stop.signal,
+    ).catch((err: unknown) => {
+      if (!(err instanceof EngineAbortedError)) throw err;
+    });
+    const tail = new MirrorTail(binlogMirrorDir(config, server.key));
+    const started = Date.now();
+    const loading = writeLoad(db, started + SECONDS * 1000);
+    let done = false;
+    void loading.finally(() => {
+      done = true;
+    });
+    while (!done) {
+      tail.poll();
+      await sleep(POLL_MS);
+    }
+    const load = await loading;
+    const elapsed = (Date.now() - started) / 1000;
+    // The last transactions arrive after the load ends.
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline && tail.received.length < load.transactions; await sleep(POLL_MS))
+      tail.poll();
+    tail.close();
+    stop.abort();
+    await following;
+
+    const lags: number[] = [];
+    let unmatched = 0;
+    for (const { transaction, atMicros } of tail.received) {
+      const committed = flavor === 'mysql' ? transaction.commitTime.micros : load.acknowledged.get(transaction.gtid ?? '');
+      if (committed === undefined) unmatched++;
+      else lags.push(atMicros - committed);
+    }
+    lags.sort((a, b) => a - b);
+    const [name] = (await withDatabase(config.database, (conn) => conn.query('SELECT VERSION() AS v')))[0] as Array<{ v: string }>;
+    log(
+      `${flavor} ${name!.v}: ${load.transactions} transactions in ${elapsed.toFixed(1)} s (${(load.transactions / elapsed).toFixed(0)}/s) by ${WRITERS} connections, no FLUSH BINARY LOGS; ${tail.received.length} received whole in the mirror`,
+    );
+    log(
+      `  received after commit: p50 ${ms(percentile(lags, 50))}, p99 ${ms(percentile(lags, 99))}, max ${ms(lags[lags.length - 1] ?? 0)}` +
+        `  (commit time: ${flavor === 'mysql' ? "the server's µs commit timestamp" : 'when the INSERT returned'}; the mirror looked at every ${POLL_MS} ms${unmatched ? `; ${unmatched} without a commit time` : ''})`,
+    );
+  } finally {
+    stop.abort();
+    await stopDbInstance(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  log(`machine: ${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(2)} at start; ${SECONDS} s of load per server`);
+  for (const flavor of ['mysql', 'mariadb'] as const) await benchFlavor(flavor);
+  log(`load average ${loadavg()[0]!.toFixed(2)} at the end`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
