@@ -2,6 +2,7 @@ import { ApplicationFailure, continueAsNew, proxyActivities, upsertSearchAttribu
 import type { AgentArchiveActivities, CentralArchiveActivities } from '../activities/archive/types';
 import type { CentralBackupActivities } from '../activities/backup/types';
 import type { ArchiveRef } from '../domain/archive/types';
+import { STREAM_RETRY_MAX_SECONDS } from '../domain/archive/stream-mirror';
 import { agentTaskQueue } from '../domain/task-queues';
 import { AgentQueueWatch } from './agent-queue-watch';
 
@@ -41,7 +42,7 @@ export async function binlogStreamWorkflow(input: ArchiveRef): Promise<never> {
       startToCloseTimeout: `${STREAM_RUN_SECONDS + 120} seconds`,
       // Short: a dead agent's stream moves to the next one within seconds, and its progress shows as often.
       heartbeatTimeout: '10 seconds',
-      retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+      retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: `${STREAM_RETRY_MAX_SECONDS} seconds` },
     }),
   );
   const newestArchived = await central.newestArchivedFile(input);

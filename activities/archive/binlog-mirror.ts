@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inBinlogOrder, isBinlogName } from '../../domain/archive/binlog-names';
@@ -58,6 +58,34 @@ export function mirroredSizes(config: AgentConfig): Map<string, number> {
   return sizes;
 }
 
+/**
+ * Touched when a stream attempt starts and every second while it runs: a stream whose attempts
+ * fail (its server down) still touches it at every retry.
+ */
+const ATTEMPT_MARKER = 'attempting';
+
+function touchAttemptMarker(config: AgentConfig): void {
+  const root = join(config.stagingDir, MIRRORS_DIR);
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  const marker = join(root, ATTEMPT_MARKER);
+  const now = new Date();
+  try {
+    utimesSync(marker, now, now);
+  } catch {
+    writeFileSync(marker, '');
+  }
+}
+
+/** When a stream attempt of this agent last ran, in ms; undefined when none ever did. */
+export function streamLastAttempt(config: AgentConfig): number | undefined {
+  try {
+    return statSync(join(config.stagingDir, MIRRORS_DIR, ATTEMPT_MARKER)).mtimeMs;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
 /** Waits up to `timeoutMs` for the mirror to hold `file` whole (a binlog the server just closed). */
 export async function mirrorReceived(config: AgentConfig, file: ServerBinlog, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -90,6 +118,7 @@ async function watchForStall(
   while (!stop.signal.aborted) {
     await sleep(GROWTH_CHECK_MS, undefined, { signal: stop.signal }).catch(() => undefined);
     if (stop.signal.aborted) return undefined;
+    touchAttemptMarker(config);
     const sizes = mirroredSizes(reading);
     const bytes = heldBytes(sizes);
     if (bytes !== held || Date.now() - since < stream.stallMs) {
@@ -139,6 +168,7 @@ export async function followBinlogStream(
   report: (progress: StreamProgress) => void,
   signal: AbortSignal,
 ): Promise<StreamFollowed> {
+  touchAttemptMarker(config);
   const { server, files } = await withDatabase(config.database, async (conn) => ({
     server: await serverIdentity(conn, config.database.flavor),
     files: await listBinlogs(conn),

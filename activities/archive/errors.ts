@@ -58,5 +58,16 @@ export class BinlogStreamStalledError extends PitrError {
   }
 }
 
+/**
+ * A streamed cluster's closed binlogs wait for a stream that receives nothing. Terminal: the
+ * pass fails at once with what to do and raises the archive-failed alert; the next pass
+ * archives them once the stream runs.
+ */
+export class BinlogStreamNotReceivingError extends PitrError {
+  constructor(message: string, hint: string) {
+    super(message, { hint, terminal: true });
+  }
+}
+
 /** The stream moved between the check and the registration of a segment (another pass ran). */
 export class ArchiveMovedError extends PitrError {}

@@ -4,13 +4,13 @@ import type { Connection } from 'mysql2/promise';
 import { filesToDate, inBinlogOrder } from '../../domain/archive/binlog-names';
 import { BinlogIndexer } from '../../domain/binlog/binlog-indexer';
 import { rotationDue } from '../../domain/archive/rotation';
-import { type ArchiveSource, closedInMirror } from '../../domain/archive/stream-mirror';
+import { type ArchiveSource, closedInMirror, STREAM_RETRY_MAX_SECONDS } from '../../domain/archive/stream-mirror';
 import { binlogServerKey, type ArchivedFile, type BinlogServer, type BinlogSurvey, type ServerBinlog } from '../../domain/archive/types';
 import type { AgentConfig } from '../../adapters/config/config';
 import { queryOne, withDatabase } from '../../adapters/db/connect';
 import { isPermissionDenied } from './binlog-access';
-import { mirroredSizes, mirrorReceived, readingStream } from './binlog-mirror';
-import { BinlogFileMissingError, BinlogUnreadableError } from './errors';
+import { mirroredSizes, mirrorReceived, readingStream, streamLastAttempt } from './binlog-mirror';
+import { BinlogFileMissingError, BinlogStreamNotReceivingError, BinlogUnreadableError } from './errors';
 
 /** The path of a binlog the server names, inside the configured binlog folder. */
 export function binlogPath(config: AgentConfig, name: string): string {
@@ -134,6 +134,24 @@ async function activeHead(conn: Connection, config: AgentConfig, active: string,
   }
 }
 
+/**
+ * Closed binlogs wait for a stream of which no attempt has run for longer than a stalled attempt
+ * takes to fail and be retried: no stream is receiving them. A pass that went on would succeed
+ * with nothing archived while the server's binlogs pile up until a purge loses them.
+ */
+function requireReceiving(config: AgentConfig, serverKey: string, waiting: readonly string[]): void {
+  const lastAttempt = streamLastAttempt(config);
+  const silentMs = (2 * config.database.streamStallSeconds + STREAM_RETRY_MAX_SECONDS) * 1000;
+  if (lastAttempt !== undefined && Date.now() - lastAttempt < silentMs) return;
+  const since =
+    lastAttempt === undefined ? 'no stream has run on this agent' : `no stream has run since ${new Date(lastAttempt).toISOString()}`;
+  const files = `${waiting[0]}${waiting.length > 1 ? ` … ${waiting[waiting.length - 1]}` : ''}`;
+  throw new BinlogStreamNotReceivingError(
+    `cluster ${config.clusterId} archives binlogs from a stream, but ${since}: ${waiting.length} closed binlog${waiting.length === 1 ? '' : 's'} of server ${serverKey} (${files}) wait${waiting.length === 1 ? 's' : ''} to be received`,
+    `start the stream with \`pitr binlogs stream --tenant ${config.tenantId} --cluster ${config.clusterId}\` (\`pitr status\` shows whether it runs and its last error); until it receives them, these binlogs are archived nowhere, and a purge on the server loses them`,
+  );
+}
+
 /** How long a pass waits for the stream to receive the end of the binlog it just closed. */
 const ROTATED_RECEIPT_MS = 3000;
 
@@ -181,9 +199,10 @@ export async function surveyBinlogs(
     const newest = newestArchived?.serverKey === server.key ? newestArchived.file : undefined;
     const listed = files.slice(0, -1);
     const { ready: closed, heldBack } =
-      source === 'stream' ? closedInMirror(listed, mirroredSizes(reading), newest) : { ready: listed, heldBack: 0 };
+      source === 'stream' ? closedInMirror(listed, mirroredSizes(reading), newest) : { ready: listed, heldBack: [] };
+    if (heldBack.length > 0) requireReceiving(config, server.key, heldBack);
     const dated = new Map((await withCreationTimes(reading, filesToDate(closed, newest))).map((f) => [f.name, f]));
-    const known = heldBack === 0 && head.previousGtids !== undefined;
+    const known = heldBack.length === 0 && head.previousGtids !== undefined;
     return {
       server,
       closed: closed.map((f) => dated.get(f.name) ?? f),

@@ -42,14 +42,14 @@ export function streamStartFile(files: readonly ServerBinlog[], mirrored: Mirror
  * The closed binlogs an archive pass may take from the mirror: those it holds whole, in order,
  * up to the first it does not (still being received, or never received: archiving a later file
  * first would leave the stream out of order). Files older than anything the mirror holds are
- * archived already or were never streamed; they are left out. `heldBack` counts the files not
- * yet archived that the pass may not take.
+ * archived already or were never streamed; they are left out. `heldBack` names the files not
+ * yet archived that the pass may not take, in order.
  */
 export function closedInMirror(
   closed: readonly ServerBinlog[],
   mirrored: MirroredSizes,
   newestArchived: string | undefined,
-): { ready: ServerBinlog[]; heldBack: number } {
+): { ready: ServerBinlog[]; heldBack: string[] } {
   const ready: ServerBinlog[] = [];
   const firstHeld = closed.findIndex((f) => mirrored.has(f.name));
   for (const file of firstHeld < 0 ? [] : closed.slice(firstHeld)) {
@@ -57,7 +57,7 @@ export function closedInMirror(
     ready.push(file);
   }
   const taken = new Set(ready.map((f) => f.name));
-  return { ready, heldBack: toReceive(closed, newestArchived).filter((f) => !taken.has(f.name)).length };
+  return { ready, heldBack: toReceive(closed, newestArchived).flatMap((f) => (taken.has(f.name) ? [] : [f.name])) };
 }
 
 /** Where the server's binlogs are ahead of the mirror: what the stream has yet to receive. */
@@ -102,6 +102,9 @@ export function streamServerId(configured: number | undefined, tenantId: string,
   for (const byte of Buffer.from(`${tenantId}/${clusterId}`, 'utf8')) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
   return 0xf000_0000 + (hash % 0x0fff_ffff);
 }
+
+/** The longest a failed stream attempt waits for its retry. */
+export const STREAM_RETRY_MAX_SECONDS = 30;
 
 /** One stream per cluster: starting it again finds the running one. */
 export function binlogStreamWorkflowId(tenantId: string, clusterId: string): string {

@@ -30,6 +30,8 @@ import {
   type ClusterIds,
   ENGINE,
   executedGtids,
+  failedPassType,
+  alertsOf,
   indexedTransactions,
   insertRows,
   pitrJson,
@@ -164,6 +166,37 @@ for (const flavor of FLAVORS) {
     await stopBinlogStream(client, ids);
   });
 }
+
+test('mysql: closed binlogs of a streamed cluster whose stream does not run fail the archive pass, with what to do and an alert, until it runs', async () => {
+  await centralReady;
+  const db = await freshDbInstance('mysql');
+  const ids = { tenantId: 't-stream', clusterId: `c-no-stream-${process.pid}`, engine: ENGINE.mysql, archiveSource: 'stream' as const };
+  await startTestCluster(db, ids, { database: await streamingAgent(db, 'no-stream') });
+  const client = await temporalClient();
+  const conn = await sql(db);
+  await writeAndRotate(conn, 3);
+  // Without a stream, a pass that went on would archive nothing and report success.
+  const failed = archivePass(client, ids);
+  assert.equal(await failedPassType(failed), 'BinlogStreamNotReceivingError');
+  await assert.rejects(failed, (err: Error) => {
+    const message = String((err.cause as Error | undefined)?.cause ?? err.cause);
+    assert.match(
+      message,
+      /archives binlogs from a stream, but no stream has run on this agent: 1 closed binlog of server \S+ \(binlog\.000001\) waits to be received/,
+    );
+    return true;
+  });
+  assert.deepEqual(
+    (await alertsOf(ids)).map((a) => a.kind),
+    ['archive-failed'],
+  );
+
+  await startBinlogStream(client, ids);
+  const executed = canonical('mysql', await executedGtids(conn, 'mysql'));
+  await conn.end();
+  await archivedWhole(client, ids, 'mysql', db.binlogDir, executed);
+  await stopBinlogStream(client, ids);
+});
 
 test('mysql: the receiver of a killed agent outlives it; the next agent stops it and resumes the stream, every GTID archived once', async () => {
   await centralReady;

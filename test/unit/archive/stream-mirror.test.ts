@@ -44,7 +44,7 @@ test('a restarted stream asks again for the first file the mirror lacks whole, n
   );
 });
 
-test('a pass takes the closed files the mirror holds whole, in order, and counts the unarchived ones it must leave', () => {
+test('a pass takes the closed files the mirror holds whole, in order, and names the unarchived ones it must leave', () => {
   assert.deepEqual(
     closedInMirror(
       closed,
@@ -54,7 +54,7 @@ test('a pass takes the closed files the mirror holds whole, in order, and counts
       ]),
       'binlog.000007',
     ),
-    { ready: closed.slice(1), heldBack: 0 },
+    { ready: closed.slice(1), heldBack: [] },
   );
   assert.deepEqual(
     closedInMirror(
@@ -65,11 +65,15 @@ test('a pass takes the closed files the mirror holds whole, in order, and counts
       ]),
       'binlog.000007',
     ),
-    { ready: [], heldBack: 2 },
+    { ready: [], heldBack: ['binlog.000008', 'binlog.000009'] },
     'a file still arriving holds back the whole files after it: the stream stays in binlog order',
   );
-  assert.deepEqual(closedInMirror(closed, mirror([['binlog.000010', 10]]), 'binlog.000009'), { ready: [], heldBack: 0 });
-  assert.deepEqual(closedInMirror(closed, mirror([]), undefined), { ready: [], heldBack: 3 }, 'nothing received, nothing archived');
+  assert.deepEqual(closedInMirror(closed, mirror([['binlog.000010', 10]]), 'binlog.000009'), { ready: [], heldBack: [] });
+  assert.deepEqual(
+    closedInMirror(closed, mirror([]), undefined),
+    { ready: [], heldBack: ['binlog.000007', 'binlog.000008', 'binlog.000009'] },
+    'nothing received, nothing archived',
+  );
 });
 
 test('the mirror drops the copies of files the archive holds, and only those', () => {
