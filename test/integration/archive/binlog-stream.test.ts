@@ -4,11 +4,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { binlogMirrorDir, RECEIVER_PID_FILE } from '../../../activities/archive/binlog-mirror';
 import { parseCluster, upsertCluster } from '../../../adapters/catalog/clusters';
-import type { AgentConfig } from '../../../adapters/config/config';
-import { type DbInstance, startDbInstance, stopDbInstance } from '../../../adapters/servers/db-instance';
+import { startDbInstance, stopDbInstance } from '../../../adapters/servers/db-instance';
 import { processStartTime, runningPid } from '../../../adapters/servers/process';
 import type { Flavor } from '../../../domain/backup';
 import { MysqlGtidSet } from '../../../domain/gtid';
@@ -16,15 +14,14 @@ import { SOURCE_SERVER_ARGS } from '../../../devstack/stack';
 import { startBinlogStream, stopBinlogStream } from '../../../client/binlogs/stream';
 import type { ClusterStatus } from '../../../client/status/cluster-status';
 import { checkAgentHost } from '../../../workers/agent-start-checks';
-import { testStack } from '../../harness/env';
 import { recordHistory } from '../../harness/histories';
 import { freshDbInstance } from '../../harness/instances';
 import { withAgentHost } from '../../harness/agent-process';
 import { startTcpRelay } from '../../harness/tcp-outage';
+import { archiveStreamedThrough, streamingAgentDatabase } from './stream-harness';
 import { waitFor } from '../../harness/wait';
-import { asOperatorsRunIt, registerTestCluster, startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
+import { registerTestCluster, startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
 import {
-  archiveOf,
   archivePass,
   canonical,
   type ClusterIds,
@@ -35,8 +32,6 @@ import {
   indexedTransactions,
   insertRows,
   pitrJson,
-  segmentsOf,
-  setRpo,
   sql,
   withCentralCatalog,
   writeAndRotate,
@@ -52,15 +47,7 @@ const FLAVORS: Flavor[] = ['mysql', 'mariadb'];
  */
 async function archivedWhole(client: Client, ids: ClusterIds, flavor: Flavor, binlogDir: string, executed: string): Promise<void> {
   const central = await centralReady;
-  await setRpo(ids, flavor, 1);
-  await sleep(1100);
-  let segments = segmentsOf(await archiveOf(ids));
-  for (let pass = 0; pass < 60 && canonical(flavor, segments.at(-1)?.reachedGtids ?? '') !== executed; pass++) {
-    await archivePass(client, ids);
-    segments = segmentsOf(await archiveOf(ids));
-    await sleep(500);
-  }
-  assert.equal(canonical(flavor, segments.at(-1)?.reachedGtids ?? ''), executed, 'the archive reaches every committed transaction');
+  const segments = await archiveStreamedThrough(client, ids, flavor, executed);
   for (const s of segments) {
     const onServer = createHash('sha256')
       .update(readFileSync(join(binlogDir, s.file)))
@@ -82,11 +69,6 @@ async function streamActivity(ids: ClusterIds): Promise<ClusterStatus['running']
 
 const RECEIVED = /^received through binlog\.\d{6} \(\d+ bytes\) of server /;
 
-/** The agent's host has no view of the server's files: only its least-privilege account over TCP. */
-async function streamingAgent(db: DbInstance, name: string): Promise<AgentConfig['database']> {
-  return { ...(await asOperatorsRunIt(db)), binlogDir: join(testStack().stateDir, `not-mounted-${name}`), archiveSource: 'stream' };
-}
-
 for (const flavor of FLAVORS) {
   test(`${flavor}: a server whose binlog folder the agent cannot see is archived from a stream over the replication protocol, every GTID once, across a server restart`, async () => {
     await centralReady;
@@ -97,7 +79,7 @@ for (const flavor of FLAVORS) {
       engine: ENGINE[flavor],
       archiveSource: 'stream' as const,
     };
-    const database = await streamingAgent(db, flavor);
+    const database = await streamingAgentDatabase(db, flavor);
     const config = await startTestCluster(db, ids, { database });
     await checkAgentHost(config, 'agent.json');
     await assert.rejects(
@@ -143,7 +125,7 @@ for (const flavor of FLAVORS) {
       engine: ENGINE[flavor],
       archiveSource: 'stream' as const,
     };
-    const database = { ...(await streamingAgent(db, `stall-${flavor}`)), port: relay.port, streamStallSeconds: 2 };
+    const database = { ...(await streamingAgentDatabase(db, `stall-${flavor}`)), port: relay.port, streamStallSeconds: 2 };
     await startTestCluster(db, ids, { database });
     const client = await temporalClient();
     const conn = await sql(db);
@@ -171,7 +153,7 @@ test('mysql: closed binlogs of a streamed cluster whose stream does not run fail
   await centralReady;
   const db = await freshDbInstance('mysql');
   const ids = { tenantId: 't-stream', clusterId: `c-no-stream-${process.pid}`, engine: ENGINE.mysql, archiveSource: 'stream' as const };
-  await startTestCluster(db, ids, { database: await streamingAgent(db, 'no-stream') });
+  await startTestCluster(db, ids, { database: await streamingAgentDatabase(db, 'no-stream') });
   const client = await temporalClient();
   const conn = await sql(db);
   await writeAndRotate(conn, 3);
@@ -202,7 +184,7 @@ test('mysql: the receiver of a killed agent outlives it; the next agent stops it
   await centralReady;
   const db = await freshDbInstance('mysql');
   const ids = { tenantId: 't-stream', clusterId: `c-stream-killed-${process.pid}`, engine: ENGINE.mysql, archiveSource: 'stream' as const };
-  const config = await registerTestCluster(db, ids, { database: await streamingAgent(db, 'killed') });
+  const config = await registerTestCluster(db, ids, { database: await streamingAgentDatabase(db, 'killed') });
   const configFile = join(config.stagingDir, '..', `${ids.clusterId}.json`);
   writeFileSync(configFile, JSON.stringify(config));
   const client = await temporalClient();

@@ -6,14 +6,11 @@ import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
 import type { AgentConfig } from '../../../adapters/config/config';
 import type { DbInstance } from '../../../adapters/servers/db-instance';
-import { requestRestore } from '../../../client/restore/request';
-import { isoMicros } from '../../../domain/archive/recoverable';
 import type { EngineName } from '../../../domain/backup';
-import { parseRestoreTarget } from '../../../domain/restore/target';
 import { agentOverTcp } from '../../harness/agent-database';
 import { testStack } from '../../harness/env';
-import { startTestCentralWorkers, temporalClient } from '../../harness/workers';
-import { archivedCluster } from './archived-cluster';
+import { startTestCentralWorkers } from '../../harness/workers';
+import { archivedCluster, assertRestoresExactly } from './archived-cluster';
 
 process.env.PITR_RESTORE_DIR = join(testStack().stateDir, 'restores');
 const centralReady = startTestCentralWorkers();
@@ -60,15 +57,6 @@ for (const engine of ['clone', 'mysqldump'] as const) {
     const [before, next] = [after[i - 1]!, after[i]!];
     assert.ok(next.micros - before.micros < 1_000_000, 'the two commits are sub-second apart');
     const instant = Math.floor((before.micros + next.micros) / 2);
-    const restored = await (
-      await requestRestore(await temporalClient(), {
-        tenantId: cluster.ids.tenantId,
-        clusterId: cluster.ids.clusterId,
-        target: parseRestoreTarget(isoMicros(instant)),
-        idempotencyKey: `operator-${engine}`,
-      })
-    ).result();
-    assert.equal(restored.verification?.rowCounts['oracle.commits'], before.id, 'exactly the rows committed at or before the instant');
-    assert.equal(restored.appliedThrough, before.gtidAfter, 'the GTID state just after that commit');
+    await assertRestoresExactly(cluster, instant, before, `operator-${engine}`);
   });
 }
