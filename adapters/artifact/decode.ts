@@ -3,7 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { DataKeySource } from '../keys/tenant-keys';
-import { ArtifactCorruptError } from './errors';
+import { ArtifactCorruptError, ArtifactDestinationError } from './errors';
 import { ArtifactReader, type ExpectedArtifact } from './reader';
 import { DecompressedWriteError, type DecompressedSink, ZstdDecompressThread, ZstdStreamError } from './zstd-decompress-thread';
 
@@ -63,9 +63,8 @@ export async function decodeArtifact(
         `the authenticated payload is not a valid zstd stream (${err.message}): the writer produced it broken`,
       );
     }
-    if (err instanceof DecompressedWriteError && 'file' in destination) {
-      throw Object.assign(new Error(`writing ${destination.file}: ${err.message}`), { code: err.code });
-    }
+    if (err instanceof DecompressedWriteError && 'file' in destination)
+      throw new ArtifactDestinationError(destination.file, err.message, err.code);
     throw err;
   }
   const sha256 = reader.sha256();
@@ -100,7 +99,13 @@ interface OpenDestination {
 function openDestination(destination: DecodeDestination): OpenDestination {
   if ('discard' in destination) return { sink: { sink: 'discard' }, finish: async () => undefined, abandon: () => undefined };
   if ('file' in destination) {
-    let fd: number | undefined = openSync(destination.file, 'w');
+    let fd: number | undefined;
+    try {
+      fd = openSync(destination.file, 'w');
+    } catch (err) {
+      const { message, code } = err as NodeJS.ErrnoException;
+      throw new ArtifactDestinationError(destination.file, message, code);
+    }
     const close = (): void => {
       if (fd !== undefined) closeSync(fd);
       fd = undefined;

@@ -85,3 +85,17 @@ export class UnsupportedArtifactVersionError extends ArtifactIntegrityError {
     );
   }
 }
+
+/** The file an artifact is unpacked into cannot be created or written (a full disk, a missing folder, no permission). */
+export class ArtifactDestinationError extends PitrError {
+  constructor(
+    file: string,
+    reason: string,
+    /** The system's error code, e.g. ENOSPC. */
+    readonly code: string | undefined,
+  ) {
+    super(`writing ${file}: ${reason}`, {
+      hint: 'the artifact is intact: free space on that filesystem, create the folder or give this user write access to it, or unpack elsewhere',
+    });
+  }
+}

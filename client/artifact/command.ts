@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { InvalidInputError, PitrError } from '../../domain/errors';
 import type { ArtifactServices } from '../../adapters/artifact/services';
 import { formatS3Url, parseS3Url } from '../../adapters/storage/s3-url';
@@ -113,6 +114,9 @@ export function artifactCommand(): Command {
         );
       // A device or a pipe (/dev/null, /dev/stdout) is written as it is: renaming a file over it would replace it.
       const existing = statSync(file, { throwIfNoEntry: false });
+      if (existing?.isDirectory()) {
+        throw new InvalidInputError(`${file} is a folder`, { hint: `name the file to write in it, e.g. ${join(file, 'unpacked')}` });
+      }
       if (existing?.isCharacterDevice() || existing?.isFIFO()) {
         print({ url, file, ...(await unpackTo(file)) });
         return;

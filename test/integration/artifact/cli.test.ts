@@ -96,6 +96,24 @@ describe('pitr artifact pack / unpack / verify', () => {
     }
   });
 
+  it('unpacking into a folder, or where no file can be written, says so and what to do, without a stack trace', async () => {
+    const input = join(dir, 'small.sql');
+    writeFileSync(input, 'INSERT INTO t VALUES (1);\n'.repeat(1000));
+    const smallUrl = url.replace('dump.sql', 'small.sql');
+    assert.equal((await pitr(['pack', input, smallUrl, '--tenant', 'acme'], env)).code, 0);
+
+    const intoFolder = await pitr(['unpack', smallUrl, dir], env);
+    assert.equal(intoFolder.code, 2);
+    assert.match(intoFolder.stderr, /is a folder\n {2}what to do: name the file to write in it/);
+
+    const missing = join(dir, 'no-such-folder', 'small.sql');
+    const nowhere = await pitr(['unpack', smallUrl, missing], env);
+    assert.equal(nowhere.code, 1);
+    assert.match(nowhere.stderr, /^pitr: writing .*no-such-folder\/small\.sql\.partial: ENOENT/);
+    assert.match(nowhere.stderr, /what to do: the artifact is intact: free space on that filesystem, create the folder/);
+    for (const run of [intoFolder, nowhere]) assert.doesNotMatch(run.stderr, /^\s+at /m, 'no stack trace');
+  });
+
   it('verify --quarantine moves a damaged artifact aside and exits non-zero', async () => {
     const input = join(dir, 'binlog.000001');
     writeFileSync(input, randomBytes(200_000));
