@@ -2,7 +2,7 @@ import { ApplicationFailure, continueAsNew, proxyActivities, upsertSearchAttribu
 import type { AgentArchiveActivities, CentralArchiveActivities } from '../activities/archive/types';
 import type { CentralBackupActivities } from '../activities/backup/types';
 import type { ArchiveRef } from '../domain/archive/types';
-import { STREAM_RETRY_MAX_SECONDS } from '../domain/archive/stream-mirror';
+import { notStreamedRefusal, STREAM_RETRY_MAX_SECONDS } from '../domain/archive/stream-mirror';
 import { agentTaskQueue } from '../domain/task-queues';
 import { AgentQueueWatch } from './agent-queue-watch';
 
@@ -28,10 +28,8 @@ export async function binlogStreamWorkflow(input: ArchiveRef): Promise<never> {
   });
   const cluster = await central.loadCluster(input);
   if (cluster.archiveSource !== 'stream') {
-    throw ApplicationFailure.nonRetryable(
-      `cluster ${clusterId} archives binlogs from the server's folder, not from a stream (what to do: register it with \`pitr cluster add … --archive stream\`, and set database.archiveSource "stream" in its agent's configuration)`,
-      'ArchiveSourceError',
-    );
+    const { message, hint } = notStreamedRefusal(clusterId);
+    throw ApplicationFailure.nonRetryable(`${message} (what to do: ${hint})`, 'ArchiveSourceError');
   }
   const queue = agentTaskQueue(tenantId, clusterId);
   const watch = new AgentQueueWatch(tenantId, clusterId);

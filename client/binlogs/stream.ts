@@ -6,7 +6,7 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import type { Cluster } from '../../adapters/catalog/clusters';
-import { binlogStreamWorkflowId } from '../../domain/archive/stream-mirror';
+import { binlogStreamWorkflowId, notStreamedRefusal } from '../../domain/archive/stream-mirror';
 import { InvalidInputError } from '../../domain/errors';
 import type { ArchiveRef } from '../../domain/archive/types';
 import { CENTRAL_TASK_QUEUE } from '../../domain/task-queues';
@@ -21,9 +21,8 @@ export interface StreamState {
 /** Refuses, before anything starts, a stream for a cluster whose archive reads the server's folder: its run would only fail. */
 export function requireStreamedCluster(cluster: Cluster): void {
   if (cluster.archiveSource === 'stream') return;
-  throw new InvalidInputError(`cluster ${cluster.clusterId} archives binlogs from the server's folder, not from a stream`, {
-    hint: `register it with \`pitr cluster add … --archive stream\`, and set database.archiveSource "stream" in its agent's configuration`,
-  });
+  const { message, hint } = notStreamedRefusal(cluster.clusterId);
+  throw new InvalidInputError(message, { hint });
 }
 
 /** Starts the cluster's binlog stream; one that runs already is left as it is. */

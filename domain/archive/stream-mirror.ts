@@ -103,6 +103,14 @@ export function streamServerId(configured: number | undefined, tenantId: string,
   return 0xf000_0000 + (hash % 0x0fff_ffff);
 }
 
+/** Why a stream is refused for a cluster whose archive reads the server's folder, and what to do: said by the CLI and the workflow alike. */
+export function notStreamedRefusal(clusterId: string): { message: string; hint: string } {
+  return {
+    message: `cluster ${clusterId} archives binlogs from the server's folder, not from a stream`,
+    hint: `register it with \`pitr cluster add … --archive stream\`, and set database.archiveSource "stream" in its agent's configuration`,
+  };
+}
+
 /** The longest a failed stream attempt waits for its retry. */
 export const STREAM_RETRY_MAX_SECONDS = 30;
 

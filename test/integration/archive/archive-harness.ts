@@ -30,6 +30,7 @@ import type { BinlogTransaction } from '../../../domain/binlog/types';
 import { binlogArchiveWorkflow } from '../../../workflows';
 import { CENTRAL_TASK_QUEUE } from '../../../domain/task-queues';
 import { testStack } from '../../harness/env';
+import { waitFor } from '../../harness/wait';
 import { centralConfig } from '../../harness/workers';
 
 export interface ClusterIds {
@@ -129,14 +130,15 @@ export async function writeAndRotate(conn: Connection, rows: number): Promise<vo
 export async function purgeAllButActive(conn: Connection): Promise<string[]> {
   const before = await binlogNames(conn);
   const active = before[before.length - 1]!;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    await conn.query(`PURGE BINARY LOGS TO '${active}'`);
-    const left = await binlogNames(conn);
-    if (left[0] === active) return before.slice(0, -1);
-    if (Date.now() > deadline) throw new Error(`the server still holds ${left.join(', ')} a minute after PURGE BINARY LOGS TO '${active}'`);
-    await sleep(100);
-  }
+  await waitFor(
+    `the server to purge its binlogs before ${active}`,
+    async () => {
+      await conn.query(`PURGE BINARY LOGS TO '${active}'`);
+      return (await binlogNames(conn))[0] === active;
+    },
+    60_000,
+  );
+  return before.slice(0, -1);
 }
 
 export async function archiveOf(ids: ClusterIds): Promise<ArchiveEntry[]> {
