@@ -1,16 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, openSync, readdirSync, readSync, closeSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readSync, closeSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createConnection } from 'mysql2/promise';
-import { binlogMirrorDir, followBinlogStream } from '../../activities/archive/binlog-mirror';
+import { followBinlogStream, mirroredSizes, readingStream } from '../../activities/archive/binlog-mirror';
 import { serverIdentity } from '../../activities/archive/survey';
 import { withDatabase } from '../../adapters/db/connect';
 import { EngineAbortedError } from '../../adapters/engines/errors';
 import { type DbInstance, startDbInstance, stopDbInstance } from '../../adapters/servers/db-instance';
 import { cacheDir } from '../../adapters/servers/toolchain';
-import { inBinlogOrder, isBinlogName } from '../../domain/archive/binlog-names';
+import { inBinlogOrder } from '../../domain/archive/binlog-names';
+import type { AgentConfig } from '../../adapters/config/config';
 import type { Flavor } from '../../domain/backup';
 import { BinlogIndexer } from '../../domain/binlog/binlog-indexer';
 import type { BinlogTransaction } from '../../domain/binlog/types';
@@ -85,15 +86,16 @@ class MirrorTail {
   private indexer: BinlogIndexer | undefined;
   private readonly buffer = Buffer.allocUnsafe(4 * 1024 * 1024);
 
-  constructor(private readonly dir: string) {}
+  private readonly dir: string;
+
+  /** `reading`: the agent's settings reading the mirror (`readingStream`). */
+  constructor(private readonly reading: AgentConfig) {
+    this.dir = reading.database.binlogDir!;
+  }
 
   /** Reads what arrived since the last call. */
   poll(): void {
-    const files = inBinlogOrder(
-      readdirSafe(this.dir)
-        .filter(isBinlogName)
-        .map((name) => ({ name })),
-    ).map((f) => f.name);
+    const files = inBinlogOrder([...mirroredSizes(this.reading).keys()].map((name) => ({ name }))).map((f) => f.name);
     if (this.file === undefined) {
       if (files.length === 0) return;
       this.open(files[0]!);
@@ -130,14 +132,6 @@ class MirrorTail {
   }
 }
 
-function readdirSafe(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const ms = (micros: number): string => `${(micros / 1000).toFixed(1)} ms`;
 
@@ -156,7 +150,7 @@ async function benchFlavor(flavor: Flavor): Promise<void> {
     ).catch((err: unknown) => {
       if (!(err instanceof EngineAbortedError)) throw err;
     });
-    const tail = new MirrorTail(binlogMirrorDir(config, server.key));
+    const tail = new MirrorTail(readingStream(config, server.key));
     const started = Date.now();
     const loading = writeLoad(db, started + SECONDS * 1000);
     let done = false;
