@@ -83,6 +83,13 @@ async function archivePass(input: ArchiveRef, recordOk?: (seen: PassSeen) => Pro
   const newestArchived = patched(PATCHES.surveyNewFilesOnly) ? await central.newestArchivedFile(input) : undefined;
   // Only a streamed cluster's calls say where to read: recorded runs replay with the inputs they had.
   const stream = cluster.archiveSource === 'stream' ? { source: 'stream' as const } : {};
+  if (stream.source && patched(PATCHES.streamSealsPieces)) {
+    // The stream archives what it receives as it arrives; the pass checks that it is receiving.
+    const survey = await agent.surveyBinlogs({ ...input, rpoSeconds: cluster.rpoSeconds, newestArchived, ...stream, piecesSealed: true });
+    watch.details(`the binlogs of server ${survey.server.key} are archived by the cluster's stream; active ${survey.active}`);
+    await recordOk?.({ observedAt });
+    return { server: survey.server, rotated: undefined, archived: [], skipped: [], deferred: 0 };
+  }
   const survey = await agent.surveyBinlogs({ ...input, rpoSeconds: cluster.rpoSeconds, newestArchived, ...stream });
   const active = survey.activePreviousGtids === undefined ? undefined : { file: survey.active, previousGtids: survey.activePreviousGtids };
   const { pending } = await central.planArchive({ ...input, server: survey.server, closed: survey.closed, active });

@@ -19,4 +19,6 @@ export const PATCHES = {
   restoreHostQueues: 'restore-host-queues',
   /** The survey reads creation times only of the closed binlogs after the archive's newest file. */
   surveyNewFilesOnly: 'survey-new-files-only',
+  /** The binlog stream seals pieces of the binlogs it receives every moment, and archive passes of a streamed cluster no longer take whole files. */
+  streamSealsPieces: 'stream-seals-pieces',
 } as const;

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
-import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { createReadStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream';
 import { MariadbBinlogState } from '../../domain/archive/mariadb-binlog-state';
@@ -19,33 +19,11 @@ import { RetryTally } from '../../adapters/storage/retry';
 import { isPermissionDenied } from './binlog-access';
 import { followBinlogStream, readingStream } from './binlog-mirror';
 import { BinlogFileMissingError, BinlogUnreadableError } from './errors';
-import { SegmentIndexWriter, segmentIndexHeader } from './segment-index';
+import { indexStagingPath, SegmentIndexWriter, segmentIndexHeader } from './segment-index';
+import { sealStreamPiece } from './stream-sealer';
 import { binlogPath, surveyBinlogs } from './survey';
 import type { AgentArchiveActivities } from './types';
 import { heartbeating, uploadHeartbeating } from '../heartbeat';
-
-/** Past the upload's 2-hour start-to-close timeout, with margin: no attempt is still writing such a file. */
-const ABANDONED_INDEX_MS = 3 * 60 * 60 * 1000;
-
-/**
- * A staging file of the index for one upload attempt alone: two uploads of one binlog can
- * overlap (an attempt taken for dead still running beside its retry, a manual pass beside the
- * scheduled one), and must not write or delete each other's index. Files that crashed attempts
- * left behind are removed once old enough.
- */
-export function indexStagingPath(stagingDir: string, serverKey: string, file: string, now = Date.now()): string {
-  const stem = `${serverKey}-${file}.`;
-  for (const name of readdirSync(stagingDir)) {
-    if (!name.startsWith(stem) || !name.endsWith('.index.jsonl')) continue;
-    const path = join(stagingDir, name);
-    try {
-      if (now - statSync(path).mtimeMs > ABANDONED_INDEX_MS) rmSync(path, { force: true });
-    } catch {
-      // Removed meanwhile by its own attempt: nothing to clean.
-    }
-  }
-  return join(stagingDir, `${stem}${randomBytes(8).toString('hex')}.index.jsonl`);
-}
 
 /** A read of a binlog that failed: purged by the server meanwhile, or not readable by the agent's user. */
 function unreadFile(file: string, path: string, err: unknown): unknown {
@@ -128,15 +106,18 @@ export function createAgentArchiveActivities(config: AgentConfig): AgentArchiveA
   }
 
   return {
-    surveyBinlogs: ({ rpoSeconds, newestArchived, source, ...ref }) =>
+    surveyBinlogs: ({ rpoSeconds, newestArchived, source, piecesSealed, ...ref }) =>
       heartbeating('survey', () => {
         // The server is known once surveyed: only the folder check comes first.
         if (source !== 'stream') readingFrom(config, ref, source, undefined);
-        return surveyBinlogs(config, rpoSeconds, newestArchived, source);
+        return surveyBinlogs(config, rpoSeconds, newestArchived, source, piecesSealed !== true);
       }),
 
     inspectSegment: ({ file, source, server, ...ref }) =>
       heartbeating('inspect', (report) => inspectSegment(readingFrom(config, ref, source, server?.key), file, report)),
+
+    sealStreamPiece: (input) =>
+      heartbeating('seal', (report) => sealStreamPiece(config, input, report, Context.current().cancellationSignal)),
 
     followBinlogStream: ({ runForSeconds, newestArchived, ...ref }) =>
       heartbeating('stream', (report) =>

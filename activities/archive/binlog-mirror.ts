@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inBinlogOrder, isBinlogName } from '../../domain/archive/binlog-names';
@@ -73,6 +73,23 @@ function touchAttemptMarker(config: AgentConfig): void {
     utimesSync(marker, now, now);
   } catch {
     writeFileSync(marker, '');
+  }
+}
+
+/** Names the server the stream follows now, for the sealer: after a failover, the mirror that grows is another server's. */
+const FOLLOWED_SERVER = 'followed-server';
+
+function noteFollowedServer(config: AgentConfig, serverKey: string): void {
+  writeFileSync(join(config.stagingDir, MIRRORS_DIR, FOLLOWED_SERVER), serverKey);
+}
+
+/** The server the stream follows now; undefined before any stream ran on this agent. */
+export function followedServer(config: AgentConfig): string | undefined {
+  try {
+    return readFileSync(join(config.stagingDir, MIRRORS_DIR, FOLLOWED_SERVER), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
   }
 }
 
@@ -176,6 +193,7 @@ export async function followBinlogStream(
   const reading = readingStream(config, server.key);
   const dir = reading.database.binlogDir!;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  noteFollowedServer(config, server.key);
   // A receiver left running by a killed agent would write into the files this one rewrites
   // (or follow the server the cluster failed over from).
   await stopEveryPidFileUnder(join(config.stagingDir, MIRRORS_DIR));

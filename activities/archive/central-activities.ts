@@ -16,6 +16,7 @@ import {
   insertSegment,
   lastFileOf,
   lockArchive,
+  newestSegmentEnd,
   newestSegmentFile,
   streamHead,
   type NewSegment,
@@ -37,6 +38,7 @@ async function decide(
   server: BinlogServer,
   inspected: InspectedSegment,
   flavor: 'mysql' | 'mariadb',
+  startOffset = 0,
 ): Promise<Decision> {
   if (inspected.summary.flavor !== flavor) {
     throw new InvalidInputError(
@@ -47,7 +49,7 @@ async function decide(
     );
   }
   await lockArchive(db, ref.clusterId);
-  const existing = await findSegment(db, ref.clusterId, server.key, inspected.file);
+  const existing = await findSegment(db, ref.clusterId, server.key, inspected.file, startOffset);
   if (existing) return existing.sha256 === inspected.sha256 ? { kind: 'known' } : { kind: 'rewritten', archivedSha256: existing.sha256 };
   const head = await streamHead(db, ref.clusterId);
   return {
@@ -57,16 +59,22 @@ async function decide(
   };
 }
 
+/** A whole file, or the piece of one that starts at `startOffset` and may close it. */
+type Extent = { startOffset: number; closesFile: boolean };
+const WHOLE_FILE: Extent = { startOffset: 0, closesFile: true };
+
 function segmentRow(
   server: BinlogServer,
   inspected: InspectedSegment,
   verdict: ContinuityVerdict,
   uploaded: UploadedSegment | undefined,
+  extent: Extent = WHOLE_FILE,
 ): NewSegment {
   const s = inspected.summary;
   return {
     server,
     file: inspected.file,
+    ...extent,
     status: uploaded ? 'archived' : 'redundant',
     previousGtids: s.previousGtids,
     gtids: inspected.gtids,
@@ -150,8 +158,82 @@ export function createCentralArchiveActivities(catalog: Catalog, services: Artif
     if (gap) throw gap;
   };
 
+  /** The agent's upload is in object storage as it said: storage that lost or replaced it fails the registration. */
+  const checkStored = async (uploaded: UploadedSegment): Promise<void> => {
+    for (const [key, bytes] of [
+      [uploaded.objectKey, uploaded.storedBytes],
+      [uploaded.indexKey, uploaded.indexStoredBytes],
+    ] as const) {
+      const stored = await services.store.head(key);
+      if (stored?.size !== bytes) {
+        throw new SegmentObjectMissingError(
+          `s3://${services.store.bucket}/${key} holds ${stored ? `${stored.size} bytes` : 'nothing'}, the agent uploaded ${bytes}`,
+          {
+            hint: 'object storage lost or replaced the upload; the next archive pass (or the stream, for a piece) uploads these bytes again',
+            terminal: true,
+          },
+        );
+      }
+    }
+  };
+
   return {
     newestArchivedFile: ({ tenantId, clusterId }) => newestSegmentFile(catalog, tenantId, clusterId),
+
+    newestSegmentEnd: ({ tenantId, clusterId }) => newestSegmentEnd(catalog, tenantId, clusterId),
+
+    async registerStreamPiece({ tenantId, clusterId, piece }) {
+      const { server, inspected, uploaded } = piece;
+      await checkStored(uploaded);
+      const ref = { tenantId, clusterId };
+      const extent = { startOffset: piece.startOffset, closesFile: piece.closesFile };
+      const { flavor } = await getCluster(catalog, tenantId, clusterId);
+      type Placed = { inserted: boolean; redundant: boolean; gap: string | null };
+      const outcome = await catalog.withTenant(tenantId, async (db): Promise<Placed | PitrError> => {
+        let decision = await decide(db, ref, server, inspected, flavor, piece.startOffset);
+        if (decision.kind === 'known') return { inserted: false, redundant: false, gap: null };
+        if (decision.kind === 'rewritten') {
+          return rewritten(
+            ref,
+            server,
+            `${inspected.file} (from offset ${piece.startOffset})`,
+            `SHA-256 ${inspected.sha256}, archived as ${decision.archivedSha256}`,
+          );
+        }
+        let gap: string | null = null;
+        if (decision.verdict.continuity.kind === 'gap') {
+          // What the server purged before the stream received it is recorded, and the stream goes on after it.
+          const recorded = await recordGap(db, ref, server, inspected.file, {
+            flavor,
+            missing: decision.verdict.continuity.missing,
+            reached: decision.verdict.reached,
+            head: decision.head,
+          });
+          gap = recorded.message;
+          decision = await decide(db, ref, server, inspected, flavor, piece.startOffset);
+          if (decision.kind !== 'placed') return { inserted: false, redundant: false, gap };
+        }
+        const { continuity } = decision.verdict;
+        if (continuity.kind === 'diverged') return refuseDiverged(ref, server, inspected.file, continuity.lacking);
+        if (continuity.kind === 'gap')
+          throw new Error(`a piece of ${inspected.file} still leaves a gap once the gap before it is recorded`);
+        const redundant = continuity.kind === 'redundant';
+        await insertSegment(
+          db,
+          tenantId,
+          clusterId,
+          segmentRow(server, inspected, decision.verdict, redundant ? undefined : uploaded, extent),
+        );
+        return { inserted: true, redundant, gap };
+      });
+      if (outcome instanceof PitrError) throw outcome;
+      if (outcome.redundant) {
+        // Every transaction in it is archived already (from another server): its objects hold nothing a restore needs.
+        await services.store.delete(uploaded.objectKey);
+        await services.store.delete(uploaded.indexKey);
+      }
+      return { inserted: outcome.inserted, gap: outcome.gap };
+    },
 
     async planArchive({ tenantId, clusterId, server, closed, active }) {
       const known = await catalogedFiles(
@@ -220,21 +302,7 @@ export function createCentralArchiveActivities(catalog: Catalog, services: Artif
         await raiseAlert(catalog, { tenantId, clusterId, kind: 'binlog-rewritten', subject: `${server.key}/${inspected.file}`, message });
         throw new BinlogRewrittenError(message);
       }
-      for (const [key, bytes] of [
-        [uploaded.objectKey, uploaded.storedBytes],
-        [uploaded.indexKey, uploaded.indexStoredBytes],
-      ] as const) {
-        const stored = await services.store.head(key);
-        if (stored?.size !== bytes) {
-          throw new SegmentObjectMissingError(
-            `s3://${services.store.bucket}/${key} holds ${stored ? `${stored.size} bytes` : 'nothing'}, the agent uploaded ${bytes}`,
-            {
-              hint: 'object storage lost or replaced the upload; the next archive pass uploads this binlog again',
-              terminal: true,
-            },
-          );
-        }
-      }
+      await checkStored(uploaded);
       const ref = { tenantId, clusterId };
       const { flavor } = await getCluster(catalog, tenantId, clusterId);
       return catalog.withTenant(tenantId, async (db) => {

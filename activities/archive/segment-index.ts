@@ -1,4 +1,6 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { z } from 'zod';
 import type { BinlogFlavor, BinlogTransaction } from '../../domain/binlog/types';
@@ -120,4 +122,27 @@ export async function readSegmentIndex(request: {
     destination: { stream: collect },
   });
   return parseSegmentIndex(Buffer.concat(chunks).toString('utf8'), request.key);
+}
+
+/** Past the upload's 2-hour start-to-close timeout, with margin: no attempt is still writing such a file. */
+const ABANDONED_INDEX_MS = 3 * 60 * 60 * 1000;
+
+/**
+ * A staging file of the index for one upload attempt alone: two uploads of one binlog can
+ * overlap (an attempt taken for dead still running beside its retry, a manual pass beside the
+ * scheduled one), and must not write or delete each other's index. Files that crashed attempts
+ * left behind are removed once old enough.
+ */
+export function indexStagingPath(stagingDir: string, serverKey: string, file: string, now = Date.now()): string {
+  const stem = `${serverKey}-${file}.`;
+  for (const name of readdirSync(stagingDir)) {
+    if (!name.startsWith(stem) || !name.endsWith('.index.jsonl')) continue;
+    const path = join(stagingDir, name);
+    try {
+      if (now - statSync(path).mtimeMs > ABANDONED_INDEX_MS) rmSync(path, { force: true });
+    } catch {
+      // Removed meanwhile by its own attempt: nothing to clean.
+    }
+  }
+  return join(stagingDir, `${stem}${randomBytes(8).toString('hex')}.index.jsonl`);
 }

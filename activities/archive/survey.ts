@@ -165,13 +165,15 @@ const ROTATED_RECEIPT_MS = 3000;
  *
  * From a stream (`source` 'stream'), the files are read in the agent's mirror, and only the
  * closed ones it holds whole are offered; while any is held back, or the active one's head has
- * not arrived, the survey does not claim to know the oldest unarchived commit.
+ * not arrived, the survey does not claim to know the oldest unarchived commit. A stream that
+ * seals pieces of the open binlog needs no rotation (`rotate` false).
  */
 export async function surveyBinlogs(
   config: AgentConfig,
   rpoSeconds: number,
   newestArchived?: ArchivedFile | null,
   source: ArchiveSource = 'files',
+  rotate = true,
 ): Promise<BinlogSurvey> {
   return withDatabase(config.database, async (conn) => {
     const { nowSeconds, ...server } = await serverIdentity(conn, config.database.flavor);
@@ -189,7 +191,7 @@ export async function surveyBinlogs(
       );
     }
     let head = await activeHead(conn, reading, active, source);
-    if (rotationDue({ oldestUnarchivedSeconds: head.oldestTransactionSeconds, nowSeconds, rpoSeconds })) {
+    if (rotate && rotationDue({ oldestUnarchivedSeconds: head.oldestTransactionSeconds, nowSeconds, rpoSeconds })) {
       await conn.query('FLUSH BINARY LOGS');
       rotated = active;
       files = await listBinlogs(conn);

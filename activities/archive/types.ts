@@ -6,7 +6,9 @@ import type {
   BinlogServer,
   BinlogSurvey,
   InspectedSegment,
+  SealedPiece,
   SegmentCheck,
+  SegmentEnd,
   ServerBinlog,
   StreamFollowed,
   UploadedSegment,
@@ -17,15 +19,21 @@ import type { ArchiveSource } from '../../domain/archive/stream-mirror';
 export interface AgentArchiveActivities {
   /**
    * `newestArchived`: the newest file the archive holds (`newestArchivedFile`); without it every closed file is read for its creation time.
-   * `source` 'stream' reads the mirror the binlog stream fills instead of the server's folder (default 'files').
+   * `source` 'stream' reads the mirror the binlog stream fills instead of the server's folder (default 'files');
+   * `piecesSealed`: the stream archives the open binlog as it grows, so the RPO never calls for a rotation.
    */
   surveyBinlogs(
-    input: ArchiveRef & { rpoSeconds: number; newestArchived?: ArchivedFile | null; source?: ArchiveSource },
+    input: ArchiveRef & { rpoSeconds: number; newestArchived?: ArchivedFile | null; source?: ArchiveSource; piecesSealed?: boolean },
   ): Promise<BinlogSurvey>;
   inspectSegment(input: ArchiveRef & { file: string; source?: ArchiveSource; server?: BinlogServer }): Promise<InspectedSegment>;
   uploadSegment(input: ArchiveRef & { server: BinlogServer; file: string; source?: ArchiveSource }): Promise<UploadedSegment>;
   /** Receives the server's binlogs over the replication protocol into the agent's mirror for `runForSeconds`, heartbeating its progress. */
   followBinlogStream(input: ArchiveRef & { newestArchived: ArchivedFile | null; runForSeconds: number }): Promise<StreamFollowed>;
+  /**
+   * Seals and uploads the next piece of the stream's mirror after `after`: up to the last whole
+   * transaction gathered for `gatherMs`, waiting up to `waitMs` for one; null when none came.
+   */
+  sealStreamPiece(input: ArchiveRef & { after: SegmentEnd | null; waitMs: number; gatherMs: number }): Promise<SealedPiece | null>;
 }
 
 /** Run by the central worker, where the catalog lives. */
@@ -44,6 +52,14 @@ export interface CentralArchiveActivities {
    * or refuses a diverged history, with a terminal error.
    */
   checkSegment(input: ArchiveRef & { server: BinlogServer; inspected: InspectedSegment }): Promise<SegmentCheck>;
+  /** Where the newest segment of the cluster's stream ends: what its binlog stream seals after; null before any. */
+  newestSegmentEnd(input: ArchiveRef): Promise<SegmentEnd | null>;
+  /**
+   * Places a piece a stream sealed in the archive, by continuity as a whole file is placed; a gap
+   * before it (binlogs purged before the stream received them) is recorded with its alert and the
+   * piece placed after it. Registering the same piece again is a no-op.
+   */
+  registerStreamPiece(input: ArchiveRef & { piece: SealedPiece }): Promise<{ inserted: boolean; gap: string | null }>;
   /** Appends an uploaded segment to the stream; registering the same bytes again is a no-op. */
   registerSegment(
     input: ArchiveRef & { server: BinlogServer; inspected: InspectedSegment; uploaded: UploadedSegment },

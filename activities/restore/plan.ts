@@ -3,7 +3,14 @@ import type { ArtifactServices } from '../../adapters/artifact/services';
 import { planningBackups } from '../../adapters/catalog/backups';
 import type { Catalog } from '../../adapters/catalog/catalog';
 import { getCluster } from '../../adapters/catalog/clusters';
-import { archiveGaps, archivedSegmentsBetween, streamEntries, streamGap, type SegmentRecord } from '../../adapters/catalog/segments';
+import {
+  archiveGaps,
+  archivedSegmentsBetween,
+  piecesBefore,
+  streamEntries,
+  streamGap,
+  type SegmentRecord,
+} from '../../adapters/catalog/segments';
 import { segmentRange } from './segment-range';
 import { archiveStretches } from '../../adapters/catalog/stretches';
 import { nameGap, recoverabilityOf, type StreamSegment } from '../../domain/archive/recoverable';
@@ -73,6 +80,8 @@ export async function scopeFromCatalog(catalog: Catalog, request: PlanRequest, n
     )!;
     const range = await segmentRange(db, clusterId, choice, stretch);
     const segments = range === null ? [] : await archivedSegmentsBetween(db, clusterId, range.from, range.to);
+    // A piece of a binlog is replayed with the pieces of its file before it.
+    if (segments[0] && segments[0].startOffset > 0) segments.unshift(...(await piecesBefore(db, clusterId, segments[0])));
     return scopeChoice(choice, segments.map(planSegmentOf));
   });
 }
@@ -87,6 +96,7 @@ function planSegmentOf(record: SegmentRecord): PlanSegment {
     indexKey: record.indexKey,
     storedSha256: record.storedSha256,
     sizeBytes: record.sizeBytes,
+    startOffset: record.startOffset,
   };
 }
 

@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import { isoMicros, microsOf, type StreamEntry, type StreamGap, type StreamSegment } from '../../domain/archive/recoverable';
-import type { BinlogServer } from '../../domain/archive/types';
+import type { BinlogServer, SegmentEnd } from '../../domain/archive/types';
 import type { BinlogTime } from '../../domain/binlog/types';
 import type { Catalog } from './catalog';
 
@@ -12,6 +12,10 @@ export interface SegmentRecord {
   streamSeq: number;
   server: BinlogServer;
   file: string;
+  /** Where in the file the segment starts: 0 for a whole file or a file's first piece. */
+  startOffset: number;
+  /** The segment runs to the file's end: a whole file, or the last piece of one. */
+  closesFile: boolean;
   status: SegmentStatus;
   previousGtids: string;
   gtids: string;
@@ -63,7 +67,7 @@ export type ArchiveEntry = ({ kind: 'segment' } & SegmentRecord) | ({ kind: 'gap
 /** Timestamps come back as text with microseconds (node-postgres Dates keep milliseconds only). */
 const MICROS = (column: string) => `(extract(epoch FROM ${column}) * 1000000)::bigint AS ${column}_us`;
 
-const SEGMENT_COLUMNS = `stream_seq, server_key, server_uuid, server_id, file_name, status, previous_gtids, gtids, overlap_gtids,
+const SEGMENT_COLUMNS = `stream_seq, server_key, server_uuid, server_id, file_name, start_offset, closes_file, status, previous_gtids, gtids, overlap_gtids,
   reached_gtids, first_gtid, last_gtid, transactions, size_bytes, sha256, object_key, stored_bytes, stored_sha256, index_key,
   ${MICROS('first_event_at')}, ${MICROS('last_event_at')}, ${MICROS('first_commit_at')}, ${MICROS('last_commit_at')}, ${MICROS('archived_at')}`;
 
@@ -73,6 +77,8 @@ interface SegmentRow {
   server_uuid: string | null;
   server_id: string;
   file_name: string;
+  start_offset: string;
+  closes_file: boolean;
   status: SegmentStatus;
   previous_gtids: string;
   gtids: string;
@@ -102,6 +108,8 @@ function segmentOf(r: SegmentRow): SegmentRecord {
     streamSeq: Number(r.stream_seq),
     server: { key: r.server_key, uuid: r.server_uuid ?? undefined, id: Number(r.server_id) },
     file: r.file_name,
+    startOffset: Number(r.start_offset),
+    closesFile: r.closes_file,
     status: r.status,
     previousGtids: r.previous_gtids,
     gtids: r.gtids,
@@ -178,15 +186,21 @@ export async function streamHead(db: PoolClient, clusterId: string): Promise<{ r
   return { reached: row.reached_gtids, lastFile: last.rows[0]?.file_name ?? null };
 }
 
-export async function findSegment(db: PoolClient, clusterId: string, serverKey: string, file: string): Promise<SegmentRecord | undefined> {
+export async function findSegment(
+  db: PoolClient,
+  clusterId: string,
+  serverKey: string,
+  file: string,
+  startOffset = 0,
+): Promise<SegmentRecord | undefined> {
   const res = await db.query<SegmentRow>(
-    `SELECT ${SEGMENT_COLUMNS} FROM binlog_segments WHERE cluster_id = $1 AND server_key = $2 AND file_name = $3`,
-    [clusterId, serverKey, file],
+    `SELECT ${SEGMENT_COLUMNS} FROM binlog_segments WHERE cluster_id = $1 AND server_key = $2 AND file_name = $3 AND start_offset = $4`,
+    [clusterId, serverKey, file, startOffset],
   );
   return res.rows[0] && segmentOf(res.rows[0]);
 }
 
-/** The newest segment of a cluster's stream: its server and file; null before any. */
+/** The newest file of a cluster's stream that the archive holds to its end: its server and name; null before any. */
 export async function newestSegmentFile(
   catalog: Catalog,
   tenantId: string,
@@ -194,11 +208,24 @@ export async function newestSegmentFile(
 ): Promise<{ serverKey: string; file: string } | null> {
   return catalog.withTenant(tenantId, async (db) => {
     const res = await db.query<{ server_key: string; file_name: string }>(
-      'SELECT server_key, file_name FROM binlog_segments WHERE cluster_id = $1 ORDER BY stream_seq DESC LIMIT 1',
+      'SELECT server_key, file_name FROM binlog_segments WHERE cluster_id = $1 AND closes_file ORDER BY stream_seq DESC LIMIT 1',
       [clusterId],
     );
     const row = res.rows[0];
     return row ? { serverKey: row.server_key, file: row.file_name } : null;
+  });
+}
+
+/** Where the newest segment of a cluster's stream ends: the file, the offset after it, and whether it closed the file; null before any. */
+export async function newestSegmentEnd(catalog: Catalog, tenantId: string, clusterId: string): Promise<SegmentEnd | null> {
+  return catalog.withTenant(tenantId, async (db) => {
+    const res = await db.query<{ server_key: string; file_name: string; end_offset: string; closes_file: boolean }>(
+      `SELECT server_key, file_name, start_offset + size_bytes AS end_offset, closes_file
+       FROM binlog_segments WHERE cluster_id = $1 ORDER BY stream_seq DESC LIMIT 1`,
+      [clusterId],
+    );
+    const row = res.rows[0];
+    return row ? { serverKey: row.server_key, file: row.file_name, endOffset: Number(row.end_offset), closesFile: row.closes_file } : null;
   });
 }
 
@@ -218,8 +245,8 @@ export async function insertSegment(db: PoolClient, tenantId: string, clusterId:
   await db.query(
     `INSERT INTO binlog_segments (tenant_id, cluster_id, server_key, server_uuid, server_id, file_name, status, previous_gtids, gtids,
        overlap_gtids, reached_gtids, first_gtid, last_gtid, transactions, first_event_at, last_event_at, first_commit_at, last_commit_at,
-       size_bytes, sha256, object_key, stored_bytes, stored_sha256, index_key, archived_through, newest_commit_through)
-     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18::timestamptz, $19, $20, $21, $22, $23, $24,
+       size_bytes, sha256, object_key, stored_bytes, stored_sha256, index_key, start_offset, closes_file, archived_through, newest_commit_through)
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18::timestamptz, $19, $20, $21, $22, $23, $24, $25, $26,
        coalesce(before.archived_through, 0) + CASE WHEN $7 = 'redundant' THEN 0 ELSE 1 END,
        CASE WHEN $7 = 'redundant' THEN before.newest_commit_through ELSE greatest(before.newest_commit_through, $18::timestamptz) END
      FROM (SELECT NULL) one LEFT JOIN LATERAL (
@@ -250,6 +277,8 @@ export async function insertSegment(db: PoolClient, tenantId: string, clusterId:
       s.storedBytes,
       s.storedSha256,
       s.indexKey,
+      s.startOffset,
+      s.closesFile,
     ],
   );
 }
@@ -315,6 +344,16 @@ export async function archivedSegmentsBetween(db: PoolClient, clusterId: string,
     `SELECT ${SEGMENT_COLUMNS} FROM binlog_segments
      WHERE cluster_id = $1 AND status = 'archived' AND stream_seq BETWEEN $2 AND $3 ORDER BY stream_seq`,
     [clusterId, from, to],
+  );
+  return res.rows.map(segmentOf);
+}
+
+/** The archived pieces of `piece`'s file before it, in file order: what a replay of the piece appends it to. */
+export async function piecesBefore(db: PoolClient, clusterId: string, piece: SegmentRecord): Promise<SegmentRecord[]> {
+  const res = await db.query<SegmentRow>(
+    `SELECT ${SEGMENT_COLUMNS} FROM binlog_segments
+     WHERE cluster_id = $1 AND server_key = $2 AND file_name = $3 AND start_offset < $4 AND status = 'archived' ORDER BY start_offset`,
+    [clusterId, piece.server.key, piece.file, piece.startOffset],
   );
   return res.rows.map(segmentOf);
 }

@@ -67,6 +67,11 @@ export function segmentKey(prefix: string, ref: ClusterRef, serverKey: string, f
   return clusterKey(prefix, ref, 'binlogs', serverKey, file);
 }
 
+/** Where a piece of a server's binlog a stream sealed is archived: by the file and the offset it starts at. */
+export function segmentPieceKey(prefix: string, ref: ClusterRef, serverKey: string, file: string, startOffset: number): string {
+  return clusterKey(prefix, ref, 'binlogs', serverKey, `${file}+${String(startOffset).padStart(13, '0')}`);
+}
+
 export function segmentIndexKey(segmentKey: string): string {
   return `${segmentKey}.index`;
 }

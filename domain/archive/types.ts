@@ -140,3 +140,23 @@ export type ArchivePassReport = ArchiveRef & {
       }
     | { outcome: 'failed'; error: ArchivePassError }
   );
+
+/** Where the newest segment of a cluster's stream ends: what a stream seals its next piece after. */
+export interface SegmentEnd {
+  serverKey: string;
+  file: string;
+  /** The offset just past the segment, in its file. */
+  endOffset: number;
+  /** The segment ran to the file's end: the next piece starts the server's next file. */
+  closesFile: boolean;
+}
+
+/** A piece of a binlog a stream sealed and uploaded, for the central worker to place in the stream. */
+export interface SealedPiece {
+  server: BinlogServer;
+  startOffset: number;
+  closesFile: boolean;
+  /** The piece's bytes, history and transactions, as a pass inspects a whole file. */
+  inspected: InspectedSegment;
+  uploaded: UploadedSegment;
+}

@@ -79,6 +79,26 @@ export class BinlogIndexer implements EventSink {
   /** Ends the input; throws BinlogCorruptError when the file stops short. */
   finish(): BinlogSummary {
     this.scanner.finish();
+    return this.summarySoFar();
+  }
+
+  /** Whether the events read so far end the file: the last one is a Rotate or Stop event, read whole. */
+  get endsFile(): boolean {
+    return (this.lastEventType === EventType.ROTATE || this.lastEventType === EventType.STOP) && !this.scanner.midEvent;
+  }
+
+  /** A transaction has started and not ended in what was read so far. */
+  get midTransaction(): boolean {
+    return this.boundaries.open;
+  }
+
+  /** Where the last whole event read ends. */
+  get position(): number {
+    return this.scanner.wholeEventsEnd;
+  }
+
+  /** The summary of the events read so far, without ending the input: a growing file's. */
+  summarySoFar(): BinlogSummary {
     const format = this.format;
     if (format === undefined) throw this.corrupt(this.scanner.position, 'file holds no Format_description event');
     const mysql = format.flavor === 'mysql';

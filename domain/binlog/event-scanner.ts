@@ -58,6 +58,16 @@ export class EventScanner {
     return this.pendingFilled === NO_PENDING ? this.offset : this.offset + this.pendingFilled;
   }
 
+  /** Where the last whole event ends: the offset of the next one. */
+  get wholeEventsEnd(): number {
+    return this.offset;
+  }
+
+  /** Part of an event has been read, not all of it. */
+  get midEvent(): boolean {
+    return this.pendingFilled !== NO_PENDING;
+  }
+
   push(chunk: Buffer): void {
     let pos = 0;
     if (this.magicFilled < BINLOG_MAGIC.length) {

@@ -37,6 +37,8 @@ export interface PlanSegment extends StreamSegment {
   indexKey: string | null;
   storedSha256: string | null;
   sizeBytes: number;
+  /** Where a piece of a binlog a stream sealed starts in its file; absent or 0 for a whole file. */
+  startOffset?: number;
 }
 
 export type PlanEntry = PlanSegment | StreamGap;
@@ -67,6 +69,8 @@ export interface SegmentToApply {
   objectKey: string;
   storedSha256: string;
   sizeBytes: number;
+  /** A piece of `file` from this offset on, appended to the pieces before it; absent for a whole file. */
+  startOffset?: number;
 }
 
 export interface RestorePlan {
@@ -245,7 +249,10 @@ export function chooseRestore(input: PlanChoiceInput, recoverable: Recoverabilit
 export function scopeChoice(choice: RestoreChoice, segments: readonly PlanSegment[]): RestoreScope {
   const { input, recoverable, backup } = choice;
   const { flavor, target } = input;
-  const start = segments.findIndex((s) => !historyContains(flavor, backup.gtidExecuted, s.reached));
+  const start = fileStart(
+    segments,
+    segments.findIndex((s) => !historyContains(flavor, backup.gtidExecuted, s.reached)),
+  );
   const fromBackup = start < 0 ? [] : segments.slice(start);
   const scope = { input, recoverable, backup, segments: fromBackup };
   if (target.kind === 'gtid') {
@@ -265,6 +272,21 @@ export function scopeChoice(choice: RestoreChoice, segments: readonly PlanSegmen
   return { ...scope, segments: fromBackup.slice(0, boundary + 1), boundary: fromBackup[boundary]!, following };
 }
 
+/**
+ * Where the file of the segment at `index` starts among `segments`: a piece of a binlog is
+ * replayed with the pieces of its file before it, which hold its header (and transactions the
+ * backup already has, which the replay skips as it skips them in a whole file).
+ */
+function fileStart(segments: readonly PlanSegment[], index: number): number {
+  let start = index;
+  while (start > 0 && (segments[start]!.startOffset ?? 0) > 0) {
+    const before = segments[start - 1]!;
+    if (before.file !== segments[start]!.file || before.serverKey !== segments[start]!.serverKey) break;
+    start--;
+  }
+  return start;
+}
+
 /** `chooseRestore` and `scopeChoice` over a whole archive. */
 export function scopeRestore(input: PlanInput): RestoreScope {
   const recoverable = recoverability(input.flavor, input.entries, input.backups, input.nowMicros);
@@ -273,7 +295,8 @@ export function scopeRestore(input: PlanInput): RestoreScope {
 }
 
 function toApply(s: PlanSegment): SegmentToApply {
-  return { file: s.file, serverKey: s.serverKey, objectKey: s.objectKey!, storedSha256: s.storedSha256!, sizeBytes: s.sizeBytes };
+  const piece = s.startOffset ? { startOffset: s.startOffset } : {};
+  return { file: s.file, serverKey: s.serverKey, objectKey: s.objectKey!, storedSha256: s.storedSha256!, sizeBytes: s.sizeBytes, ...piece };
 }
 
 function lastWithTransactions(segments: readonly PlanSegment[]): PlanSegment | undefined {

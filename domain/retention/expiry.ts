@@ -75,6 +75,8 @@ export interface ExpiryDecision {
 
 export const segmentId = (s: SegmentRef): string => `${s.serverKey}/${s.file}`;
 const refOf = (s: SegmentRef): SegmentRef => ({ serverKey: s.serverKey, file: s.file });
+/** Each file once: the pieces of a binlog a stream archived are one file to retention. */
+const filesOf = (segments: readonly SegmentRef[]): SegmentRef[] => [...new Map(segments.map((s) => [segmentId(s), refOf(s)])).values()];
 
 const usable = (b: RetentionBackup): b is RetentionBackup & { gtidExecuted: string } => b.status === 'completed' && b.gtidExecuted !== null;
 
@@ -175,6 +177,8 @@ export function decideExpiry(input: RetentionInput): ExpiryDecision {
 
   const start = Math.min(entries.length, ...kept.map(({ backup }) => firstNeeded(flavor, entries, backup.gtidExecuted!)));
   const held = new Set(input.holds.segments.map(segmentId));
+  // A binlog a stream archived in pieces expires whole: a kept piece is replayed from its file's first.
+  for (const e of entries.slice(start)) if (e.kind === 'segment') held.add(segmentId(e));
   // With no completed backup nothing anchors the archive: nothing in it expires.
   const segments =
     kept.length === 0
@@ -185,7 +189,7 @@ export function decideExpiry(input: RetentionInput): ExpiryDecision {
 
   const unfinished = {
     backups: input.backups.filter((b) => b.status === 'expiring').map((b) => b.backupId),
-    segments: entries.filter((e): e is RetentionSegment => e.kind === 'segment' && e.status === 'expiring').map(refOf),
+    segments: filesOf(entries.filter((e): e is RetentionSegment => e.kind === 'segment' && e.status === 'expiring')),
   };
   const remaining = input.backups.filter((b) => !expiring.has(b.backupId));
   const after = recoverability(flavor, streamOf(entries, new Set(segments.map(segmentId))), pointsOf(remaining), nowMicros);
@@ -200,7 +204,7 @@ export function decideExpiry(input: RetentionInput): ExpiryDecision {
     kept: kept.map(({ backup, reasons: why }) => ({ backupId: backup.backupId, finishedAt: backup.finishedAt, reasons: why })),
     policyKeepsFrom: oldest(policyKept),
     backups: [...expiring],
-    segments: segments.map(refOf),
+    segments: filesOf(segments),
     unfinished,
     before,
     after,

@@ -31,3 +31,14 @@ export async function archiveStreamedThrough(client: Client, ids: ClusterIds, fl
   assert.equal(canonical(flavor, segments.at(-1)?.reachedGtids ?? ''), executed, 'the archive reaches every committed transaction');
   return segments;
 }
+
+/** Waits, running no archive pass, until the stream's sealed pieces reach `executed`; returns the archive's segments. */
+export async function sealedThrough(ids: ClusterIds, flavor: Flavor, executed: string): Promise<SegmentRecord[]> {
+  let segments = segmentsOf(await archiveOf(ids));
+  for (let poll = 0; poll < 300 && canonical(flavor, segments.at(-1)?.reachedGtids ?? '') !== executed; poll++) {
+    await sleep(100);
+    segments = segmentsOf(await archiveOf(ids));
+  }
+  assert.equal(canonical(flavor, segments.at(-1)?.reachedGtids ?? ''), executed, 'the sealed pieces reach every committed transaction');
+  return segments;
+}

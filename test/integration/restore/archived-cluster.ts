@@ -13,7 +13,7 @@ import { isoMicros } from '../../../domain/archive/recoverable';
 import { parseRestoreTarget } from '../../../domain/restore/target';
 import type { ArchiveSource } from '../../../domain/archive/stream-mirror';
 import { archivePass, canonical, ENGINE, executedGtids, setRpo, sql, withCentralCatalog } from '../archive/archive-harness';
-import { archiveStreamedThrough, streamingAgentDatabase } from '../archive/stream-harness';
+import { archiveStreamedThrough, sealedThrough, streamingAgentDatabase } from '../archive/stream-harness';
 import { OracleWriter, type CommittedRow, type WriterPace } from './oracle-writer';
 
 export interface Cluster {
@@ -47,6 +47,8 @@ export async function archivedCluster(
     engine?: EngineName;
     agent?: Partial<AgentConfig> | ((db: DbInstance) => Promise<Partial<AgentConfig>>);
     archive?: ArchiveSource;
+    /** false: nothing rotates the binlog after the backup; a stream archives the open file in pieces, with no archive pass. */
+    rotate?: boolean;
   } = {},
 ): Promise<Cluster> {
   const db = await freshDbInstance(flavor, {
@@ -74,9 +76,11 @@ export async function archivedCluster(
   await sleep(pace.settleMs / 2);
   await (await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId })).handle.result();
   await sleep(pace.settleMs / 2);
-  const flusher = await sql(db);
-  await flusher.query('FLUSH BINARY LOGS');
-  await flusher.end();
+  if (source.rotate !== false) {
+    const flusher = await sql(db);
+    await flusher.query('FLUSH BINARY LOGS');
+    await flusher.end();
+  }
   const rotatedMicros = Date.now() * 1000;
   await afterRotation?.(db);
   await sleep(pace.settleMs / 2);
@@ -86,7 +90,8 @@ export async function archivedCluster(
     const conn = await sql(db);
     const executed = canonical(flavor, await executedGtids(conn, flavor));
     await conn.end();
-    await archiveStreamedThrough(client, ids, flavor, executed);
+    if (source.rotate === false) await sealedThrough(ids, flavor, executed);
+    else await archiveStreamedThrough(client, ids, flavor, executed);
     await stopBinlogStream(client, ids);
   } else {
     await archivePass(client, ids);

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { indexStagingPath } from '../../../activities/archive/agent-activities';
+import { indexStagingPath } from '../../../activities/archive/segment-index';
 
 const dir = mkdtempSync(join(tmpdir(), 'pitr-index-staging-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

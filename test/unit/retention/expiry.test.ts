@@ -246,6 +246,31 @@ describe('expiry', () => {
     );
   });
 
+  test('a binlog a stream archived in pieces expires whole, and is kept whole while a kept backup needs any piece of it', () => {
+    // binlog.000002 in three pieces: transactions 6-7, 8-9 and 10.
+    const entries = [segment(1, 1, 5), segment(2, 6, 7), segment(2, 8, 9), segment(2, 10, 10), segment(3, 11, 15)];
+    const input: RetentionInput = {
+      flavor: 'mysql',
+      policy: { keepBackups: 1, keepDays: 0 },
+      entries,
+      holds: { backups: [], segments: [] },
+      nowMicros: commitOf(30),
+      backups: [backup('old', 3), backup('new', 8)],
+    };
+    const d = decideExpiry(input);
+    // The new backup needs transactions 9 on, in the second piece: the file's first piece holds its header.
+    assert.deepEqual(
+      d.segments.map((s) => s.file),
+      ['binlog.000001'],
+    );
+    const later = decideExpiry({ ...input, backups: [backup('old', 3), backup('new', 12)] });
+    assert.deepEqual(
+      later.segments.map((s) => s.file),
+      ['binlog.000001', 'binlog.000002'],
+      'each file once, all its pieces together',
+    );
+  });
+
   test('a held backup and its segments stay; a failed run left `expiring` is finished', () => {
     const entries = [segment(1, 1, 5, 'expiring'), segment(2, 6, 10), segment(3, 11, 15), segment(4, 16, 20)];
     const input: RetentionInput = {

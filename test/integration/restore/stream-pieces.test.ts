@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { Flavor } from '../../../domain/backup';
+import { testStack } from '../../harness/env';
+import { startTestCentralWorkers } from '../../harness/workers';
+import { archiveOf, segmentsOf } from '../archive/archive-harness';
+import { archivedCluster, assertRestoresExactly } from './archived-cluster';
+
+process.env.PITR_RESTORE_DIR = join(testStack().stateDir, 'restores');
+const centralReady = startTestCentralWorkers();
+
+for (const flavor of ['mysql', 'mariadb'] as const satisfies readonly Flavor[]) {
+  test(`${flavor}: a stream archives the open binlog in pieces, with no rotation and no archive pass, and a restore to an instant 2 s before the last commit is exact`, async () => {
+    await centralReady;
+    const cluster = await archivedCluster(
+      flavor,
+      flavor === 'mysql' ? { intervalMs: 40, settleMs: 4000 } : { intervalMs: 300, settleMs: 8000, insideSeconds: true },
+      'pieces',
+      undefined,
+      { archive: 'stream', rotate: false },
+    );
+    const segments = segmentsOf(await archiveOf(cluster.ids));
+    const pieces = segments.filter((s) => s.startOffset > 0);
+    assert.ok(pieces.length >= 3, `the open binlog was archived in pieces (${pieces.length} after its first)`);
+    assert.equal(segments.at(-1)!.closesFile, false, 'the newest piece is of a binlog the server has not closed');
+    for (const [i, s] of segments.entries()) {
+      const before = segments[i - 1];
+      if (s.startOffset > 0)
+        assert.equal(s.startOffset, before!.startOffset + before!.sizeBytes, `${s.file}: each piece starts where the one before ended`);
+    }
+
+    const last = cluster.rows.at(-1)!;
+    const target = last.micros - 2_000_000;
+    const before = cluster.rows.filter((r) => r.micros <= (flavor === 'mysql' ? target : Math.floor(target / 1e6) * 1e6 + 999_999)).at(-1)!;
+    assert.ok(before.micros > cluster.backupFinishedMicros, 'the instant is after the backup');
+    const instant = flavor === 'mysql' ? target : Math.floor(target / 1e6) * 1e6 + 999_999;
+    await assertRestoresExactly(cluster, instant, before, `pieces-${flavor}`);
+  });
+}
