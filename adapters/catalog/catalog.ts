@@ -27,6 +27,10 @@ export class Catalog {
         cause: err,
       });
     }
+    // A connection lost mid-transaction is also emitted as an 'error' on its client: the failing query reports it, and unheard it would crash the worker.
+    const lost = (): void => undefined;
+    client.on('error', lost);
+    let failed: Error | undefined;
     try {
       await client.query('BEGIN');
       await client.query('SET LOCAL ROLE pitr_app');
@@ -35,10 +39,13 @@ export class Catalog {
       await client.query('COMMIT');
       return result;
     } catch (err) {
+      if (!(err instanceof PitrError)) failed = err as Error;
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
-      client.release();
+      client.off('error', lost);
+      // A client whose transaction failed other than by the product's own refusal may have lost its connection: it is closed, not pooled again.
+      client.release(failed);
     }
   }
 

@@ -32,7 +32,10 @@ function entryLine(e: ArchiveEntry): string {
     return `${e.streamSeq}\tGAP\t${e.serverKey}\t${files}\tmissing ${e.missingGtids}`;
   }
   const span = e.transactions === 0 ? 'no transactions' : `${e.transactions} trx ${e.firstCommitAt} … ${e.lastCommitAt}`;
-  return `${e.streamSeq}\t${e.status}\t${e.server.key}\t${e.file}\t${span}\t${e.gtids || '(none)'}`;
+  // A piece of a binlog a stream sealed shows the bytes of its file it holds.
+  const piece =
+    e.startOffset > 0 || !e.closesFile ? ` bytes ${e.startOffset}-${e.startOffset + e.sizeBytes}${e.closesFile ? ' (end)' : ''}` : '';
+  return `${e.streamSeq}\t${e.status}\t${e.server.key}\t${e.file}${piece}\t${span}\t${e.gtids || '(none)'}`;
 }
 
 export function binlogsCommand(): Command {

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { minioPidFile, type S3Endpoint, startMinio, stopMinio } from '../../devstack/minio-server';
-import { freePort, runningPid } from '../../adapters/servers/process';
+import type { S3Endpoint } from '../../devstack/minio-server';
+import { withBenchMinio } from './bench-minio';
 import { toolchain } from '../../adapters/servers/toolchain';
 import { measureProcess, medianRun, type ProcessRun } from './measured-process';
 import { ensureSysbenchDump } from './sysbench-dump';
@@ -61,21 +61,7 @@ async function withStack<T>(run: (stack: Stack) => Promise<T>): Promise<T> {
     };
     return run({ s3, minioPid: undefined });
   }
-  const dir = mkdtempSync(join(tmpdir(), 'pitr-bench-minio-'));
-  try {
-    const s3 = await startMinio({
-      dir,
-      port: await freePort(),
-      consolePort: await freePort(),
-      bucket: 'pitr-bench',
-      accessKeyId: 'bench',
-      secretAccessKey: randomBytes(12).toString('hex'),
-    });
-    return await run({ s3, minioPid: runningPid(minioPidFile(dir)) });
-  } finally {
-    await stopMinio(dir);
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return withBenchMinio(({ s3, minioPid }) => run({ s3, minioPid }));
 }
 
 function cliEnv(s3: S3Endpoint, masterKey: string): NodeJS.ProcessEnv {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, openSync, readSync, closeSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readSync, closeSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,14 +17,21 @@ import { BinlogIndexer } from '../../domain/binlog/binlog-indexer';
 import type { BinlogTransaction } from '../../domain/binlog/types';
 import { SOURCE_SERVER_ARGS } from '../../devstack/stack';
 import { benchAgentConfig } from './bench-agent';
+import { sealStreamPiece } from '../../activities/archive/stream-sealer';
+import type { SealedPiece, SegmentEnd } from '../../domain/archive/types';
+import { SEAL_GATHER_MS } from '../../workflows/binlog-stream';
+import type { S3Endpoint } from '../../devstack/minio-server';
+import { withBenchMinio } from './bench-minio';
 
 /**
  * How long after its commit a transaction reaches the binlog stream's mirror, under a write load
  * of at least 1,000 transactions per second, on MySQL 9.7 and MariaDB 10.11: the product's own
  * receiver (`followBinlogStream`: mysqlbinlog / mariadb-binlog --read-from-remote-server --raw
- * --stop-never), the mirror read as it grows, no FLUSH BINARY LOGS issued. This is the
- * receiving half of the stream's lag; archiving the open binlog adds the sealing interval
- * (docs/streaming-archive.md).
+ * --stop-never), the mirror read as it grows, no FLUSH BINARY LOGS issued; then how long after
+ * its commit the piece holding it is sealed, uploaded and stored in a local MinIO by the
+ * product's sealer (`sealStreamPiece`, gathering for SEAL_GATHER_MS as the stream workflow
+ * calls it). Placing the piece in the catalog (a central activity and two workflow tasks) comes
+ * on top of the second figure; the bench runs without Temporal.
  *
  * A transaction's commit time: on MySQL the µs commit timestamp its GTID event carries; on
  * MariaDB, whose binlog stamps whole seconds, the moment the writer's INSERT returned (the
@@ -79,7 +86,7 @@ async function writeLoad(db: DbInstance, until: number): Promise<Load> {
 
 /** Reads the mirror's files as they grow, noting when each transaction is there whole. */
 class MirrorTail {
-  readonly received: Array<{ transaction: BinlogTransaction; atMicros: number }> = [];
+  readonly received: Array<{ file: string; transaction: BinlogTransaction; atMicros: number }> = [];
   private file: string | undefined;
   private fd: number | undefined;
   private offset = 0;
@@ -115,7 +122,7 @@ class MirrorTail {
     this.file = name;
     this.fd = openSync(join(this.dir, name), 'r');
     this.offset = 0;
-    this.indexer = new BinlogIndexer((transaction) => this.received.push({ transaction, atMicros: nowMicros() }), name);
+    this.indexer = new BinlogIndexer((transaction) => this.received.push({ file: name, transaction, atMicros: nowMicros() }), name);
   }
 
   private readNew(): void {
@@ -135,12 +142,40 @@ class MirrorTail {
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const ms = (micros: number): string => `${(micros / 1000).toFixed(1)} ms`;
 
-async function benchFlavor(flavor: Flavor): Promise<void> {
+/** Seals pieces of the mirror as the stream workflow does until `stop`, noting when each is stored. */
+async function sealAsTheStreamDoes(
+  config: AgentConfig,
+  stop: AbortSignal,
+): Promise<Array<{ file: string; end: number; atMicros: number }>> {
+  const sealed: Array<{ file: string; end: number; atMicros: number }> = [];
+  let after: SegmentEnd | null = null;
+  while (!stop.aborted) {
+    const ref = { tenantId: config.tenantId, clusterId: config.clusterId };
+    const piece: SealedPiece | null = await sealStreamPiece(
+      config,
+      { ...ref, after, waitMs: 1000, gatherMs: SEAL_GATHER_MS },
+      () => undefined,
+      stop,
+    ).catch((err: unknown) => {
+      if (stop.aborted) return null;
+      throw err;
+    });
+    if (piece === null) continue;
+    const end: number = piece.startOffset + piece.inspected.sizeBytes;
+    after = { serverKey: piece.server.key, file: piece.inspected.file, endOffset: end, closesFile: piece.closesFile };
+    sealed.push({ file: piece.inspected.file, end, atMicros: nowMicros() });
+  }
+  return sealed;
+}
+
+async function benchFlavor(flavor: Flavor, s3: S3Endpoint, masterKeyFile: string): Promise<void> {
   const dir = mkdtempSync(join(cacheDir(), `bench-stream-${flavor}-`));
   const db = await startDbInstance({ flavor, dir, extraArgs: [...SOURCE_SERVER_ARGS[flavor]] });
   const stop = new AbortController();
+  const stopSealing = new AbortController();
   try {
-    const config = benchAgentConfig(db, `stream-${flavor}`, { archiveSource: 'stream' });
+    const storage = { endpoint: s3.endpoint, bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey };
+    const config = benchAgentConfig(db, `stream-${flavor}`, { archiveSource: 'stream' }, { storage, masterKeyFile });
     const server = await withDatabase(config.database, (conn) => serverIdentity(conn, flavor));
     const following = followBinlogStream(
       config,
@@ -151,6 +186,7 @@ async function benchFlavor(flavor: Flavor): Promise<void> {
       if (!(err instanceof EngineAbortedError)) throw err;
     });
     const tail = new MirrorTail(readingStream(config, server.key));
+    const sealing = sealAsTheStreamDoes(config, stopSealing.signal);
     const started = Date.now();
     const loading = writeLoad(db, started + SECONDS * 1000);
     let done = false;
@@ -167,6 +203,10 @@ async function benchFlavor(flavor: Flavor): Promise<void> {
     for (const deadline = Date.now() + 10_000; Date.now() < deadline && tail.received.length < load.transactions; await sleep(POLL_MS))
       tail.poll();
     tail.close();
+    // The last pieces are sealed after the load ends.
+    await sleep(3000 + SEAL_GATHER_MS);
+    stopSealing.abort();
+    const sealed = await sealing;
     stop.abort();
     await following;
 
@@ -186,7 +226,21 @@ async function benchFlavor(flavor: Flavor): Promise<void> {
       `  received after commit: p50 ${ms(percentile(lags, 50))}, p99 ${ms(percentile(lags, 99))}, max ${ms(lags[lags.length - 1] ?? 0)}` +
         `  (commit time: ${flavor === 'mysql' ? "the server's µs commit timestamp" : 'when the INSERT returned'}; the mirror looked at every ${POLL_MS} ms${unmatched ? `; ${unmatched} without a commit time` : ''})`,
     );
+    const stored: number[] = [];
+    let unsealed = 0;
+    for (const { file, transaction } of tail.received) {
+      const committed = flavor === 'mysql' ? transaction.commitTime.micros : load.acknowledged.get(transaction.gtid ?? '');
+      const piece = sealed.find((p) => p.file === file && p.end >= transaction.end);
+      if (piece === undefined) unsealed++;
+      else if (committed !== undefined) stored.push(piece.atMicros - committed);
+    }
+    stored.sort((a, b) => a - b);
+    log(
+      `  in object storage after commit: p50 ${ms(percentile(stored, 50))}, p99 ${ms(percentile(stored, 99))}, max ${ms(stored[stored.length - 1] ?? 0)}` +
+        `  (${sealed.length} pieces sealed every ${SEAL_GATHER_MS} ms at most, each uploaded with its index to MinIO${unsealed ? `; ${unsealed} transactions in no sealed piece` : ''})`,
+    );
   } finally {
+    stopSealing.abort();
     stop.abort();
     await stopDbInstance(dir);
     rmSync(dir, { recursive: true, force: true });
@@ -195,7 +249,11 @@ async function benchFlavor(flavor: Flavor): Promise<void> {
 
 async function main(): Promise<void> {
   log(`machine: ${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(2)} at start; ${SECONDS} s of load per server`);
-  for (const flavor of ['mysql', 'mariadb'] as const) await benchFlavor(flavor);
+  await withBenchMinio(async ({ s3, dir }) => {
+    const masterKeyFile = join(dir, 'master.key');
+    writeFileSync(masterKeyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
+    for (const flavor of ['mysql', 'mariadb'] as const) await benchFlavor(flavor, s3, masterKeyFile);
+  });
   log(`load average ${loadavg()[0]!.toFixed(2)} at the end`);
 }
 
