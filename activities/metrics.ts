@@ -86,6 +86,23 @@ export const archiveRpo = new Gauge({
   },
 });
 
+const streamLags = new Map<string, { tenant: string; cluster: string; seconds: number }>();
+
+/** A piece a cluster's binlog stream placed in the archive: how long its oldest transaction waited from its commit to being recoverable. */
+export function noteStreamPiece(tenant: string, cluster: string, seconds: number): void {
+  streamLags.set(`${tenant}/${cluster}`, { tenant, cluster, seconds });
+}
+
+export const archiveStreamLag = new Gauge({
+  name: 'pitr_archive_lag_seconds',
+  help: "How long the oldest transaction of the last piece each cluster's binlog stream placed in the archive waited from its commit until it was recoverable (MariaDB: from the start of its commit second)",
+  labelNames: ['tenant', 'cluster'] as const,
+  registers: [productMetrics],
+  collect() {
+    for (const { tenant, cluster, seconds } of streamLags.values()) this.set({ tenant, cluster }, seconds);
+  },
+});
+
 export const restoreOrphansRemoved = new Counter({
   name: 'pitr_restore_orphans_removed_total',
   help: 'Restored instances and folders a restore host removed because no running restore owned them any more',

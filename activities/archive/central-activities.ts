@@ -6,6 +6,7 @@ import type { ActiveBinlog, ArchiveRef, BinlogServer, InspectedSegment, SegmentC
 import { InvalidInputError, PitrError } from '../../domain/errors';
 import type { ArtifactServices } from '../../adapters/artifact/services';
 import { raiseAlert } from '../../adapters/catalog/alerts';
+import { noteStreamPiece } from '../metrics';
 import { divergedSubject } from '../../adapters/catalog/archive-halts';
 import type { Catalog } from '../../adapters/catalog/catalog';
 import { getCluster } from '../../adapters/catalog/clusters';
@@ -227,6 +228,10 @@ export function createCentralArchiveActivities(catalog: Catalog, services: Artif
         return { inserted: true, redundant, gap };
       });
       if (outcome instanceof PitrError) throw outcome;
+      const firstCommit = inspected.summary.firstCommitTime;
+      if (outcome.inserted && !outcome.redundant && firstCommit !== null) {
+        noteStreamPiece(tenantId, clusterId, Math.max(0, Date.now() * 1000 - firstCommit.micros) / 1_000_000);
+      }
       if (outcome.redundant) {
         // Every transaction in it is archived already (from another server): its objects hold nothing a restore needs.
         await services.store.delete(uploaded.objectKey);

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import type { Flavor } from '../../../domain/backup';
 import { testStack } from '../../harness/env';
 import { startTestCentralWorkers } from '../../harness/workers';
+import { archiveStreamLag } from '../../../activities/metrics';
 import { archiveOf, segmentsOf } from '../archive/archive-harness';
 import { archivedCluster, assertRestoresExactly } from './archived-cluster';
 
@@ -29,6 +30,9 @@ for (const flavor of ['mysql', 'mariadb'] as const satisfies readonly Flavor[]) 
       if (s.startOffset > 0)
         assert.equal(s.startOffset, before!.startOffset + before!.sizeBytes, `${s.file}: each piece starts where the one before ended`);
     }
+
+    const lag = (await archiveStreamLag.get()).values.find((v) => v.labels.cluster === cluster.ids.clusterId);
+    assert.ok(lag !== undefined && lag.value > 0, `pitr_archive_lag_seconds is reported for the cluster (${lag?.value})`);
 
     const last = cluster.rows.at(-1)!;
     const target = last.micros - 2_000_000;
