@@ -108,8 +108,8 @@ async function readingAt(config: AgentConfig, serverKey: string, file: string, o
       `the mirror of ${file} of server ${serverKey} does not end a transaction at ${offset}, where its archived piece ends: it is being received again`,
     );
   }
-  const flavor = reading.indexer.summarySoFar().flavor;
-  reading.previous = historyAfter(flavor, reading.indexer.summarySoFar().previousGtids, pieceGtids(flavor, reading.pending));
+  const { flavor, previousGtids } = reading.indexer.summarySoFar();
+  reading.previous = historyAfter(flavor, previousGtids, pieceGtids(flavor, reading.pending));
   reading.pending = [];
   reading.sealed = offset;
   return reading;
