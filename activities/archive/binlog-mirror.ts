@@ -18,6 +18,7 @@ import { agentConnection } from '../../adapters/engines/sql-connection';
 import { runTool } from '../../adapters/engines/tool-process';
 import { stopEveryPidFileUnder, writePidFile } from '../../adapters/servers/process';
 import { toolchain } from '../../adapters/servers/toolchain';
+import { startArrivalClock } from './arrival-clock';
 import { BinlogStreamStalledError } from './errors';
 import { listBinlogs, serverIdentity } from './survey';
 
@@ -212,6 +213,9 @@ export async function followBinlogStream(
   const onAbort = (): void => stop.abort();
   signal.addEventListener('abort', onAbort, { once: true });
   const mysql = config.database.flavor === 'mysql';
+  // MariaDB's binlog dates commits in whole seconds: when they arrive splits a second.
+  const serverEnd = inBinlogOrder(files).pop();
+  if (!mysql && serverEnd !== undefined) startArrivalClock(dir, { file: serverEnd.name, size: serverEnd.sizeBytes }, stop.signal);
   const tools = toolchain();
   const serverId = streamServerId(config.database.streamServerId, input.tenantId, input.clusterId);
   const watching = watchForStall(

@@ -11,34 +11,41 @@ import type { ObjectStore } from '../../adapters/storage/object-store';
 
 /**
  * The per-transaction index of an archived binlog, stored beside it as its own artifact:
- * JSON lines, a header then one `[gtid, start, end, commitMicros, precision]` array per
- * transaction. Text compresses to about the size of a packed binary layout once zstd has run
+ * JSON lines, a header then one `[gtid, start, end, commitMicros, precision, receivedAfterMicros,
+ * receivedByMicros]` array per transaction (the last two null unless a live stream dated its
+ * arrival; format /1, still read, has the first five). Text compresses to about the size of a packed binary layout once zstd has run
  * over it, stays readable with `pitr artifact` when an incident needs it, and goes through
  * the same encryption as the binlog: commit times and GTIDs describe a tenant's workload.
  */
-export const SEGMENT_INDEX_FORMAT = 'pitr-binlog-index/1';
+export const SEGMENT_INDEX_FORMAT = 'pitr-binlog-index/2';
 
-const headerSchema = z.object({
-  format: z.literal(SEGMENT_INDEX_FORMAT),
-  file: z.string(),
-  serverKey: z.string(),
-  flavor: z.enum(['mysql', 'mariadb']),
-  columns: z.tuple([z.literal('gtid'), z.literal('start'), z.literal('end'), z.literal('commitMicros'), z.literal('precision')]),
-});
+const FIRST_COLUMNS = ['gtid', 'start', 'end', 'commitMicros', 'precision'] as const;
+const COLUMNS = [...FIRST_COLUMNS, 'receivedAfterMicros', 'receivedByMicros'] as const;
+
+const headerSchema = z
+  .object({
+    format: z.enum([SEGMENT_INDEX_FORMAT, 'pitr-binlog-index/1']),
+    file: z.string(),
+    serverKey: z.string(),
+    flavor: z.enum(['mysql', 'mariadb']),
+    columns: z.array(z.string()),
+  })
+  .refine((h) => h.columns.join() === (h.format === SEGMENT_INDEX_FORMAT ? COLUMNS : FIRST_COLUMNS).join());
 export type SegmentIndexHeader = z.infer<typeof headerSchema>;
 
-const lineSchema = z.tuple([
+const firstColumns = [
   z.string().nullable(),
   z.number().int().min(0),
   z.number().int().min(0),
   z.number().int(),
   z.enum(['us', 's']),
-]);
+] as const;
+const lineSchema = z.union([z.tuple([...firstColumns, z.number().int().nullable(), z.number().int().nullable()]), z.tuple(firstColumns)]);
 
 export class SegmentIndexCorruptError extends PitrError {}
 
 export function segmentIndexHeader(file: string, serverKey: string, flavor: BinlogFlavor): SegmentIndexHeader {
-  return { format: SEGMENT_INDEX_FORMAT, file, serverKey, flavor, columns: ['gtid', 'start', 'end', 'commitMicros', 'precision'] };
+  return { format: SEGMENT_INDEX_FORMAT, file, serverKey, flavor, columns: [...COLUMNS] };
 }
 
 const LINES_PER_WRITE = 4096;
@@ -55,7 +62,18 @@ export class SegmentIndexWriter {
   }
 
   add(trx: BinlogTransaction): void {
-    this.pending.push(JSON.stringify([trx.gtid, trx.start, trx.end, trx.commitTime.micros, trx.commitTime.precision]));
+    const { received } = trx;
+    this.pending.push(
+      JSON.stringify([
+        trx.gtid,
+        trx.start,
+        trx.end,
+        trx.commitTime.micros,
+        trx.commitTime.precision,
+        received?.afterMicros ?? null,
+        received?.byMicros ?? null,
+      ]),
+    );
     if (this.pending.length >= LINES_PER_WRITE) this.flush();
   }
 
@@ -91,11 +109,13 @@ export function parseSegmentIndex(text: string, name: string): { header: Segment
   };
   const header = headerSchema.safeParse(parseLine(lines[0] ?? '', 1));
   if (!header.success) throw corrupt(1, `not a ${SEGMENT_INDEX_FORMAT} header`);
+  const width = header.data.columns.length;
   const transactions = lines.slice(1).map((line, i): BinlogTransaction => {
     const parsed = lineSchema.safeParse(parseLine(line, i + 2));
-    if (!parsed.success) throw corrupt(i + 2, 'not a [gtid, start, end, commitMicros, precision] entry');
-    const [gtid, start, end, micros, precision] = parsed.data;
-    return { gtid, start, end, commitTime: { micros, precision } };
+    if (!parsed.success || parsed.data.length !== width) throw corrupt(i + 2, `not a [${header.data.columns.join(', ')}] entry`);
+    const [gtid, start, end, micros, precision, afterMicros, byMicros] = parsed.data;
+    const trx: BinlogTransaction = { gtid, start, end, commitTime: { micros, precision } };
+    return afterMicros != null && byMicros != null ? { ...trx, received: { afterMicros, byMicros } } : trx;
   });
   return { header: header.data, transactions };
 }

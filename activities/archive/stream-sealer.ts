@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { withArrival } from '../../domain/archive/arrival';
 import { inBinlogOrder, parseBinlogName } from '../../domain/archive/binlog-names';
 import { historyAfter, nextPiece, pieceGtids, pieceSummary, type PieceBounds } from '../../domain/archive/binlog-piece';
 import type { ArchiveRef, BinlogServer, SealedPiece, SegmentEnd } from '../../domain/archive/types';
@@ -14,6 +15,7 @@ import type { AgentConfig } from '../../adapters/config/config';
 import { withDatabase } from '../../adapters/db/connect';
 import { segmentIndexKey, segmentPieceKey } from '../../adapters/storage/layout';
 import { RetryTally } from '../../adapters/storage/retry';
+import { arrivalLooks } from './arrival-clock';
 import { binlogMirrorDir, followedServer, mirroredSizes, readingStream } from './binlog-mirror';
 import { BinlogStreamStalledError } from './errors';
 import { indexStagingPath, SegmentIndexWriter, segmentIndexHeader } from './segment-index';
@@ -210,7 +212,8 @@ async function uploadPiece(
       );
     }
     const index = new SegmentIndexWriter(indexPath, segmentIndexHeader(reading.file, server.key, file.flavor));
-    for (const trx of piece.transactions) index.add(trx);
+    const looks = file.flavor === 'mariadb' ? arrivalLooks(dirname(reading.path), reading.file) : [];
+    for (const trx of piece.transactions) index.add(looks.length > 0 ? withArrival(trx, looks, file.serverId) : trx);
     index.close();
     const indexKey = segmentIndexKey(key);
     const packedIndex = await packArtifact({

@@ -113,9 +113,5 @@ async function finishFromIndexes(services: Pick<ArtifactServices, 'store' | 'key
       ? (await readSegmentIndex({ store: services.store, keys: services.keys, key: segment.indexKey, tenant: input.tenantId })).transactions
       : null;
   const following = await Promise.all(scope.following.map(transactionsOf));
-  return finishPlan(
-    scope,
-    await transactionsOf(scope.boundary),
-    following.flatMap((t) => t ?? []),
-  );
+  return finishPlan(scope, await transactionsOf(scope.boundary), following);
 }

@@ -9,7 +9,7 @@ import { artifactServicesFromConfig } from '../../adapters/config/artifact-servi
 import type { CentralConfig } from '../../adapters/config/config';
 import type { Flavor } from '../../domain/backup';
 import { commitPrecision, type HeldBack } from '../../domain/restore/held-back';
-import type { RestorePlan } from '../../domain/restore/plan';
+import type { ReceivedSplit, RestorePlan } from '../../domain/restore/plan';
 import { describeTarget, parseRestoreTarget, type RestoreTarget } from '../../domain/restore/target';
 import type { PitrRestoreResult, RestoreProgress, RestoreVerification } from '../../domain/restore/workflow-types';
 import { restoreProgressQuery } from '../../workflows';
@@ -61,6 +61,7 @@ function planText(p: RestorePlan): string {
     ...p.segments.map((s) => `binlog       ${s.file} of ${s.serverKey} (${s.sizeBytes} bytes)`),
     `${stop}${p.throughCommit ? `; last commit applied ${commitText(p.flavor, p.throughCommit)}` : ''}`,
     `expected GTID state  ${p.expectedGtids}`,
+    ...(p.receivedSplit ? [receivedSplitText(p.receivedSplit)] : []),
     ...(p.heldBack ? [heldBackText(p.flavor, p.heldBack)] : []),
   ].join('\n');
 }
@@ -70,11 +71,20 @@ function commitText(flavor: Flavor, iso: string): string {
   return commitPrecision(flavor) === 's' ? `${iso.replace(/\.\d{6}Z$/, 'Z')} (whole second: ${flavor}'s binlog stamps no finer)` : iso;
 }
 
+function receivedSplitText(r: ReceivedSplit): string {
+  return [
+    `instant      inside ${r.second}, a whole second in the binlog, split by when the binlog stream received its transactions:`,
+    `             ${r.atOrBefore} received at or before the target are replayed, ${r.after} received after it are not`,
+    `             (the stream looks every 10 ms and receives a commit as the network delivers it)`,
+  ].join('\n');
+}
+
 function heldBackText(flavor: Flavor, h: HeldBack): string {
   return [
     `held back    ${h.transactions} transaction${h.transactions === 1 ? '' : 's'} stamped ${h.second} (${h.gtids}):`,
-    `             ${flavor}'s binlog records only the second they committed in, so each may have committed after the target;`,
-    `             the restore stops before them. To include them: --to ${h.includeAllTarget} (or a GTID among them)`,
+    `             ${flavor}'s binlog records only the second they committed in, and no live binlog stream dated their arrival`,
+    `             on either side of the target, so each may have committed after it; the restore stops before them.`,
+    `             To include them: --to ${h.includeAllTarget} (or a GTID among them)`,
   ].join('\n');
 }
 

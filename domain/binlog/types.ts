@@ -24,6 +24,12 @@ export interface BinlogTransaction {
   end: number;
   /** MySQL: original_commit_timestamp (the first server's commit, a replica's primary's); MariaDB: header time of the event that ends it. */
   commitTime: BinlogTime;
+  /**
+   * When a live binlog stream received the transaction from the server that committed it:
+   * after `afterMicros`, by `byMicros` (µs since the epoch). Absent when nothing dated it
+   * (a file archived whole, a stream catching up, a transaction replicated from elsewhere).
+   */
+  received?: { afterMicros: number; byMicros: number };
 }
 
 /** What one binlog file holds, as read end to end. */

@@ -29,6 +29,24 @@ export function latestCommitMicros(time: BinlogTime): number {
 }
 
 /**
+ * The latest instant `trx` can have committed at: when a live stream received it from the
+ * server that committed it, no later than that; else as its stamp says.
+ */
+export function latestCommitOf(trx: BinlogTransaction): number {
+  return trx.commitTime.precision === 's' && trx.received ? trx.received.byMicros : latestCommitMicros(trx.commitTime);
+}
+
+/**
+ * The earliest instant `trx` can have committed at: its stamp's start, or, when a live stream
+ * received it from the server that committed it, no earlier than the stream's last look
+ * without it (a live stream receives a commit as the network delivers it).
+ */
+export function earliestCommitOf(trx: BinlogTransaction): number {
+  const stamped = trx.commitTime.precision === 's' ? Math.floor(trx.commitTime.micros / 1_000_000) * 1_000_000 : trx.commitTime.micros;
+  return trx.commitTime.precision === 's' && trx.received ? Math.max(stamped, trx.received.afterMicros) : stamped;
+}
+
+/**
  * The earliest commit stamp a flavor's binlog may give a transaction that committed after
  * `micros`: a stamp is at or after it exactly when `latestCommitMicros` of it is after `micros`.
  */
@@ -64,7 +82,9 @@ export function heldBackAt(
   applied: string,
   after: readonly (BinlogTransaction & { gtid: string })[],
 ): HeldBack | null {
-  const undecided = after.filter((t) => t.commitTime.micros <= targetMicros);
+  // Commit order is binlog order: after one that surely committed later, all did.
+  const later = after.findIndex((t) => earliestCommitOf(t) > targetMicros);
+  const undecided = later < 0 ? after : after.slice(0, later);
   const last = undecided[undecided.length - 1];
   if (last === undefined) return null;
   const through = after.slice(0, after.indexOf(last) + 1).map((t) => t.gtid);

@@ -13,7 +13,7 @@ import type { EngineName, Flavor } from '../backup';
 import type { BinlogTransaction } from '../binlog/types';
 import { InvalidInputError } from '../errors';
 import { byFinish, historyBetween, historyContains, historyUnion } from '../archive/history';
-import { commitPrecision, heldBackAt, latestCommitMicros, type HeldBack } from './held-back';
+import { commitPrecision, earliestCommitOf, heldBackAt, latestCommitMicros, latestCommitOf, type HeldBack } from './held-back';
 import { describeTarget, type RestoreTarget } from './target';
 
 /** A completed base backup as planning reads it from the catalog. */
@@ -89,7 +89,16 @@ export interface RestorePlan {
   throughCommit: string | null;
   /** An instant inside a second the binlog cannot split: what the restore leaves out to stay before it. */
   heldBack: HeldBack | null;
+  /** An instant inside a whole second that a live stream's arrival times split; absent or null otherwise. */
+  receivedSplit?: ReceivedSplit | null;
   windows: RecoverableWindow[];
+}
+
+/** Of the transactions stamped with the instant's whole second that a live stream dated: how many arrived at or before it, and after it. */
+export interface ReceivedSplit {
+  second: string;
+  atOrBefore: number;
+  after: number;
 }
 
 /** The part of a plan decided from catalog rows alone; an instant inside a segment also needs that segment's index. */
@@ -305,15 +314,17 @@ function lastWithTransactions(segments: readonly PlanSegment[]): PlanSegment | u
 
 /**
  * The plan of a scope. For an instant inside `boundary`, the replay is the binlog prefix that
- * ends before the first transaction committed after the instant (`boundaryTransactions` is the
- * boundary's index): commit order is binlog order, so it is every transaction committed at or
- * before the instant, and never half of one. Transactions the boundary repeats from the
- * segments before it (a promoted replica's file) are already in the replay.
+ * ends before the first transaction that may have committed after the instant
+ * (`boundaryTransactions` is the boundary's index, `followingTransactions` those of the
+ * scope's `following`, null for one without an index): commit order is binlog order, so it is
+ * every transaction surely committed at or before the instant, and never half of one.
+ * Transactions a segment repeats from the segments before it (a promoted replica's file) are
+ * already in the replay.
  */
 export function finishPlan(
   scope: RestoreScope,
   boundaryTransactions: readonly BinlogTransaction[] | null,
-  followingTransactions: readonly BinlogTransaction[] = [],
+  followingTransactions: readonly (readonly BinlogTransaction[] | null)[] = [],
 ): RestorePlan {
   const { input, backup, recoverable } = scope;
   const { flavor, target } = input;
@@ -358,32 +369,65 @@ export function finishPlan(
   }
   const micros = microsOf(target.at);
   const before = scope.segments.slice(0, -1);
-  // A promoted replica's file repeats what the segments before it hold (with its own, later
-  // commit times): the replay decides on the transactions it adds, each applied once.
   const reachedBefore = historyUnion(flavor, [boundary.previousGtids, ...before.map((s) => s.reached)]);
-  const added = boundaryTransactions.filter(
-    (t): t is BinlogTransaction & { gtid: string } => t.gtid !== null && !historyContains(flavor, reachedBefore, t.gtid),
-  );
+  // The transactions each segment from the boundary on adds: a promoted replica's file repeats
+  // what the segments before it hold (with its own, later commit times), each applied once.
+  const added: { trx: BinlogTransaction & { gtid: string }; segment: number }[] = [];
+  let reached = reachedBefore;
+  const indexes = [boundaryTransactions, ...followingTransactions];
+  for (const [i, segment] of [boundary, ...scope.following].entries()) {
+    // A segment without an index: what it holds cannot be placed, so nothing after it is replayed.
+    const transactions = indexes[i];
+    if (!transactions) break;
+    for (const trx of transactions) {
+      if (trx.gtid !== null && !historyContains(flavor, reached, trx.gtid)) added.push({ trx: { ...trx, gtid: trx.gtid }, segment: i });
+    }
+    reached = historyUnion(flavor, [reached, segment.reached]);
+  }
   // Only what surely committed at or before the instant: a transaction stamped with a whole
-  // second that holds the instant may have committed after it, so the replay stops before it.
-  const firstAfter = added.findIndex((t) => latestCommitMicros(t.commitTime) > micros);
+  // second that holds the instant may have committed after it, so the replay stops before it,
+  // unless a live stream received it by the instant.
+  const firstAfter = added.findIndex(({ trx }) => latestCommitOf(trx) > micros);
   const prefix = added.slice(0, firstAfter < 0 ? added.length : firstAfter);
   const last = prefix[prefix.length - 1];
-  const reachedThroughBoundary = historyUnion(flavor, [reachedBefore, boundary.reached]);
-  const later = followingTransactions.filter(
-    (t): t is BinlogTransaction & { gtid: string } => t.gtid !== null && !historyContains(flavor, reachedThroughBoundary, t.gtid),
-  );
-  const heldBack = (state: string) => heldBackAt(flavor, micros, state, [...added.slice(prefix.length), ...later]);
+  const split = receivedSplit(micros, added, prefix.length);
+  const heldBack = (state: string) =>
+    heldBackAt(
+      flavor,
+      micros,
+      state,
+      added.slice(prefix.length).map((a) => a.trx),
+    );
   if (last === undefined) {
     const plan = whole(before);
-    return { ...plan, heldBack: heldBack(plan.expectedGtids) };
+    return { ...plan, heldBack: heldBack(plan.expectedGtids), receivedSplit: split };
   }
-  const expected = [reachedBefore, prefix.map((t) => t.gtid).join(',')];
-  return applied(
-    scope.segments,
-    { kind: 'gtid', gtid: last.gtid },
-    expected,
-    { gtid: last.gtid, micros: last.commitTime.micros },
-    heldBack(historyUnion(flavor, [backup.gtidExecuted, ...expected])),
-  );
+  const expected = [reachedBefore, prefix.map((a) => a.trx.gtid).join(',')];
+  return {
+    ...applied(
+      [...scope.segments, ...scope.following.slice(0, last.segment)],
+      { kind: 'gtid', gtid: last.trx.gtid },
+      expected,
+      { gtid: last.trx.gtid, micros: last.trx.commitTime.micros },
+      heldBack(historyUnion(flavor, [backup.gtidExecuted, ...expected])),
+    ),
+    receivedSplit: split,
+  };
+}
+
+/**
+ * How the arrival times a live stream recorded split the whole second an instant falls in:
+ * null when none of that second's transactions has one.
+ */
+function receivedSplit(micros: number, added: readonly { trx: BinlogTransaction }[], replayed: number): ReceivedSplit | null {
+  const second = Math.floor(micros / 1_000_000);
+  const dated = added
+    .map(({ trx }, i) => ({ trx, replayed: i < replayed }))
+    .filter(({ trx }) => trx.received && trx.commitTime.precision === 's' && Math.floor(trx.commitTime.micros / 1_000_000) === second);
+  if (dated.length === 0) return null;
+  return {
+    second: isoMicros(second * 1_000_000).replace('.000000Z', 'Z'),
+    atOrBefore: dated.filter((d) => d.replayed).length,
+    after: dated.filter((d) => earliestCommitOf(d.trx) > micros).length,
+  };
 }

@@ -11,6 +11,7 @@ import { startBinlogStream, stopBinlogStream } from '../../../client/binlogs/str
 import { requestRestore } from '../../../client/restore/request';
 import { isoMicros } from '../../../domain/archive/recoverable';
 import { parseRestoreTarget } from '../../../domain/restore/target';
+import type { PitrRestoreResult } from '../../../domain/restore/workflow-types';
 import type { ArchiveSource } from '../../../domain/archive/stream-mirror';
 import { archivePass, canonical, ENGINE, executedGtids, setRpo, sql, withCentralCatalog } from '../archive/archive-harness';
 import { archiveStreamedThrough, sealedThrough, streamingAgentDatabase } from '../archive/stream-harness';
@@ -101,7 +102,12 @@ export async function archivedCluster(
 }
 
 /** Restores `cluster` to `instant`: it must hold exactly the rows committed at or before it, `before` the last of them. */
-export async function assertRestoresExactly(cluster: Cluster, instant: number, before: CommittedRow, key: string): Promise<void> {
+export async function assertRestoresExactly(
+  cluster: Cluster,
+  instant: number,
+  before: CommittedRow,
+  key: string,
+): Promise<PitrRestoreResult> {
   const restored = await (
     await requestRestore(await temporalClient(), {
       tenantId: cluster.ids.tenantId,
@@ -112,4 +118,5 @@ export async function assertRestoresExactly(cluster: Cluster, instant: number, b
   ).result();
   assert.equal(restored.verification?.rowCounts['oracle.commits'], before.id, 'exactly the rows committed at or before the instant');
   assert.equal(restored.appliedThrough, before.gtidAfter, 'the GTID state just after that commit');
+  return restored;
 }

@@ -290,7 +290,7 @@ describe('MariaDB: commits stamped with whole seconds', () => {
     ];
     const scope = scopeRestore(input(at(19.5), { ...mariadb, entries }));
     assert.deepEqual([scope.boundary?.file, scope.following.map((f) => f.file)], ['binlog.000002', ['binlog.000003']]);
-    const p = finishPlan(scope, stampedAt(11, 20), stampedAt(21, 30));
+    const p = finishPlan(scope, stampedAt(11, 20), [stampedAt(21, 30)]);
     assert.deepEqual(p.stop, { kind: 'gtid', gtid: '0-1-18' });
     assert.deepEqual(
       p.segments.map((f) => f.file),
@@ -313,6 +313,71 @@ describe('MariaDB: commits stamped with whole seconds', () => {
     );
     assert.deepEqual(p.stop, { kind: 'gtid', gtid: '0-1-9' });
     assert.equal(p.heldBack?.gtids, '0-1-10');
+  });
+});
+
+describe('MariaDB: a whole second split by when a live stream received its transactions', () => {
+  /** Transactions 19 to 22 commit inside second 19, across the rotation after 20; the stream received them at .1, .3, .6 and .8. */
+  const arrivals: Record<number, number> = { 19: 0.1, 20: 0.3, 21: 0.6, 22: 0.8 };
+  const received = (n: number) => ({
+    afterMicros: commitOf(19) + arrivals[n]! * 1e6,
+    byMicros: commitOf(19) + arrivals[n]! * 1e6 + 10_000,
+  });
+  const dated = (first: number, last: number, undated: number[] = []): BinlogTransaction[] =>
+    indexOf(first, last, (n) => `0-1-${n}`).map((t, i) => {
+      const n = first + i;
+      if (n < 19 || n > 22) return { ...t, commitTime: { micros: commitOf(n), precision: 's' as const } };
+      const stamped = { ...t, commitTime: { micros: commitOf(19), precision: 's' as const } };
+      return undated.includes(n) ? stamped : { ...stamped, received: received(n) };
+    });
+  const entries = [
+    mariadbSegment(1, 1, 10),
+    { ...mariadbSegment(2, 11, 20), lastCommitMicros: commitOf(19) },
+    { ...mariadbSegment(3, 21, 30), firstCommitMicros: commitOf(19) },
+  ];
+  const planAt = (seconds: number, undated: number[] = []) => {
+    const scope = scopeRestore(input(at(seconds), { flavor: 'mariadb', entries, backups: [backup('b', '0-1-5', 6)] }));
+    return finishPlan(scope, dated(11, 20, undated), [dated(21, 30, undated)]);
+  };
+
+  test('an instant between two arrivals replays exactly what arrived by it, and holds nothing back', () => {
+    const p = planAt(19.5);
+    assert.deepEqual([p.stop, p.heldBack], [{ kind: 'gtid', gtid: '0-1-20' }, null]);
+    assert.deepEqual(p.receivedSplit, { second: at(19).replace('.000000Z', 'Z'), atOrBefore: 2, after: 2 });
+    assert.deepEqual(
+      p.segments.map((s) => s.file),
+      ['binlog.000001', 'binlog.000002'],
+    );
+  });
+
+  test('what arrived by the instant in the next file is replayed too, with that file', () => {
+    const p = planAt(19.7);
+    assert.deepEqual([p.stop, p.heldBack, p.expectedGtids], [{ kind: 'gtid', gtid: '0-1-21' }, null, '0-1-21']);
+    assert.deepEqual(
+      p.segments.map((s) => s.file),
+      ['binlog.000001', 'binlog.000002', 'binlog.000003'],
+    );
+  });
+
+  test('an instant while a transaction was arriving holds that one back, named', () => {
+    const p = planAt(19.305);
+    assert.deepEqual(p.stop, { kind: 'gtid', gtid: '0-1-19' });
+    assert.deepEqual([p.heldBack?.gtids, p.heldBack?.transactions], ['0-1-20', 1]);
+  });
+
+  test('a transaction without an arrival (replicated from another server) is held back; the ones after it that arrived later are not', () => {
+    const p = planAt(19.5, [20]);
+    assert.deepEqual(p.stop, { kind: 'gtid', gtid: '0-1-19' });
+    assert.deepEqual([p.heldBack?.gtids, p.heldBack?.transactions], ['0-1-20', 1]);
+  });
+
+  test("a commit that arrived after its stamped second ended is after an instant at that second's end", () => {
+    const next = dated(21, 30);
+    next[1] = { ...next[1]!, received: { afterMicros: commitOf(20) + 1000, byMicros: commitOf(20) + 2000 } };
+    const scope = scopeRestore(input(at(19.999999), { flavor: 'mariadb', entries, backups: [backup('b', '0-1-5', 6)] }));
+    assert.equal(scope.boundary?.file, 'binlog.000003', 'by their stamps, all of binlog.000002 is before the instant');
+    const p = finishPlan(scope, next);
+    assert.deepEqual([p.stop, p.heldBack], [{ kind: 'gtid', gtid: '0-1-21' }, null]);
   });
 });
 
