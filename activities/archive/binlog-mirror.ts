@@ -213,9 +213,6 @@ export async function followBinlogStream(
   const onAbort = (): void => stop.abort();
   signal.addEventListener('abort', onAbort, { once: true });
   const mysql = config.database.flavor === 'mysql';
-  // MariaDB's binlog dates commits in whole seconds: when they arrive splits a second.
-  const serverEnd = inBinlogOrder(files).pop();
-  if (!mysql && serverEnd !== undefined) startArrivalClock(dir, { file: serverEnd.name, size: serverEnd.sizeBytes }, stop.signal);
   const tools = toolchain();
   const serverId = streamServerId(config.database.streamServerId, input.tenantId, input.clusterId);
   const watching = watchForStall(
@@ -224,6 +221,9 @@ export async function followBinlogStream(
     { serverKey: server.key, startFile, stallMs: config.database.streamStallSeconds * 1000 },
     stop,
   );
+  // MariaDB's binlog dates commits in whole seconds: when they arrive splits a second.
+  const serverEnd = inBinlogOrder(files).pop();
+  if (!mysql && serverEnd !== undefined) startArrivalClock(dir, { file: serverEnd.name, size: serverEnd.sizeBytes }, stop.signal);
   let stalled: Error | undefined;
   try {
     await withDefaultsFile(agentConnection(config.database), (defaultsFile) =>

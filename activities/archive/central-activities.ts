@@ -189,7 +189,7 @@ export function createCentralArchiveActivities(catalog: Catalog, services: Artif
       const ref = { tenantId, clusterId };
       const extent = { startOffset: piece.startOffset, closesFile: piece.closesFile };
       const { flavor } = await getCluster(catalog, tenantId, clusterId);
-      type Placed = { inserted: boolean; redundant: boolean; gap: string | null };
+      type Placed = { inserted: boolean; redundant: boolean; repeats?: boolean; gap: string | null };
       const outcome = await catalog.withTenant(tenantId, async (db): Promise<Placed | PitrError> => {
         let decision = await decide(db, ref, server, inspected, flavor, piece.startOffset);
         if (decision.kind === 'known') return { inserted: false, redundant: false, gap: null };
@@ -218,18 +218,20 @@ export function createCentralArchiveActivities(catalog: Catalog, services: Artif
         if (continuity.kind === 'diverged') return refuseDiverged(ref, server, inspected.file, continuity.lacking);
         if (continuity.kind === 'gap')
           throw new Error(`a piece of ${inspected.file} still leaves a gap once the gap before it is recorded`);
-        const redundant = continuity.kind === 'redundant';
-        await insertSegment(
-          db,
-          tenantId,
-          clusterId,
-          segmentRow(server, inspected, decision.verdict, redundant ? undefined : uploaded, extent),
-        );
-        return { inserted: true, redundant, gap };
+        // A promoted replica's file begins with what the archive holds already. A piece of it that
+        // repeats only that is archived as an overlap, unless it closes its file: the file's later
+        // pieces, the replica's own transactions, are replayed from the file's start.
+        const repeats = continuity.kind === 'redundant' && !piece.closesFile;
+        const verdict = repeats
+          ? { ...decision.verdict, continuity: { kind: 'overlaps' as const, overlap: inspected.gtids } }
+          : decision.verdict;
+        const redundant = verdict.continuity.kind === 'redundant';
+        await insertSegment(db, tenantId, clusterId, segmentRow(server, inspected, verdict, redundant ? undefined : uploaded, extent));
+        return { inserted: true, redundant, repeats, gap };
       });
       if (outcome instanceof PitrError) throw outcome;
       const firstCommit = inspected.summary.firstCommitTime;
-      if (outcome.inserted && !outcome.redundant && firstCommit !== null) {
+      if (outcome.inserted && !outcome.redundant && !outcome.repeats && firstCommit !== null) {
         noteStreamPiece(tenantId, clusterId, Math.max(0, Date.now() * 1000 - firstCommit.micros) / 1_000_000);
       }
       if (outcome.redundant) {

@@ -127,8 +127,12 @@ function nextMirrored(config: AgentConfig, serverKey: string, file: string | und
 
 /** The reading that continues the stream after `after`; undefined while the mirror holds nothing to continue with. */
 async function continuing(config: AgentConfig, after: SegmentEnd | null): Promise<FileReading | undefined> {
-  if (after !== null && !after.closesFile) return readingAt(config, after.serverKey, after.file, after.endOffset);
   const followed = followedServer(config);
+  if (after !== null && !after.closesFile) {
+    const reading = await readingAt(config, after.serverKey, after.file, after.endOffset);
+    // An agent started after a failover holds nothing of the server the stream left.
+    if (reading !== undefined || followed === undefined || followed === after.serverKey) return reading;
+  }
   const next = after === null ? undefined : nextMirrored(config, after.serverKey, after.file);
   if (after !== null && next !== undefined) return startReading(config, after.serverKey, next);
   if (followed === undefined || followed === after?.serverKey) return undefined;

@@ -229,6 +229,17 @@ export async function newestSegmentEnd(catalog: Catalog, tenantId: string, clust
   });
 }
 
+/** The newest segment of a cluster's stream (a whole file or a stream's piece), if any. */
+export async function newestSegment(catalog: Catalog, tenantId: string, clusterId: string): Promise<SegmentRecord | undefined> {
+  return catalog.withTenant(tenantId, async (db) => {
+    const res = await db.query<SegmentRow>(
+      `SELECT ${SEGMENT_COLUMNS} FROM binlog_segments WHERE cluster_id = $1 ORDER BY stream_seq DESC LIMIT 1`,
+      [clusterId],
+    );
+    return res.rows.map(segmentOf)[0];
+  });
+}
+
 /** The last file of a server the stream holds, if any. */
 export async function lastFileOf(db: PoolClient, clusterId: string, serverKey: string): Promise<string | undefined> {
   const res = await db.query<{ file_name: string }>(

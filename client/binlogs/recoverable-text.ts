@@ -25,7 +25,7 @@ export function recoverableText(r: ClusterRecoverability): string {
   if (r.windows.length === 0) lines.push('nothing is recoverable yet: it takes a completed base backup inside an archived stretch');
   if (commitPrecision(r.flavor) === 's') {
     lines.push(
-      `instants  ${r.flavor}'s binlog stamps commits with whole seconds: a restore to an instant inside a second that holds commits stops before that second; pitr plan names them, and --to gtid:… includes them`,
+      `instants  ${r.flavor}'s binlog stamps commits with whole seconds: a restore to an instant inside a second that holds commits stops before the ones a binlog stream did not see arrive by the instant; pitr plan says how the second splits and names what it holds back, and --to gtid:… includes them`,
     );
   }
   return lines.join('\n');

@@ -29,10 +29,13 @@ export function arrivalWindow(looks: readonly ArrivalLook[], end: number): { aft
 /**
  * `trx` with when a live stream received it from `serverId`, the server that wrote the binlog.
  * Only a transaction that server committed (its MariaDB GTID names it) arrives a delivery
- * after its commit; one it replicated committed a replication lag before it arrived.
+ * after its commit; one it replicated committed a replication lag before it arrived. An arrival
+ * the agent's clock dates before the second the server stamped shows the two clocks apart: it
+ * dates nothing.
  */
 export function withArrival(trx: BinlogTransaction, looks: readonly ArrivalLook[], serverId: number): BinlogTransaction {
   if (trx.gtid === null || parseMariadbPositionText(trx.gtid)[0]?.server !== serverId) return trx;
   const received = arrivalWindow(looks, trx.end);
-  return received === undefined ? trx : { ...trx, received };
+  const stampedSecond = Math.floor(trx.commitTime.micros / 1_000_000) * 1_000_000;
+  return received === undefined || received.byMicros < stampedSecond ? trx : { ...trx, received };
 }

@@ -3,12 +3,11 @@ import { mkdtempSync, openSync, readSync, closeSync, rmSync, writeFileSync } fro
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createConnection } from 'mysql2/promise';
 import { followBinlogStream, mirroredSizes, readingStream } from '../../activities/archive/binlog-mirror';
 import { serverIdentity } from '../../activities/archive/survey';
 import { withDatabase } from '../../adapters/db/connect';
 import { EngineAbortedError } from '../../adapters/engines/errors';
-import { type DbInstance, startDbInstance, stopDbInstance } from '../../adapters/servers/db-instance';
+import { startDbInstance, stopDbInstance } from '../../adapters/servers/db-instance';
 import { cacheDir } from '../../adapters/servers/toolchain';
 import { inBinlogOrder } from '../../domain/archive/binlog-names';
 import type { AgentConfig } from '../../adapters/config/config';
@@ -22,6 +21,7 @@ import type { SealedPiece, SegmentEnd } from '../../domain/archive/types';
 import { SEAL_GATHER_MS } from '../../workflows/binlog-stream';
 import type { S3Endpoint } from '../../devstack/minio-server';
 import { withBenchMinio } from './bench-minio';
+import { nowMicros, writeLoad } from './write-load';
 
 /**
  * How long after its commit a transaction reaches the binlog stream's mirror, under a write load
@@ -45,44 +45,6 @@ const WRITERS = Number(process.env.PITR_BENCH_WRITERS ?? 8);
 const POLL_MS = 2;
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
-const nowMicros = (): number => Number(process.hrtime.bigint() / 1000n) + clockOffsetMicros;
-/** hrtime is monotonic but has no epoch: anchored once to the wall clock the servers stamp with. */
-const clockOffsetMicros = Date.now() * 1000 - Number(process.hrtime.bigint() / 1000n);
-
-interface Load {
-  transactions: number;
-  /** MariaDB: when each GTID's INSERT returned, µs. */
-  acknowledged: Map<string, number>;
-}
-
-/** WRITERS connections inserting one row per transaction (autocommit) until `until`. */
-async function writeLoad(db: DbInstance, until: number): Promise<Load> {
-  const load: Load = { transactions: 0, acknowledged: new Map() };
-  const setup = await createConnection({ socketPath: db.socket, user: db.user, password: db.password });
-  await setup.query('CREATE DATABASE IF NOT EXISTS bench');
-  await setup.query('CREATE TABLE IF NOT EXISTS bench.orders (id BIGINT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(200))');
-  await setup.end();
-  const writer = async (): Promise<void> => {
-    const conn = await createConnection({ socketPath: db.socket, user: db.user, password: db.password, multipleStatements: true });
-    try {
-      while (Date.now() < until) {
-        const note = randomBytes(60).toString('base64');
-        if (db.flavor === 'mysql') {
-          await conn.query('INSERT INTO bench.orders (note) VALUES (?)', [note]);
-        } else {
-          const [results] = await conn.query('INSERT INTO bench.orders (note) VALUES (?); SELECT @@last_gtid AS gtid', [note]);
-          const gtid = (results as unknown as [unknown, Array<{ gtid: string }>])[1][0]!.gtid;
-          load.acknowledged.set(gtid, nowMicros());
-        }
-        load.transactions++;
-      }
-    } finally {
-      await conn.end();
-    }
-  };
-  await Promise.all(Array.from({ length: WRITERS }, writer));
-  return load;
-}
 
 /** Reads the mirror's files as they grow, noting when each transaction is there whole. */
 class MirrorTail {
@@ -188,7 +150,7 @@ async function benchFlavor(flavor: Flavor, s3: S3Endpoint, masterKeyFile: string
     const tail = new MirrorTail(readingStream(config, server.key));
     const sealing = sealAsTheStreamDoes(config, stopSealing.signal);
     const started = Date.now();
-    const loading = writeLoad(db, started + SECONDS * 1000);
+    const loading = writeLoad(db, started + SECONDS * 1000, WRITERS);
     let done = false;
     void loading.finally(() => {
       done = true;

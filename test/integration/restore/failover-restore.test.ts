@@ -2,13 +2,28 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection } from 'mysql2/promise';
+import type { DbInstance } from '../../../adapters/servers/db-instance';
 import { isoMicros } from '../../../domain/archive/recoverable';
 import type { Flavor } from '../../../domain/backup';
 import { parseRestoreTarget } from '../../../domain/restore/target';
 import { startAgentWorker } from '../../../workers/agent-worker';
 import { freshDbInstance } from '../../harness/instances';
 import { registerTestCluster, startBackup, startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
-import { archiveOf, archivePass, caughtUp, ENGINE, promote, replicate, segmentsOf, setRpo, sql } from '../archive/archive-harness';
+import { startBinlogStream, stopBinlogStream } from '../../../client/binlogs/stream';
+import {
+  archiveOf,
+  archivePass,
+  canonical,
+  caughtUp,
+  ENGINE,
+  executedGtids,
+  promote,
+  replicate,
+  segmentsOf,
+  setRpo,
+  sql,
+} from '../archive/archive-harness';
+import { sealedThrough, streamingAgentDatabase } from '../archive/stream-harness';
 import { queryRestored } from './kept-restore';
 
 const centralReady = startTestCentralWorkers();
@@ -45,6 +60,17 @@ function between(flavor: Flavor, before: Committed, next: Committed): string {
   return isoMicros(micros);
 }
 
+/** Sessions on a primary and its replica, which replicates the oracle table the primary creates. */
+async function replicatingOracle(primary: DbInstance, replica: DbInstance): Promise<{ onPrimary: Connection; onReplica: Connection }> {
+  const onPrimary = await sql(primary);
+  const onReplica = await sql(replica);
+  await replicate(onReplica, primary);
+  await onPrimary.query(
+    'CREATE DATABASE oracle; CREATE TABLE oracle.rows_once (id INT NOT NULL, committed_us BIGINT NOT NULL) ENGINE=InnoDB',
+  );
+  return { onPrimary, onReplica };
+}
+
 for (const flavor of ['mysql', 'mariadb'] as const) {
   test(`${flavor}: a restore across a failover holds every row committed at or before the target exactly once, the replica's repeats skipped`, async () => {
     await centralReady;
@@ -52,12 +78,7 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     const replica = await freshDbInstance(flavor, { serverId: 2, extraArgs: flavor === 'mariadb' ? ['--log-slave-updates'] : [] });
     const ids = { tenantId: 't-restore', clusterId: `c-failover-${flavor}-${process.pid}`, engine: ENGINE[flavor] };
     const client = await temporalClient();
-    const onPrimary = await sql(primary);
-    const onReplica = await sql(replica);
-    await replicate(onReplica, primary);
-    await onPrimary.query(
-      'CREATE DATABASE oracle; CREATE TABLE oracle.rows_once (id INT NOT NULL, committed_us BIGINT NOT NULL) ENGINE=InnoDB',
-    );
+    const { onPrimary, onReplica } = await replicatingOracle(primary, replica);
 
     const agent = await startAgentWorker(await registerTestCluster(primary, ids));
     const running = agent.run();
@@ -116,3 +137,64 @@ for (const flavor of ['mysql', 'mariadb'] as const) {
     assert.deepEqual(edge.restored, once(9));
   });
 }
+
+test("mysql: a streamed cluster failed over to its replica: the replica's file begins with what the archive holds, is sealed in pieces, and a restore replays them", async () => {
+  await centralReady;
+  const flavor = 'mysql';
+  const primary = await freshDbInstance(flavor, { serverId: 1 });
+  const replica = await freshDbInstance(flavor, { serverId: 2 });
+  const ids = {
+    tenantId: 't-restore',
+    clusterId: `c-failover-stream-${process.pid}`,
+    engine: ENGINE[flavor],
+    archiveSource: 'stream' as const,
+  };
+  const onPrimaryAgent = await streamingAgentDatabase(primary, `${ids.clusterId}-1`);
+  const onReplicaAgent = await streamingAgentDatabase(replica, `${ids.clusterId}-2`);
+  const client = await temporalClient();
+  const { onPrimary, onReplica } = await replicatingOracle(primary, replica);
+
+  const agent = await startAgentWorker(await registerTestCluster(primary, ids, { database: onPrimaryAgent }));
+  const running = agent.run();
+  await startBinlogStream(client, ids);
+  const rows = await commitRows(onPrimary, flavor, [1, 2]);
+  await (await startBackup({ tenantId: ids.tenantId, clusterId: ids.clusterId })).handle.result();
+  rows.push(...(await commitRows(onPrimary, flavor, [3, 4])));
+  await caughtUp(onReplica, onPrimary, flavor);
+  await sealedThrough(ids, flavor, canonical(flavor, await executedGtids(onPrimary, flavor)));
+  await stopBinlogStream(client, ids);
+  agent.shutdown();
+  await running;
+  await agent.close();
+
+  // The primary is lost; the replica, promoted, takes writes, and the stream follows it from its oldest binlog.
+  await onPrimary.end();
+  await promote(onReplica, flavor);
+  const replicaAgent = await startAgentWorker(await registerTestCluster(replica, ids, { database: onReplicaAgent }));
+  const replicaRunning = replicaAgent.run();
+  try {
+    await startBinlogStream(client, ids);
+    await sleep(1500);
+    rows.push(...(await commitRows(onReplica, flavor, [5, 6])));
+    const segments = await sealedThrough(ids, flavor, canonical(flavor, await executedGtids(onReplica, flavor)));
+    await stopBinlogStream(client, ids);
+    const counts = 'SELECT id, COUNT(*) AS copies FROM oracle.rows_once GROUP BY id ORDER BY id';
+    const restore = async (target: string, key: string) =>
+      (await queryRestored<{ id: number; copies: number }>(client, ids, parseRestoreTarget(target), key, counts)).rows.map((r) => [
+        Number(r.id),
+        Number(r.copies),
+      ]);
+    const once = (last: number) => rows.filter((r) => r.id <= last).map((r) => [r.id, 1]);
+    assert.deepEqual(await restore('latest', 'failover-stream-latest'), once(6), 'every row, each once');
+    assert.deepEqual(await restore(between(flavor, rows[4]!, rows[5]!), 'failover-stream-after-5'), once(5));
+    const replicaPieces = segments.filter((s) => s.server.id === 2);
+    assert.ok(replicaPieces.length >= 2, `the replica's binlog is sealed in pieces (${replicaPieces.length})`);
+    assert.equal(replicaPieces[0]!.startOffset, 0);
+    assert.ok(replicaPieces[0]!.overlapGtids !== '', 'its first piece repeats what the archive holds, and is kept');
+  } finally {
+    await onReplica.end();
+    replicaAgent.shutdown();
+    await replicaRunning;
+    await replicaAgent.close();
+  }
+});

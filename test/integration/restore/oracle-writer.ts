@@ -3,11 +3,22 @@ import { type Connection, createConnection } from 'mysql2/promise';
 import { signInAt, type DbInstance } from '../../../adapters/servers/db-instance';
 import type { RestoreInstanceAddress } from '../../../domain/restore/workflow-types';
 
-/** A committed row of the oracle table: its id, the server's clock inside its transaction, and the GTID state just after it. */
+/**
+ * A committed row of the oracle table: its id, the server's clock inside its transaction (before
+ * its commit), when its INSERT had returned (after its commit; the same host's clock), and the
+ * GTID state just after it.
+ */
 export interface CommittedRow {
   id: number;
   micros: number;
+  returnedMicros: number;
   gtidAfter: string;
+}
+
+/** An instant surely after `before` committed and before `next` did: halfway from the one's return to the other's start. */
+export function instantBetween(before: CommittedRow, next: CommittedRow): number {
+  if (before.returnedMicros >= next.micros) throw new Error(`rows ${before.id} and ${next.id} overlap`);
+  return Math.floor((before.returnedMicros + next.micros) / 2);
 }
 
 /** How the writer commits: a pause after each row; `insideSeconds` keeps every commit away from a second's edges. */
@@ -45,12 +56,13 @@ export class OracleWriter {
       for (let id = 1; !this.stopped; id++) {
         if (insideSeconds) while (Date.now() % 1000 < 150 || Date.now() % 1000 > 850) await sleep(10);
         await this.conn.query('INSERT INTO oracle.commits VALUES (?, FLOOR(UNIX_TIMESTAMP(NOW(6)) * 1000000))', [id]);
+        const returnedMicros = Date.now() * 1000 + 999;
         const [rows] = await this.conn.query(
           `SELECT committed_us, ${this.flavor === 'mysql' ? '@@GLOBAL.gtid_executed' : '@@GLOBAL.gtid_binlog_pos'} AS gtid FROM oracle.commits WHERE id = ?`,
           [id],
         );
         const row = (rows as Array<{ committed_us: string | number; gtid: string }>)[0]!;
-        this.rows.push({ id, micros: Number(row.committed_us), gtidAfter: row.gtid.replace(/\s+/g, '') });
+        this.rows.push({ id, micros: Number(row.committed_us), returnedMicros, gtidAfter: row.gtid.replace(/\s+/g, '') });
         await sleep(intervalMs);
       }
     })();

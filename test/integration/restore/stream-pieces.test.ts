@@ -3,10 +3,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Flavor } from '../../../domain/backup';
 import { testStack } from '../../harness/env';
-import { startTestCentralWorkers } from '../../harness/workers';
+import { startTestCentralWorkers, temporalClient } from '../../harness/workers';
+import { clusterStatus, formatStatus } from '../../../client/status/cluster-status';
 import { archiveStreamLag } from '../../../activities/metrics';
-import { archiveOf, segmentsOf } from '../archive/archive-harness';
+import { archiveOf, segmentsOf, withCentralCatalog } from '../archive/archive-harness';
 import { archivedCluster, assertRestoresExactly } from './archived-cluster';
+import { instantBetween } from './oracle-writer';
 
 process.env.PITR_RESTORE_DIR = join(testStack().stateDir, 'restores');
 const centralReady = startTestCentralWorkers();
@@ -33,12 +35,24 @@ for (const flavor of ['mysql', 'mariadb'] as const satisfies readonly Flavor[]) 
 
     const lag = (await archiveStreamLag.get()).values.find((v) => v.labels.cluster === cluster.ids.clusterId);
     assert.ok(lag !== undefined && lag.value > 0, `pitr_archive_lag_seconds is reported for the cluster (${lag?.value})`);
+    const client = await temporalClient();
+    const status = await withCentralCatalog((catalog) => clusterStatus(catalog, client, cluster.ids.tenantId, cluster.ids.clusterId));
+    const newest = segments.at(-1)!;
+    assert.deepEqual(
+      [status.archive.end?.file, status.archive.end?.endOffset],
+      [newest.file, newest.startOffset + newest.sizeBytes],
+      'pitr status names where the archive ends',
+    );
+    assert.ok((status.archive.end?.lagSeconds ?? -1) >= 0, 'and how long after its commit the newest piece was stored');
+    assert.match(formatStatus(status), /archive end {3}binlog\.\d+ byte \d+ .*\(lag\)/);
 
+    // About 2 s before the last commit: on MySQL between two commits, on MariaDB the end of a second.
     const last = cluster.rows.at(-1)!;
     const target = last.micros - 2_000_000;
-    const before = cluster.rows.filter((r) => r.micros <= (flavor === 'mysql' ? target : Math.floor(target / 1e6) * 1e6 + 999_999)).at(-1)!;
+    const i = cluster.rows.findIndex((r) => r.micros > (flavor === 'mysql' ? target : Math.floor(target / 1e6) * 1e6 + 999_999));
+    const [before, next] = [cluster.rows[i - 1]!, cluster.rows[i]!];
     assert.ok(before.micros > cluster.backupFinishedMicros, 'the instant is after the backup');
-    const instant = flavor === 'mysql' ? target : Math.floor(target / 1e6) * 1e6 + 999_999;
+    const instant = flavor === 'mysql' ? instantBetween(before, next) : Math.floor(target / 1e6) * 1e6 + 999_999;
     await assertRestoresExactly(cluster, instant, before, `pieces-${flavor}`);
   });
 }

@@ -5,6 +5,7 @@ import type { Flavor } from '../../../domain/backup';
 import { testStack } from '../../harness/env';
 import { startTestCentralWorkers } from '../../harness/workers';
 import { archivedCluster, assertRestoresExactly } from './archived-cluster';
+import { instantBetween } from './oracle-writer';
 
 process.env.PITR_RESTORE_DIR = join(testStack().stateDir, 'restores');
 const centralReady = startTestCentralWorkers();
@@ -26,7 +27,7 @@ for (const flavor of ['mysql', 'mariadb'] as const satisfies readonly Flavor[]) 
     const i = after.findIndex((r, k) => k >= after.length / 3 && Math.floor(r.micros / 1e6) === Math.floor(after[k - 1]!.micros / 1e6));
     const [before, next] = [after[i - 1]!, after[i]!];
     assert.ok(i > 0 && next.micros - before.micros < 1_000_000, 'two commits sub-second apart, in one second');
-    const restored = await assertRestoresExactly(cluster, Math.floor((before.micros + next.micros) / 2), before, `streamed-${flavor}`);
+    const restored = await assertRestoresExactly(cluster, instantBetween(before, next), before, `streamed-${flavor}`);
     assert.equal(restored.heldBack, null, 'nothing held back: the instant is placed exactly');
   });
 }

@@ -26,3 +26,8 @@ test('only a transaction the streamed server committed is dated; a replicated on
   assert.deepEqual(withArrival(trx, looks, 7).received, { afterMicros: 10, byMicros: 21 });
   assert.equal(withArrival(trx, looks, 8).received, undefined);
 });
+
+test("an arrival dated before the second the server stamped (the agent's clock behind the server's) dates nothing", () => {
+  const trx = { gtid: '0-7-12', start: 1100, end: 1200, commitTime: { micros: 1_000_000, precision: 's' as const } };
+  assert.equal(withArrival(trx, looks, 7).received, undefined);
+});
