@@ -218,15 +218,10 @@ export async function newestSegmentFile(
 
 /** Where the newest segment of a cluster's stream ends: the file, the offset after it, and whether it closed the file; null before any. */
 export async function newestSegmentEnd(catalog: Catalog, tenantId: string, clusterId: string): Promise<SegmentEnd | null> {
-  return catalog.withTenant(tenantId, async (db) => {
-    const res = await db.query<{ server_key: string; file_name: string; end_offset: string; closes_file: boolean }>(
-      `SELECT server_key, file_name, start_offset + size_bytes AS end_offset, closes_file
-       FROM binlog_segments WHERE cluster_id = $1 ORDER BY stream_seq DESC LIMIT 1`,
-      [clusterId],
-    );
-    const row = res.rows[0];
-    return row ? { serverKey: row.server_key, file: row.file_name, endOffset: Number(row.end_offset), closesFile: row.closes_file } : null;
-  });
+  const newest = await newestSegment(catalog, tenantId, clusterId);
+  return newest
+    ? { serverKey: newest.server.key, file: newest.file, endOffset: newest.startOffset + newest.sizeBytes, closesFile: newest.closesFile }
+    : null;
 }
 
 /** The newest segment of a cluster's stream (a whole file or a stream's piece), if any. */

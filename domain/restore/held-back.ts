@@ -42,8 +42,9 @@ export function latestCommitOf(trx: BinlogTransaction): number {
  * without it (a live stream receives a commit as the network delivers it).
  */
 export function earliestCommitOf(trx: BinlogTransaction): number {
-  const stamped = trx.commitTime.precision === 's' ? Math.floor(trx.commitTime.micros / 1_000_000) * 1_000_000 : trx.commitTime.micros;
-  return trx.commitTime.precision === 's' && trx.received ? Math.max(stamped, trx.received.afterMicros) : stamped;
+  if (trx.commitTime.precision !== 's') return trx.commitTime.micros;
+  const stamped = Math.floor(trx.commitTime.micros / 1_000_000) * 1_000_000;
+  return trx.received ? Math.max(stamped, trx.received.afterMicros) : stamped;
 }
 
 /**
