@@ -25,14 +25,12 @@ import {
 } from '../archive/archive-harness';
 import { sealedThrough, streamingAgentDatabase } from '../archive/stream-harness';
 import { queryRestored } from './kept-restore';
+import { type CommittedRow, instantBetween } from './oracle-writer';
 
 const centralReady = startTestCentralWorkers();
 
 /** A row and when the server that took it committed it. */
-interface Committed {
-  id: number;
-  micros: number;
-}
+type Committed = Pick<CommittedRow, 'id' | 'micros' | 'returnedMicros'>;
 
 /**
  * One transaction per row, into a table without a key: a transaction applied twice would
@@ -42,9 +40,10 @@ interface Committed {
 async function commitRow(conn: Connection, flavor: Flavor, id: number): Promise<Committed> {
   if (flavor === 'mariadb') while (Date.now() % 1000 < 200 || Date.now() % 1000 > 600) await sleep(10);
   await conn.query('INSERT INTO oracle.rows_once VALUES (?, FLOOR(UNIX_TIMESTAMP(NOW(6)) * 1000000))', [id]);
+  const returnedMicros = Date.now() * 1000 + 999;
   const [rows] = await conn.query('SELECT committed_us FROM oracle.rows_once WHERE id = ?', [id]);
   await sleep(flavor === 'mariadb' ? 700 : 150);
-  return { id, micros: Number((rows as Array<{ committed_us: string | number }>)[0]!.committed_us) };
+  return { id, micros: Number((rows as Array<{ committed_us: string | number }>)[0]!.committed_us), returnedMicros };
 }
 
 async function commitRows(conn: Connection, flavor: Flavor, ids: number[]): Promise<Committed[]> {
@@ -55,7 +54,7 @@ async function commitRows(conn: Connection, flavor: Flavor, ids: number[]): Prom
 
 /** An instant after `before` commits and before `next` does, in the binlog's precision. */
 function between(flavor: Flavor, before: Committed, next: Committed): string {
-  const micros = flavor === 'mysql' ? Math.floor((before.micros + next.micros) / 2) : Math.floor(before.micros / 1e6) * 1e6 + 999_999;
+  const micros = flavor === 'mysql' ? instantBetween(before, next) : Math.floor(before.micros / 1e6) * 1e6 + 999_999;
   assert.ok(micros < (flavor === 'mysql' ? next.micros : Math.floor(next.micros / 1e6) * 1e6), 'the two commits are apart');
   return isoMicros(micros);
 }

@@ -11,6 +11,7 @@ import { agentOverTcp } from '../../harness/agent-database';
 import { testStack } from '../../harness/env';
 import { startTestCentralWorkers } from '../../harness/workers';
 import { archivedCluster, assertRestoresExactly } from './archived-cluster';
+import { instantBetween } from './oracle-writer';
 
 process.env.PITR_RESTORE_DIR = join(testStack().stateDir, 'restores');
 const centralReady = startTestCentralWorkers();
@@ -56,7 +57,7 @@ for (const engine of ['clone', 'mysqldump'] as const) {
     const i = Math.floor(after.length / 2);
     const [before, next] = [after[i - 1]!, after[i]!];
     assert.ok(next.micros - before.micros < 1_000_000, 'the two commits are sub-second apart');
-    const instant = Math.floor((before.micros + next.micros) / 2);
+    const instant = instantBetween(before, next);
     await assertRestoresExactly(cluster, instant, before, `operator-${engine}`);
   });
 }

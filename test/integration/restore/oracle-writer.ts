@@ -16,7 +16,7 @@ export interface CommittedRow {
 }
 
 /** An instant surely after `before` committed and before `next` did: halfway from the one's return to the other's start. */
-export function instantBetween(before: CommittedRow, next: CommittedRow): number {
+export function instantBetween(before: Pick<CommittedRow, 'id' | 'returnedMicros'>, next: Pick<CommittedRow, 'id' | 'micros'>): number {
   if (before.returnedMicros >= next.micros) throw new Error(`rows ${before.id} and ${next.id} overlap`);
   return Math.floor((before.returnedMicros + next.micros) / 2);
 }

@@ -22,7 +22,7 @@ import { freshDbInstance } from '../../harness/instances';
 import { startBackup, startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
 import { archivePass, ENGINE, purgeAllButActive, setRpo, sql, withCentralCatalog, writeAndRotate } from '../archive/archive-harness';
 import { archivedCluster, type Cluster } from './archived-cluster';
-import { restoredIds, type CommittedRow } from './oracle-writer';
+import { instantBetween, restoredIds, type CommittedRow } from './oracle-writer';
 import { createConnection } from 'mysql2/promise';
 import { signInAt } from '../../../adapters/servers/db-instance';
 
@@ -114,7 +114,7 @@ async function scenarioOf(flavor: Flavor): Promise<Scenario> {
       ? after.findIndex((_row, i) => i > 0 && i >= after.length / 2)
       : after.findIndex((r, i) => i > 0 && Math.floor(r.micros / 1e6) > Math.floor(after[i - 1]!.micros / 1e6) && i >= after.length / 3);
   const [before, next] = [after[pair - 1]!, after[pair]!];
-  const instant = flavor === 'mysql' ? Math.floor((before.micros + next.micros) / 2) : Math.floor(before.micros / 1e6) * 1e6 + 999_999;
+  const instant = flavor === 'mysql' ? instantBetween(before, next) : Math.floor(before.micros / 1e6) * 1e6 + 999_999;
   if (flavor === 'mysql') assert.ok(next.micros - before.micros < 1_000_000, 'the two commits are sub-second apart');
   const planned = await pitr('plan', ...clusterOptions(cluster), '--to', isoMicros(instant), '--json');
   assert.equal(planned.code, 0, planned.stderr);

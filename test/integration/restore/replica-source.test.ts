@@ -9,7 +9,7 @@ import { testStack } from '../../harness/env';
 import { freshDbInstance } from '../../harness/instances';
 import { startBackup, startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
 import { archivePass, caughtUp, ENGINES_UNDER_TEST, replicate, setRpo, sql } from '../archive/archive-harness';
-import { OracleWriter } from './oracle-writer';
+import { instantBetween, OracleWriter } from './oracle-writer';
 
 process.env.PITR_RESTORE_DIR = join(testStack().stateDir, 'restores');
 const centralReady = startTestCentralWorkers();
@@ -57,7 +57,7 @@ for (const { flavor, engine } of ENGINES_UNDER_TEST) {
       const atInstant = await (
         await requestRestore(client, {
           ...ids,
-          target: parseRestoreTarget(isoMicros(Math.floor((before.micros + next.micros) / 2))),
+          target: parseRestoreTarget(isoMicros(instantBetween(before, next))),
           idempotencyKey: 'instant',
         })
       ).result();

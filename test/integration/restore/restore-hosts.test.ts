@@ -19,6 +19,7 @@ import { startTestCentralWorkers, temporalClient } from '../../harness/workers';
 import { sql, withCentralCatalog } from '../archive/archive-harness';
 import { clusterStatus, formatStatus } from '../../../client/status/cluster-status';
 import { archivedCluster } from './archived-cluster';
+import { instantBetween } from './oracle-writer';
 import { hostStepsOf, type TestHost, testRestoreHost } from './restore-host-harness';
 
 // Restore hosts of their own, in processes a test can kill; no restore host in this process.
@@ -111,7 +112,7 @@ test('restores on two restore hosts: each stays on the host that holds it', asyn
           const started = Date.now();
           const restores = await Promise.all(
             picks.map(async (i) => {
-              const instant = Math.floor((before[i]!.micros + before[i + 1]!.micros) / 2);
+              const instant = instantBetween(before[i]!, before[i + 1]!);
               return { expected: before[i]!.id, requested: await start(parseRestoreTarget(isoMicros(instant)), `ten-${i}`) };
             }),
           );

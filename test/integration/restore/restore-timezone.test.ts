@@ -12,7 +12,7 @@ import { testStack } from '../../harness/env';
 import { freshDbInstance } from '../../harness/instances';
 import { startBackup, startTestCentralWorkers, startTestCluster, temporalClient } from '../../harness/workers';
 import { archivePass, ENGINE, setRpo, sql, withCentralCatalog } from '../archive/archive-harness';
-import { OracleWriter, restoredIds } from './oracle-writer';
+import { instantBetween, OracleWriter, restoredIds } from './oracle-writer';
 
 // The workers of this file, the source server and the restored one (both inherit this process's environment) all run in a zone with DST.
 const ZONE = 'America/New_York';
@@ -66,7 +66,7 @@ test('mysql: with the workers and servers in America/New_York, a restore to an i
   const pair = Math.floor(after.length / 2);
   const [before, next] = [after[pair - 1]!, after[pair]!];
   assert.ok(next.micros - before.micros < 1_000_000, 'the two commits are sub-second apart');
-  const instant = Math.floor((before.micros + next.micros) / 2);
+  const instant = instantBetween(before, next);
 
   const inUtc = JSON.parse(
     await pitr('UTC', 'plan', '--tenant', ids.tenantId, '--cluster', ids.clusterId, '--to', isoMicros(instant), '--json'),
