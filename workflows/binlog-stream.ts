@@ -1,5 +1,7 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   continueAsNew,
   isCancellation,
   patched,
@@ -11,8 +13,10 @@ import type { AgentArchiveActivities, CentralArchiveActivities } from '../activi
 import type { CentralBackupActivities } from '../activities/backup/types';
 import type { ArchiveRef, SealedPiece, SegmentEnd } from '../domain/archive/types';
 import { notStreamedRefusal, STREAM_RETRY_MAX_SECONDS } from '../domain/archive/stream-mirror';
+import { failureText } from '../domain/archive/pass-failure';
 import { agentTaskQueue } from '../domain/task-queues';
 import { AgentQueueWatch } from './agent-queue-watch';
+import { archivePassError } from './archive-pass-error';
 import { PATCHES } from './patches';
 
 /** One run of the receiver: then the workflow continues as new, so its history stays short however long the stream lives. */
@@ -36,6 +40,8 @@ const endOf = (piece: SealedPiece): SegmentEnd => ({
   file: piece.inspected.file,
   endOffset: piece.startOffset + piece.inspected.sizeBytes,
   closesFile: piece.closesFile,
+  startOffset: piece.startOffset,
+  sha256: piece.inspected.sha256,
 });
 
 /**
@@ -51,7 +57,9 @@ const endOf = (piece: SealedPiece): SegmentEnd => ({
 export async function binlogStreamWorkflow(input: ArchiveRef): Promise<never> {
   const { tenantId, clusterId } = input;
   upsertSearchAttributes({ TenantId: [tenantId], ClusterId: [clusterId] });
-  const central = proxyActivities<Pick<CentralArchiveActivities, 'newestArchivedFile'> & Pick<CentralBackupActivities, 'loadCluster'>>({
+  const central = proxyActivities<
+    Pick<CentralArchiveActivities, 'newestArchivedFile' | 'alertStreamStopped'> & Pick<CentralBackupActivities, 'loadCluster'>
+  >({
     startToCloseTimeout: '1 minute',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
   });
@@ -74,11 +82,27 @@ export async function binlogStreamWorkflow(input: ArchiveRef): Promise<never> {
   );
   const newestArchived = await central.newestArchivedFile(input);
   watch.details(`receiving the binlogs of ${clusterId} from its server (newest archived: ${newestArchived?.file ?? 'none'})`);
-  const receiving = agent.followBinlogStream({ ...input, newestArchived, runForSeconds: STREAM_RUN_SECONDS });
-  if (patched(PATCHES.streamSealsPieces)) await sealWhileReceiving(input, queue, watch, receiving);
-  const followed = await receiving;
-  watch.details(`received through ${followed.lastFile} (${followed.lastFileBytes} bytes) of server ${followed.serverKey}`);
+  const receiver = new CancellationScope();
+  const receiving = receiver.run(() => agent.followBinlogStream({ ...input, newestArchived, runForSeconds: STREAM_RUN_SECONDS }));
+  try {
+    if (patched(PATCHES.streamSealsPieces)) await sealWhileReceiving(input, queue, watch, receiving);
+    const followed = await receiving;
+    watch.details(`received through ${followed.lastFile} (${followed.lastFileBytes} bytes) of server ${followed.serverKey}`);
+  } catch (err) {
+    // Only a terminal failure reaches here: the receiver retries everything else for ever.
+    if (!isCancellation(err) && patched(PATCHES.streamStopAlert)) {
+      // A sealer that found the server reset leaves the receiver running: it is stopped with the stream.
+      receiver.cancel();
+      await central.alertStreamStopped({ ...input, reason: failureText(archivePassError(err)) });
+    }
+    throw err;
+  }
   return continueAsNew<typeof binlogStreamWorkflow>(input);
+}
+
+/** A sealer failure that ends the stream: the server's history went back behind the archive (a reset). */
+function endsStream(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'BinlogsResetError';
 }
 
 /**
@@ -118,7 +142,7 @@ async function sealWhileReceiving(input: ArchiveRef, queue: string, watch: Agent
         `archived ${piece.inspected.file} through offset ${after.endOffset} of server ${piece.server.key}${placed.gap ? `; ${placed.gap}` : ''}`,
       );
     } catch (err) {
-      if (isCancellation(err)) throw err;
+      if (isCancellation(err) || endsStream(err)) throw err;
       const what = piece ? `${piece.inspected.file} from offset ${piece.startOffset}` : `after ${after?.file ?? 'the start'}`;
       watch.details(`could not archive the stream's binlog ${what}: ${(err as Error).message}; trying again in ${PLACE_RETRY}`);
       await sleep(PLACE_RETRY);

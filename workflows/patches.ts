@@ -21,4 +21,6 @@ export const PATCHES = {
   surveyNewFilesOnly: 'survey-new-files-only',
   /** The binlog stream seals pieces of the binlogs it receives every moment, and archive passes of a streamed cluster no longer take whole files. */
   streamSealsPieces: 'stream-seals-pieces',
+  /** A stream that stops on a terminal failure (a reset server, a refused account) raises the stream-stopped alert first. */
+  streamStopAlert: 'stream-stop-alert',
 } as const;

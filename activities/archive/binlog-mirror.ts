@@ -5,6 +5,7 @@ import { inBinlogOrder, isBinlogName } from '../../domain/archive/binlog-names';
 import {
   archivedMirrorFiles,
   type MirroredSizes,
+  namesWentBack,
   streamServerId,
   streamShortfall,
   streamStartFile,
@@ -13,13 +14,13 @@ import type { ArchivedFile, ArchiveRef, ServerBinlog, StreamFollowed } from '../
 import type { AgentConfig } from '../../adapters/config/config';
 import { withDatabase } from '../../adapters/db/connect';
 import { withDefaultsFile } from '../../adapters/engines/defaults-file';
-import { EngineAbortedError } from '../../adapters/engines/errors';
+import { EngineAbortedError, EngineFailedError } from '../../adapters/engines/errors';
 import { agentConnection } from '../../adapters/engines/sql-connection';
 import { runTool } from '../../adapters/engines/tool-process';
 import { stopEveryPidFileUnder, writePidFile } from '../../adapters/servers/process';
 import { toolchain } from '../../adapters/servers/toolchain';
 import { startArrivalClock } from './arrival-clock';
-import { BinlogStreamStalledError } from './errors';
+import { BinlogsResetError, BinlogStreamFileGoneError, BinlogStreamStalledError } from './errors';
 import { listBinlogs, serverIdentity } from './survey';
 
 /** The folder of the mirrors in the agent's staging folder, one per server followed. */
@@ -191,7 +192,17 @@ export async function followBinlogStream(
     server: await serverIdentity(conn, config.database.flavor),
     files: await listBinlogs(conn),
   }));
+  const newest = input.newestArchived?.serverKey === server.key ? input.newestArchived.file : undefined;
   const reading = readingStream(config, server.key);
+  // What the mirror received is as far as the archive got, or further (a retried attempt keeps its first input).
+  const received = inBinlogOrder([...mirroredSizes(reading).keys(), ...(newest ? [newest] : [])].map((name) => ({ name }))).pop()?.name;
+  if (namesWentBack(files, received)) {
+    const listed = inBinlogOrder(files).map((f) => f.name);
+    const names = listed.length <= 1 ? (listed[0] ?? 'no binlog') : `${listed[0]} … ${listed.at(-1)}`;
+    throw new BinlogsResetError(
+      `server ${server.key} lists ${names}, all numbered before ${received}, the newest binlog the stream received of it`,
+    );
+  }
   const dir = reading.database.binlogDir!;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   noteFollowedServer(config, server.key);
@@ -199,7 +210,6 @@ export async function followBinlogStream(
   // (or follow the server the cluster failed over from).
   await stopEveryPidFileUnder(join(config.stagingDir, MIRRORS_DIR));
   const receiverPidFile = join(dir, RECEIVER_PID_FILE);
-  const newest = input.newestArchived?.serverKey === server.key ? input.newestArchived.file : undefined;
   for (const name of archivedMirrorFiles(mirroredSizes(reading), newest)) rmSync(join(dir, name), { force: true });
   const startFile = streamStartFile(files, mirroredSizes(reading), newest);
 
@@ -244,6 +254,12 @@ export async function followBinlogStream(
       }),
     );
   } catch (err) {
+    // What a server answers when the file its dump thread reads was removed, or removed and created again (a reset).
+    if (err instanceof EngineFailedError && /could not find next log|I\/O error reading log event/i.test(err.lastOutput)) {
+      throw new BinlogStreamFileGoneError(
+        `server ${server.key} could no longer read the binlog the stream was reading: ${err.lastOutput.trim()}`,
+      );
+    }
     // Stopped by this run's own clock, or by the watch (which says why below): not the tool's failure.
     if (!(err instanceof EngineAbortedError) || signal.aborted) throw err;
   } finally {

@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import { filesBetween, inBinlogOrder } from '../../domain/archive/binlog-names';
-import { checkContinuity, type ContinuityVerdict } from '../../domain/archive/continuity';
+import { checkContinuity, type ContinuityVerdict, historyWentBack } from '../../domain/archive/continuity';
 import { microsOf, missingText } from '../../domain/archive/recoverable';
 import type { ActiveBinlog, ArchiveRef, BinlogServer, InspectedSegment, SegmentCheck, UploadedSegment } from '../../domain/archive/types';
 import { InvalidInputError, PitrError } from '../../domain/errors';
@@ -15,14 +15,14 @@ import {
   findSegment,
   insertGap,
   insertSegment,
-  lastFileOf,
+  lastSegmentOf,
   lockArchive,
   newestSegmentEnd,
   newestSegmentFile,
   streamHead,
   type NewSegment,
 } from '../../adapters/catalog/segments';
-import { ArchiveMovedError, BinlogGapError, BinlogHistoryDivergedError, BinlogRewrittenError } from './errors';
+import { ArchiveMovedError, BinlogGapError, BinlogHistoryDivergedError, BinlogRewrittenError, BinlogsResetError } from './errors';
 import type { CentralArchiveActivities } from './types';
 
 export class SegmentObjectMissingError extends PitrError {}
@@ -30,6 +30,7 @@ export class SegmentObjectMissingError extends PitrError {}
 type Decision =
   | { kind: 'known' }
   | { kind: 'rewritten'; archivedSha256: string }
+  | { kind: 'went-back'; lost: string }
   | { kind: 'placed'; verdict: ContinuityVerdict; head: { reached: string; lastFile: string | null } | undefined };
 
 /** Where a file stands against the stream, decided under the cluster's archive lock. */
@@ -52,6 +53,10 @@ async function decide(
   await lockArchive(db, ref.clusterId);
   const existing = await findSegment(db, ref.clusterId, server.key, inspected.file, startOffset);
   if (existing) return existing.sha256 === inspected.sha256 ? { kind: 'known' } : { kind: 'rewritten', archivedSha256: existing.sha256 };
+  const last = await lastSegmentOf(db, ref.clusterId, server.key);
+  const lost =
+    last && historyWentBack(flavor, last, { file: inspected.file, previousGtids: inspected.summary.previousGtids, gtids: inspected.gtids });
+  if (lost) return { kind: 'went-back', lost };
   const head = await streamHead(db, ref.clusterId);
   return {
     kind: 'placed',
@@ -106,6 +111,13 @@ export function createCentralArchiveActivities(catalog: Catalog, services: Artif
     return new BinlogRewrittenError(message);
   };
 
+  /** A server whose history went back behind its archived segments (a reset): refused, with the alert. */
+  const wentBack = async (ref: ArchiveRef, server: BinlogServer, file: string, lost: string): Promise<PitrError> => {
+    const message = `server ${server.key} went back behind what the archive holds of it: ${lost}`;
+    await raiseAlert(catalog, { ...ref, kind: 'binlog-rewritten', subject: `${server.key}/${file}`, message });
+    return new BinlogsResetError(message);
+  };
+
   /** Raises the alert before the gap is recorded: a pass that dies between the two finds the gap again. */
   const recordGap = async (
     db: PoolClient,
@@ -115,7 +127,7 @@ export function createCentralArchiveActivities(catalog: Catalog, services: Artif
     gap: { flavor: 'mysql' | 'mariadb'; missing: string; reached: string; head: Extract<Decision, { kind: 'placed' }>['head'] },
   ): Promise<PitrError> => {
     const reachedBefore = gap.head?.reached ?? '';
-    const lastOfServer = await lastFileOf(db, ref.clusterId, server.key);
+    const lastOfServer = (await lastSegmentOf(db, ref.clusterId, server.key))?.file;
     const purged = lastOfServer === undefined ? undefined : filesBetween(lastOfServer, file);
     const where = purged
       ? `${purged.first === purged.last ? purged.first : `${purged.first} … ${purged.last}`} of server ${server.key} (purged before archiving)`
@@ -183,6 +195,16 @@ export function createCentralArchiveActivities(catalog: Catalog, services: Artif
 
     newestSegmentEnd: ({ tenantId, clusterId }) => newestSegmentEnd(catalog, tenantId, clusterId),
 
+    async alertStreamStopped({ tenantId, clusterId, reason }) {
+      await raiseAlert(catalog, {
+        tenantId,
+        clusterId,
+        kind: 'stream-stopped',
+        subject: 'binlog-stream',
+        message: `the binlog stream stopped: ${reason}`,
+      });
+    },
+
     async registerStreamPiece({ tenantId, clusterId, piece }) {
       const { server, inspected, uploaded } = piece;
       await checkStored(uploaded);
@@ -201,6 +223,7 @@ export function createCentralArchiveActivities(catalog: Catalog, services: Artif
             `SHA-256 ${inspected.sha256}, archived as ${decision.archivedSha256}`,
           );
         }
+        if (decision.kind === 'went-back') return wentBack(ref, server, inspected.file, decision.lost);
         let gap: string | null = null;
         if (decision.verdict.continuity.kind === 'gap') {
           // What the server purged before the stream received it is recorded, and the stream goes on after it.
@@ -281,6 +304,7 @@ export function createCentralArchiveActivities(catalog: Catalog, services: Artif
         if (decision.kind === 'known') return { action: 'skip', reason: 'archived already, with the same SHA-256' };
         if (decision.kind === 'rewritten')
           return rewritten(ref, server, inspected.file, `SHA-256 ${inspected.sha256}, archived as ${decision.archivedSha256}`);
+        if (decision.kind === 'went-back') return wentBack(ref, server, inspected.file, decision.lost);
         const { continuity } = decision.verdict;
         switch (continuity.kind) {
           case 'gap':
@@ -317,6 +341,7 @@ export function createCentralArchiveActivities(catalog: Catalog, services: Artif
         if (decision.kind === 'known') return { inserted: false };
         if (decision.kind === 'rewritten')
           throw await rewritten(ref, server, inspected.file, `SHA-256 ${inspected.sha256}, archived as ${decision.archivedSha256}`);
+        if (decision.kind === 'went-back') throw await wentBack(ref, server, inspected.file, decision.lost);
         const { kind } = decision.verdict.continuity;
         if (kind !== 'starts' && kind !== 'continues' && kind !== 'overlaps') {
           throw new ArchiveMovedError(

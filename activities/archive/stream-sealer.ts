@@ -17,7 +17,7 @@ import { segmentIndexKey, segmentPieceKey } from '../../adapters/storage/layout'
 import { RetryTally } from '../../adapters/storage/retry';
 import { arrivalLooks } from './arrival-clock';
 import { binlogMirrorDir, followedServer, mirroredSizes, readingStream } from './binlog-mirror';
-import { BinlogStreamStalledError } from './errors';
+import { BinlogsResetError, BinlogStreamStalledError } from './errors';
 import { indexStagingPath, SegmentIndexWriter, segmentIndexHeader } from './segment-index';
 import { listBinlogs } from './survey';
 
@@ -44,12 +44,21 @@ interface FileReading {
   pending: BinlogTransaction[];
   /** When the server's list was last read for whether the file ended without a Rotate event. */
   listedAt: number;
+  /** The last bytes fed: a mirror that no longer holds them there was rewritten under the reading. */
+  tail: Buffer;
 }
+
+/** How many of the last bytes fed a reading keeps: an event's checksum and more. */
+const TAIL_BYTES = 32;
+
+/** The mirror's file no longer holds the bytes a reading fed from it: the reading starts again from the archive's end. */
+class MirrorRewritten extends Error {}
 
 /** The reading that continues `after`, kept between calls in this agent process: a growing file is not read again from its start. */
 const readings = new Map<string, { after: string; reading: FileReading }>();
 
-const endText = (after: SegmentEnd | null): string => (after === null ? 'none' : JSON.stringify(after));
+const endText = (after: SegmentEnd | null): string =>
+  after === null ? 'none' : `${after.serverKey}/${after.file}@${after.endOffset}${after.closesFile ? ' closed' : ''}`;
 
 function startReading(config: AgentConfig, serverKey: string, file: string): FileReading {
   const path = join(binlogMirrorDir(config, serverKey), file);
@@ -62,6 +71,7 @@ function startReading(config: AgentConfig, serverKey: string, file: string): Fil
     previous: undefined,
     pending: [],
     listedAt: 0,
+    tail: Buffer.alloc(0),
     indexer: undefined!,
   };
   reading.indexer = new BinlogIndexer((trx) => reading.pending.push(trx), file);
@@ -80,9 +90,13 @@ async function feed(reading: FileReading, limit = Number.POSITIVE_INFINITY): Pro
   const to = Math.min(size, limit);
   if (to <= reading.fed) return 0;
   const handle = await open(reading.path, 'r');
-  const buffer = Buffer.allocUnsafe(Math.min(READ_BYTES, to - reading.fed));
+  const buffer = Buffer.allocUnsafe(Math.max(TAIL_BYTES, Math.min(READ_BYTES, to - reading.fed)));
   let total = 0;
   try {
+    // A restarted receiver writes the file again from its start: the same bytes, unless the server rewrote it.
+    const { tail } = reading;
+    const { bytesRead } = await handle.read(buffer, 0, tail.length, reading.fed - tail.length);
+    if (!buffer.subarray(0, bytesRead).equals(tail)) throw new MirrorRewritten();
     while (reading.fed < to) {
       const pendingBytes = reading.pending.length > 0 ? reading.pending[reading.pending.length - 1]!.end - reading.sealed : 0;
       if (pendingBytes > PIECE_MAX_BYTES) break;
@@ -92,6 +106,7 @@ async function feed(reading: FileReading, limit = Number.POSITIVE_INFINITY): Pro
       reading.indexer.push(buffer.subarray(0, bytesRead));
       reading.fed += bytesRead;
       total += bytesRead;
+      reading.tail = Buffer.from(buffer.subarray(Math.max(0, bytesRead - TAIL_BYTES), bytesRead));
     }
   } finally {
     await handle.close();
@@ -99,12 +114,50 @@ async function feed(reading: FileReading, limit = Number.POSITIVE_INFINITY): Pro
   return total;
 }
 
-/** A reading of `file` positioned at `offset`, a boundary a piece ended at; undefined while the mirror holds less. */
-async function readingAt(config: AgentConfig, serverKey: string, file: string, offset: number): Promise<FileReading | undefined> {
+/** Feeds what the mirror holds past the reading; false when the mirror was rewritten under it. */
+async function fedAgain(reading: FileReading): Promise<boolean> {
+  try {
+    await feed(reading);
+    return true;
+  } catch (err) {
+    if (err instanceof MirrorRewritten) return false;
+    throw err;
+  }
+}
+
+/** The SHA-256 of a file's bytes from `start` to `end`; undefined when it holds fewer (being received again). */
+async function sha256Of(path: string, start: number, end: number): Promise<string | undefined> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  if (end > start) {
+    for await (const chunk of createReadStream(path, { start, end: end - 1 })) {
+      hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+    }
+  }
+  return bytes === end - start ? hash.digest('hex') : undefined;
+}
+
+/**
+ * A reading positioned where the archive's newest piece ends (`after`, of a file not closed);
+ * undefined while the mirror holds less. Refuses a mirror whose bytes there are not the piece's:
+ * the server wrote that binlog name again (a reset).
+ */
+async function readingAt(config: AgentConfig, after: SegmentEnd): Promise<FileReading | undefined> {
+  const { serverKey, file, endOffset: offset } = after;
   const reading = startReading(config, serverKey, file);
   if (offset === 0) return reading;
   await feed(reading, offset);
   if (reading.fed < offset) return undefined;
+  if (after.sha256 !== undefined && after.startOffset !== undefined) {
+    const mirrored = await sha256Of(reading.path, after.startOffset, offset);
+    if (mirrored === undefined) return undefined;
+    if (mirrored !== after.sha256) {
+      throw new BinlogsResetError(
+        `the stream received other bytes for ${file} of server ${serverKey} than the archive holds from offset ${after.startOffset} to ${offset} (SHA-256 ${mirrored}, archived as ${after.sha256}): the server wrote that binlog again`,
+      );
+    }
+  }
   if (reading.indexer.position !== offset || reading.indexer.midTransaction) {
     throw new BinlogStreamStalledError(
       `the mirror of ${file} of server ${serverKey} does not end a transaction at ${offset}, where its archived piece ends: it is being received again`,
@@ -129,7 +182,7 @@ function nextMirrored(config: AgentConfig, serverKey: string, file: string | und
 async function continuing(config: AgentConfig, after: SegmentEnd | null): Promise<FileReading | undefined> {
   const followed = followedServer(config);
   if (after !== null && !after.closesFile) {
-    const reading = await readingAt(config, after.serverKey, after.file, after.endOffset);
+    const reading = await readingAt(config, after);
     // An agent started after a failover holds nothing of the server the stream left.
     if (reading !== undefined || followed === undefined || followed === after.serverKey) return reading;
   }
@@ -273,8 +326,9 @@ export async function sealStreamPiece(
   for (;;) {
     if (signal.aborted) throw signal.reason;
     reading ??= await continuing(config, input.after);
+    // Read again from the archive's end, where the mirror is checked against what the archive holds.
+    if (reading !== undefined && !(await fedAgain(reading))) reading = undefined;
     if (reading !== undefined) {
-      await feed(reading);
       const piece = nextPiece(
         reading.sealed,
         reading.pending,

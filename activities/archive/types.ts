@@ -60,6 +60,8 @@ export interface CentralArchiveActivities {
    * piece placed after it. Registering the same piece again is a no-op.
    */
   registerStreamPiece(input: ArchiveRef & { piece: SealedPiece }): Promise<{ inserted: boolean; gap: string | null }>;
+  /** Raises the stream-stopped alert: the cluster's binlog stream ended on a terminal failure, `reason`. */
+  alertStreamStopped(input: ArchiveRef & { reason: string }): Promise<void>;
   /** Appends an uploaded segment to the stream; registering the same bytes again is a no-op. */
   registerSegment(
     input: ArchiveRef & { server: BinlogServer; inspected: InspectedSegment; uploaded: UploadedSegment },

@@ -3,7 +3,7 @@ import type { Catalog } from './catalog';
 export interface Alert {
   tenantId: string;
   clusterId: string;
-  kind: 'quarantine' | 'backup-failed' | 'archive-gap' | 'binlog-rewritten' | 'archive-failed';
+  kind: 'quarantine' | 'backup-failed' | 'archive-gap' | 'binlog-rewritten' | 'archive-failed' | 'stream-stopped';
   subject: string;
   message: string;
 }

@@ -220,7 +220,14 @@ export async function newestSegmentFile(
 export async function newestSegmentEnd(catalog: Catalog, tenantId: string, clusterId: string): Promise<SegmentEnd | null> {
   const newest = await newestSegment(catalog, tenantId, clusterId);
   return newest
-    ? { serverKey: newest.server.key, file: newest.file, endOffset: newest.startOffset + newest.sizeBytes, closesFile: newest.closesFile }
+    ? {
+        serverKey: newest.server.key,
+        file: newest.file,
+        endOffset: newest.startOffset + newest.sizeBytes,
+        closesFile: newest.closesFile,
+        startOffset: newest.startOffset,
+        sha256: newest.sha256,
+      }
     : null;
 }
 
@@ -235,13 +242,13 @@ export async function newestSegment(catalog: Catalog, tenantId: string, clusterI
   });
 }
 
-/** The last file of a server the stream holds, if any. */
-export async function lastFileOf(db: PoolClient, clusterId: string, serverKey: string): Promise<string | undefined> {
-  const res = await db.query<{ file_name: string }>(
-    'SELECT file_name FROM binlog_segments WHERE cluster_id = $1 AND server_key = $2 ORDER BY stream_seq DESC LIMIT 1',
+/** The last segment of a server the stream holds, if any. */
+export async function lastSegmentOf(db: PoolClient, clusterId: string, serverKey: string): Promise<SegmentRecord | undefined> {
+  const res = await db.query<SegmentRow>(
+    `SELECT ${SEGMENT_COLUMNS} FROM binlog_segments WHERE cluster_id = $1 AND server_key = $2 ORDER BY stream_seq DESC LIMIT 1`,
     [clusterId, serverKey],
   );
-  return res.rows[0]?.file_name;
+  return res.rows.map(segmentOf)[0];
 }
 
 const timeOf = (t: BinlogTime | null): string | null => (t === null ? null : isoMicros(t.micros));

@@ -1,4 +1,5 @@
 import { MysqlGtidSet, type GtidAlgebra, type GtidFlavor } from '../gtid';
+import { parseBinlogName } from './binlog-names';
 import { MariadbBinlogState } from './mariadb-binlog-state';
 
 /** What one binlog file says about the history around it. */
@@ -69,4 +70,35 @@ export function checkContinuity(flavor: GtidFlavor, reached: string | undefined,
     MariadbBinlogState.parse(segment.previousGtids),
     MariadbBinlogState.parse(segment.gtids),
   );
+}
+
+/** A server's binlog (or piece of one) and the history it starts from and adds. */
+export interface ServerSegment extends SegmentHistory {
+  file: string;
+}
+
+/**
+ * What a server's next binlog (or piece) shows its history lost since the last segment the
+ * archive holds of the same server, or undefined when it only went on. A server's binlog names
+ * only grow, and every file starts from all its earlier files hold (purging drops files, never
+ * that history): only a reset or a replaced datadir takes either back. The GTIDs compared are
+ * numbers a reset server hands out again, so the names are compared too.
+ */
+export function historyWentBack(flavor: GtidFlavor, last: ServerSegment, next: ServerSegment): string | undefined {
+  if (parseBinlogName(next.file).sequence < parseBinlogName(last.file).sequence) {
+    return `its binlog names went back from ${last.file} to ${next.file}`;
+  }
+  const lacking =
+    flavor === 'mysql'
+      ? lackingOf(MysqlGtidSet.parse(last.previousGtids).union(MysqlGtidSet.parse(last.gtids)), MysqlGtidSet.parse(next.previousGtids))
+      : lackingOf(
+          MariadbBinlogState.parse(last.previousGtids).union(MariadbBinlogState.parse(last.gtids)),
+          MariadbBinlogState.parse(next.previousGtids),
+        );
+  return lacking === undefined ? undefined : `${next.file} starts from a history that lacks ${lacking}, which its ${last.file} had reached`;
+}
+
+function lackingOf<T extends History<T>>(reached: T, previous: T): string | undefined {
+  const lacking = reached.subtract(previous);
+  return lacking.isEmpty() ? undefined : lacking.toString();
 }

@@ -82,6 +82,19 @@ export function streamShortfall(files: readonly ServerBinlog[], mirrored: Mirror
   return { bytes, serverFile: newest?.name ?? startFile, serverBytes: newest?.sizeBytes ?? 0 };
 }
 
+/**
+ * Whether a server's binlog names went back behind the archive: it lists no file numbered at or
+ * after `newestArchived`, the newest file the archive holds of it. Purging removes only a
+ * server's oldest files, so only a reset (RESET BINARY LOGS AND GTIDS, RESET MASTER) or a
+ * replaced datadir does that. `files` is the server's list; false when the archive holds none
+ * of its files.
+ */
+export function namesWentBack(files: readonly ServerBinlog[], newestArchived: string | undefined): boolean {
+  if (newestArchived === undefined) return false;
+  const newest = sequenceOf(newestArchived);
+  return !files.some((f) => sequenceOf(f.name) >= newest);
+}
+
 /** The mirror's copies a stream may delete: those of files the archive holds (at or before the newest archived one). */
 export function archivedMirrorFiles(mirrored: MirroredSizes, newestArchived: string | undefined): string[] {
   if (newestArchived === undefined) return [];

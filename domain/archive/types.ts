@@ -149,6 +149,13 @@ export interface SegmentEnd {
   endOffset: number;
   /** The segment ran to the file's end: the next piece starts the server's next file. */
   closesFile: boolean;
+  /**
+   * Where the segment starts in its file and the SHA-256 of its bytes: a stream continuing the
+   * file checks that its mirror still holds these bytes there (a reset server rewrites a name).
+   * Absent in histories recorded before it was kept.
+   */
+  startOffset?: number;
+  sha256?: string;
 }
 
 /** A piece of a binlog a stream sealed and uploaded, for the central worker to place in the stream. */

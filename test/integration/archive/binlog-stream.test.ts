@@ -70,10 +70,10 @@ async function archivedWhole(client: Client, ids: ClusterIds, flavor: Flavor, bi
   assert.equal(gtids.length, committed, 'every committed transaction is indexed');
 }
 
-/** The stream's activity as `pitr status --json` shows it to an SRE, while the stream runs. */
+/** The stream's receiver as `pitr status --json` shows it to an SRE, while the stream runs (its sealer is pending beside it). */
 async function streamActivity(ids: ClusterIds): Promise<ClusterStatus['running'][number]['pending'][number] | undefined> {
   const status = await pitrJson<ClusterStatus>('status', '--tenant', ids.tenantId, '--cluster', ids.clusterId);
-  return status.running.find((w) => w.type === 'binlogStreamWorkflow')?.pending[0];
+  return status.running.find((w) => w.type === 'binlogStreamWorkflow')?.pending.find((a) => a.activity === 'followBinlogStream');
 }
 
 const RECEIVED = /^received through binlog\.\d{6} \(\d+ bytes\) of server /;

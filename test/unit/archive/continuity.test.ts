@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { checkContinuity, type ContinuityVerdict } from '../../../domain/archive/continuity';
+import { checkContinuity, type ContinuityVerdict, historyWentBack } from '../../../domain/archive/continuity';
 import { MariadbBinlogState } from '../../../domain/archive/mariadb-binlog-state';
 import { MysqlGtidSet } from '../../../domain/gtid';
 
@@ -118,5 +118,34 @@ describe('MariaDB continuity', () => {
     assert.deepEqual(mariadb('0-1-10', '0-1-5,0-2-8', '0-2-9').continuity, { kind: 'diverged', lacking: '0-1-10' });
     // Another server's binlog.000001 with its own history.
     assert.deepEqual(mariadb('0-1-10', '', '0-2-10').continuity, { kind: 'diverged', lacking: '0-1-10' });
+  });
+});
+
+describe("a server's own history going back (a reset)", () => {
+  const A = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
+  test('MySQL: a next file or piece starting from all the last one reached goes on; one lacking any of it went back', () => {
+    const last = { file: 'binlog.000003', previousGtids: `${A}:1-5`, gtids: `${A}:6-8` };
+    assert.equal(historyWentBack('mysql', last, { file: 'binlog.000004', previousGtids: `${A}:1-8`, gtids: `${A}:9` }), undefined);
+    assert.equal(historyWentBack('mysql', last, { file: 'binlog.000003', previousGtids: `${A}:1-8,${A}:20`, gtids: '' }), undefined);
+    assert.equal(
+      historyWentBack('mysql', last, { file: 'binlog.000004', previousGtids: `${A}:1-2`, gtids: `${A}:3-9` }),
+      `binlog.000004 starts from a history that lacks ${A}:3-8, which its binlog.000003 had reached`,
+      'GTIDs numbered again from 1 after RESET BINARY LOGS AND GTIDS',
+    );
+    assert.equal(
+      historyWentBack('mysql', last, { file: 'binlog.000001', previousGtids: `${A}:1-20`, gtids: '' }),
+      'its binlog names went back from binlog.000003 to binlog.000001',
+      'GTIDs past the archive do not hide names that went back',
+    );
+  });
+
+  test('MariaDB: each domain and server id must be as far along as the last file left it', () => {
+    const last = { file: 'binlog.000003', previousGtids: '0-1-5,1-2-7', gtids: '0-1-9' };
+    assert.equal(historyWentBack('mariadb', last, { file: 'binlog.000004', previousGtids: '0-1-9,1-2-7', gtids: '0-1-10' }), undefined);
+    assert.equal(
+      historyWentBack('mariadb', last, { file: 'binlog.000004', previousGtids: '', gtids: '0-1-3' }),
+      'binlog.000004 starts from a history that lacks 0-1-9,1-2-7, which its binlog.000003 had reached',
+      'RESET MASTER empties the Gtid_list',
+    );
   });
 });

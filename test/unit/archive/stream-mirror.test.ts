@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import {
   archivedMirrorFiles,
   closedInMirror,
+  namesWentBack,
   streamServerId,
   streamShortfall,
   streamStartFile,
@@ -112,4 +113,14 @@ test('the shortfall is what the server wrote from the stream’s start file on t
     0,
   );
   assert.equal(streamShortfall(server, mirror([]), 'binlog.000010').bytes, 300, 'files before the start are not the stream’s to receive');
+});
+
+test('names that went back behind the archive’s newest file of the server are a reset; purged old names are not', () => {
+  const list = (...names: string[]) => names.map((name) => ({ name, sizeBytes: 100 }));
+  assert.equal(namesWentBack(list('binlog.000001'), 'binlog.000004'), true, 'RESET BINARY LOGS AND GTIDS starts again at 000001');
+  assert.equal(namesWentBack([], 'binlog.000004'), true, 'a server with no binlog holds nothing the archive had');
+  assert.equal(namesWentBack(list('binlog.000004', 'binlog.000005'), 'binlog.000004'), false, 'the newest archived name is still listed');
+  assert.equal(namesWentBack(list('binlog.000009'), 'binlog.000004'), false, 'the older names were purged');
+  assert.equal(namesWentBack(list('binlog.000001'), undefined), false, 'nothing of the server is archived');
+  assert.equal(namesWentBack(list('binlog.999999', 'binlog.1000000'), 'binlog.999999'), false, 'a seven-digit name comes after .999999');
 });
