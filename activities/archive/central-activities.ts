@@ -154,13 +154,25 @@ export function createCentralArchiveActivities(catalog: Catalog, services: Artif
   };
 
   /**
-   * An idle server leaves no closed file to reveal binlogs purged before they were archived;
-   * the active binlog's previous GTIDs name everything logged before it, so they must be archived.
+   * An idle server leaves no closed file to reveal binlogs purged before they were archived, or
+   * a reset: the active binlog's name and previous GTIDs must go on from what is archived of the
+   * server, and everything logged before it must be archived.
    */
   const checkActive = async (ref: ArchiveRef, server: BinlogServer, active: ActiveBinlog): Promise<void> => {
     const { flavor } = await getCluster(catalog, ref.tenantId, ref.clusterId);
     const gap = await catalog.withTenant(ref.tenantId, async (db): Promise<PitrError | undefined> => {
       await lockArchive(db, ref.clusterId);
+      const last = await lastSegmentOf(db, ref.clusterId, server.key);
+      // A stream's pieces of the active file start from inside it: only another file is compared.
+      const lost =
+        last === undefined
+          ? undefined
+          : last.file !== active.file
+            ? historyWentBack(flavor, last, { file: active.file, previousGtids: active.previousGtids, gtids: '' })
+            : last.closesFile
+              ? `${active.file} is archived whole, yet the server writes it again`
+              : undefined;
+      if (lost) return wentBack(ref, server, active.file, lost);
       const head = await streamHead(db, ref.clusterId);
       // An empty archive starts at the first file it takes, whatever was purged before.
       if (head === undefined) return undefined;

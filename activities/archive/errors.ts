@@ -33,7 +33,7 @@ export class BinlogRewrittenError extends PitrError {
 
 /** What an operator does about a server whose binlogs were reset: said wherever a stream finds one. */
 const RESET_HINT =
-  'the server was reset (RESET BINARY LOGS AND GTIDS / RESET MASTER) or its datadir replaced: what it writes now reuses archived binlog names and GTIDs, so this archive cannot take it. The archive stays restorable up to its end; to archive the server again, register it as a new cluster (pitr cluster add), take a base backup and start its stream';
+  'the server was reset (RESET BINARY LOGS AND GTIDS / RESET MASTER) or its datadir replaced: what it writes now reuses archived binlog names and GTIDs, so this archive cannot take it. The archive stays restorable up to its end; to archive the server again, register it as a new cluster (pitr cluster add) and take a base backup of it there';
 
 /**
  * A streamed server's binlog history went back behind what the archive holds of it: its names

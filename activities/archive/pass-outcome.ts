@@ -4,11 +4,11 @@ import { raiseAlert } from '../../adapters/catalog/alerts';
 import type { Catalog } from '../../adapters/catalog/catalog';
 import { newestArchivedCommitMicros } from '../../adapters/catalog/segments';
 import { archivePassFailures, noteArchivePass } from '../metrics';
-import { BinlogGapError, BinlogHistoryDivergedError, BinlogRewrittenError } from './errors';
+import { BinlogGapError, BinlogHistoryDivergedError, BinlogRewrittenError, BinlogsResetError } from './errors';
 import type { ArchivePassActivities } from './types';
 
 /** Refusals that raised an alert of their own, which names what to act on: a second one is noise. */
-const ALERTED_ALREADY = new Set([BinlogGapError.name, BinlogHistoryDivergedError.name, BinlogRewrittenError.name]);
+const ALERTED_ALREADY = new Set([BinlogGapError.name, BinlogHistoryDivergedError.name, BinlogRewrittenError.name, BinlogsResetError.name]);
 
 export function createArchivePassActivities(catalog: Catalog): ArchivePassActivities {
   return {

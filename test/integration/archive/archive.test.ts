@@ -332,6 +332,8 @@ for (const flavor of FLAVORS) {
     await writeAndRotate(conn, 2);
     assert.deepEqual((await archivePass(client, ids)).archived, ['binlog.000001']);
     await conn.query(flavor === 'mysql' ? 'RESET BINARY LOGS AND GTIDS' : 'RESET MASTER');
+    // Refused at once, before anything is written: the server's active binlog is a file the archive holds whole.
+    assert.equal(await failedPassType(archivePass(client, ids)), 'BinlogsResetError');
     await writeAndRotate(conn, 1);
     await conn.end();
     assert.equal(await failedPassType(archivePass(client, ids)), 'BinlogRewrittenError');
