@@ -1,5 +1,6 @@
 import type { BinlogTransaction } from '../binlog/types';
 import { parseMariadbPositionText } from '../gtid/mariadb-gtid-parser';
+import { secondStartMicros } from './recoverable';
 
 /**
  * One look at a growing binlog: it held `size` bytes by `byMicros`. `sinceMicros` is the look
@@ -36,6 +37,6 @@ export function arrivalWindow(looks: readonly ArrivalLook[], end: number): { aft
 export function withArrival(trx: BinlogTransaction, looks: readonly ArrivalLook[], serverId: number): BinlogTransaction {
   if (trx.gtid === null || parseMariadbPositionText(trx.gtid)[0]?.server !== serverId) return trx;
   const received = arrivalWindow(looks, trx.end);
-  const stampedSecond = Math.floor(trx.commitTime.micros / 1_000_000) * 1_000_000;
+  const stampedSecond = secondStartMicros(trx.commitTime.micros);
   return received === undefined || received.byMicros < stampedSecond ? trx : { ...trx, received };
 }

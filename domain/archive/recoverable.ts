@@ -83,6 +83,11 @@ export interface Recoverability {
   rpoSeconds: number | null;
 }
 
+/** The start of the whole second `micros` falls in: what a binlog that stamps seconds (MariaDB's) says of it. */
+export function secondStartMicros(micros: number): number {
+  return Math.floor(micros / 1_000_000) * 1_000_000;
+}
+
 /** Microseconds since the epoch as ISO-8601 with all six fraction digits. */
 export function isoMicros(micros: number): string {
   const seconds = Math.floor(micros / 1_000_000);

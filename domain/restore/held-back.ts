@@ -1,5 +1,5 @@
 import { historyUnion } from '../archive/history';
-import { isoMicros } from '../archive/recoverable';
+import { isoMicros, secondStartMicros } from '../archive/recoverable';
 import type { Flavor } from '../backup';
 import type { BinlogTime, BinlogTransaction } from '../binlog/types';
 import { mariadbGtid, MariadbGtidSetBuilder } from '../gtid';
@@ -25,7 +25,7 @@ export interface HeldBack {
  * the second its statement started in, truncated: the commit lies somewhere inside that second.
  */
 export function latestCommitMicros(time: BinlogTime): number {
-  return time.precision === 's' ? Math.floor(time.micros / 1_000_000) * 1_000_000 + 999_999 : time.micros;
+  return time.precision === 's' ? secondStartMicros(time.micros) + 999_999 : time.micros;
 }
 
 /**
@@ -43,7 +43,7 @@ export function latestCommitOf(trx: BinlogTransaction): number {
  */
 export function earliestCommitOf(trx: BinlogTransaction): number {
   if (trx.commitTime.precision !== 's') return trx.commitTime.micros;
-  const stamped = Math.floor(trx.commitTime.micros / 1_000_000) * 1_000_000;
+  const stamped = secondStartMicros(trx.commitTime.micros);
   return trx.received ? Math.max(stamped, trx.received.afterMicros) : stamped;
 }
 
@@ -90,7 +90,7 @@ export function heldBackAt(
   if (last === undefined) return null;
   const through = after.slice(0, after.indexOf(last) + 1).map((t) => t.gtid);
   return {
-    second: isoMicros(Math.floor(undecided[0]!.commitTime.micros / 1_000_000) * 1_000_000).replace('.000000Z', 'Z'),
+    second: isoMicros(secondStartMicros(undecided[0]!.commitTime.micros)).replace('.000000Z', 'Z'),
     transactions: undecided.length,
     gtids: transactionsText(
       flavor,
