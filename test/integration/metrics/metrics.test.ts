@@ -21,11 +21,19 @@ async function scrape(port: number): Promise<string> {
 test('`pitr worker --metrics` serves backup and archive metrics by cluster beside the SDK’s on one page', async () => {
   const port = await freePort();
   const worker = spawn(process.execPath, [cli, 'worker', '--metrics', `127.0.0.1:${port}`], {
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, PITR_CONFIG: testStack().configs.central },
   });
+  let stderr = '';
+  worker.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   try {
-    for (let i = 0; i < 150 && !/^temporal_/m.test(await scrape(port).catch(() => '')); i += 1) await sleep(200);
+    // The SDK's metrics appear once the workers run: without them, every workflow below would wait for ever.
+    let started = '';
+    for (let i = 0; i < 300 && !/^temporal_/m.test(started); i += 1) {
+      await sleep(200);
+      started = await scrape(port).catch(() => '');
+    }
+    assert.match(started, /^temporal_/m, `pitr worker started no worker within 60 s; its output:\n${stderr}`);
     const db = await freshDbInstance('mariadb');
     const conn = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password });
     await conn.query('CREATE DATABASE d');
