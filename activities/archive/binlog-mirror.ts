@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { inBinlogOrder, isBinlogName } from '../../domain/archive/binlog-names';
+import { inBinlogOrder, isBinlogName, newestBinlogName } from '../../domain/archive/binlog-names';
 import {
   archivedMirrorFiles,
   type MirroredSizes,
@@ -195,7 +195,7 @@ export async function followBinlogStream(
   const newest = input.newestArchived?.serverKey === server.key ? input.newestArchived.file : undefined;
   const reading = readingStream(config, server.key);
   // What the mirror received is as far as the archive got, or further (a retried attempt keeps its first input).
-  const received = inBinlogOrder([...mirroredSizes(reading).keys(), ...(newest ? [newest] : [])].map((name) => ({ name }))).pop()?.name;
+  const received = newestBinlogName([...mirroredSizes(reading).keys(), ...(newest ? [newest] : [])]);
   if (namesWentBack(files, received)) {
     const listed = inBinlogOrder(files).map((f) => f.name);
     const names = listed.length <= 1 ? (listed[0] ?? 'no binlog') : `${listed[0]} … ${listed.at(-1)}`;
@@ -214,7 +214,7 @@ export async function followBinlogStream(
   const startFile = streamStartFile(files, mirroredSizes(reading), newest);
 
   const newestHeld = (sizes: MirroredSizes): StreamProgress => {
-    const file = inBinlogOrder([...sizes.keys()].map((name) => ({ name }))).pop()?.name ?? startFile;
+    const file = newestBinlogName(sizes.keys()) ?? startFile;
     return { serverKey: server.key, file, bytes: sizes.get(file) ?? 0 };
   };
   const progress = setInterval(() => report(newestHeld(mirroredSizes(reading))), 1000);

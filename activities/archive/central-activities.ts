@@ -21,6 +21,7 @@ import {
   newestSegmentFile,
   streamHead,
   type NewSegment,
+  type SegmentRecord,
 } from '../../adapters/catalog/segments';
 import { ArchiveMovedError, BinlogGapError, BinlogHistoryDivergedError, BinlogRewrittenError, BinlogsResetError } from './errors';
 import type { CentralArchiveActivities } from './types';
@@ -63,6 +64,16 @@ async function decide(
     verdict: checkContinuity(flavor, head?.reached, { previousGtids: inspected.summary.previousGtids, gtids: inspected.gtids }),
     head,
   };
+}
+
+/**
+ * What a server's active binlog shows it lost since its last archived segment, if anything. A
+ * stream's pieces of the active file start inside it: only another file's history is compared.
+ */
+function activeWentBack(flavor: 'mysql' | 'mariadb', last: SegmentRecord, active: ActiveBinlog): string | undefined {
+  if (last.file !== active.file)
+    return historyWentBack(flavor, last, { file: active.file, previousGtids: active.previousGtids, gtids: '' });
+  return last.closesFile ? `${active.file} is archived whole, yet the server writes it again` : undefined;
 }
 
 /** A whole file, or the piece of one that starts at `startOffset` and may close it. */
@@ -163,15 +174,7 @@ export function createCentralArchiveActivities(catalog: Catalog, services: Artif
     const gap = await catalog.withTenant(ref.tenantId, async (db): Promise<PitrError | undefined> => {
       await lockArchive(db, ref.clusterId);
       const last = await lastSegmentOf(db, ref.clusterId, server.key);
-      // A stream's pieces of the active file start from inside it: only another file is compared.
-      const lost =
-        last === undefined
-          ? undefined
-          : last.file !== active.file
-            ? historyWentBack(flavor, last, { file: active.file, previousGtids: active.previousGtids, gtids: '' })
-            : last.closesFile
-              ? `${active.file} is archived whole, yet the server writes it again`
-              : undefined;
+      const lost = last && activeWentBack(flavor, last, active);
       if (lost) return wentBack(ref, server, active.file, lost);
       const head = await streamHead(db, ref.clusterId);
       // An empty archive starts at the first file it takes, whatever was purged before.

@@ -31,14 +31,14 @@ export class BinlogRewrittenError extends PitrError {
   }
 }
 
-/** What an operator does about a server whose binlogs were reset: said wherever a stream finds one. */
+/** What an operator does about a server whose binlogs were reset: said wherever the archive finds one. */
 const RESET_HINT =
   'the server was reset (RESET BINARY LOGS AND GTIDS / RESET MASTER) or its datadir replaced: what it writes now reuses archived binlog names and GTIDs, so this archive cannot take it. The archive stays restorable up to its end; to archive the server again, register it as a new cluster (pitr cluster add) and take a base backup of it there';
 
 /**
- * A streamed server's binlog history went back behind what the archive holds of it: its names
- * (it lists nothing as new as the archive's newest file of it) or the bytes the archive holds
- * under a name. Terminal: the stream stops with an alert rather than archive a second history.
+ * A server's binlog history went back behind what the archive holds of it: its names, its
+ * GTIDs, or the bytes the archive holds under a name. Terminal: the stream stops (a pass fails)
+ * with an alert rather than archive a second history.
  */
 export class BinlogsResetError extends PitrError {
   constructor(message: string) {
@@ -48,7 +48,8 @@ export class BinlogsResetError extends PitrError {
 
 /**
  * The server could no longer read the binlog the receiver was reading (it answers "could not find
- * next log" or "I/O error reading log event": the file was removed, or removed and made again). Transient: the next attempt lists the server's binlogs again and refuses a reset server.
+ * next log" or "I/O error reading log event": the file was removed, or removed and made again).
+ * Transient: the next attempt lists the server's binlogs again and refuses a reset server.
  */
 export class BinlogStreamFileGoneError extends PitrError {
   constructor(message: string) {

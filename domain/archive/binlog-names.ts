@@ -34,6 +34,11 @@ export function inBinlogOrder<T extends { name: string }>(files: readonly T[]): 
     .map(({ file }) => file);
 }
 
+/** The newest of some binlog names, by sequence number; undefined for none. */
+export function newestBinlogName(names: Iterable<string>): string | undefined {
+  return inBinlogOrder([...names].map((name) => ({ name }))).pop()?.name;
+}
+
 /**
  * The closed files whose creation time a pass reads: those after the newest file of the server
  * the archive holds, and that newest one itself as the witness that the names it holds were not
