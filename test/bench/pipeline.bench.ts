@@ -100,7 +100,7 @@ async function rounds(stack: Stack, rounds: number, specs: Record<string, () => 
 function line(label: string, bytes: number, { run, minioCpuSeconds }: Figures, extra = ''): string {
   const rate = bytes / MIB / run.seconds;
   const minio = minioCpuSeconds === undefined ? '' : ` (+ MinIO ${minioCpuSeconds.toFixed(1)} s)`;
-  return `  ${label.padEnd(36)} ${run.seconds.toFixed(2).padStart(6)} s ${rate.toFixed(0).padStart(5)} MiB/s  cpu ${run.cpuSeconds.toFixed(1).padStart(5)} s${minio}  peak RSS ${(run.peakRssBytes / MIB).toFixed(0).padStart(4)} MiB${extra}`;
+  return `  ${label.padEnd(36)} ${run.seconds.toFixed(2).padStart(6)} s ${rate.toFixed(0).padStart(5)} MiB/s  cpu ${run.cpuSeconds.toFixed(1).padStart(5)} s${minio}  peak RSS ${(run.peakRssBytes / MIB).toFixed(0).padStart(4)} MiB  ${(run.minorFaults / 1000).toFixed(0).padStart(3)}k page faults${extra}`;
 }
 
 async function benchSize(stack: Stack, env: NodeJS.ProcessEnv, mib: number, runs: number): Promise<void> {
