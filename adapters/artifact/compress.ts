@@ -19,8 +19,7 @@ const JOB_SIZE = 1024 * 1024;
  * `outputSize` bytes but the last. zstd-napi's context is driven directly rather than through
  * its CompressStream: each input buffer is fully consumed before the next one is requested,
  * so a source may reuse its read buffers (see `readFileInPieces`), and output lands straight
- * in chunk-sized buffers; the pipeline then allocates almost nothing per byte, which keeps
- * the garbage collector off the critical path.
+ * in the buffers yielded, with no copy in between.
  */
 export async function* zstdCompress(input: AsyncIterable<Buffer>, settings: ZstdSettings, outputSize: number): AsyncGenerator<Buffer> {
   const context = new CCtx();

@@ -50,7 +50,7 @@ export async function decodeArtifact(
   const output = openDestination(destination);
   const decompressor = new ZstdDecompressThread(output.sink, header.chunkSize);
   try {
-    for (let chunk = await reader.nextChunk(); chunk; chunk = await reader.nextChunk()) await decompressor.write(chunk);
+    while (await decompressor.writeInto((slot) => reader.nextChunk(slot)));
     await decompressor.end();
     await output.finish();
   } catch (err) {

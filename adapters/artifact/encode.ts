@@ -50,6 +50,13 @@ export interface SealingPlan {
 const MAX_CHUNK_INDEX = 0xffff_ffff;
 
 /**
+ * zstd's output arrives in buffers of this size, whatever the chunk size: each is a fresh
+ * allocation, and megabyte ones are fresh pages from the kernel every time, which on a VM
+ * costs more than the copying they spare.
+ */
+const COMPRESSED_PIECE_SIZE = 64 * 1024;
+
+/**
  * The stored bytes of an artifact around an already compressed stream: the header, then
  * chunks of exactly `chunkSize` bytes sealed one by one. A chunk is sealed only once more
  * bytes follow it, so that the last one can carry the final flag.
@@ -87,6 +94,6 @@ export async function* sealStream(compressed: AsyncIterable<Buffer>, plan: Seali
  * `input` may reuse a buffer once the next one is requested.
  */
 export function encodeArtifact(input: AsyncIterable<Buffer>, plan: SealingPlan & { compressionWorkers: number }): AsyncGenerator<Buffer> {
-  const compressed = zstdCompress(input, { level: plan.compressionLevel, workers: plan.compressionWorkers }, plan.chunkSize);
+  const compressed = zstdCompress(input, { level: plan.compressionLevel, workers: plan.compressionWorkers }, COMPRESSED_PIECE_SIZE);
   return sealStream(compressed, plan);
 }

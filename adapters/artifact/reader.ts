@@ -89,8 +89,12 @@ export class ArtifactReader {
     return encoded;
   }
 
-  /** The next chunk's compressed payload, or undefined once the final chunk was read and verified. */
-  async nextChunk(): Promise<Buffer | undefined> {
+  /**
+   * The next chunk's compressed payload, or undefined once the final chunk was read and
+   * verified. Given a `target` (at least the chunk size), the payload is decrypted into it
+   * and the result is a view of it; on a failure the target holds unauthenticated bytes.
+   */
+  async nextChunk(target?: Buffer): Promise<Buffer | undefined> {
     const { encoded, key } = this;
     if (!encoded || !key) throw new Error('ArtifactReader.open() must be called before reading chunks');
     if (this.finished) return undefined;
@@ -127,15 +131,17 @@ export class ArtifactReader {
         `a ${frame.final ? 'final' : 'non-final'} chunk of ${frame.length} bytes is impossible with chunk size ${chunkSize}`,
       );
     }
-    const sealed = await this.read(frame.length + TAG_BYTES);
-    if (sealed.length < frame.length + TAG_BYTES) {
-      throw new ArtifactTruncatedError(
-        at('frame'),
-        `the object ends ${frame.length + TAG_BYTES - sealed.length} bytes before the end of this chunk`,
-      );
+    await this.fill(frame.length + TAG_BYTES);
+    const ciphertext = this.takePieces(frame.length);
+    const tag = this.take(TAG_BYTES);
+    const got = ciphertext.reduce((sum, piece) => sum + piece.length, 0) + tag.length;
+    if (got < frame.length + TAG_BYTES) {
+      throw new ArtifactTruncatedError(at('frame'), `the object ends ${frame.length + TAG_BYTES - got} bytes before the end of this chunk`);
     }
-    const plaintext = openChunk(key, encoded.digest, frameBytes, sealed.subarray(0, frame.length), sealed.subarray(frame.length));
-    if (!plaintext) {
+    if (target && target.length < frame.length)
+      throw new RangeError(`a ${target.length}-byte target cannot hold a chunk of ${frame.length}`);
+    const plaintext = (target ?? Buffer.allocUnsafe(frame.length)).subarray(0, frame.length);
+    if (!openChunk(key, encoded.digest, frameBytes, ciphertext, tag, plaintext)) {
       throw new ArtifactCorruptError(
         at('chunk-authentication'),
         'the chunk does not authenticate: its bytes, its frame or the header were altered',
@@ -180,6 +186,12 @@ export class ArtifactReader {
 
   /** Exactly `size` bytes, or fewer when the source ends first. */
   private async read(size: number): Promise<Buffer> {
+    await this.fill(size);
+    return this.take(size);
+  }
+
+  /** Receives (and hashes) until `size` bytes are queued or the source ends. */
+  private async fill(size: number): Promise<void> {
     while (this.queue.bytes < size && !this.ended) {
       const next = await this.iterator.next();
       if (next.done) this.ended = true;
@@ -188,8 +200,18 @@ export class ArtifactReader {
         this.queue.push(next.value);
       }
     }
+  }
+
+  private take(size: number): Buffer {
     const bytes = this.queue.take(size);
     this.offset += bytes.length;
     return bytes;
+  }
+
+  /** Like `take`, as the received buffers' own slices: no copy. */
+  private takePieces(size: number): Buffer[] {
+    const pieces = this.queue.takePieces(size);
+    for (const piece of pieces) this.offset += piece.length;
+    return pieces;
   }
 }

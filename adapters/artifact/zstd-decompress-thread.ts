@@ -39,9 +39,9 @@ const SLOTS = 2;
 
 /**
  * zstd decompression on a thread of its own, so that it overlaps with what the caller does
- * meanwhile (download, hashing, decryption). Inputs are copied into one of two slots of shared
- * memory: a buffer handed to the thread would be garbage there, and a thread that allocates
- * nothing else collects it only after tens of megabytes. A file sink is written by the thread
+ * meanwhile (download, hashing, decryption). Inputs are written into one of two slots of shared
+ * memory (the caller decrypts straight into them): a buffer handed to the thread would be
+ * garbage there, and a thread that allocates nothing else collects it only after tens of megabytes. A file sink is written by the thread
  * itself from one reused buffer, so the output never crosses back to this thread; a delivering
  * sink gets it back in transferred buffers, in order, and its `output` returning a promise
  * holds the inputs back until it resolves (backpressure).
@@ -58,7 +58,7 @@ export class ZstdDecompressThread {
   private writing: Promise<void> = Promise.resolve();
   private ended = false;
 
-  /** `inputSize`: the largest input `write` is given (an artifact's chunk size). */
+  /** `inputSize`: the size of a slot, the largest input (an artifact's chunk size). */
   constructor(
     sink: DecompressedSink,
     private readonly inputSize: number,
@@ -75,17 +75,31 @@ export class ZstdDecompressThread {
     });
   }
 
-  /** Copies `input` to the thread (the caller may reuse it) and resolves once more may be written. */
-  async write(input: Buffer): Promise<void> {
+  /**
+   * Lets `fill` put the next input straight into a free slot of shared memory, which it gets
+   * as a buffer of the announced input size and returns a view of (from its start), and hands
+   * that to the thread; resolves to false without handing anything over when `fill` finds no
+   * more input. Resolves once more may be written.
+   */
+  async writeInto(fill: (slot: Buffer) => Promise<Buffer | undefined>): Promise<boolean> {
     this.check();
-    if (input.length > this.inputSize) throw new RangeError(`an input of ${input.length} bytes exceeds the ${this.inputSize} announced`);
     while (this.freeSlots.length === 0) await this.next();
     const slot = this.freeSlots.pop()!;
-    input.copy(Buffer.from(this.slots, slot * this.inputSize, this.inputSize));
+    const view = Buffer.from(this.slots, slot * this.inputSize, this.inputSize);
+    let input: Buffer | undefined;
+    try {
+      input = await fill(view);
+    } finally {
+      if (!input) this.freeSlots.push(slot);
+    }
+    if (!input) return false;
+    if (input.buffer !== this.slots || input.byteOffset !== view.byteOffset)
+      throw new RangeError('writeInto: fill must return a view of its slot');
     this.worker.postMessage({ slot, length: input.length } satisfies ToDecompressor);
     while (this.freeSlots.length === 0) await this.next();
     await this.writing;
     this.check();
+    return true;
   }
 
   /** Resolves once every output was delivered and the stream ended on a frame boundary. */
