@@ -10,6 +10,15 @@ import { testStack } from './env';
 export const INSTANCES_DIR = 'instances';
 
 /**
+ * A port where no server answers, for tests of a database that is down. Not a free ephemeral
+ * port: the servers other tests start meanwhile are given those, and one taking it answers
+ * (seen: "Access denied for user 'backup'" from another test's MySQL). Every server of the
+ * suite gets its port from the kernel's ephemeral range, far above this privileged one, on
+ * which nothing here listens.
+ */
+export const NO_SERVER_PORT = 1;
+
+/**
  * A fresh database server of its own for one test file (copied from a cached template,
  * so about a second). Stopped after the file's tests; the harness stops any left behind.
  */

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -9,7 +8,7 @@ import { createConnection } from 'mysql2/promise';
 import { type AgentConfig, loadAgentConfig } from '../../../adapters/config/config';
 import type { DbInstance } from '../../../adapters/servers/db-instance';
 import { testStack } from '../../harness/env';
-import { freshDbInstance } from '../../harness/instances';
+import { freshDbInstance, NO_SERVER_PORT } from '../../harness/instances';
 import { checkAgentHost } from '../../../workers/agent-start-checks';
 
 const cli = resolve(__dirname, '../../../client/cli.js');
@@ -87,14 +86,6 @@ async function untilRunning(file: string, as?: string[]): Promise<string> {
       await exited;
     }
   }
-}
-
-async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 function assertRefused(run: { code: number | null; stderr: string }, code: number, file: string): void {
@@ -200,7 +191,7 @@ describe('pitr agent checks its database and binlog directory before it starts',
     const checked = await checkAgentHost(loadAgentConfig(file), file);
     assert.equal(checked.database.binlogDir, db.binlogDir, "the server's @@log_bin_basename folder");
     await untilRunning(file);
-    const unknown = configFile(db, 'no-dir-server-down', { binlogDir: undefined, port: await unusedPort() });
+    const unknown = configFile(db, 'no-dir-server-down', { binlogDir: undefined, port: NO_SERVER_PORT });
     const refused = await pitrAgent(unknown);
     assertRefused(refused, 1, unknown);
     assert.match(refused.stderr, /database\.binlogDir is not set and the server did not name its binlog folder/);
@@ -208,8 +199,7 @@ describe('pitr agent checks its database and binlog directory before it starts',
 
   test('a server that does not answer yet is waited for by the activities, not refused', async () => {
     const db = await instanceWithBackupUser();
-    const port = await unusedPort();
-    const stderr = await untilRunning(configFile(db, 'server-down', { port }));
-    assert.match(stderr, new RegExp(`pitr: cannot connect to mysql at ${db.host}:${port}: .*; the agent starts anyway`));
+    const stderr = await untilRunning(configFile(db, 'server-down', { port: NO_SERVER_PORT }));
+    assert.match(stderr, new RegExp(`pitr: cannot connect to mysql at ${db.host}:${NO_SERVER_PORT}: .*; the agent starts anyway`));
   });
 });

@@ -6,12 +6,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
 import { loadAgentConfig } from '../../../adapters/config/config';
-import { freePort } from '../../../adapters/servers/process';
 import { binlogArchiveWorkflow } from '../../../workflows';
 import { CENTRAL_TASK_QUEUE } from '../../../domain/task-queues';
 import type { ClusterStatus } from '../../../client/status/cluster-status';
 import { testStack } from '../../harness/env';
-import { freshDbInstance } from '../../harness/instances';
+import { freshDbInstance, NO_SERVER_PORT } from '../../harness/instances';
 import { startBackup, startTestCentralWorkers, startTestCluster } from '../../harness/workers';
 
 const centralReady = startTestCentralWorkers();
@@ -52,7 +51,7 @@ test('pitr status shows the last backup, the archive RPO, and a workflow stuck r
   // A cluster whose database is down: the backup retries in prepare, and status says why.
   const template = loadAgentConfig(testStack().configs.agents.mariadb);
   const down = { tenantId: 't-status', clusterId: `c-down-${process.pid}`, engine: 'mariadb-dump' as const };
-  await startTestCluster(db, down, { database: { ...template.database, port: await freePort(), socket: '/nonexistent.sock' } });
+  await startTestCluster(db, down, { database: { ...template.database, port: NO_SERVER_PORT, socket: '/nonexistent.sock' } });
   const stuck = await startBackup(down);
   try {
     const retried = (s: ClusterStatus | undefined): boolean => (s?.running[0]?.pending[0]?.attempt ?? 0) >= 2;
