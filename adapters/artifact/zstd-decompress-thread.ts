@@ -39,12 +39,13 @@ const SLOTS = 2;
 
 /**
  * zstd decompression on a thread of its own, so that it overlaps with what the caller does
- * meanwhile (download, hashing, decryption). Inputs are written into one of two slots of shared
- * memory (the caller decrypts straight into them): a buffer handed to the thread would be
- * garbage there, and a thread that allocates nothing else collects it only after tens of megabytes. A file sink is written by the thread
- * itself from one reused buffer, so the output never crosses back to this thread; a delivering
- * sink gets it back in transferred buffers, in order, and its `output` returning a promise
- * holds the inputs back until it resolves (backpressure).
+ * meanwhile (download, hashing, decryption). Inputs are written into one of two slots of
+ * shared memory (the caller decrypts straight into them): a buffer handed to the thread would
+ * be garbage there, and a thread that allocates nothing else collects it only after tens of
+ * megabytes. A file sink is written by the thread itself from one reused buffer, so the
+ * output never crosses back to this thread; a delivering sink gets it back in transferred
+ * buffers, in order, and its `output` returning a promise holds the inputs back until it
+ * resolves (backpressure).
  */
 export class ZstdDecompressThread {
   private readonly worker: Worker;
