@@ -132,12 +132,10 @@ export class ArtifactReader {
       );
     }
     await this.fill(frame.length + TAG_BYTES);
+    const missing = frame.length + TAG_BYTES - this.queue.bytes;
+    if (missing > 0) throw new ArtifactTruncatedError(at('frame'), `the object ends ${missing} bytes before the end of this chunk`);
     const ciphertext = this.takePieces(frame.length);
     const tag = this.take(TAG_BYTES);
-    const got = ciphertext.reduce((sum, piece) => sum + piece.length, 0) + tag.length;
-    if (got < frame.length + TAG_BYTES) {
-      throw new ArtifactTruncatedError(at('frame'), `the object ends ${frame.length + TAG_BYTES - got} bytes before the end of this chunk`);
-    }
     if (target && target.length < frame.length)
       throw new RangeError(`a ${target.length}-byte target cannot hold a chunk of ${frame.length}`);
     const plaintext = (target ?? Buffer.allocUnsafe(frame.length)).subarray(0, frame.length);
